@@ -1,0 +1,86 @@
+# Mixtape developer commands. `make run` and `make test` bootstrap everything on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+# sam build (no container) needs python3.13 on PATH: the project venv provides it.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+HOST ?= 127.0.0.1
+PORT ?= 3000
+AWS_PORT ?= 5000
+FUNCTION ?= RecommendFunction
+EVENT ?= events/get_recommendations.json
+
+.PHONY: help venv sam-cli run invoke test unit integration e2e lint fmt build validate deploy openapi clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
+	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
+	test -x $(PY) || $(PY313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp ## create .venv (python3.13) with pinned dependencies
+
+$(SAM_VENV)/.stamp:
+	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
+	test -x $(SAM_VENV)/bin/python || $(PY313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+sam-cli: $(SAM_VENV)/.stamp ## install the pinned SAM CLI in its own venv
+
+run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:3000 + SQS pollers
+	$(PY) -m local.runner --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT)
+
+invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
+	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
+
+lint: venv sam-cli ## ruff, mypy, cfn-lint, sam validate --lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --region us-east-1
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint ## lint, then unit + integration + end-to-end tests
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	$(PY) -m pytest tests/integration tests/template
+
+e2e: venv
+	$(PY) -m pytest tests/e2e
+
+openapi: venv ## regenerate the OpenAPI document served at /v1/openapi.json
+	$(PY) -m local.openapi --write
+
+build: venv sam-cli ## sam build (no container; arm64 wheels)
+	$(SAM) build
+
+validate: sam-cli
+	$(SAM) validate --lint --region us-east-1
+
+deploy: build ## sam deploy --guided
+	$(SAM) deploy --guided
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
