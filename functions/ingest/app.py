@@ -1,0 +1,96 @@
+"""IngestFunction: POST /v1/events, PUT /v1/items, and the bulk ingest queue (SQS)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mixtape import clock
+from mixtape.config import IngestSettings, ingest_settings
+from mixtape.http import create_app, json_response
+from mixtape.ingestion import IngestResult, ingest_events, upsert_items
+from mixtape.models.api import IngestResponse, UpsertItemsResponse
+from mixtape.models.catalog import ItemBatch
+from mixtape.models.events import EventBatch, ListeningEvent
+from mixtape.observability import logger, metrics, tracer
+from mixtape.storage.base import CatalogStore, EventStore, ProfileUpdateQueue
+from mixtape.storage.dynamo_catalog import DynamoCatalogStore
+from mixtape.storage.dynamo_events import DynamoEventStore
+from mixtape.storage.queues import SqsProfileUpdateQueue
+from pydantic import TypeAdapter
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: IngestSettings
+    events: EventStore
+    catalog: CatalogStore
+    queue: ProfileUpdateQueue
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = ingest_settings()
+    return Dependencies(
+        settings=settings,
+        events=DynamoEventStore(settings.events_table, settings.write_concurrency),
+        catalog=DynamoCatalogStore(settings.catalog_table, settings.write_concurrency),
+        queue=SqsProfileUpdateQueue(settings.profile_update_queue_url),
+    )
+
+
+app = create_app()
+processor = BatchProcessor(event_type=EventType.SQS)
+# A queue message carries either a batch `{"events": [...]}` or a single event.
+_queue_body = TypeAdapter[EventBatch | ListeningEvent](EventBatch | ListeningEvent)
+
+
+def _ingest(events: list[ListeningEvent]) -> IngestResult:
+    deps = dependencies()
+    result = ingest_events(events, deps.events, deps.queue, deps.settings, clock.now_ms())
+    metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
+    metrics.add_metric(name="EventsDuplicate", unit=MetricUnit.Count, value=result.duplicates)
+    return result
+
+
+@app.post("/v1/events", summary="Send a batch of 1..500 listening events", tags=["events"])
+@tracer.capture_method
+def post_events(batch: EventBatch) -> IngestResponse:
+    result = _ingest(batch.events)
+    return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))  # type: ignore[return-value]
+
+
+@app.put("/v1/items", summary="Upsert a batch of 1..500 catalog items", tags=["catalog"])
+@tracer.capture_method
+def put_items(batch: ItemBatch) -> UpsertItemsResponse:
+    deps = dependencies()
+    version = upsert_items(batch.items, deps.catalog, deps.settings, clock.now_ms())
+    metrics.add_metric(name="ItemsUpserted", unit=MetricUnit.Count, value=len(batch.items))
+    return UpsertItemsResponse(upserted=len(batch.items), catalog_version=version)
+
+
+def _record_handler(record: SQSRecord) -> None:
+    """Raise to fail this record alone: it is retried, and after maxReceiveCount lands in the DLQ."""
+    try:
+        body = _queue_body.validate_json(record.body)
+    except ValueError:
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("rejected ingest-queue message", extra={"message_id": record.message_id})
+        raise
+    _ingest(body.events if isinstance(body, EventBatch) else [body])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+    if "Records" in event:
+        return process_partial_response(
+            event=event, record_handler=_record_handler, processor=processor, context=context
+        )
+    return app.resolve(event, context)

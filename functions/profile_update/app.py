@@ -1,0 +1,98 @@
+"""ProfileUpdateFunction: folds the profile-update queue into taste profiles; DELETE /v1/users/{user_id}."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mixtape import clock
+from mixtape.config import ProfileSettings, profile_settings
+from mixtape.erasure import erase_user
+from mixtape.http import create_app
+from mixtape.models.api import ErasureResponse
+from mixtape.models.events import ProfileUpdateMessage
+from mixtape.models.ids import UserId
+from mixtape.observability import logger, metrics, tracer
+from mixtape.profile_updates import process_messages
+from mixtape.storage.base import CatalogStore, EventStore, ProfileStore
+from mixtape.storage.dynamo_catalog import DynamoCatalogStore
+from mixtape.storage.dynamo_events import DynamoEventStore
+from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: ProfileSettings
+    events: EventStore
+    profiles: ProfileStore
+    catalog: CatalogStore
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = profile_settings()
+    return Dependencies(
+        settings=settings,
+        events=DynamoEventStore(settings.events_table, settings.erase_concurrency),
+        profiles=DynamoProfileStore(settings.profiles_table, settings.events_table),
+        catalog=DynamoCatalogStore(settings.catalog_table),
+    )
+
+
+app = create_app()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@app.delete("/v1/users/<user_id>", summary="Erase a listener's events and profile", tags=["users"])
+@tracer.capture_method
+def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
+    deps = dependencies()
+    result = erase_user(user_id, deps.events, deps.profiles)
+    metrics.add_metric(name="UsersErased", unit=MetricUnit.Count, value=1)
+    return ErasureResponse(
+        user_id=result.user_id, deleted_events=result.deleted_events, profile_deleted=result.profile_deleted
+    )
+
+
+def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+    """Parse every record, fold the whole batch grouped by listener (one commit per listener), then let
+    Powertools build the partial-batch response from which records failed."""
+    parsed: list[tuple[str, ProfileUpdateMessage]] = []
+    poison: set[str] = set()
+    for record in event["Records"]:
+        try:
+            parsed.append((record["messageId"], ProfileUpdateMessage.model_validate_json(record["body"])))
+        except ValidationError:
+            poison.add(record["messageId"])
+    deps = dependencies()
+    outcome = process_messages(parsed, deps.profiles, deps.catalog, deps.settings, clock.now_ms())
+    failed = poison | outcome.failed_message_ids
+    metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=outcome.profile_writes)
+    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=outcome.applied)
+    metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=outcome.already_applied)
+    if poison:
+        logger.warning("poison profile-update messages", extra={"message_ids": sorted(poison)})
+
+    def record_outcome(record: SQSRecord) -> None:
+        if record.message_id in failed:
+            raise RuntimeError(f"message {record.message_id} not applied")
+
+    return process_partial_response(
+        event=event, record_handler=record_outcome, processor=processor, context=context
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+    if "Records" in event:
+        return _handle_queue_batch(event, context)
+    return app.resolve(event, context)

@@ -1,0 +1,147 @@
+"""RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
+
+import mixtape
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mixtape import clock
+from mixtape.catalog_index import CatalogCache
+from mixtape.config import RecommendSettings, recommend_settings
+from mixtape.errors import NotFoundError
+from mixtape.http import create_app
+from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
+from mixtape.models.ids import ItemId, UserId
+from mixtape.observability import logger, metrics, tracer
+from mixtape.profile_view import profile_response
+from mixtape.ranking import recommend, similar_items
+from mixtape.serving import scored_items
+from mixtape.storage.base import ProfileStore
+from mixtape.storage.dynamo_catalog import DynamoCatalogStore
+from mixtape.storage.dynamo_profiles import DynamoProfileStore
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: RecommendSettings
+    profiles: ProfileStore
+    catalog: CatalogCache
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = recommend_settings()
+    return Dependencies(
+        settings=settings,
+        profiles=DynamoProfileStore(settings.profiles_table),
+        catalog=CatalogCache(DynamoCatalogStore(settings.catalog_table), settings, clock.now_ms),
+    )
+
+
+app = create_app()
+
+
+@app.get("/v1/users/<user_id>/recommendations", summary="Ranked, filtered, explained items", tags=["users"])
+@tracer.capture_method
+def get_recommendations(
+    user_id: Annotated[UserId, Path()],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    exclude_explicit: Annotated[bool, Query()] = False,
+    genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> RecommendationsResponse:
+    started = time.perf_counter()
+    deps = dependencies()
+    index = deps.catalog.get()
+    profile = deps.profiles.get(user_id)  # the request's one DynamoDB read
+    ranked, cold_start = recommend(
+        profile, index, deps.settings.ranking, limit=limit, exclude_explicit=exclude_explicit, genre=genre
+    )
+    if cold_start:
+        metrics.add_metric(name="ColdStartListServed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="RecommendationLatency",
+        unit=MetricUnit.Milliseconds,
+        value=(time.perf_counter() - started) * 1000,
+    )
+    return RecommendationsResponse(
+        user_id=user_id,
+        cold_start=cold_start,
+        catalog_version=index.version,
+        items=scored_items(index, ranked),
+    )
+
+
+@app.get("/v1/users/<user_id>/profile", summary="The listener's taste profile", tags=["users"])
+@tracer.capture_method
+def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
+    deps = dependencies()
+    profile = deps.profiles.get(user_id)
+    if profile is None:
+        raise NotFoundError(f"no profile for user {user_id}")
+    return profile_response(profile, deps.catalog.get(), deps.settings.half_life_ms, clock.now_ms())
+
+
+@app.get("/v1/items/<item_id>/similar", summary="Items similar to one item", tags=["catalog"])
+@tracer.capture_method
+def get_similar(
+    item_id: Annotated[ItemId, Path()], limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> SimilarItemsResponse:
+    deps = dependencies()
+    index = deps.catalog.get()
+    position = index.position.get(item_id)
+    if position is None:
+        raise NotFoundError(f"no catalog item {item_id}")
+    ranked = similar_items(index, position, deps.settings.ranking, limit=limit)
+    return SimilarItemsResponse(item_id=item_id, items=scored_items(index, ranked))
+
+
+@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"])
+def get_health() -> HealthResponse:
+    loaded = dependencies().catalog.loaded
+    return HealthResponse(
+        status="ok",
+        version=mixtape.__version__,
+        catalog_items=len(loaded) if loaded else None,
+        catalog_version=loaded.version if loaded else None,
+    )
+
+
+@cache
+def _openapi_json() -> str:
+    return resources.files(mixtape).joinpath("openapi.json").read_text()
+
+
+@app.get(
+    "/v1/openapi.json", summary="The OpenAPI document of the whole API", tags=["ops"], include_in_schema=False
+)
+def get_openapi() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=_openapi_json())
+
+
+@app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
+def get_docs() -> Response[str]:
+    html = generate_swagger_html(
+        spec=_openapi_json(),
+        swagger_js=f"{SWAGGER_CDN}/swagger-ui-bundle.js",
+        swagger_css=f"{SWAGGER_CDN}/swagger-ui.css",
+        swagger_base_url=SWAGGER_CDN,
+        oauth2_config=None,
+    )
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,115 @@
+"""Typed configuration: environment variables parsed once per function into a frozen settings model.
+
+Logic receives these objects; nothing else reads `os.environ`.
+"""
+
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mixtape.models.events import EventType
+
+DAY_MS = 86_400_000
+
+
+class EventWeights(BaseModel):
+    """How much one event of each type moves a listener's affinities (negative = dislike signal).
+
+    Override with EVENT_WEIGHTS='{"play": 1.0, ...}' or EVENT_WEIGHTS__LIKE=4.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    play: float = 1.0
+    skip: float = -0.3
+    quick_skip: float = -1.0
+    like: float = 4.0
+    dislike: float = -6.0
+    save: float = 3.0
+    playlist_add: float = 3.0
+
+    def weight(self, event_type: EventType, ms_played: int | None, quick_skip_ms: int) -> float:
+        if event_type is EventType.SKIP and (ms_played or 0) < quick_skip_ms:
+            return self.quick_skip
+        return float(getattr(self, event_type.value))
+
+
+class ProfileLimits(BaseModel):
+    """Bounds that keep a profile item small (one write of a few KB) and a request's work bounded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_items: int = Field(default=300, ge=1)
+    max_artists: int = Field(default=100, ge=1)
+    max_genres: int = Field(default=50, ge=1)
+    max_recent: int = Field(default=50, ge=1)
+    max_disliked: int = Field(default=200, ge=0)
+
+
+class RankingWeights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    taste: float = 1.0
+    artist: float = 0.6
+    genre: float = 0.35
+    popularity: float = 0.25
+    max_per_artist: int = Field(default=2, ge=1)
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_nested_delimiter="__")
+
+    embedding_dim: int = Field(default=32, ge=2, le=1024)
+    half_life_days: float = Field(default=30.0, gt=0)
+    popularity_half_life_days: float = Field(default=7.0, gt=0)
+
+    @property
+    def half_life_ms(self) -> float:
+        return self.half_life_days * DAY_MS
+
+    @property
+    def popularity_half_life_ms(self) -> float:
+        return self.popularity_half_life_days * DAY_MS
+
+
+class IngestSettings(_Settings):
+    events_table: str
+    catalog_table: str
+    profile_update_queue_url: str
+    event_retention_days: int = Field(default=30, ge=1)
+    write_concurrency: int = Field(default=16, ge=1, le=64)
+
+
+class ProfileSettings(_Settings):
+    events_table: str
+    profiles_table: str
+    catalog_table: str
+    quick_skip_ms: int = Field(default=30_000, ge=0)
+    event_weights: EventWeights = EventWeights()
+    limits: ProfileLimits = ProfileLimits()
+    max_update_attempts: int = Field(default=8, ge=1)
+    erase_concurrency: int = Field(default=8, ge=1, le=64)
+
+
+class RecommendSettings(_Settings):
+    profiles_table: str
+    catalog_table: str
+    ranking: RankingWeights = RankingWeights()
+    catalog_check_seconds: float = Field(default=2.0, ge=0, description="How often to look for a new catalog")
+    catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
+
+
+@lru_cache(maxsize=1)
+def ingest_settings() -> IngestSettings:
+    return IngestSettings()
+
+
+@lru_cache(maxsize=1)
+def profile_settings() -> ProfileSettings:
+    return ProfileSettings()
+
+
+@lru_cache(maxsize=1)
+def recommend_settings() -> RecommendSettings:
+    return RecommendSettings()

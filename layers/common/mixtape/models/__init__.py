@@ -1,0 +1,1 @@
+"""Pydantic models: ids, events, catalog items, profiles and API shapes."""

@@ -1,0 +1,118 @@
+"""Request and response shapes of the HTTP API (the OpenAPI document is generated from these)."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class IngestResponse(_Out):
+    accepted: int = Field(description="Events stored for the first time")
+    duplicates: int = Field(description="Events already seen (same user_id and event_id), counted once")
+
+
+class UpsertItemsResponse(_Out):
+    upserted: int
+    catalog_version: int
+
+
+class ItemView(_Out):
+    item_id: str
+    title: str
+    artist_id: str
+    artist_name: str
+    genres: list[str]
+    explicit: bool
+    release_date: str | None = None
+    duration_ms: int | None = None
+
+
+class ScoredItem(ItemView):
+    score: float
+    reason: str = Field(
+        description="Short human-readable explanation", examples=["because you listen to Nova"]
+    )
+    reason_code: Literal["artist_affinity", "genre_affinity", "similar_to_item", "popular", "same_artist"]
+
+
+class RecommendationsResponse(_Out):
+    user_id: str
+    cold_start: bool = Field(description="True when the listener has no usable history: popular items")
+    catalog_version: int
+    items: list[ScoredItem]
+
+
+class SimilarItemsResponse(_Out):
+    item_id: str
+    items: list[ScoredItem]
+
+
+class ArtistAffinity(_Out):
+    artist_id: str
+    artist_name: str | None
+    affinity: float
+
+
+class GenreAffinity(_Out):
+    genre: str
+    affinity: float
+
+
+class RecentPlay(_Out):
+    item_id: str
+    title: str | None
+    artist_name: str | None
+    timestamp: int
+
+
+class ProfileResponse(_Out):
+    user_id: str
+    version: int
+    updated_at: int = Field(description="Epoch ms of the last profile write")
+    last_event_at: int = Field(description="Epoch ms of the newest event folded in")
+    top_artists: list[ArtistAffinity] = Field(description="Decayed affinities as of now, strongest first")
+    top_genres: list[GenreAffinity]
+    counts: dict[str, int] = Field(description="Events by type (plays counted with their `count`)")
+    recent_items: list[RecentPlay]
+    disliked_items: list[str]
+    has_taste_vector: bool
+
+
+class ErasureResponse(_Out):
+    user_id: str
+    deleted_events: int
+    profile_deleted: bool
+
+
+class HealthResponse(_Out):
+    status: Literal["ok"]
+    version: str
+    catalog_items: int | None = Field(description="Items in this container's catalog index, if loaded")
+    catalog_version: int | None
+
+
+class FieldErrorView(_Out):
+    field: str = Field(examples=["events[3].timestamp"])
+    index: int | None = Field(default=None, description="Index in the batch, when the field is in one")
+    message: str
+    type: str
+
+
+class ErrorDetail(_Out):
+    code: str = Field(examples=["validation_error"])
+    message: str
+    fields: list[FieldErrorView] = Field(default_factory=list)
+    request_id: str | None = None
+
+
+class ErrorResponse(_Out):
+    error: ErrorDetail
+
+
+def error_body(code: str, message: str, fields: list[FieldErrorView] | None = None, **extra: Any) -> str:
+    return ErrorResponse(
+        error=ErrorDetail(code=code, message=message, fields=fields or [], **extra)
+    ).model_dump_json()

@@ -1,0 +1,159 @@
+"""Listening events: the public input shape and the normalised shape that flows through the pipeline."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+from mixtape import clock
+from mixtape.models.ids import EventId, ItemId, UserId
+
+MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
+# Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
+MIN_TIMESTAMP_MS = 946_684_800_000
+MAX_EVENTS_PER_BATCH = 500
+
+
+class EventType(StrEnum):
+    PLAY = "play"
+    SKIP = "skip"
+    LIKE = "like"
+    DISLIKE = "dislike"
+    SAVE = "save"
+    PLAYLIST_ADD = "playlist_add"
+
+
+TYPES_WITH_MS_PLAYED = frozenset({EventType.PLAY, EventType.SKIP})
+
+
+def _to_epoch_ms(value: Any) -> int:
+    """Accept epoch milliseconds (a JSON integer) or an ISO-8601 string; never a bool or a float."""
+    if isinstance(value, bool):
+        raise ValueError("timestamp must be epoch milliseconds or an ISO-8601 string, not a boolean")
+    if isinstance(value, int):
+        if value < MIN_TIMESTAMP_MS:
+            raise ValueError("timestamp looks like seconds or is before 2000: send epoch milliseconds")
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("timestamp is not a valid ISO-8601 date-time") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        ms = int(parsed.timestamp() * 1000)
+        if ms < MIN_TIMESTAMP_MS:
+            raise ValueError("timestamp is before 2000")
+        return ms
+    raise ValueError("timestamp must be epoch milliseconds or an ISO-8601 string")
+
+
+def _not_in_future(ms: int) -> int:
+    if ms > clock.now_ms() + MAX_FUTURE_SKEW_MS:
+        raise ValueError("timestamp is more than 5 minutes in the future")
+    return ms
+
+
+EpochMs = Annotated[
+    int,
+    BeforeValidator(_to_epoch_ms),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "description": "epoch milliseconds"},
+                {"type": "string", "format": "date-time"},
+            ],
+            "examples": ["2026-11-20T18:04:05Z", 1763661845000],
+        }
+    ),
+]
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class EventContext(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: ShortText | None = Field(
+        default=None, examples=["home"], description="Surface, e.g. home, search"
+    )
+    device: ShortText | None = Field(default=None, examples=["ios"])
+
+
+class ListeningEvent(BaseModel):
+    """One listening event as clients send it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: EventId
+    user_id: UserId
+    item_id: ItemId
+    type: EventType
+    timestamp: Annotated[EpochMs, AfterValidator(_not_in_future)]
+    ms_played: Annotated[int, Field(strict=True, ge=0, le=86_400_000)] | None = Field(
+        default=None, description="Required for play and skip"
+    )
+    count: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = Field(
+        default=1, description="Aggregated plays, for importing listening history"
+    )
+    context: EventContext | None = None
+
+    @model_validator(mode="after")
+    def _ms_played_for_plays(self) -> Self:
+        if self.type in TYPES_WITH_MS_PLAYED and self.ms_played is None:
+            raise ValueError(f"ms_played is required for {self.type.value} events")
+        return self
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[ListeningEvent] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+
+
+class StoredEvent(BaseModel):
+    """An accepted event, normalised (epoch-ms timestamp) and stamped with its ingestion time.
+
+    No future-timestamp check here: it is re-read after ingestion, when "now" has moved on.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_id: EventId
+    user_id: UserId
+    item_id: ItemId
+    type: EventType
+    timestamp: int
+    ms_played: int | None = None
+    count: int = 1
+    context: EventContext | None = None
+    ingested_at: int
+
+    @classmethod
+    def accept(cls, event: ListeningEvent, ingested_at: int) -> "StoredEvent":
+        return cls(**event.model_dump(), ingested_at=ingested_at)
+
+
+class ProfileUpdateMessage(BaseModel):
+    """Body of a profile-update queue message: accepted events of one user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: UserId
+    events: list[StoredEvent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_user(self) -> Self:
+        if any(e.user_id != self.user_id for e in self.events):
+            raise ValueError("all events of a profile-update message belong to its user")
+        return self

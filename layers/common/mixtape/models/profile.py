@@ -1,0 +1,62 @@
+"""The taste profile of one listener, as stored and folded.
+
+Affinities are exponentially decayed sums kept relative to the profile's reference time `ref_ms`:
+a weight w observed at time t is stored as w * 2**((t - ref_ms) / half_life). Sums of such terms do
+not depend on the order events are applied in (so late and out-of-order events are exact), and the
+value "as of now" is the stored sum times 2**((ref_ms - now) / half_life).
+"""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RecentItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    ts: int
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=False)
+
+    user_id: str
+    version: int = 0
+    ref_ms: int = 0
+    updated_at: int = 0
+    last_event_at: int = 0
+    items: dict[str, float] = Field(default_factory=dict)
+    artists: dict[str, float] = Field(default_factory=dict)
+    genres: dict[str, float] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)
+    recent: list[RecentItem] = Field(default_factory=list)
+    disliked: dict[str, int] = Field(default_factory=dict)  # item_id -> time of the latest dislike
+    # Decayed weighted sum of item embeddings (float64) and the decayed sum of |weights| behind it.
+    taste_sum: npt.NDArray[np.float64] | None = Field(default=None, exclude=True)
+    taste_weight: float = 0.0
+
+    def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
+        """Multiply a stored sum by this to get its value as of `now_ms`."""
+        return float(2.0 ** ((self.ref_ms - now_ms) / half_life_ms))
+
+    def taste_vector(self) -> npt.NDArray[np.float32] | None:
+        """Unit-length taste direction, or None without embedded history."""
+        if self.taste_sum is None or self.taste_weight <= 0:
+            return None
+        norm = float(np.linalg.norm(self.taste_sum))
+        if norm == 0.0 or not np.isfinite(norm):
+            return None
+        return (self.taste_sum / norm).astype(np.float32)
+
+    def known_items(self) -> set[str]:
+        """Items the listener has already interacted with (never recommended back)."""
+        return set(self.items) | {r.item_id for r in self.recent} | set(self.disliked)
+
+    def has_positive_signal(self) -> bool:
+        return any(v > 0 for v in self.artists.values()) or any(v > 0 for v in self.items.values())
+
+    def doc(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"taste_sum", "version"})

@@ -1,0 +1,47 @@
+"""Live item popularity as decayed play counts, kept in per-epoch buckets that writers can ADD to.
+
+A contribution w at time t goes to bucket e = t // EPOCH as w * 2**((t - e*EPOCH) / half_life), which
+stays below 2**(EPOCH / half_life), so atomic ADDs never overflow and need no read. A reader sums the
+current and previous bucket decayed to now. Older buckets are dropped by the writers.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from mixtape.models.events import EventType, StoredEvent
+
+EPOCH_MS = 28 * 86_400_000
+POPULAR_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})
+
+
+def epoch_of(ts_ms: int) -> int:
+    return ts_ms // EPOCH_MS
+
+
+def contributions(
+    events: Iterable[StoredEvent], now_ms: int, half_life_ms: float
+) -> dict[str, dict[int, float]]:
+    """Per item and epoch bucket, what a batch of applied events adds (plays count `count` times)."""
+    oldest = epoch_of(now_ms) - 1
+    deltas: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for event in events:
+        if event.type not in POPULAR_TYPES:
+            continue
+        bucket = epoch_of(event.timestamp)
+        if bucket < oldest:
+            continue  # too old to matter for "popular now"
+        offset = event.timestamp - bucket * EPOCH_MS
+        deltas[event.item_id][bucket] += event.count * 2.0 ** (offset / half_life_ms)
+    return {item: dict(buckets) for item, buckets in deltas.items()}
+
+
+def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
+    """Decayed play count as of `now_ms`."""
+    current = epoch_of(now_ms)
+    return float(
+        sum(
+            value * 2.0 ** ((bucket * EPOCH_MS - now_ms) / half_life_ms)
+            for bucket, value in buckets.items()
+            if current - 1 <= bucket <= current
+        )
+    )

@@ -1,0 +1,138 @@
+"""Fold listening events into taste profiles: the decay math (pure) and the optimistic commit loop."""
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixtape.config import ProfileSettings
+from mixtape.errors import ConcurrentUpdateError
+from mixtape.models.catalog import ItemFeatures
+from mixtape.models.events import EventType, StoredEvent
+from mixtape.models.profile import Profile, RecentItem
+from mixtape.storage.base import AlreadyAppliedError, ProfileStore, VersionConflictError
+
+# One DynamoDB transaction holds 100 actions: the profile write plus up to 99 event marks.
+MAX_EVENTS_PER_COMMIT = 99
+# Rebase the reference time once stored sums would grow past 2**REBASE_AFTER_HALF_LIVES.
+REBASE_AFTER_HALF_LIVES = 32.0
+POSITIVE_RECENT_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})
+
+
+def _rebase(profile: Profile, ts_ms: int, half_life_ms: float) -> None:
+    """Move the reference time forward so stored sums stay small; the represented values don't change."""
+    if profile.ref_ms == 0:
+        profile.ref_ms = ts_ms
+        return
+    if (ts_ms - profile.ref_ms) / half_life_ms <= REBASE_AFTER_HALF_LIVES:
+        return
+    factor = 2.0 ** ((profile.ref_ms - ts_ms) / half_life_ms)
+    for table in (profile.items, profile.artists, profile.genres):
+        for key in table:
+            table[key] *= factor
+    if profile.taste_sum is not None:
+        profile.taste_sum *= factor
+    profile.taste_weight *= factor
+    profile.ref_ms = ts_ms
+
+
+def _top_by_magnitude(table: dict[str, float], keep: int) -> dict[str, float]:
+    if len(table) <= keep:
+        return table
+    return dict(heapq.nlargest(keep, table.items(), key=lambda kv: (abs(kv[1]), kv[0])))
+
+
+def fold_events(
+    profile: Profile,
+    events: Iterable[StoredEvent],
+    features: Mapping[str, ItemFeatures],
+    settings: ProfileSettings,
+) -> Profile:
+    """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps)."""
+    folded = profile.model_copy(deep=True)
+    half_life = settings.half_life_ms
+    weights = settings.event_weights
+    recent = {r.item_id: r.ts for r in folded.recent}
+    for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
+        _rebase(folded, event.timestamp, half_life)
+        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * event.count
+        decayed = w * 2.0 ** ((event.timestamp - folded.ref_ms) / half_life)
+        folded.items[event.item_id] = folded.items.get(event.item_id, 0.0) + decayed
+        item = features.get(event.item_id)
+        if item is not None:
+            folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
+            for genre in item.genres:
+                folded.genres[genre] = folded.genres.get(genre, 0.0) + decayed / len(item.genres)
+            if item.embedding is not None:
+                if folded.taste_sum is None:
+                    folded.taste_sum = np.zeros(item.embedding.shape[0], dtype=np.float64)
+                if folded.taste_sum.shape == item.embedding.shape:
+                    folded.taste_sum += decayed * item.embedding.astype(np.float64)
+                    folded.taste_weight += abs(decayed)
+        folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + event.count
+        if event.type in POSITIVE_RECENT_TYPES and w > 0:
+            recent[event.item_id] = max(event.timestamp, recent.get(event.item_id, 0))
+        elif event.type is EventType.DISLIKE:
+            folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
+        folded.last_event_at = max(folded.last_event_at, event.timestamp)
+
+    limits = settings.limits
+    folded.items = _top_by_magnitude(folded.items, limits.max_items)
+    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
+    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
+    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
+    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
+    if len(folded.disliked) > limits.max_disliked:
+        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
+        folded.disliked = dict(kept)
+    return folded
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: list[StoredEvent]
+    already_applied: int
+    writes: int
+
+
+def apply_user_events(
+    user_id: str,
+    events: Sequence[StoredEvent],
+    features: Mapping[str, ItemFeatures],
+    store: ProfileStore,
+    settings: ProfileSettings,
+    now_ms: int,
+) -> ApplyResult:
+    """Fold one user's events into the stored profile, each event exactly once.
+
+    Every commit writes the profile (conditional on the version read) and marks its events applied in
+    the same transaction; an event already marked is dropped, a version conflict re-reads and refolds.
+    """
+    unique = list({e.event_id: e for e in events}.values())
+    applied: list[StoredEvent] = []
+    already = len(events) - len(unique)
+    writes = 0
+    for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
+        chunk = unique[start : start + MAX_EVENTS_PER_COMMIT]
+        for _attempt in range(settings.max_update_attempts):
+            if not chunk:
+                break
+            current = store.get(user_id, consistent=True) or Profile(user_id=user_id)
+            updated = fold_events(current, chunk, features, settings)
+            updated.version = current.version + 1
+            updated.updated_at = now_ms
+            try:
+                store.commit(updated, current.version, [e.event_id for e in chunk])
+            except VersionConflictError:
+                continue
+            except AlreadyAppliedError as done:
+                already += sum(1 for e in chunk if e.event_id in done.event_ids)
+                chunk = [e for e in chunk if e.event_id not in done.event_ids]
+                continue
+            writes += 1
+            applied.extend(chunk)
+            break
+        else:
+            raise ConcurrentUpdateError(f"profile of {user_id} kept changing; giving up for now")
+    return ApplyResult(applied=applied, already_applied=already, writes=writes)

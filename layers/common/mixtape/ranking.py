@@ -1,0 +1,214 @@
+"""Ranking: score every catalog item with numpy → filter → cap per artist → explain.
+
+Score = taste-vector cosine + artist affinity + genre affinity + popularity prior, each weighted by
+configuration. Affinities are normalised by the listener's strongest one, so time decay (a common
+factor) never changes the order, and weights stay comparable across listeners.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from mixtape.catalog_index import CatalogIndex, FloatArray
+from mixtape.config import RankingWeights
+from mixtape.models.profile import Profile
+
+EXPLAIN_FROM_TOP_ITEMS = 5
+
+
+class Reason(StrEnum):
+    ARTIST = "artist_affinity"
+    GENRE = "genre_affinity"
+    SIMILAR = "similar_to_item"
+    POPULAR = "popular"
+    SAME_ARTIST = "same_artist"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    position: int
+    score: float
+    reason_code: Reason
+    reason: str
+
+
+def _normalised(values: Mapping[str, float]) -> dict[str, float]:
+    """Scale so the strongest positive affinity is 1; negatives are clipped at -1."""
+    top = max((v for v in values.values() if v > 0), default=0.0)
+    if top <= 0:
+        return {k: max(-1.0, v / abs(v)) for k, v in values.items() if v != 0}
+    return {k: max(-1.0, v / top) for k, v in values.items()}
+
+
+def top_k_capped(scores: FloatArray, k: int, artist_of: npt.NDArray[np.int32], cap: int) -> list[int]:
+    """Indexes of the k best finite scores, at most `cap` per artist. Selects from a small candidate pool
+    (argpartition, not a full sort) and widens it only when the cap rejected too many."""
+    valid = int(np.isfinite(scores).sum())
+    want = min(k, valid)
+    pool = min(valid, max(4 * k, 32))
+    while True:
+        candidates = (
+            np.argpartition(-scores, pool - 1)[:pool] if pool < len(scores) else np.arange(len(scores))
+        )
+        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+        chosen: list[int] = []
+        per_artist: dict[int, int] = {}
+        for idx in ordered.tolist():
+            if not np.isfinite(scores[idx]):
+                break
+            artist = int(artist_of[idx])
+            if per_artist.get(artist, 0) >= cap:
+                continue
+            per_artist[artist] = per_artist.get(artist, 0) + 1
+            chosen.append(idx)
+            if len(chosen) == want:
+                return chosen
+        if pool >= valid:
+            return chosen
+        pool = min(valid, pool * 4)
+
+
+def _filter_mask(index: CatalogIndex, exclude_explicit: bool, genre: str | None) -> npt.NDArray[np.bool_]:
+    mask = np.ones(len(index), dtype=np.bool_)
+    if exclude_explicit:
+        mask &= ~index.explicit
+    if genre is not None:
+        in_genre = np.zeros(len(index), dtype=np.bool_)
+        in_genre[index.genre_members.get(genre.lower(), np.empty(0, dtype=np.int32))] = True
+        mask &= in_genre
+    return mask
+
+
+def _exclude_known(mask: npt.NDArray[np.bool_], profile: Profile, index: CatalogIndex) -> None:
+    for item_id in profile.known_items():
+        if (pos := index.position.get(item_id)) is not None:
+            mask[pos] = False
+
+
+def _personal_terms(
+    profile: Profile, index: CatalogIndex, weights: RankingWeights
+) -> tuple[dict[Reason, FloatArray], FloatArray, dict[str, float]]:
+    """Per-item score terms, the artist affinity of every item, and the normalised genre affinities."""
+    artist_affinity = np.zeros(len(index.artist_ids), dtype=np.float32)
+    for artist_id, value in _normalised(profile.artists).items():
+        if (pos := index.artist_position.get(artist_id)) is not None:
+            artist_affinity[pos] = value
+    item_artist_affinity = artist_affinity[index.artist_of]
+
+    genre_affinity = _normalised(profile.genres)
+    genre_sum = np.zeros(len(index), dtype=np.float32)
+    for genre_name, value in genre_affinity.items():
+        if (members := index.genre_members.get(genre_name)) is not None:
+            genre_sum[members] += value
+
+    taste = profile.taste_vector()
+    if taste is not None and taste.shape[0] == index.embeddings.shape[1]:
+        taste_term = weights.taste * (index.embeddings @ taste)
+    else:
+        taste_term = np.zeros(len(index), dtype=np.float32)
+    terms = {
+        Reason.ARTIST: weights.artist * item_artist_affinity,
+        Reason.GENRE: weights.genre * genre_sum / index.genre_count,
+        Reason.SIMILAR: taste_term,
+        Reason.POPULAR: weights.popularity * index.popularity,
+    }
+    return terms, item_artist_affinity, genre_affinity
+
+
+def recommend(
+    profile: Profile | None,
+    index: CatalogIndex,
+    weights: RankingWeights,
+    *,
+    limit: int,
+    exclude_explicit: bool = False,
+    genre: str | None = None,
+) -> tuple[list[Ranked], bool]:
+    """Top `limit` items for a listener and whether the cold-start (popularity) list was served."""
+    if len(index) == 0:
+        return [], True
+    mask = _filter_mask(index, exclude_explicit, genre)
+    if profile is not None:
+        _exclude_known(mask, profile, index)
+    if profile is None or not profile.has_positive_signal():
+        scores = weights.popularity * index.popularity
+        scores[~mask] = -np.inf
+        chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
+        return [Ranked(i, float(scores[i]), Reason.POPULAR, "popular now") for i in chosen], True
+
+    terms, item_artist_affinity, genre_affinity = _personal_terms(profile, index, weights)
+    scores = sum(terms.values(), np.zeros(len(index), dtype=np.float32))
+    mask &= item_artist_affinity >= 0  # artists the listener turned against
+    scores[~mask] = -np.inf
+    chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
+    anchors = _anchor_items(profile, index)
+    ranked = []
+    for i in chosen:
+        code = max(terms, key=lambda r: float(terms[r][i]))
+        ranked.append(Ranked(i, float(scores[i]), code, _explain(code, i, index, genre_affinity, anchors)))
+    return ranked, False
+
+
+def _anchor_items(profile: Profile, index: CatalogIndex) -> list[int]:
+    """The listener's strongest liked items that have embeddings: what "similar to …" can point at."""
+    liked = sorted((v, k) for k, v in profile.items.items() if v > 0)
+    anchors = []
+    for _, item_id in reversed(liked):
+        pos = index.position.get(item_id)
+        if pos is not None and index.has_embedding[pos]:
+            anchors.append(pos)
+            if len(anchors) == EXPLAIN_FROM_TOP_ITEMS:
+                break
+    return anchors
+
+
+def _explain(
+    code: Reason, pos: int, index: CatalogIndex, genre_affinity: Mapping[str, float], anchors: list[int]
+) -> str:
+    record = index.records[pos]
+    if code is Reason.ARTIST:
+        return f"because you listen to {record.artist_name}"
+    if code is Reason.GENRE and record.genres:
+        genre = max(record.genres, key=lambda g: genre_affinity.get(g, 0.0))
+        return f"because you like {genre}"
+    if code is Reason.SIMILAR and anchors:
+        best = anchors[int(np.argmax(index.embeddings[anchors] @ index.embeddings[pos]))]
+        anchor = index.records[best]
+        return f"similar to {anchor.title} by {anchor.artist_name}"
+    return "popular now"
+
+
+def similar_items(index: CatalogIndex, pos: int, weights: RankingWeights, *, limit: int) -> list[Ranked]:
+    """Items like the one at `pos`: embedding cosine, shared genres, same artist, a little popularity."""
+    n = len(index)
+    cosine = index.embeddings @ index.embeddings[pos] if index.has_embedding[pos] else np.zeros(n, np.float32)
+    same_artist = (index.artist_of == index.artist_of[pos]).astype(np.float32)
+    own_genres = index.records[pos].genres
+    overlap = np.zeros(n, dtype=np.float32)
+    for genre in own_genres:
+        overlap[index.genre_members[genre]] += 1.0
+    jaccard = overlap / (index.genre_count + max(len(own_genres), 1) - overlap)
+    terms = {
+        Reason.SIMILAR: 0.7 * cosine,
+        Reason.SAME_ARTIST: 0.15 * same_artist,
+        Reason.GENRE: 0.25 * jaccard,
+        Reason.POPULAR: 0.05 * index.popularity,
+    }
+    scores = sum(terms.values(), np.zeros(n, dtype=np.float32))
+    scores[pos] = -np.inf
+    source = index.records[pos]
+    ranked = []
+    for i in top_k_capped(scores, limit, index.artist_of, weights.max_per_artist):
+        code = max(terms, key=lambda r: float(terms[r][i]))
+        shared = next((g for g in index.records[i].genres if g in own_genres), None)
+        reason = {
+            Reason.SIMILAR: f"sounds like {source.title}",
+            Reason.SAME_ARTIST: f"more from {source.artist_name}",
+            Reason.GENRE: f"also {shared}" if shared else "shares its genres",
+            Reason.POPULAR: "popular now",
+        }[code]
+        ranked.append(Ranked(i, float(scores[i]), code, reason))
+    return ranked

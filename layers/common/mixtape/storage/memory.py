@@ -1,0 +1,144 @@
+"""In-memory stores with the same semantics as the DynamoDB/SQS ones: unit tests and benchmarks use
+them to run the real logic and handlers without a network. Not thread-safe beyond one lock per store."""
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from mixtape.models.catalog import CatalogItem, ItemFeatures
+from mixtape.models.events import StoredEvent
+from mixtape.models.profile import Profile
+from mixtape.storage.base import AlreadyAppliedError, CatalogRecord, PutOutcome, VersionConflictError
+
+
+@dataclass
+class _StoredEventRow:
+    event: StoredEvent
+    expires_at_s: int
+    applied_at: int | None = None
+
+
+@dataclass
+class MemoryEventStore:
+    rows: dict[tuple[str, str], _StoredEventRow] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    writes: int = 0
+
+    def put_new(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[PutOutcome]:
+        outcomes = []
+        with self.lock:
+            for event in events:
+                key = (event.user_id, event.event_id)
+                self.writes += 1
+                if key in self.rows:
+                    row = self.rows[key]
+                    outcomes.append(PutOutcome(row.event, is_new=False, applied=row.applied_at is not None))
+                else:
+                    self.rows[key] = _StoredEventRow(event, expires_at_s)
+                    outcomes.append(PutOutcome(event, is_new=True, applied=False))
+        return outcomes
+
+    def delete_user_events(self, user_id: str) -> int:
+        with self.lock:
+            keys = [k for k in self.rows if k[0] == user_id]
+            for key in keys:
+                del self.rows[key]
+        return len(keys)
+
+
+@dataclass
+class MemoryProfileStore:
+    events: MemoryEventStore
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    reads: int = 0
+    commits: int = 0
+
+    def get(self, user_id: str, *, consistent: bool = False) -> Profile | None:
+        with self.lock:
+            self.reads += 1
+            stored = self.profiles.get(user_id)
+            return stored.model_copy(deep=True) if stored else None
+
+    def commit(self, profile: Profile, expected_version: int, event_ids: Sequence[str]) -> None:
+        with self.lock, self.events.lock:
+            current = self.profiles.get(profile.user_id)
+            done = {
+                eid
+                for eid in event_ids
+                if (row := self.events.rows.get((profile.user_id, eid))) is None or row.applied_at is not None
+            }
+            if done:
+                raise AlreadyAppliedError(done)
+            if (current.version if current else 0) != expected_version:
+                raise VersionConflictError(profile.user_id)
+            self.profiles[profile.user_id] = profile.model_copy(deep=True)
+            for eid in event_ids:
+                self.events.rows[(profile.user_id, eid)].applied_at = profile.updated_at
+            self.commits += 1
+
+    def delete(self, user_id: str) -> bool:
+        with self.lock:
+            return self.profiles.pop(user_id, None) is not None
+
+
+@dataclass
+class MemoryCatalogStore:
+    records: dict[str, CatalogRecord] = field(default_factory=dict)
+    catalog_version: int = 0
+
+    def upsert(self, items: Sequence[CatalogItem], now_ms: int) -> int:
+        for item in items:
+            old = self.records.get(item.item_id)
+            embedding = None
+            if item.embedding is not None:
+                vector = np.asarray(item.embedding, dtype=np.float32)
+                norm = float(np.linalg.norm(vector))
+                embedding = vector / norm if norm > 0 else None
+            self.records[item.item_id] = CatalogRecord(
+                item_id=item.item_id,
+                title=item.title,
+                artist_id=item.artist_id,
+                artist_name=item.artist_name,
+                genres=tuple(item.genres),
+                explicit=item.explicit,
+                release_date=item.release_date.isoformat() if item.release_date else None,
+                duration_ms=item.duration_ms,
+                embedding=embedding,
+                popularity=old.popularity if old else {},
+            )
+        self.catalog_version += 1
+        return self.catalog_version
+
+    def features(self, item_ids: Iterable[str]) -> dict[str, ItemFeatures]:
+        return {
+            i: ItemFeatures(item_id=i, artist_id=r.artist_id, genres=r.genres, embedding=r.embedding)
+            for i in set(item_ids)
+            if (r := self.records.get(i)) is not None
+        }
+
+    def add_popularity(self, deltas: Mapping[str, Mapping[int, float]], drop_before_epoch: int) -> None:
+        for item_id, buckets in deltas.items():
+            record = self.records.get(item_id)
+            if record is None:
+                continue
+            merged = {e: v for e, v in record.popularity.items() if e >= drop_before_epoch}
+            for epoch, value in buckets.items():
+                merged[epoch] = merged.get(epoch, 0.0) + value
+            self.records[item_id] = replace(record, popularity=merged)
+
+    def version(self) -> int:
+        return self.catalog_version
+
+    def load_all(self) -> tuple[int, list[CatalogRecord]]:
+        return self.catalog_version, list(self.records.values())
+
+
+@dataclass
+class MemoryQueue:
+    messages: list[str] = field(default_factory=list)
+
+    def send(self, messages: Sequence[str]) -> None:
+        self.messages.extend(messages)
