@@ -177,6 +177,8 @@ def _explain(
     if code is Reason.SIMILAR and anchors:
         best = anchors[int(np.argmax(index.embeddings[anchors] @ index.embeddings[pos]))]
         anchor = index.records[best]
+        if anchor.artist_id == record.artist_id:  # "more of that artist" reads better than "similar to"
+            return f"because you listen to {record.artist_name}"
         return f"similar to {anchor.title} by {anchor.artist_name}"
     return "popular now"
 

@@ -1,0 +1,119 @@
+"""Ingestion logic: dedup, store, enqueue; catalog upserts; popularity buckets; erasure."""
+
+import json
+
+import pytest
+
+from mixtape import popularity
+from mixtape.erasure import erase_user
+from mixtape.errors import InvalidInputError
+from mixtape.ingestion import ingest_events, profile_update_messages, upsert_items
+from mixtape.models.events import EventType, ListeningEvent, ProfileUpdateMessage
+from mixtape.models.profile import Profile
+from mixtape.profiles import MAX_EVENTS_PER_COMMIT
+from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
+from tests.unit.conftest import DAY_MS, NOW_MS, make_item, stored
+
+
+def event(event_id: str, user_id: str = "u-1", item_id: str = "r1") -> ListeningEvent:
+    return ListeningEvent(
+        event_id=event_id,
+        user_id=user_id,
+        item_id=item_id,
+        type=EventType.PLAY,
+        timestamp=NOW_MS - 1000,
+        ms_played=1000,
+    )
+
+
+def queued_events(queue: MemoryQueue) -> list[str]:
+    return [
+        e.event_id for body in queue.messages for e in ProfileUpdateMessage.model_validate_json(body).events
+    ]
+
+
+def test_new_events_are_stored_with_expiry_and_enqueued_once(ingest_settings):
+    store, queue = MemoryEventStore(), MemoryQueue()
+    result = ingest_events([event("a"), event("b"), event("a")], store, queue, ingest_settings, NOW_MS)
+    assert (result.accepted, result.duplicates) == (2, 1)
+    assert sorted(queued_events(queue)) == ["a", "b"]
+    row = store.rows[("u-1", "a")]
+    assert row.expires_at_s == NOW_MS // 1000 + ingest_settings.event_retention_days * 86_400
+    assert row.event.ingested_at == NOW_MS
+
+
+def test_a_retried_batch_counts_once_but_unapplied_events_are_enqueued_again(ingest_settings, profiles_store):
+    store, queue = profiles_store.events, MemoryQueue()
+    ingest_events([event("a"), event("b")], store, queue, ingest_settings, NOW_MS)
+    store.rows[("u-1", "a")].applied_at = NOW_MS  # "a" has reached the profile, "b" not yet
+    queue.messages.clear()
+    retry = ingest_events([event("a"), event("b")], store, queue, ingest_settings, NOW_MS + 5)
+    assert (retry.accepted, retry.duplicates) == (0, 2)
+    assert queued_events(queue) == ["b"]  # the earlier enqueue of "b" may have failed: send it again
+    assert store.rows[("u-1", "b")].event.ingested_at == NOW_MS  # the stored copy is what travels
+
+
+def test_same_event_id_for_different_users_are_different_events(ingest_settings):
+    store, queue = MemoryEventStore(), MemoryQueue()
+    result = ingest_events([event("x", "u-1"), event("x", "u-2")], store, queue, ingest_settings, NOW_MS)
+    assert result.accepted == 2
+
+
+def test_messages_group_by_user_and_fit_one_profile_commit():
+    events = [stored(f"e{i}", "r1", user_id="u-big") for i in range(MAX_EVENTS_PER_COMMIT + 5)]
+    events.append(stored("solo", "r1", user_id="u-small"))
+    bodies = [json.loads(m) for m in profile_update_messages(events)]
+    sizes = sorted((b["user_id"], len(b["events"])) for b in bodies)
+    assert sizes == [("u-big", 5), ("u-big", MAX_EVENTS_PER_COMMIT), ("u-small", 1)]
+
+
+def test_upsert_rejects_wrong_embedding_size_and_duplicate_ids_naming_the_index(ingest_settings):
+    store = MemoryCatalogStore()
+    items = [
+        make_item("t1", "a", [], [1.0, 0, 0, 0]),
+        make_item("t2", "a", [], [1.0, 0]),
+        make_item("t1", "a", [], None),
+    ]
+    with pytest.raises(InvalidInputError) as excinfo:
+        upsert_items(items, store, ingest_settings, NOW_MS)
+    fields = {(e.field, e.index) for e in excinfo.value.errors}
+    assert fields == {("items[1].embedding", 1), ("items[2].item_id", 2)}
+    assert store.records == {}  # nothing of the batch was written
+
+
+def test_upsert_keeps_popularity_and_bumps_the_version(ingest_settings):
+    store = MemoryCatalogStore()
+    assert upsert_items([make_item("t1", "a", ["x"], None)], store, ingest_settings, NOW_MS) == 1
+    store.add_popularity({"t1": {5: 2.0}}, 0)
+    assert upsert_items([make_item("t1", "a", ["y"], None)], store, ingest_settings, NOW_MS) == 2
+    assert store.records["t1"].genres == ("y",)
+    assert store.records["t1"].popularity == {5: 2.0}
+
+
+def test_popularity_buckets_decay_and_ignore_negative_or_stale_events():
+    half_life = 7 * DAY_MS
+    now = NOW_MS
+    events = [
+        stored("p1", "hit", ts=now, count=3),
+        stored("p2", "hit", ts=now - half_life),
+        stored("s1", "hit", EventType.SKIP, ts=now, ms_played=1000),
+        stored("old", "hit", ts=now - 100 * DAY_MS),
+        stored("x", "other", EventType.DISLIKE, ts=now),
+    ]
+    deltas = popularity.contributions(events, now, half_life)
+    assert set(deltas) == {"hit"}
+    assert popularity.score(deltas["hit"], now, half_life) == pytest.approx(3.5)
+    assert popularity.score(deltas["hit"], now + half_life, half_life) == pytest.approx(1.75)
+    bucket_values = deltas["hit"].values()
+    assert max(bucket_values) < 2 ** (popularity.EPOCH_MS / half_life) * 4  # bounded: ADD never overflows
+
+
+def test_erasure_removes_profile_and_events(profiles_store: MemoryProfileStore, catalog: MemoryCatalogStore):
+    events_store: MemoryEventStore = profiles_store.events
+    events_store.put_new([stored("e1", "r1"), stored("e2", "r2"), stored("o", "r1", user_id="u-other")], 0)
+    profiles_store.profiles["u-1"] = Profile(user_id="u-1", version=3)
+    result = erase_user("u-1", events_store, profiles_store)
+    assert (result.deleted_events, result.profile_deleted) == (2, True)
+    assert profiles_store.get("u-1") is None
+    assert list(events_store.rows) == [("u-other", "o")]
+    assert erase_user("u-1", events_store, profiles_store).deleted_events == 0

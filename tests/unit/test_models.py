@@ -1,0 +1,101 @@
+"""Input models: what clients may send, and the precise reasons they are turned away."""
+
+import pytest
+from pydantic import ValidationError
+
+from mixtape.models.catalog import CatalogItem
+from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage
+from tests.unit.conftest import NOW_MS, stored
+
+GOOD = {
+    "event_id": "evt-1",
+    "user_id": "u-alice",
+    "item_id": "trk-0001",
+    "type": "play",
+    "timestamp": "2026-11-17T10:00:00Z",
+    "ms_played": 180_000,
+}
+
+
+def test_iso_and_epoch_ms_timestamps_normalise_to_the_same_epoch_ms():
+    iso = ListeningEvent.model_validate(GOOD)
+    epoch = ListeningEvent.model_validate({**GOOD, "timestamp": iso.timestamp})
+    assert iso.timestamp == epoch.timestamp == 1_794_909_600_000
+
+
+def test_naive_iso_timestamps_are_utc():
+    naive = ListeningEvent.model_validate({**GOOD, "timestamp": "2026-11-17T10:00:00"})
+    assert naive.timestamp == 1_794_909_600_000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("timestamp", True, "not a boolean"),
+        ("timestamp", 1_763_373_600, "seconds"),  # seconds, not milliseconds
+        ("timestamp", NOW_MS + 6 * 60_000, "future"),
+        ("timestamp", "yesterday", "ISO-8601"),
+        ("timestamp", 1.5e12, "epoch milliseconds"),
+        ("type", "teleport", "Input should be"),
+        ("ms_played", True, "integer"),
+        ("ms_played", "100", "integer"),
+        ("ms_played", -1, "greater than or equal"),
+        ("count", 0, "greater than or equal"),
+        ("user_id", "../etc/passwd", "pattern"),
+        ("user_id", "a%2Fb", "pattern"),
+        ("user_id", "bad\x00id", "pattern"),
+        ("item_id", "x" * 129, "at most 128"),
+        ("event_id", "", "at least 1"),
+        ("surprise", 1, "Extra inputs"),
+    ],
+)
+def test_bad_event_fields_are_rejected_with_a_reason(field, value, fragment):
+    with pytest.raises(ValidationError) as excinfo:
+        ListeningEvent.model_validate({**GOOD, field: value})
+    assert fragment in str(excinfo.value)
+
+
+def test_a_timestamp_within_the_allowed_clock_skew_is_accepted():
+    assert (
+        ListeningEvent.model_validate({**GOOD, "timestamp": NOW_MS + 4 * 60_000}).timestamp
+        == NOW_MS + 240_000
+    )
+
+
+def test_plays_and_skips_need_ms_played_but_likes_do_not():
+    with pytest.raises(ValidationError, match="ms_played is required for play"):
+        ListeningEvent.model_validate({k: v for k, v in GOOD.items() if k != "ms_played"})
+    like = ListeningEvent.model_validate(
+        {**{k: v for k, v in GOOD.items() if k != "ms_played"}, "type": "like"}
+    )
+    assert like.ms_played is None
+    assert like.count == 1
+
+
+def test_batches_hold_1_to_500_events_and_name_the_bad_index():
+    with pytest.raises(ValidationError):
+        EventBatch.model_validate({"events": []})
+    with pytest.raises(ValidationError):
+        EventBatch.model_validate({"events": [GOOD] * 501})
+    with pytest.raises(ValidationError) as excinfo:
+        EventBatch.model_validate({"events": [GOOD, {**GOOD, "type": "nope"}]})
+    assert excinfo.value.errors()[0]["loc"][:3] == ("events", 1, "type")
+
+
+def test_catalog_items_reject_non_finite_or_boolean_embeddings_and_lowercase_genres():
+    base = {"item_id": "t1", "title": "T", "artist_id": "a1", "artist_name": "A"}
+    item = CatalogItem.model_validate({**base, "genres": ["Indie Rock"], "embedding": [1, 0.5]})
+    assert item.genres == ["indie rock"]
+    assert item.embedding == [1.0, 0.5]
+    for bad in ([float("nan")], [True, 1.0], ["0.5"]):
+        with pytest.raises(ValidationError):
+            CatalogItem.model_validate({**base, "embedding": bad})
+    with pytest.raises(ValidationError):
+        CatalogItem.model_validate({**base, "explicit": "yes"})
+
+
+def test_profile_update_messages_carry_one_users_events():
+    good = ProfileUpdateMessage(user_id="u-1", events=[stored("e1", "r1")])
+    assert good.events[0].event_id == "e1"
+    with pytest.raises(ValidationError, match="belong to its user"):
+        ProfileUpdateMessage(user_id="u-2", events=[stored("e1", "r1")])

@@ -1,0 +1,274 @@
+"""The decay math and the exactly-once commit loop, against in-memory stores."""
+
+import itertools
+import random
+import threading
+
+import numpy as np
+import pytest
+
+from mixtape.config import ProfileLimits, ProfileSettings
+from mixtape.errors import ConcurrentUpdateError
+from mixtape.models.events import EventType
+from mixtape.models.profile import Profile
+from mixtape.profiles import MAX_EVENTS_PER_COMMIT, apply_user_events, fold_events
+from mixtape.storage.base import VersionConflictError
+from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
+from tests.unit.conftest import DAY_MS, NOW_MS, stored
+
+
+def decayed(profile: Profile, table: str, key: str, settings: ProfileSettings, now: int = NOW_MS) -> float:
+    return getattr(profile, table)[key] * profile.decay_factor(now, settings.half_life_ms)
+
+
+def test_an_event_one_half_life_old_counts_half(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    half_life_days = int(profile_settings.half_life_days)
+    fresh = stored("e1", "r1", ts=NOW_MS)
+    old = stored("e2", "j1", ts=NOW_MS - half_life_days * DAY_MS)
+    profile = fold_events(
+        Profile(user_id="u-1"), [fresh, old], catalog.features(["r1", "j1"]), profile_settings
+    )
+    assert decayed(profile, "artists", "art-a", profile_settings) == pytest.approx(1.0)
+    assert decayed(profile, "artists", "art-c", profile_settings) == pytest.approx(0.5)
+    assert decayed(profile, "genres", "jazz", profile_settings) == pytest.approx(0.5)
+    assert profile.counts == {"play": 2}
+    assert profile.last_event_at == NOW_MS
+
+
+def test_folding_is_order_independent_and_batching_independent(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    rng = random.Random(3)
+    events = [
+        stored(
+            f"e{i}",
+            rng.choice(["r1", "r2", "r4", "j1", "j3"]),
+            rng.choice(list(EventType)),
+            ts=NOW_MS - rng.randrange(0, 400) * DAY_MS,
+        )
+        for i in range(40)
+    ]
+    features = catalog.features(e.item_id for e in events)
+    reference = fold_events(Profile(user_id="u-1"), events, features, profile_settings)
+    shuffled = events[:]
+    rng.shuffle(shuffled)
+    stepwise = Profile(user_id="u-1")
+    for start in range(0, len(shuffled), 7):  # out-of-order, in several batches (forces rebases)
+        stepwise = fold_events(stepwise, shuffled[start : start + 7], features, profile_settings)
+    for table in ("items", "artists", "genres"):
+        ref_t, step_t = getattr(reference, table), getattr(stepwise, table)
+        assert ref_t.keys() == step_t.keys()
+        for key in ref_t:
+            assert decayed(stepwise, table, key, profile_settings) == pytest.approx(
+                decayed(reference, table, key, profile_settings), rel=1e-9, abs=1e-12
+            )
+    assert reference.counts == stepwise.counts
+    assert reference.recent == stepwise.recent
+    assert reference.disliked == stepwise.disliked
+    assert np.allclose(reference.taste_vector(), stepwise.taste_vector())
+
+
+def test_rebasing_keeps_values_and_keeps_sums_small(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    features = catalog.features(["r1"])
+    ten_years_ago = NOW_MS - 3650 * DAY_MS
+    profile = fold_events(
+        Profile(user_id="u-1"), [stored("old", "r1", ts=ten_years_ago)], features, profile_settings
+    )
+    profile = fold_events(profile, [stored("new", "r1", ts=NOW_MS)], features, profile_settings)
+    assert profile.ref_ms == NOW_MS  # moved forward
+    assert abs(profile.items["r1"]) < 2.0
+    expected = 1.0 + 2.0 ** (-3650 / profile_settings.half_life_days)
+    assert decayed(profile, "items", "r1", profile_settings) == pytest.approx(expected)
+
+
+def test_quick_skips_and_dislikes_are_negative_signals(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    events = [
+        stored("s1", "r4", EventType.SKIP, ms_played=5_000),
+        stored("d1", "j1", EventType.DISLIKE),
+        stored("s2", "r5", EventType.SKIP, ms_played=90_000),
+    ]
+    profile = fold_events(
+        Profile(user_id="u-1"), events, catalog.features(["r4", "j1", "r5"]), profile_settings
+    )
+    weights = profile_settings.event_weights
+    factor = profile.decay_factor(NOW_MS - DAY_MS, profile_settings.half_life_ms)
+    assert profile.items["r4"] * factor == pytest.approx(weights.quick_skip)
+    assert profile.items["r5"] * factor == pytest.approx(weights.skip)
+    assert profile.items["j1"] * factor == pytest.approx(weights.dislike)
+    assert set(profile.disliked) == {"j1"}
+    assert profile.recent == []  # nothing positive was played
+    assert not profile.has_positive_signal()
+
+
+def test_aggregated_plays_count_times_their_weight(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    profile = fold_events(
+        Profile(user_id="u-1"),
+        [stored("e", "r1", count=25, ts=NOW_MS)],
+        catalog.features(["r1"]),
+        profile_settings,
+    )
+    assert profile.counts["play"] == 25
+    assert decayed(profile, "items", "r1", profile_settings) == pytest.approx(25.0)
+
+
+def test_profile_size_is_capped_keeping_the_strongest(catalog: MemoryCatalogStore):
+    settings = ProfileSettings(
+        events_table="e",
+        profiles_table="p",
+        catalog_table="c",
+        limits=ProfileLimits(max_items=2, max_recent=2, max_artists=1),
+    )
+    events = [
+        stored(f"e{i}", item, count=n, ts=NOW_MS - i)
+        for i, (item, n) in enumerate([("r1", 1), ("j1", 5), ("r2", 3)])
+    ]
+    profile = fold_events(Profile(user_id="u-1"), events, catalog.features(["r1", "j1", "r2"]), settings)
+    assert set(profile.items) == {"j1", "r2"}
+    assert set(profile.artists) == {"art-c"}
+    assert [r.item_id for r in profile.recent] == ["r1", "j1"]  # the two newest
+
+
+def test_taste_vector_points_at_what_was_played(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    profile = fold_events(
+        Profile(user_id="u-1"),
+        [stored("e1", "j1"), stored("e2", "j2")],
+        catalog.features(["j1", "j2"]),
+        profile_settings,
+    )
+    taste = profile.taste_vector()
+    assert taste is not None
+    assert float(np.linalg.norm(taste)) == pytest.approx(1.0, rel=1e-5)
+    assert int(np.argmax(taste)) == 1  # jazz axis
+
+
+def test_each_event_applies_exactly_once_across_redeliveries(
+    catalog: MemoryCatalogStore,
+    events_store: MemoryEventStore,
+    profiles_store: MemoryProfileStore,
+    profile_settings: ProfileSettings,
+):
+    events = [stored(f"e{i}", "r1") for i in range(3)]
+    events_store.put_new(events, 0)
+    features = catalog.features(["r1"])
+    first = apply_user_events("u-1", events + events[:1], features, profiles_store, profile_settings, NOW_MS)
+    again = apply_user_events("u-1", events, features, profiles_store, profile_settings, NOW_MS)
+    assert (len(first.applied), first.already_applied, first.writes) == (3, 1, 1)
+    assert (len(again.applied), again.already_applied, again.writes) == (0, 3, 0)
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert profile.counts == {"play": 3}
+    assert profile.version == 1
+
+
+def test_events_of_an_erased_user_are_not_resurrected(
+    catalog: MemoryCatalogStore,
+    events_store: MemoryEventStore,
+    profiles_store: MemoryProfileStore,
+    profile_settings: ProfileSettings,
+):
+    events = [stored("e1", "r1")]
+    events_store.put_new(events, 0)
+    events_store.delete_user_events("u-1")
+    result = apply_user_events(
+        "u-1", events, catalog.features(["r1"]), profiles_store, profile_settings, NOW_MS
+    )
+    assert result.applied == []
+    assert profiles_store.get("u-1") is None
+
+
+def test_many_events_of_one_user_cost_one_write_per_transaction_sized_chunk(
+    catalog: MemoryCatalogStore,
+    events_store: MemoryEventStore,
+    profiles_store: MemoryProfileStore,
+    profile_settings: ProfileSettings,
+):
+    events = [stored(f"e{i}", "r2", ts=NOW_MS - i) for i in range(MAX_EVENTS_PER_COMMIT + 1)]
+    events_store.put_new(events, 0)
+    result = apply_user_events(
+        "u-1", events, catalog.features(["r2"]), profiles_store, profile_settings, NOW_MS
+    )
+    assert result.writes == 2
+    assert profiles_store.commits == 2
+
+
+def test_concurrent_writers_lose_no_update(
+    catalog: MemoryCatalogStore,
+    events_store: MemoryEventStore,
+    profiles_store: MemoryProfileStore,
+    profile_settings: ProfileSettings,
+):
+    """Eight threads fold disjoint events of one user at once: every event lands exactly once."""
+    events = [stored(f"e{i}", "r1", ts=NOW_MS - i * 1000) for i in range(80)]
+    events_store.put_new(events, 0)
+    features = catalog.features(["r1"])
+    original_get = profiles_store.get
+    barrier = threading.Barrier(8)
+
+    def slow_get(user_id: str, *, consistent: bool = False) -> Profile | None:
+        profile = original_get(user_id, consistent=consistent)
+        try:
+            barrier.wait(timeout=0.2)  # line readers up so their commits collide
+        except threading.BrokenBarrierError:
+            pass
+        return profile
+
+    profiles_store.get = slow_get  # type: ignore[method-assign]
+    settings = profile_settings.model_copy(update={"max_update_attempts": 50})
+    threads = [
+        threading.Thread(
+            target=apply_user_events, args=("u-1", events[i::8], features, profiles_store, settings, NOW_MS)
+        )
+        for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    profile = original_get("u-1")
+    assert profile is not None
+    assert profile.counts == {"play": 80}
+    assert profile.version == 8
+
+
+def test_giving_up_on_a_hot_profile_is_an_explicit_retryable_error(
+    catalog: MemoryCatalogStore, events_store: MemoryEventStore, profile_settings: ProfileSettings
+):
+    class AlwaysConflicting(MemoryProfileStore):
+        def commit(self, profile: Profile, expected_version: int, event_ids: object) -> None:
+            raise VersionConflictError("u-1")
+
+    store = AlwaysConflicting(events=events_store)
+    with pytest.raises(ConcurrentUpdateError):
+        apply_user_events(
+            "u-1", [stored("e1", "r1")], catalog.features(["r1"]), store, profile_settings, NOW_MS
+        )
+
+
+def test_all_orderings_of_a_small_history_agree(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    events = [
+        stored("a", "r1", ts=NOW_MS - 5 * DAY_MS),
+        stored("b", "j1", EventType.LIKE),
+        stored("c", "r4", EventType.SAVE, ts=NOW_MS),
+    ]
+    features = catalog.features(["r1", "j1", "r4"])
+    results = set()
+    for order in itertools.permutations(events):
+        profile = Profile(user_id="u-1")
+        for event in order:
+            profile = fold_events(profile, [event], features, profile_settings)
+        results.add(
+            tuple(round(decayed(profile, "artists", a, profile_settings), 9) for a in sorted(profile.artists))
+        )
+    assert len(results) == 1
