@@ -18,7 +18,7 @@ DAY_MS = 86_400_000
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(clock, "now_ms", lambda: NOW_MS)
-    yield NOW_MS
+    return NOW_MS
 
 
 @pytest.fixture
