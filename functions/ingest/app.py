@@ -10,6 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter
+
 from mixtape import clock
 from mixtape.config import IngestSettings, ingest_settings
 from mixtape.http import create_app, json_response
@@ -22,7 +24,6 @@ from mixtape.storage.base import CatalogStore, EventStore, ProfileUpdateQueue
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.queues import SqsProfileUpdateQueue
-from pydantic import TypeAdapter
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
 from mixtape import clock
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.erasure import erase_user
@@ -24,7 +26,6 @@ from mixtape.storage.base import CatalogStore, EventStore, ProfileStore
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
-from pydantic import ValidationError
 
 
 @dataclass(frozen=True)

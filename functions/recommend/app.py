@@ -6,13 +6,14 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 
-import mixtape
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import mixtape
 from mixtape import clock
 from mixtape.catalog_index import CatalogCache
 from mixtape.config import RecommendSettings, recommend_settings

@@ -1,5 +1,6 @@
 """The decay math and the exactly-once commit loop, against in-memory stores."""
 
+import contextlib
 import itertools
 import random
 import threading
@@ -216,10 +217,8 @@ def test_concurrent_writers_lose_no_update(
 
     def slow_get(user_id: str, *, consistent: bool = False) -> Profile | None:
         profile = original_get(user_id, consistent=consistent)
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=0.2)  # line readers up so their commits collide
-        except threading.BrokenBarrierError:
-            pass
         return profile
 
     profiles_store.get = slow_get  # type: ignore[method-assign]
