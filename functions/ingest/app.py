@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -14,7 +15,7 @@ from pydantic import TypeAdapter
 
 from mixtape import clock
 from mixtape.config import IngestSettings, ingest_settings
-from mixtape.http import create_app, json_response
+from mixtape.http import create_app, json_response, ok_doc
 from mixtape.ingestion import IngestResult, ingest_events, upsert_items
 from mixtape.models.api import IngestResponse, UpsertItemsResponse
 from mixtape.models.catalog import ItemBatch
@@ -59,14 +60,24 @@ def _ingest(events: list[ListeningEvent]) -> IngestResult:
     return result
 
 
-@app.post("/v1/events", summary="Send a batch of 1..500 listening events", tags=["events"])
+@app.post(
+    "/v1/events",
+    summary="Send a batch of 1..500 listening events",
+    tags=["events"],
+    responses=ok_doc(IngestResponse, 202, "Accepted: stored and queued for the profile"),
+)
 @tracer.capture_method
-def post_events(batch: EventBatch) -> IngestResponse:
+def post_events(batch: EventBatch) -> Response[IngestResponse]:
     result = _ingest(batch.events)
-    return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))  # type: ignore[return-value]
+    return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))
 
 
-@app.put("/v1/items", summary="Upsert a batch of 1..500 catalog items", tags=["catalog"])
+@app.put(
+    "/v1/items",
+    summary="Upsert a batch of 1..500 catalog items",
+    tags=["catalog"],
+    responses=ok_doc(UpsertItemsResponse),
+)
 @tracer.capture_method
 def put_items(batch: ItemBatch) -> UpsertItemsResponse:
     deps = dependencies()

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from mixtape import clock
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.erasure import erase_user
-from mixtape.http import create_app
+from mixtape.http import create_app, ok_doc
 from mixtape.models.api import ErasureResponse
 from mixtape.models.events import ProfileUpdateMessage
 from mixtape.models.ids import UserId
@@ -51,7 +51,12 @@ app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@app.delete("/v1/users/<user_id>", summary="Erase a listener's events and profile", tags=["users"])
+@app.delete(
+    "/v1/users/<user_id>",
+    summary="Erase a listener's events and profile",
+    tags=["users"],
+    responses=ok_doc(ErasureResponse),
+)
 @tracer.capture_method
 def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
     deps = dependencies()

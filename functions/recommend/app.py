@@ -18,7 +18,7 @@ from mixtape import clock
 from mixtape.catalog_index import CatalogCache
 from mixtape.config import RecommendSettings, recommend_settings
 from mixtape.errors import NotFoundError
-from mixtape.http import create_app
+from mixtape.http import create_app, ok_doc
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
 from mixtape.models.ids import ItemId, UserId
 from mixtape.observability import logger, metrics, tracer
@@ -52,7 +52,12 @@ def dependencies() -> Dependencies:
 app = create_app()
 
 
-@app.get("/v1/users/<user_id>/recommendations", summary="Ranked, filtered, explained items", tags=["users"])
+@app.get(
+    "/v1/users/<user_id>/recommendations",
+    summary="Ranked, filtered, explained items",
+    tags=["users"],
+    responses=ok_doc(RecommendationsResponse),
+)
 @tracer.capture_method
 def get_recommendations(
     user_id: Annotated[UserId, Path()],
@@ -82,7 +87,12 @@ def get_recommendations(
     )
 
 
-@app.get("/v1/users/<user_id>/profile", summary="The listener's taste profile", tags=["users"])
+@app.get(
+    "/v1/users/<user_id>/profile",
+    summary="The listener's taste profile",
+    tags=["users"],
+    responses=ok_doc(ProfileResponse),
+)
 @tracer.capture_method
 def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
     deps = dependencies()
@@ -92,7 +102,12 @@ def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
     return profile_response(profile, deps.catalog.get(), deps.settings.half_life_ms, clock.now_ms())
 
 
-@app.get("/v1/items/<item_id>/similar", summary="Items similar to one item", tags=["catalog"])
+@app.get(
+    "/v1/items/<item_id>/similar",
+    summary="Items similar to one item",
+    tags=["catalog"],
+    responses=ok_doc(SimilarItemsResponse),
+)
 @tracer.capture_method
 def get_similar(
     item_id: Annotated[ItemId, Path()], limit: Annotated[int, Query(ge=1, le=100)] = 20

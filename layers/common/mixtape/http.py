@@ -17,13 +17,35 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from mixtape import __version__
 from mixtape.errors import FieldError, InvalidInputError, MixtapeError
-from mixtape.models.api import FieldErrorView, error_body
+from mixtape.models.api import ErrorResponse, FieldErrorView, error_body
 from mixtape.observability import logger, metrics
 
 MAX_REPORTED_FIELDS = 100
 API_TITLE = "Mixtape personalization API"
 # Powertools' route regex admits `%`, so encoded separators reach the id validation (and get a 4xx).
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _error_doc(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+# The error model every route documents (the JSON bodies built by the handlers below).
+ERROR_RESPONSES: dict[int, Any] = {
+    400: _error_doc("Malformed JSON"),
+    404: _error_doc("Unknown user, item or route"),
+    415: _error_doc("Body is not application/json"),
+    422: _error_doc("Invalid input: every bad field is listed with its batch index"),
+    503: _error_doc("A dependency is throttled or unavailable; safe to retry"),
+}
+
+
+def ok_doc(model: type, status: int = 200, description: str = "OK") -> dict[int, Any]:
+    """Responses for a route: its success model under `status`, plus the shared errors."""
+    return {
+        status: {"description": description, "content": {"application/json": {"model": model}}},
+        **ERROR_RESPONSES,
+    }
 
 
 def field_path(loc: Sequence[Any]) -> tuple[str, int | None]:
@@ -119,7 +141,7 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
-def json_response(status: int, model: Any) -> Response[Any]:
+def json_response[T](status: int, model: T) -> Response[T]:
     """A typed reply with an explicit status (e.g. 202); the body model still drives the OpenAPI schema."""
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=model, headers=SECURITY_HEADERS
