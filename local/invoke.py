@@ -1,0 +1,51 @@
+"""`make invoke`: run one function's handler once with an event file, against the running local stack.
+
+python -m local.invoke IngestFunction events/post_events.json --aws-port 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+from local.stack import aws_endpoint, load_function, prepare, setup_logging
+from local.template import DEFAULT_TEMPLATE, load_template
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.invoke", description=__doc__.splitlines()[0])
+    parser.add_argument("function", help="logical id in template.yaml, e.g. RecommendFunction")
+    parser.add_argument("event", type=Path, help="JSON event file, e.g. events/get_recommendations.json")
+    parser.add_argument("--aws-port", type=int, default=5000, help="port of the running stack's moto server")
+    parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    setup_logging()
+    template = load_template(args.template)
+    if args.function not in template.functions:
+        raise SystemExit(f"unknown function {args.function!r}; the template has {sorted(template.functions)}")
+    event = json.loads(args.event.read_text(encoding="utf-8"))
+
+    not_running = f"no local stack at {aws_endpoint(args.aws_port)}: start it with `make run` first"
+    try:  # fail fast instead of waiting out botocore's connection retries
+        socket.create_connection(("127.0.0.1", args.aws_port), timeout=1).close()
+    except OSError as exc:
+        raise SystemExit(not_running) from exc
+    try:
+        prepare(template, args.aws_port, create=False)
+    except ClientError as exc:  # something listens there, but without this stack's queues
+        raise SystemExit(f"{not_running} ({exc})") from exc
+
+    result = load_function(template.functions[args.function]).invoke(event)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

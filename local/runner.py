@@ -1,0 +1,78 @@
+"""`make run`: moto (DynamoDB + SQS) + the HTTP API + the SQS pollers, all from template.yaml, no Docker.
+
+python -m local.runner --host 127.0.0.1 --port 3000 --aws-port 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local.http_adapter import LocalHttpServer
+from local.pollers import SqsPoller, start_pollers
+from local.seed import seed_catalog
+from local.stack import aws_endpoint, load_functions, prepare, setup_logging, start_moto
+from local.template import DEFAULT_TEMPLATE, load_template
+
+logger = logging.getLogger("local.runner")
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.runner", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP API bind address")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP API port")
+    parser.add_argument("--aws-port", type=int, default=5000, help="moto server port (127.0.0.1)")
+    parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    parser.add_argument("--no-seed", action="store_true", help="leave the catalog empty")
+    return parser.parse_args(argv)
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM shuts down like Ctrl-C
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    setup_logging()
+    signal.signal(signal.SIGTERM, _interrupt)
+    template = load_template(args.template)
+    moto = start_moto(args.aws_port)
+    stop = threading.Event()
+    pollers: list[SqsPoller] = []
+    httpd: LocalHttpServer | None = None
+    try:
+        stack = prepare(template, args.aws_port, create=True)
+        functions = load_functions(template)
+        if not args.no_seed:
+            seed_catalog(stack, functions, int(os.environ["EMBEDDING_DIM"]))
+        pollers = start_pollers(stack, functions, stop)
+        httpd = LocalHttpServer((args.host, args.port), template.routes, functions)
+        for route in template.routes:
+            logger.info("route %-45s -> %s", route.route_key, route.function_id)
+        for source in template.sqs_sources:
+            logger.info("poller %s -> %s (batch %d)", source.queue_id, source.function_id, source.batch_size)
+        logger.info(
+            "Mixtape local stack ready: API http://%s:%d, AWS (moto) %s",
+            args.host,
+            args.port,
+            aws_endpoint(args.aws_port),
+        )
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        logger.info("shutting down")
+    finally:
+        stop.set()
+        for poller in pollers:
+            poller.thread.join(timeout=10)
+        if httpd is not None:
+            httpd.server_close()
+        moto.stop()
+
+
+if __name__ == "__main__":
+    main()

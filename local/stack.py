@@ -1,0 +1,155 @@
+"""What the runner and `local.invoke` share: AWS env pointed at moto, the layer on sys.path, handlers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.context import LambdaContext
+from local.template import (
+    REGION,
+    Function,
+    LocalResources,
+    Resolver,
+    Template,
+    lookup_resources,
+    provision,
+    resolved_environment,
+)
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any, LambdaContext], Any]
+
+
+def setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # botocore announces every client's endpoint and werkzeug (moto) every SDK call: noise at INFO.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def aws_endpoint(aws_port: int) -> str:
+    return f"http://127.0.0.1:{aws_port}"
+
+
+def configure_aws_env(aws_port: int) -> None:
+    """Point every boto3 client in this process (service code included) at moto, never at real AWS."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": aws_endpoint(aws_port),
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+        }
+    )
+
+
+def start_moto(aws_port: int) -> ThreadedMotoServer:
+    # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check the port first.
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", aws_port))
+        except OSError as exc:
+            raise SystemExit(f"port {aws_port} is in use: pick another with --aws-port") from exc
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    server.start()
+    return server
+
+
+@dataclass(frozen=True)
+class Stack:
+    template: Template
+    resources: LocalResources
+
+
+def prepare(template: Template, aws_port: int, *, create: bool) -> Stack:
+    """Env for moto, then tables/queues (created, or found on a running stack), then the functions' env."""
+    configure_aws_env(aws_port)
+    sqs = boto3.client("sqs")
+    if create:
+        resources = provision(boto3.client("dynamodb"), sqs, template)
+    else:
+        resources = lookup_resources(sqs, template)
+    # All functions share this process, so it gets the union of their (agreeing) variables.
+    os.environ.update(resolved_environment(template, Resolver(template, resources)))
+    mount_layers(template)
+    return Stack(template, resources)
+
+
+def mount_layers(template: Template) -> None:
+    # Lambda mounts each layer at /opt and puts /opt/python on sys.path; the layer's source dir stands in.
+    for layer_dir in reversed(template.layer_dirs):
+        if str(layer_dir) not in sys.path:
+            sys.path.insert(0, str(layer_dir))
+
+
+class LocalFunction:
+    """One warm execution environment of a function: handles one event at a time, JSON in and out."""
+
+    def __init__(self, function: Function, handler: Handler) -> None:
+        self.function = function
+        self._handler = handler
+        # Handlers keep per-invocation state on module globals (e.g. Powertools resolvers), which is safe
+        # in Lambda because an environment never runs two events at once; keep that guarantee here.
+        self._lock = threading.Lock()
+
+    def invoke(self, event: Any) -> Any:
+        payload = json.loads(json.dumps(event))  # the handler gets what Lambda would deserialize
+        with self._lock:
+            context = LambdaContext.for_function(self.function)
+            started = time.monotonic()
+            try:
+                result = self._handler(payload, context)
+            finally:
+                elapsed = time.monotonic() - started
+                if elapsed > self.function.timeout:
+                    logger.warning(
+                        "%s took %.1fs, over its %ss timeout (Lambda would have killed it)",
+                        self.function.logical_id,
+                        elapsed,
+                        self.function.timeout,
+                    )
+        # Lambda serializes the result; a non-JSON result is a function error there too.
+        return json.loads(json.dumps(result))
+
+
+def load_function(function: Function) -> LocalFunction:
+    """Import `<CodeUri>/app.py` under a unique module name: every function's module is called `app`."""
+    module_name = f"_mixtape_local_{function.logical_id}"
+    spec = importlib.util.spec_from_file_location(module_name, function.module_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {function.module_path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    # Lambda runs from the code directory (/var/task), so sibling modules are importable at load time.
+    code_dir = str(function.code_uri)
+    sys.path.insert(0, code_dir)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(code_dir)
+    handler: Handler = getattr(module, function.handler_name)
+    return LocalFunction(function, handler)
+
+
+def load_functions(template: Template) -> dict[str, LocalFunction]:
+    return {lid: load_function(fn) for lid, fn in template.functions.items()}
