@@ -1,0 +1,181 @@
+"""End to end over HTTP against the local stack: the API, the SQS pollers, redrive, erasure."""
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from tests.e2e.conftest import LocalStack
+
+WAIT_S = 15.0
+
+
+def wait_for[T](probe: Callable[[], T | None], timeout: float = WAIT_S) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = probe()
+        if result is not None:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def new_user() -> str:
+    return f"u-e2e-{uuid.uuid4().hex[:10]}"
+
+
+def post_events(stack: LocalStack, events: list[dict[str, Any]]) -> requests.Response:
+    return requests.post(f"{stack.base_url}/v1/events", json={"events": events}, timeout=10)
+
+
+def play(user_id: str, item_id: str, event_id: str | None = None, kind: str = "play") -> dict[str, Any]:
+    event = {
+        "event_id": event_id or uuid.uuid4().hex,
+        "user_id": user_id,
+        "item_id": item_id,
+        "type": kind,
+        "timestamp": int(time.time() * 1000) - 60_000,
+    }
+    if kind in {"play", "skip"}:
+        event["ms_played"] = 180_000
+    return event
+
+
+def profile(stack: LocalStack, user_id: str) -> dict[str, Any] | None:
+    response = requests.get(f"{stack.base_url}/v1/users/{user_id}/profile", timeout=10)
+    return response.json() if response.status_code == 200 else None
+
+
+def recommendations(stack: LocalStack, user_id: str, query: str = "limit=10") -> dict[str, Any]:
+    response = requests.get(f"{stack.base_url}/v1/users/{user_id}/recommendations?{query}", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def catalog_sample(stack: LocalStack) -> list[dict[str, Any]]:
+    items = recommendations(stack, new_user(), "limit=100")["items"]
+    assert items, "the demo catalog should be seeded"
+    return items
+
+
+def test_events_change_profile_and_recommendations_within_seconds(local_stack: LocalStack):
+    user = new_user()
+    cold = recommendations(local_stack, user)
+    assert cold["cold_start"] is True
+    items = catalog_sample(local_stack)
+    artist = items[0]["artist_id"]
+    of_artist = [i["item_id"] for i in items if i["artist_id"] == artist]
+    started = time.monotonic()
+    response = post_events(local_stack, [play(user, of_artist[0]), play(user, of_artist[0], kind="like")])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 2, "duplicates": 0}
+
+    seen = wait_for(lambda: profile(local_stack, user))
+    elapsed = time.monotonic() - started
+    assert elapsed < 5.0, f"profile took {elapsed:.1f}s"
+    assert seen["top_artists"][0]["artist_id"] == artist
+    assert seen["counts"] == {"play": 1, "like": 1}
+    warm = recommendations(local_stack, user)
+    assert warm["cold_start"] is False
+    assert of_artist[0] not in [i["item_id"] for i in warm["items"]]
+    assert all(i["reason"] for i in warm["items"])
+
+
+def test_a_duplicate_batch_is_counted_once(local_stack: LocalStack):
+    user = new_user()
+    item = catalog_sample(local_stack)[0]["item_id"]
+    batch = [play(user, item, "dup-1"), play(user, item, "dup-2")]
+    assert post_events(local_stack, batch).json() == {"accepted": 2, "duplicates": 0}
+    assert post_events(local_stack, batch).json() == {"accepted": 0, "duplicates": 2}
+    wait_for(lambda: (p := profile(local_stack, user)) and p["counts"].get("play") == 2 or None)
+    time.sleep(1.5)  # give any (wrong) second application time to land
+    final = profile(local_stack, user)
+    assert final is not None
+    assert final["counts"] == {"play": 2}
+
+
+def test_poison_message_lands_in_the_dlq_and_its_neighbours_apply_once(local_stack: LocalStack):
+    sqs = local_stack.sqs()
+    user = new_user()
+    item = catalog_sample(local_stack)[0]["item_id"]
+    queue, dlq = local_stack.queue_urls["IngestQueue"], local_stack.queue_urls["IngestDeadLetterQueue"]
+    marker = uuid.uuid4().hex
+    sqs.send_message_batch(
+        QueueUrl=queue,
+        Entries=[
+            {"Id": "good1", "MessageBody": json.dumps({"events": [play(user, item, "q-1")]})},
+            {
+                "Id": "poison",
+                "MessageBody": json.dumps({"events": [{"event_id": marker, "type": "teleport"}]}),
+            },
+            {"Id": "good2", "MessageBody": json.dumps(play(user, item, "q-2"))},
+        ],
+    )
+
+    def poison_in_dlq() -> bool | None:
+        for message in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0).get(
+            "Messages", []
+        ):
+            if marker in message["Body"]:
+                return True
+        return None
+
+    assert wait_for(poison_in_dlq, timeout=30)
+    final = wait_for(lambda: (p := profile(local_stack, user)) and p["counts"].get("play") == 2 and p or None)
+    assert final["counts"] == {"play": 2}
+
+
+def test_delete_erases_the_user(local_stack: LocalStack):
+    user = new_user()
+    item = catalog_sample(local_stack)[0]["item_id"]
+    post_events(local_stack, [play(user, item)])
+    wait_for(lambda: profile(local_stack, user))
+    response = requests.delete(f"{local_stack.base_url}/v1/users/{user}", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["deleted_events"] == 1
+    assert requests.get(f"{local_stack.base_url}/v1/users/{user}/profile", timeout=10).status_code == 404
+    assert recommendations(local_stack, user)["cold_start"] is True
+    events = local_stack.dynamodb().query(
+        TableName=local_stack.table_names["EventsTable"],
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user}},
+    )
+    assert events["Count"] == 0
+
+
+def test_bad_inputs_get_json_4xx_and_store_nothing(local_stack: LocalStack):
+    user = new_user()
+    base = local_stack.base_url
+    cases = [
+        requests.post(
+            f"{base}/v1/events", data="{oops", headers={"content-type": "application/json"}, timeout=10
+        ),
+        post_events(local_stack, [{**play(user, "trk-0001"), "timestamp": True}]),
+        post_events(local_stack, [{**play(user, "trk-0001"), "type": "teleport"}]),
+        post_events(local_stack, [play(user, "trk-0001")] * 501),
+        requests.get(f"{base}/v1/users/..%2F..%2Fetc/profile", timeout=10),
+        requests.get(f"{base}/v1/users/{user}%00/recommendations", timeout=10),
+        requests.get(f"{base}/v1/users/{user}/recommendations?limit=500", timeout=10),
+        requests.put(f"{base}/v1/items", json={"items": [{"item_id": "x"}]}, timeout=10),
+        requests.get(f"{base}/v1/no/such/route", timeout=10),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500, (response.request.url, response.status_code, response.text)
+        assert response.json()["error"]["code"]
+    stored = local_stack.dynamodb().query(
+        TableName=local_stack.table_names["EventsTable"],
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user}},
+    )
+    assert stored["Count"] == 0
+
+
+def test_openapi_and_docs_are_served(local_stack: LocalStack):
+    document = requests.get(f"{local_stack.base_url}/v1/openapi.json", timeout=10).json()
+    assert "/v1/events" in document["paths"]
+    docs = requests.get(f"{local_stack.base_url}/v1/docs", timeout=10)
+    assert docs.status_code == 200
+    assert docs.headers["content-type"].startswith("text/html")

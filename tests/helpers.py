@@ -1,0 +1,55 @@
+"""Shared test helpers: sample events from events/, API Gateway HTTP API (v2) events, JSON bodies."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A sample event from events/, as `sam local invoke -e` would send it."""
+    return json.loads((EVENTS_DIR / name).read_text())
+
+
+def http_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A minimal but faithful API Gateway HTTP API payload-format-2.0 event."""
+    params: dict[str, str] = {}
+    for pair in filter(None, query.split("&")):
+        key, _, value = pair.partition("=")
+        params[key] = f"{params[key]},{value}" if key in params else value
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "queryStringParameters": params or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
+            "requestId": "test-request",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "body": body if body is None or isinstance(body, str) else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
