@@ -49,6 +49,11 @@ def profile(stack: LocalStack, user_id: str) -> dict[str, Any] | None:
     return response.json() if response.status_code == 200 else None
 
 
+def profile_with_plays(stack: LocalStack, user_id: str, plays: int) -> dict[str, Any] | None:
+    seen = profile(stack, user_id)
+    return seen if seen is not None and seen["counts"].get("play") == plays else None
+
+
 def recommendations(stack: LocalStack, user_id: str, query: str = "limit=10") -> dict[str, Any]:
     response = requests.get(f"{stack.base_url}/v1/users/{user_id}/recommendations?{query}", timeout=10)
     assert response.status_code == 200, response.text
@@ -90,7 +95,7 @@ def test_a_duplicate_batch_is_counted_once(local_stack: LocalStack):
     batch = [play(user, item, "dup-1"), play(user, item, "dup-2")]
     assert post_events(local_stack, batch).json() == {"accepted": 2, "duplicates": 0}
     assert post_events(local_stack, batch).json() == {"accepted": 0, "duplicates": 2}
-    wait_for(lambda: (p := profile(local_stack, user)) and p["counts"].get("play") == 2 or None)
+    wait_for(lambda: profile_with_plays(local_stack, user, 2))
     time.sleep(1.5)  # give any (wrong) second application time to land
     final = profile(local_stack, user)
     assert final is not None
@@ -124,7 +129,7 @@ def test_poison_message_lands_in_the_dlq_and_its_neighbours_apply_once(local_sta
         return None
 
     assert wait_for(poison_in_dlq, timeout=30)
-    final = wait_for(lambda: (p := profile(local_stack, user)) and p["counts"].get("play") == 2 and p or None)
+    final = wait_for(lambda: profile_with_plays(local_stack, user, 2))
     assert final["counts"] == {"play": 2}
 
 
