@@ -1,0 +1,113 @@
+"""The local stack (`python -m local.runner`, as `make run` starts it) in a subprocess, once per session."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.template import REGION, load_template, lookup_resources
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    base_url: str  # "http://127.0.0.1:<port>": the HTTP API
+    aws_endpoint: str  # the moto server holding the stack's tables and queues
+    table_names: dict[str, str]  # logical id -> table name, e.g. "EventsTable" -> "mixtape-local-EventsTable"
+    queue_urls: dict[str, str]  # logical id -> queue URL, e.g. "IngestDeadLetterQueue" -> "http://..."
+    log_path: Path  # the runner's combined stdout/stderr
+
+    def client(self, service: str) -> Any:
+        return _aws_client(self.aws_endpoint, service)
+
+    def sqs(self) -> Any:
+        return self.client("sqs")
+
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _aws_client(endpoint: str, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",  # moto's dummy credentials
+        aws_secret_access_key="testing",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    def output() -> str:
+        return log_path.read_text(encoding="utf-8", errors="replace")
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"local stack exited with {process.returncode}:\n{output()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            pass  # not listening yet (HTTPError, a URLError, covers a non-2xx health answer)
+        time.sleep(0.2)
+    pytest.fail(f"local stack not healthy after {STARTUP_TIMEOUT_S:.0f}s:\n{output()}")
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    port, aws_port = _free_port(), _free_port()
+    log_path = tmp_path_factory.mktemp("local_stack") / "runner.log"
+    command = [sys.executable, "-m", "local.runner", "--host", "127.0.0.1"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--aws-port", str(aws_port)],
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # handler logs reach the file as they happen
+        )
+    base_url, aws_endpoint = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
+    try:
+        _wait_until_healthy(process, base_url, log_path)
+        template = load_template(REPO_ROOT / "template.yaml")
+        resources = lookup_resources(_aws_client(aws_endpoint, "sqs"), template)
+        yield LocalStack(
+            base_url=base_url,
+            aws_endpoint=aws_endpoint,
+            table_names=resources.table_names,
+            queue_urls=resources.queue_urls,
+            log_path=log_path,
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
