@@ -175,3 +175,20 @@ def test_recommendations_never_exceed_limit_or_repeat(catalog, profile_settings,
     got = ids(index, ranked)
     assert len(got) == len(set(got)) <= limit
     assert len(got) == min(limit, len(index) - 2)
+
+
+def test_cold_start_on_an_unplayed_catalog_orders_by_release_date():
+    store = MemoryCatalogStore()
+    store.upsert(
+        [
+            make_item("old", "art-1", [], None, release_date="1990-01-01"),
+            make_item("new", "art-2", [], None, release_date="2026-11-01"),
+            make_item("undated", "art-3", [], None),
+        ],
+        NOW_MS,
+    )
+    index = build(store)
+    ranked, cold = recommend(None, index, RankingWeights(), limit=3)
+    assert cold
+    assert ids(index, ranked) == ["new", "old", "undated"]
+    assert ranked[0].reason == "new release"

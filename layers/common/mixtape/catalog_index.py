@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,7 @@ from mixtape.config import RecommendSettings
 from mixtape.storage.base import CatalogRecord, CatalogStore
 
 FloatArray = npt.NDArray[np.float32]
+EPOCH_DATE = date(1970, 1, 1)
 IntArray = npt.NDArray[np.int32]
 
 
@@ -32,6 +34,7 @@ class CatalogIndex:
     embeddings: FloatArray  # (n, d) unit rows; zero rows for items without an embedding
     has_embedding: npt.NDArray[np.bool_]
     popularity: FloatArray  # (n,) log-scaled decayed play count in [0, 1]
+    freshness: FloatArray  # (n,) release recency in [0, 1]: breaks ties when nothing is popular yet
 
     def __len__(self) -> int:
         return len(self.records)
@@ -80,7 +83,21 @@ class CatalogIndex:
             embeddings=embeddings,
             has_embedding=has_embedding,
             popularity=(scaled / top if top > 0 else scaled).astype(np.float32),
+            freshness=_freshness(records, now_ms),
         )
+
+
+def _freshness(records: Sequence[CatalogRecord], now_ms: int) -> FloatArray:
+    """1 for a release today, halving every year; 0 without a release date."""
+    today = now_ms / 86_400_000
+    days = np.array(
+        [
+            today - (date.fromisoformat(r.release_date) - EPOCH_DATE).days if r.release_date else np.inf
+            for r in records
+        ],
+        dtype=np.float64,
+    )
+    return np.exp2(-np.maximum(days, 0.0) / 365.0).astype(np.float32)
 
 
 class CatalogCache:

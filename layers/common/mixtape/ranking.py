@@ -17,6 +17,7 @@ from mixtape.config import RankingWeights
 from mixtape.models.profile import Profile
 
 EXPLAIN_FROM_TOP_ITEMS = 5
+FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
 
 
 class Reason(StrEnum):
@@ -24,6 +25,7 @@ class Reason(StrEnum):
     GENRE = "genre_affinity"
     SIMILAR = "similar_to_item"
     POPULAR = "popular"
+    NEW_RELEASE = "new_release"
     SAME_ARTIST = "same_artist"
 
 
@@ -88,6 +90,19 @@ def _exclude_known(mask: npt.NDArray[np.bool_], profile: Profile, index: Catalog
             mask[pos] = False
 
 
+def _cold_start(
+    index: CatalogIndex, weights: RankingWeights, mask: npt.NDArray[np.bool_], limit: int
+) -> list[Ranked]:
+    scores = weights.popularity * index.popularity + FRESHNESS_TIE_BREAK * index.freshness
+    scores[~mask] = -np.inf
+    return [
+        Ranked(i, float(scores[i]), Reason.POPULAR, "popular now")
+        if index.popularity[i] > 0
+        else Ranked(i, float(scores[i]), Reason.NEW_RELEASE, "new release")
+        for i in top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
+    ]
+
+
 def _personal_terms(
     profile: Profile, index: CatalogIndex, weights: RankingWeights
 ) -> tuple[dict[Reason, FloatArray], FloatArray, dict[str, float]]:
@@ -134,10 +149,7 @@ def recommend(
     if profile is not None:
         _exclude_known(mask, profile, index)
     if profile is None or not profile.has_positive_signal():
-        scores = weights.popularity * index.popularity
-        scores[~mask] = -np.inf
-        chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
-        return [Ranked(i, float(scores[i]), Reason.POPULAR, "popular now") for i in chosen], True
+        return _cold_start(index, weights, mask, limit), True
 
     terms, item_artist_affinity, genre_affinity = _personal_terms(profile, index, weights)
     scores = sum(terms.values(), np.zeros(len(index), dtype=np.float32))

@@ -35,7 +35,9 @@ class ScoredItem(ItemView):
     reason: str = Field(
         description="Short human-readable explanation", examples=["because you listen to Nova"]
     )
-    reason_code: Literal["artist_affinity", "genre_affinity", "similar_to_item", "popular", "same_artist"]
+    reason_code: Literal[
+        "artist_affinity", "genre_affinity", "similar_to_item", "popular", "new_release", "same_artist"
+    ]
 
 
 class RecommendationsResponse(_Out):
