@@ -66,6 +66,7 @@ def configure_aws_env(aws_port: int) -> None:
 def start_moto(aws_port: int) -> ThreadedMotoServer:
     # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check the port first.
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: TIME_WAIT is fine
         try:
             probe.bind(("127.0.0.1", aws_port))
         except OSError as exc:

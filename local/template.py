@@ -147,10 +147,6 @@ class Template:
     sqs_sources: list[SqsEventSource]
     layer_dirs: list[Path]
 
-    @property
-    def root(self) -> Path:
-        return self.path.parent
-
 
 def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
     doc = load_yaml(path.read_text(encoding="utf-8"))
