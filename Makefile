@@ -51,6 +51,7 @@ lint: venv sam-cli ## ruff, mypy, cfn-lint, sam validate --lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) -m local.openapi --check
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
 
