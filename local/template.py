@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the dev pins
+import yaml
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -39,7 +39,7 @@ def local_name(logical_id: str) -> str:
 # ---------- YAML with CloudFormation short tags ----------
 
 
-class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]  # yaml is untyped here
+class _CfnLoader(yaml.SafeLoader):
     """SafeLoader that turns `!Ref X`, `!GetAtt A.B`, `!Sub ...` etc. into their long-form dicts."""
 
 
@@ -49,8 +49,10 @@ def _construct_intrinsic(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -
         value = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise TemplateError(f"unexpected YAML node for !{tag_suffix}")
     if tag_suffix in ("Ref", "Condition"):
         return {tag_suffix: value}
     if tag_suffix == "GetAtt" and isinstance(value, str):

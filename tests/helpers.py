@@ -4,7 +4,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from local.template import load_template, match_route
+
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+ROUTES = load_template().routes
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -19,18 +22,22 @@ def http_event(
     query: str = "",
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A minimal but faithful API Gateway HTTP API payload-format-2.0 event."""
+    """A minimal but faithful API Gateway HTTP API payload-format-2.0 event (routeKey is the template's
+    route, e.g. `GET /v1/users/{user_id}/profile`; `$default` when no route matches)."""
+    match = match_route(ROUTES, method, path)
+    route_key = match.route.route_key if match else "$default"
     params: dict[str, str] = {}
     for pair in filter(None, query.split("&")):
         key, _, value = pair.partition("=")
         params[key] = f"{params[key]},{value}" if key in params else value
     return {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": query,
         "headers": {"content-type": "application/json", **(headers or {})},
         "queryStringParameters": params or None,
+        "pathParameters": match.path_parameters if match else None,
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
@@ -42,7 +49,7 @@ def http_event(
                 "userAgent": "pytest",
             },
             "requestId": "test-request",
-            "routeKey": f"{method} {path}",
+            "routeKey": route_key,
             "stage": "$default",
             "timeEpoch": 0,
         },

@@ -1,7 +1,5 @@
 """Unit-test helpers: typed settings without environment, fixed clock, in-memory stores, a tiny catalog."""
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -16,7 +14,7 @@ DAY_MS = 86_400_000
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(clock, "now_ms", lambda: NOW_MS)
     return NOW_MS
 

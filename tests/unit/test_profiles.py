@@ -68,7 +68,10 @@ def test_folding_is_order_independent_and_batching_independent(
     assert reference.counts == stepwise.counts
     assert reference.recent == stepwise.recent
     assert reference.disliked == stepwise.disliked
-    assert np.allclose(reference.taste_vector(), stepwise.taste_vector())
+    reference_taste, stepwise_taste = reference.taste_vector(), stepwise.taste_vector()
+    assert reference_taste is not None
+    assert stepwise_taste is not None
+    assert np.allclose(reference_taste, stepwise_taste)
 
 
 def test_rebasing_keeps_values_and_keeps_sums_small(

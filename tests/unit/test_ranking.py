@@ -152,7 +152,7 @@ def test_catalog_cache_reloads_only_when_the_version_changes(catalog, recommend_
         loads["n"] += 1
         return original()
 
-    catalog.load_all = counting_load  # type: ignore[method-assign]
+    catalog.load_all = counting_load
     cache = CatalogCache(catalog, recommend_settings, lambda: NOW_MS, monotonic=lambda: clock["t"])
     assert len(cache.get()) == 8
     clock["t"] = 10.0

@@ -1,0 +1,100 @@
+"""Handlers invoked in-process under moto, with tables and queues built from template.yaml itself."""
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.stack import LocalFunction, load_function
+from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
+from mixtape import config
+from mixtape.storage import clients
+
+TEMPLATE: Template = load_template()
+_FUNCTIONS: dict[str, LocalFunction] = {}
+
+
+@dataclass
+class Aws:
+    resources: LocalResources
+    dynamodb: Any
+    sqs: Any
+
+    def table(self, logical_id: str) -> str:
+        return self.resources.table_names[logical_id]
+
+    def queue(self, logical_id: str) -> str:
+        return self.resources.queue_urls[logical_id]
+
+    def scan(self, logical_id: str) -> list[dict[str, Any]]:
+        return list(self.dynamodb.scan(TableName=self.table(logical_id))["Items"])
+
+    def drain(self, logical_id: str) -> list[dict[str, Any]]:
+        """Receive every visible message of a queue, as Lambda event records."""
+        records: list[dict[str, Any]] = []
+        while True:
+            got = self.sqs.receive_message(QueueUrl=self.queue(logical_id), MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not got:
+                return records
+            records.extend(
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.resources.queue_arns[logical_id],
+                    "awsRegion": "us-east-1",
+                }
+                for m in got
+            )
+
+
+def _reset_caches() -> None:
+    clients.reset()
+    for settings in (config.ingest_settings, config.profile_settings, config.recommend_settings):
+        settings.cache_clear()
+    for logical_id in _FUNCTIONS:
+        sys.modules[f"_mixtape_local_{logical_id}"].dependencies.cache_clear()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    for key, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "MixtapeTest",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        resources = provision(dynamodb, sqs, TEMPLATE)
+        for key, value in resolved_environment(TEMPLATE, Resolver(TEMPLATE, resources)).items():
+            monkeypatch.setenv(key, value)
+        _reset_caches()
+        yield Aws(resources, dynamodb, sqs)
+    _reset_caches()
+
+
+@pytest.fixture
+def invoke(aws: Aws) -> Any:
+    """invoke("IngestFunction", event) → the handler's JSON-serialisable result."""
+
+    def _invoke(logical_id: str, event: dict[str, Any]) -> Any:
+        if logical_id not in _FUNCTIONS:
+            _FUNCTIONS[logical_id] = load_function(TEMPLATE.functions[logical_id])
+            sys.modules[f"_mixtape_local_{logical_id}"].dependencies.cache_clear()
+        return _FUNCTIONS[logical_id].invoke(event)
+
+    return _invoke

@@ -1,0 +1,241 @@
+"""Each handler with the sample events of events/, under moto tables and queues built from the template."""
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from mixtape.models.events import ProfileUpdateMessage
+from mixtape.storage import clients
+from mixtape.storage.dynamo_events import DynamoEventStore
+from tests.helpers import body, http_event, load_event
+from tests.integration.conftest import Aws
+
+INGEST, PROFILE, RECOMMEND = "IngestFunction", "ProfileUpdateFunction", "RecommendFunction"
+
+
+def apply_profile_updates(aws: Aws, invoke: Any) -> dict[str, Any]:
+    records = aws.drain("ProfileUpdateQueue")
+    assert records, "nothing was enqueued for profile update"
+    return invoke(PROFILE, {"Records": records})
+
+
+def seed_catalog(invoke: Any) -> None:
+    response = invoke(INGEST, load_event("put_items.json"))
+    assert response["statusCode"] == 200
+
+
+def test_post_events_stores_with_ttl_and_enqueues(aws: Aws, invoke):
+    response = invoke(INGEST, load_event("post_events.json"))
+    assert response["statusCode"] == 202
+    sent = json.loads(load_event("post_events.json")["body"])["events"]
+    assert body(response) == {"accepted": len(sent), "duplicates": 0}
+    rows = aws.scan("EventsTable")
+    assert {r["event_id"]["S"] for r in rows} == {e["event_id"] for e in sent}
+    assert all(int(r["expires_at"]["N"]) > int(r["ingested_at"]["N"]) // 1000 for r in rows)
+    messages = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in aws.drain("ProfileUpdateQueue")]
+    assert sorted(e.event_id for m in messages for e in m.events) == sorted(e["event_id"] for e in sent)
+
+
+def test_a_retried_batch_is_counted_once_and_applied_once(aws: Aws, invoke):
+    event = load_event("post_events.json")
+    first = body(invoke(INGEST, event))
+    assert first["duplicates"] == 0
+    apply_profile_updates(aws, invoke)
+    again = body(invoke(INGEST, event))
+    assert again == {"accepted": 0, "duplicates": first["accepted"]}
+    assert aws.drain("ProfileUpdateQueue") == []  # already folded in: nothing to re-send
+    assert len(aws.scan("EventsTable")) == first["accepted"]
+
+
+def test_invalid_batch_names_each_bad_field_and_stores_nothing(aws: Aws, invoke):
+    response = invoke(INGEST, load_event("post_events_invalid.json"))
+    assert response["statusCode"] == 422
+    error = body(response)["error"]
+    assert error["code"] == "validation_error"
+    assert {(f["field"].split(".")[1], f["index"]) for f in error["fields"]} >= {
+        ("type", 1),
+        ("timestamp", 2),
+    }
+    assert aws.scan("EventsTable") == []
+    assert aws.drain("ProfileUpdateQueue") == []
+
+
+def test_sqs_ingest_fails_only_the_poison_record(aws: Aws, invoke):
+    event = load_event("sqs_ingest.json")
+    poison = [r["messageId"] for r in event["Records"] if "poison" in r["messageId"]]
+    result = invoke(INGEST, event)
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == poison
+    good_events = [
+        e
+        for r in event["Records"]
+        if r["messageId"] not in poison
+        for e in (json.loads(r["body"]).get("events") or [json.loads(r["body"])])
+    ]
+    assert {r["event_id"]["S"] for r in aws.scan("EventsTable")} == {e["event_id"] for e in good_events}
+    # redelivery of the good records (e.g. after a timeout) adds nothing
+    invoke(INGEST, event)
+    assert len(aws.scan("EventsTable")) == len(good_events)
+
+
+def test_profile_update_applies_good_records_once_and_fails_the_poison(aws: Aws, invoke):
+    seed_catalog(invoke)
+    event = load_event("sqs_profile_update.json")
+    good = []
+    poison = []
+    for record in event["Records"]:
+        try:
+            good.append(ProfileUpdateMessage.model_validate_json(record["body"]))
+        except ValueError:
+            poison.append(record["messageId"])
+    assert poison, "the sample must carry a poison record"
+    DynamoEventStore(aws.table("EventsTable")).put_new([e for m in good for e in m.events], 2_000_000_000)
+
+    result = invoke(PROFILE, event)
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == poison
+    profile_request = http_event("GET", f"/v1/users/{good[0].user_id}/profile")
+    profile = body(invoke(RECOMMEND, profile_request))
+    applied = sum(e.count for m in good for e in m.events if e.type == "play")
+    assert profile["counts"].get("play", 0) == applied
+    assert profile["version"] == 1  # one write for the user's whole batch
+
+    invoke(PROFILE, event)  # redelivered: nothing counted twice
+    again = body(invoke(RECOMMEND, profile_request))
+    assert again["counts"] == profile["counts"]
+    assert again["version"] == 1
+
+
+def test_recommendations_cold_start_then_personalised(aws: Aws, invoke):
+    seed_catalog(invoke)
+    request = load_event("get_recommendations.json")
+    cold = body(invoke(RECOMMEND, request))
+    assert cold["cold_start"] is True
+    assert all(item["reason"] == "popular now" for item in cold["items"])
+
+    user_id = request["pathParameters"]["user_id"]
+    item_ids = [i["item_id"] for i in json.loads(load_event("put_items.json")["body"])["items"]]
+    events = [
+        {
+            "event_id": "int-1",
+            "user_id": user_id,
+            "item_id": item_ids[0],
+            "type": "like",
+            "timestamp": "2026-11-20T10:00:00Z",
+        }
+    ]
+    assert invoke(INGEST, http_event("POST", "/v1/events", {"events": events}))["statusCode"] == 202
+    apply_profile_updates(aws, invoke)
+    warm = body(invoke(RECOMMEND, request))
+    assert warm["cold_start"] is False
+    assert item_ids[0] not in [i["item_id"] for i in warm["items"]]  # never recommend back what was liked
+
+
+def test_profile_404_then_200_and_delete_erases(aws: Aws, invoke):
+    seed_catalog(invoke)
+    assert invoke(RECOMMEND, load_event("get_profile.json"))["statusCode"] == 404
+    invoke(INGEST, load_event("post_events.json"))
+    apply_profile_updates(aws, invoke)
+    profile = invoke(RECOMMEND, load_event("get_profile.json"))
+    assert profile["statusCode"] == 200
+    assert body(profile)["counts"]
+
+    erased = invoke(PROFILE, load_event("delete_user.json"))
+    assert erased["statusCode"] == 200
+    assert body(erased)["profile_deleted"] is True
+    assert body(erased)["deleted_events"] == len(json.loads(load_event("post_events.json")["body"])["events"])
+    assert invoke(RECOMMEND, load_event("get_profile.json"))["statusCode"] == 404
+    assert aws.scan("EventsTable") == []
+    assert body(invoke(RECOMMEND, load_event("get_recommendations.json")))["cold_start"] is True
+
+
+def test_similar_items_and_unknown_item(aws: Aws, invoke):
+    seed_catalog(invoke)
+    items = json.loads(load_event("put_items.json")["body"])["items"]
+    similar = invoke(
+        RECOMMEND, http_event("GET", f"/v1/items/{items[0]['item_id']}/similar", query="limit=5")
+    )
+    assert similar["statusCode"] == 200
+    assert [i["item_id"] for i in body(similar)["items"]] == [items[1]["item_id"]]
+    assert invoke(RECOMMEND, http_event("GET", "/v1/items/nope/similar"))["statusCode"] == 404
+
+
+def test_health_and_openapi_cover_every_template_route(aws: Aws, invoke):
+    assert body(invoke(RECOMMEND, load_event("get_health.json")))["status"] == "ok"
+    document = body(invoke(RECOMMEND, load_event("get_openapi.json")))
+    from tests.integration.conftest import TEMPLATE
+
+    documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
+    routes = {(r.method, r.path) for r in TEMPLATE.routes} - {
+        ("GET", "/v1/openapi.json"),
+        ("GET", "/v1/docs"),
+    }
+    assert documented == routes
+    docs = invoke(RECOMMEND, http_event("GET", "/v1/docs"))
+    assert docs["statusCode"] == 200
+    assert "swagger" in docs["body"].lower()
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "status"),
+    [
+        (RECOMMEND, http_event("GET", "/v1/users/..%2F..%2Fetc/profile"), 422),
+        (RECOMMEND, http_event("GET", "/v1/users/a%00b/recommendations"), 422),
+        (RECOMMEND, http_event("GET", "/v1/users/u-1/recommendations", query="limit=0"), 422),
+        (RECOMMEND, http_event("GET", "/v1/users/u-1/recommendations", query="limit=101"), 422),
+        (RECOMMEND, http_event("GET", "/v1/users/u-1/recommendations", query="limit=true"), 422),
+        (RECOMMEND, http_event("GET", "/v1/nowhere"), 404),
+        (INGEST, http_event("POST", "/v1/events", "{not json"), 400),
+        (INGEST, http_event("POST", "/v1/events", "[]"), 422),
+        (INGEST, http_event("POST", "/v1/events", None), 422),
+        (INGEST, http_event("POST", "/v1/events", {"events": []}), 422),
+        (INGEST, http_event("POST", "/v1/events", "a=b", headers={"content-type": "text/plain"}), 415),
+        (INGEST, http_event("PUT", "/v1/items", {"items": [{"item_id": "x", "title": "t"}]}), 422),
+        (PROFILE, http_event("DELETE", "/v1/users/%2e%2e"), 422),
+    ],
+)
+def test_bad_input_gets_a_json_4xx_and_stores_nothing(aws: Aws, invoke, function, event, status):
+    response = invoke(function, event)
+    assert response["statusCode"] == status
+    error = body(response)["error"]
+    assert error["code"]
+    assert "Traceback" not in response["body"]
+    assert aws.scan("EventsTable") == []
+    assert aws.scan("CatalogTable") == []
+
+
+def test_oversized_batch_is_rejected(aws: Aws, invoke):
+    events = [
+        {
+            "event_id": f"e{i}",
+            "user_id": "u-1",
+            "item_id": "t",
+            "type": "like",
+            "timestamp": "2026-11-20T10:00:00Z",
+        }
+        for i in range(501)
+    ]
+    response = invoke(INGEST, http_event("POST", "/v1/events", {"events": events}))
+    assert response["statusCode"] == 422
+    assert aws.scan("EventsTable") == []
+
+
+def test_enqueue_failure_is_a_503_and_the_retry_loses_nothing(aws: Aws, invoke, monkeypatch):
+    """SQS down after the events were stored: the client retries; the duplicates are re-sent."""
+    event = load_event("post_events.json")
+    sent = json.loads(event["body"])["events"]
+    sqs = clients.sqs()
+
+    def refuse(**kwargs: Any) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessageBatch")
+
+    handler_id = sqs.meta.events.register("before-call.sqs.SendMessageBatch", refuse)
+    failed = invoke(INGEST, event)
+    assert failed["statusCode"] == 503
+    assert body(failed)["error"]["code"] == "unavailable"
+    sqs.meta.events.unregister("before-call.sqs.SendMessageBatch", handler_id)
+
+    retried = body(invoke(INGEST, event))
+    assert retried == {"accepted": 0, "duplicates": len(sent)}
+    queued = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in aws.drain("ProfileUpdateQueue")]
+    assert sorted(e.event_id for m in queued for e in m.events) == sorted(e["event_id"] for e in sent)
