@@ -18,7 +18,7 @@ AWS_PORT ?= 5000
 FUNCTION ?= RecommendFunction
 EVENT ?= events/get_recommendations.json
 
-.PHONY: help venv sam-cli run invoke test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli run invoke measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:300
 
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
+
+measure: venv ## latency, ingest rate and freshness through the running local stack (make run first)
+	$(PY) -m local.measure --base-url http://$(HOST):$(PORT)
 
 lint: venv sam-cli ## ruff, mypy, cfn-lint, sam validate --lint
 	$(VENV)/bin/ruff check .

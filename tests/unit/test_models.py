@@ -72,6 +72,12 @@ def test_plays_and_skips_need_ms_played_but_likes_do_not():
     assert like.count == 1
 
 
+def test_count_aggregates_plays_only():
+    assert ListeningEvent.model_validate({**GOOD, "count": 42}).count == 42
+    with pytest.raises(ValidationError, match="only allowed on play"):
+        ListeningEvent.model_validate({**GOOD, "type": "skip", "count": 2})
+
+
 def test_batches_hold_1_to_500_events_and_name_the_bad_index():
     with pytest.raises(ValidationError):
         EventBatch.model_validate({"events": []})

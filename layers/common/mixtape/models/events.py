@@ -112,6 +112,8 @@ class ListeningEvent(BaseModel):
     def _ms_played_for_plays(self) -> Self:
         if self.type in TYPES_WITH_MS_PLAYED and self.ms_played is None:
             raise ValueError(f"ms_played is required for {self.type.value} events")
+        if self.count != 1 and self.type is not EventType.PLAY:
+            raise ValueError("count (aggregated plays) is only allowed on play events")
         return self
 
 
