@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from local import moto_patches
+from local.pollers import sqs_record
 from local.stack import LocalFunction, load_function
 from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
 from mixtape import config
@@ -44,20 +45,7 @@ class Aws:
             )
             if not got:
                 return records
-            records.extend(
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": self.resources.queue_arns[logical_id],
-                    "awsRegion": "us-east-1",
-                }
-                for m in got
-            )
+            records.extend(sqs_record(m, self.resources.queue_arns[logical_id]) for m in got)
 
 
 def _reset_caches() -> None:
