@@ -1,17 +1,124 @@
-"""template.yaml: the properties that keep Mixtape safe to deploy and operate, checked on the template."""
+"""template.yaml: the properties that keep Mixtape safe to deploy and operate, checked on the template itself.
+
+Every rule is a small function that returns the list of its violations. Each is asserted empty on the real
+template, and `test_each_check_catches_its_regression` breaks a copy of the parsed template once per rule to
+show the rule can fail.
+"""
 
 import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import lint_all
+import yaml
 
-from local.template import DEFAULT_TEMPLATE, load_yaml
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+RAW = TEMPLATE_PATH.read_text()
 
-RAW = DEFAULT_TEMPLATE.read_text()
-TEMPLATE: dict[str, Any] = load_yaml(RAW)
-RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-GLOBAL_FN: dict[str, Any] = TEMPLATE["Globals"]["Function"]
+Template = dict[str, Any]
+Check = Callable[[Template], list[str]]
+
+
+# ---------- a small CloudFormation-aware YAML loader ----------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader reading short-form intrinsics (`!Ref X`, `!GetAtt A.B`, `!Sub ...`) as their long form."""
+
+
+def _construct_intrinsic(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        raise TypeError(f"unexpected YAML node for !{tag_suffix}")
+    if tag_suffix in ("Ref", "Condition"):
+        return {tag_suffix: value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def load_template(text: str) -> Template:
+    loaded = yaml.load(text, Loader=CfnLoader)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+PARSED = load_template(RAW)
+
+
+@pytest.fixture
+def template() -> Template:
+    """A private copy of the parsed template: tests may break it freely."""
+    return copy.deepcopy(PARSED)
+
+
+# ---------- template navigation ----------
+
+
+def resources(t: Template, cfn_type: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in t["Resources"].items() if r["Type"] == cfn_type}
+
+
+def functions(t: Template) -> dict[str, dict[str, Any]]:
+    return resources(t, "AWS::Serverless::Function")
+
+
+def global_function(t: Template) -> dict[str, Any]:
+    return dict(t.get("Globals", {}).get("Function", {}))
+
+
+def effective(t: Template, function_id: str, prop: str, default: Any = None) -> Any:
+    """A function property as SAM resolves it: the function's own value, else Globals, else SAM's default."""
+    props = t["Resources"][function_id]["Properties"]
+    return props.get(prop, global_function(t).get(prop, default))
+
+
+def target_id(value: Any) -> str | None:
+    """The logical id behind `!Ref X` or `!GetAtt X.Attr`; None for literals and other intrinsics."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def function_events(t: Template, event_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for fid, fn in functions(t).items():
+        for event in fn["Properties"].get("Events", {}).values():
+            if event["Type"] == event_type:
+                yield fid, event.get("Properties", {})
+
+
+def http_routes(t: Template) -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> function. An HttpApi event without Path/Method is the `$default` catch-all route."""
+    routes: dict[tuple[str, str], str] = {}
+    for event_type in ("HttpApi", "Api"):
+        for fid, props in function_events(t, event_type):
+            routes[(str(props.get("Method", "ANY")).upper(), str(props.get("Path", "$default")))] = fid
+    return routes
+
+
+def sqs_sources(t: Template) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(function, queue logical id, event properties) for every SQS trigger."""
+    return [(fid, target_id(props.get("Queue")), props) for fid, props in function_events(t, "SQS")]
+
+
+# ---------- the rules ----------
 
 EXPECTED_ROUTES = {
     ("POST", "/v1/events"): "IngestFunction",
@@ -24,168 +131,493 @@ EXPECTED_ROUTES = {
     ("GET", "/v1/openapi.json"): "RecommendFunction",
     ("GET", "/v1/docs"): "RecommendFunction",
 }
-READ_ONLY_POLICY_TEMPLATES = {"DynamoDBReadPolicy", "SQSPollerPolicy", "S3ReadPolicy"}
+READ_ONLY_POLICY_TEMPLATES = frozenset({"DynamoDBReadPolicy"})
+HARD_CODED_NAME_PROPERTIES = ("TableName", "QueueName", "FunctionName", "LayerName", "RoleName")
+SQS_DEFAULT_VISIBILITY_S = 30
+SQS_DEFAULT_RETENTION_S = 345_600
+SAM_DEFAULT_TIMEOUT_S = 3
 
 
-def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
-    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == cfn_type}
-
-
-def functions(template: dict[str, Any] = TEMPLATE) -> dict[str, dict[str, Any]]:
-    return of_type(template, "AWS::Serverless::Function")
-
-
-def function_timeout(template: dict[str, Any], logical_id: str) -> int:
-    props = template["Resources"][logical_id]["Properties"]
-    return int(props.get("Timeout", template["Globals"]["Function"].get("Timeout", 3)))
-
-
-def sqs_sources(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(function, queue logical id, event properties) for every SQS trigger."""
-    return [
-        (fid, event["Properties"]["Queue"]["Fn::GetAtt"][0], event["Properties"])
-        for fid, fn in functions(template).items()
-        for event in fn["Properties"].get("Events", {}).values()
-        if event["Type"] == "SQS"
-    ]
-
-
-def visibility_violations(template: dict[str, Any]) -> list[str]:
+def runtime_violations(t: Template) -> list[str]:
+    """Every function runs python3.13 on arm64 with exactly the one shared layer."""
     problems = []
-    for fid, queue_id, _ in sqs_sources(template):
-        visibility = int(template["Resources"][queue_id]["Properties"].get("VisibilityTimeout", 30))
-        if visibility < 6 * function_timeout(template, fid):
-            problems.append(f"{queue_id}: {visibility}s < 6 x {fid} timeout")
+    for fid, fn in functions(t).items():
+        if (runtime := effective(t, fid, "Runtime")) != "python3.13":
+            problems.append(f"{fid}: Runtime {runtime!r}")
+        if (architectures := effective(t, fid, "Architectures", ["x86_64"])) != ["arm64"]:
+            problems.append(f"{fid}: Architectures {architectures!r}")
+        # SAM appends a function's own Layers to the global ones
+        layers = [*global_function(t).get("Layers", []), *fn["Properties"].get("Layers", [])]
+        if layers != [{"Ref": "CommonLayer"}]:
+            problems.append(f"{fid}: Layers {layers!r}")
+        if fn["Properties"].get("PackageType", "Zip") != "Zip":
+            problems.append(f"{fid}: not a zip package")
     return problems
 
 
-def test_functions_share_runtime_architecture_and_the_one_layer():
-    assert GLOBAL_FN["Runtime"] == "python3.13"
-    assert GLOBAL_FN["Architectures"] == ["arm64"]
-    assert GLOBAL_FN["Layers"] == [{"Ref": "CommonLayer"}]
-    assert GLOBAL_FN["Tracing"] == "Active"
-    assert GLOBAL_FN["Environment"]["Variables"]["OPENBLAS_NUM_THREADS"] == "1"
-    for fid, fn in functions().items():
-        props = fn["Properties"]
-        assert "Runtime" not in props, fid
-        assert "Architectures" not in props, fid
-        assert "Layers" not in props, fid
-        assert props["Handler"] == "app.lambda_handler"
-    layers = of_type(TEMPLATE, "AWS::Serverless::LayerVersion")
-    assert list(layers) == ["CommonLayer"]
-    assert layers["CommonLayer"]["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+def layer_violations(t: Template) -> list[str]:
+    """One layer, CommonLayer, built by SAM for python3.13 on arm64."""
+    layers = resources(t, "AWS::Serverless::LayerVersion")
+    if list(layers) != ["CommonLayer"]:
+        return [f"layers: expected exactly CommonLayer, found {sorted(layers)}"]
+    layer = layers["CommonLayer"]
+    problems = []
+    metadata = layer.get("Metadata", {})
+    if metadata.get("BuildMethod") != "python3.13":
+        problems.append(f"CommonLayer: BuildMethod {metadata.get('BuildMethod')!r}")
+    if metadata.get("BuildArchitecture") != "arm64":
+        problems.append(f"CommonLayer: BuildArchitecture {metadata.get('BuildArchitecture')!r}")
+    props = layer["Properties"]
+    if props.get("CompatibleRuntimes") != ["python3.13"]:
+        problems.append(f"CommonLayer: CompatibleRuntimes {props.get('CompatibleRuntimes')!r}")
+    if props.get("CompatibleArchitectures") != ["arm64"]:
+        problems.append(f"CommonLayer: CompatibleArchitectures {props.get('CompatibleArchitectures')!r}")
+    return problems
 
 
-def test_http_routes_are_exactly_the_v1_api():
-    routes = {}
-    for fid, fn in functions().items():
-        for event in fn["Properties"].get("Events", {}).values():
-            if event["Type"] == "HttpApi":
-                props = event["Properties"]
-                assert props["ApiId"] == {"Ref": "HttpApi"}
-                routes[(props["Method"], props["Path"])] = fid
-    assert routes == EXPECTED_ROUTES
-    assert not [path for _, path in routes if "proxy+" in path or path == "$default"]
+def route_violations(t: Template) -> list[str]:
+    """Exactly the v1 routes, on the one HttpApi, with no catch-all."""
+    routes = http_routes(t)
+    problems = [
+        f"unexpected route {method} {path} -> {fid}"
+        for (method, path), fid in routes.items()
+        if EXPECTED_ROUTES.get((method, path)) != fid
+    ]
+    problems += [f"missing route {m} {p}" for (m, p) in EXPECTED_ROUTES if (m, p) not in routes]
+    problems += [
+        f"catch-all route {method} {path}"
+        for method, path in routes
+        if "+}" in path or path == "$default" or method == "ANY"
+    ]
+    for event_type in ("HttpApi", "Api"):
+        for fid, props in function_events(t, event_type):
+            if props.get("ApiId") != {"Ref": "HttpApi"}:
+                problems.append(f"{fid}: {event_type} event not on HttpApi ({props.get('ApiId')!r})")
+    return problems
 
 
-def test_recommend_function_can_only_read():
-    policies = RESOURCES["RecommendFunction"]["Properties"]["Policies"]
-    names = {next(iter(p)) for p in policies}
-    assert names <= READ_ONLY_POLICY_TEMPLATES, names
+def read_only_violations(t: Template) -> list[str]:
+    """RecommendFunction serves reads: read-only policy templates only (no Crud/Write, no SQS send)."""
+    problems = []
+    for policy in as_list(t["Resources"]["RecommendFunction"]["Properties"].get("Policies", [])):
+        name = next(iter(policy)) if isinstance(policy, dict) and len(policy) == 1 else None
+        if name not in READ_ONLY_POLICY_TEMPLATES:
+            problems.append(f"RecommendFunction: {policy!r} is not a read-only policy template")
+    return problems
 
 
-def test_every_policy_is_a_scoped_policy_template():
-    for fid, fn in functions().items():
-        for policy in fn["Properties"].get("Policies", []):
-            assert isinstance(policy, dict), f"{fid}: managed or inline policy {policy!r}"
-            ((name, scope),) = policy.items()
-            assert name.endswith("Policy"), (fid, name)
-            target = next(iter(scope.values()))
-            assert isinstance(target, dict), (
-                f"{fid}: {name} must reference a template resource, not {target!r}"
+def _policy_documents(node: Any) -> Iterator[Any]:
+    """Every IAM policy document (a mapping with `Statement`) anywhere under node."""
+    if isinstance(node, dict):
+        if "Statement" in node:
+            yield node
+        for value in node.values():
+            yield from _policy_documents(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _policy_documents(value)
+
+
+def wildcard_violations(t: Template) -> list[str]:
+    """No `Resource: "*"`, no wildcard action, no unscoped managed policy, no `"*"` policy-template scope."""
+    problems = []
+    for lid, resource in t["Resources"].items():
+        for document in _policy_documents(resource.get("Properties", {})):
+            for statement in as_list(document["Statement"]):
+                if "NotAction" in statement or "NotResource" in statement:
+                    problems.append(f"{lid}: NotAction/NotResource statement")
+                actions = [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+                problems += [f"{lid}: wildcard action {a!r}" for a in actions if "*" in a]
+                if "*" in as_list(statement.get("Resource", [])):
+                    problems.append(f"{lid}: Resource '*'")
+    for fid, fn in functions(t).items():
+        for policy in as_list(fn["Properties"].get("Policies", [])):
+            if isinstance(policy, str):
+                problems.append(f"{fid}: managed policy {policy!r} is not scoped to a resource")
+            elif "Statement" not in policy:
+                for name, scope in policy.items():
+                    values = list(scope.values()) if isinstance(scope, dict) else [scope]
+                    if not values or any(target_id(v) is None for v in values):
+                        problems.append(f"{fid}: {name} is not scoped to a template resource: {scope!r}")
+    return problems
+
+
+def policy_scope_violations(t: Template) -> list[str]:
+    """A policy template may only target a resource the function is configured (by env var) to use."""
+    problems = []
+    for fid, fn in functions(t).items():
+        variables = fn["Properties"].get("Environment", {}).get("Variables", {})
+        configured = {target_id(v) for v in variables.values()} - {None}
+        templates = [
+            (name, scope)
+            for policy in as_list(fn["Properties"].get("Policies", []))
+            if isinstance(policy, dict) and "Statement" not in policy
+            for name, scope in policy.items()
+            if isinstance(scope, dict)
+        ]
+        problems += [
+            f"{fid}: {name} grants {target_id(value)} but no env var points at it"
+            for name, scope in templates
+            for value in scope.values()
+            if target_id(value) not in configured
+        ]
+    return problems
+
+
+def queue_violations(t: Template) -> list[str]:
+    """Each consumed queue: redrive to a DLQ, visibility >= 6x the consumer's timeout, partial failures."""
+    queues = resources(t, "AWS::SQS::Queue")
+    problems = []
+    for fid, queue_id, event in sqs_sources(t):
+        if queue_id not in queues:
+            problems.append(f"{fid}: SQS source {event.get('Queue')!r} is not a queue of this template")
+            continue
+        if event.get("FunctionResponseTypes") != ["ReportBatchItemFailures"]:
+            problems.append(
+                f"{fid}: {queue_id} source without FunctionResponseTypes [ReportBatchItemFailures]"
             )
-            assert "*" not in repr(target)
+        queue = queues[queue_id]["Properties"]
+        timeout = effective(t, fid, "Timeout", SAM_DEFAULT_TIMEOUT_S)
+        visibility = queue.get("VisibilityTimeout", SQS_DEFAULT_VISIBILITY_S)
+        if not isinstance(timeout, int) or not isinstance(visibility, int):
+            problems.append(
+                f"{queue_id}: cannot verify VisibilityTimeout {visibility!r} vs Timeout {timeout!r}"
+            )
+        elif visibility < 6 * timeout:
+            problems.append(f"{queue_id}: VisibilityTimeout {visibility}s < 6 x {fid} Timeout {timeout}s")
+        redrive = queue.get("RedrivePolicy")
+        if not isinstance(redrive, dict):
+            problems.append(f"{queue_id}: no RedrivePolicy")
+            continue
+        dlq = target_id(redrive.get("deadLetterTargetArn"))
+        if dlq not in queues or dlq == queue_id:
+            problems.append(f"{queue_id}: RedrivePolicy target {dlq!r} is not another queue of this template")
+        elif queues[dlq]["Properties"].get("MessageRetentionPeriod", SQS_DEFAULT_RETENTION_S) <= queue.get(
+            "MessageRetentionPeriod", SQS_DEFAULT_RETENTION_S
+        ):
+            # a message's age counts from its first enqueue: a shorter-lived DLQ would drop it early
+            problems.append(f"{queue_id}: DLQ {dlq} does not retain messages longer than the queue")
+        receives = redrive.get("maxReceiveCount")
+        if not isinstance(receives, int) or receives < 1:
+            problems.append(f"{queue_id}: maxReceiveCount {receives!r}")
+    return problems
 
 
-def test_consumed_queues_have_dlq_redrive_and_long_enough_visibility():
-    assert visibility_violations(TEMPLATE) == []
-    for fid, queue_id, event in sqs_sources(TEMPLATE):
-        queue = RESOURCES[queue_id]["Properties"]
-        dlq = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-        assert RESOURCES[dlq]["Type"] == "AWS::SQS::Queue"
-        assert int(queue["RedrivePolicy"]["maxReceiveCount"]) >= 1
-        assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"], fid
-        assert int(RESOURCES[dlq]["Properties"]["MessageRetentionPeriod"]) > int(
-            queue["MessageRetentionPeriod"]
-        )
-    assert {q for _, q, _ in sqs_sources(TEMPLATE)} == {"IngestQueue", "ProfileUpdateQueue"}
+def encryption_violations(t: Template) -> list[str]:
+    return [
+        f"{lid}: SqsManagedSseEnabled is not true"
+        for lid, queue in resources(t, "AWS::SQS::Queue").items()
+        if queue["Properties"].get("SqsManagedSseEnabled") is not True
+    ]
 
 
-def test_the_visibility_check_catches_a_short_visibility_timeout():
-    broken = copy.deepcopy(TEMPLATE)
-    broken["Resources"]["ProfileUpdateQueue"]["Properties"]["VisibilityTimeout"] = 60
-    assert visibility_violations(broken) == ["ProfileUpdateQueue: 60s < 6 x ProfileUpdateFunction timeout"]
-
-
-def test_queues_are_encrypted_and_tables_on_demand_with_pitr():
-    for lid, queue in of_type(TEMPLATE, "AWS::SQS::Queue").items():
-        assert queue["Properties"]["SqsManagedSseEnabled"] is True, lid
-    tables = of_type(TEMPLATE, "AWS::DynamoDB::Table")
-    assert set(tables) == {"EventsTable", "ProfilesTable", "CatalogTable"}
+def table_violations(t: Template) -> list[str]:
+    """On-demand tables with point-in-time recovery, kept on stack deletion; raw events expire by TTL."""
+    problems = []
+    tables = resources(t, "AWS::DynamoDB::Table")
     for lid, table in tables.items():
         props = table["Properties"]
-        assert props["BillingMode"] == "PAY_PER_REQUEST", lid
-        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, lid
-        assert table["DeletionPolicy"] == "Retain", lid
-    assert tables["EventsTable"]["Properties"]["TimeToLiveSpecification"] == {
-        "AttributeName": "expires_at",
-        "Enabled": True,
+        if props.get("BillingMode") != "PAY_PER_REQUEST":
+            problems.append(f"{lid}: BillingMode {props.get('BillingMode')!r}")
+        if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is not True:
+            problems.append(f"{lid}: no point-in-time recovery")
+        if table.get("DeletionPolicy") != "Retain":
+            problems.append(f"{lid}: DeletionPolicy {table.get('DeletionPolicy')!r}")
+    ttl = tables.get("EventsTable", {}).get("Properties", {}).get("TimeToLiveSpecification")
+    if ttl != {"AttributeName": "expires_at", "Enabled": True}:
+        problems.append(f"EventsTable: TimeToLiveSpecification {ttl!r}")
+    return problems
+
+
+def hard_coded_name_violations(t: Template) -> list[str]:
+    return [
+        f"{lid}: hard-codes {name}"
+        for lid, resource in t["Resources"].items()
+        for name in HARD_CODED_NAME_PROPERTIES
+        if name in resource.get("Properties", {})
+    ]
+
+
+def log_group_violations(t: Template) -> list[str]:
+    """Each function has an explicit /aws/lambda/<function> log group with a retention."""
+    groups = {
+        str(group["Properties"].get("LogGroupName")): group["Properties"]
+        for group in resources(t, "AWS::Logs::LogGroup").values()
     }
-    hash_keys = {
-        lid: [k["AttributeName"] for k in t["Properties"]["KeySchema"] if k["KeyType"] == "HASH"]
-        for lid, t in tables.items()
+    problems = []
+    for fid in functions(t):
+        group = groups.get(str({"Fn::Sub": f"/aws/lambda/${{{fid}}}"}))
+        if group is None:
+            problems.append(f"{fid}: no log group /aws/lambda/${{{fid}}}")
+        elif "RetentionInDays" not in group:
+            problems.append(f"{fid}: log group without RetentionInDays")
+    return problems
+
+
+def output_violations(t: Template) -> list[str]:
+    """Outputs give the API URL, every table's name and every queue's URL (`!Ref` of a queue is its URL)."""
+    values = [output.get("Value") for output in t.get("Outputs", {}).values()]
+    problems = []
+    if not any(
+        isinstance(v, dict) and str(v.get("Fn::Sub", "")).startswith("https://${HttpApi}.") for v in values
+    ):
+        problems.append("no output with the HttpApi URL")
+    for cfn_type in ("AWS::DynamoDB::Table", "AWS::SQS::Queue"):
+        problems += [f"no output for {lid}" for lid in resources(t, cfn_type) if {"Ref": lid} not in values]
+    return problems
+
+
+CHECKS: dict[str, Check] = {
+    "runtime": runtime_violations,
+    "layer": layer_violations,
+    "routes": route_violations,
+    "read_only": read_only_violations,
+    "wildcards": wildcard_violations,
+    "policy_scope": policy_scope_violations,
+    "queues": queue_violations,
+    "encryption": encryption_violations,
+    "tables": table_violations,
+    "names": hard_coded_name_violations,
+    "log_groups": log_group_violations,
+    "outputs": output_violations,
+}
+
+
+# ---------- the template passes every rule ----------
+
+
+def test_the_loader_reads_short_form_intrinsics():
+    loaded = load_template("a: !Ref X\nb: !GetAtt Q.Arn\nc: !Sub 'x-${Y}'\nd: !Select [0, !GetAZs '']\n")
+    assert loaded == {
+        "a": {"Ref": "X"},
+        "b": {"Fn::GetAtt": ["Q", "Arn"]},
+        "c": {"Fn::Sub": "x-${Y}"},
+        "d": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
     }
-    # keys that spread load: one partition per listener or per item, never a shared constant
-    assert hash_keys == {
-        "EventsTable": ["user_id"],
-        "ProfilesTable": ["user_id"],
-        "CatalogTable": ["item_id"],
-    }
 
 
-def test_no_hard_coded_physical_names():
-    names = ("TableName", "QueueName", "FunctionName", "LayerName")
-    for lid, resource in RESOURCES.items():
-        for name in names:
-            assert name not in resource.get("Properties", {}), f"{lid} hard-codes {name}"
+@pytest.mark.parametrize("name", CHECKS)
+def test_template_satisfies(template: Template, name: str):
+    assert CHECKS[name](template) == []
 
 
-def test_every_function_has_a_log_group_with_retention():
-    groups = of_type(TEMPLATE, "AWS::Logs::LogGroup")
-    for fid in functions():
-        group = groups[f"{fid}LogGroup"]["Properties"]
-        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{fid}}}"}
-        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+def test_globals_pin_runtime_architecture_and_layer(template: Template):
+    fn = global_function(template)
+    assert fn["Runtime"] == "python3.13"
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Layers"] == [{"Ref": "CommonLayer"}]
 
 
-def test_outputs_name_the_api_tables_and_queues():
-    outputs = set(TEMPLATE["Outputs"])
-    assert {"ApiUrl", "EventsTableName", "ProfilesTableName", "CatalogTableName"} <= outputs
-    assert {"IngestQueueUrl", "ProfileUpdateQueueUrl", "IngestDeadLetterQueueUrl"} <= outputs
+def test_the_routes_are_exactly_the_v1_api(template: Template):
+    assert http_routes(template) == EXPECTED_ROUTES
 
 
-@pytest.mark.parametrize("function_id", ["IngestFunction", "ProfileUpdateFunction", "RecommendFunction"])
-def test_each_policy_targets_a_resource_the_function_is_configured_to_use(function_id):
-    props = RESOURCES[function_id]["Properties"]
-    configured = {
-        v["Ref"] for v in props["Environment"]["Variables"].values() if isinstance(v, dict) and "Ref" in v
-    }
-    for policy in props["Policies"]:
-        target = next(iter(next(iter(policy.values())).values()))
-        resource = target["Ref"] if "Ref" in target else target["Fn::GetAtt"][0]
-        assert resource in configured, f"{function_id} may touch {resource} but is not configured to use it"
+def test_both_queues_are_consumed_and_every_other_queue_is_their_dlq(template: Template):
+    queues = resources(template, "AWS::SQS::Queue")
+    consumed = {queue for _, queue, _ in sqs_sources(template) if queue is not None}
+    assert consumed == {"IngestQueue", "ProfileUpdateQueue"}
+    dlqs = {target_id(queues[q]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) for q in consumed}
+    assert set(queues) == consumed | dlqs
+
+
+# ---------- each rule catches the regression it exists for ----------
+
+
+def _set(path: str, value: Any) -> Callable[[Template], None]:
+    """A mutation that sets Resources.<path> (dot-separated) to value; None deletes the key."""
+
+    def mutate(t: Template) -> None:
+        *parents, leaf = path.split(".")
+        node = t["Resources"]
+        for key in parents:
+            node = node[key]
+        if value is None:
+            del node[leaf]
+        else:
+            node[leaf] = value
+
+    return mutate
+
+
+def _add_event(function_id: str, event: dict[str, Any]) -> Callable[[Template], None]:
+    def mutate(t: Template) -> None:
+        t["Resources"][function_id]["Properties"]["Events"]["Injected"] = event
+
+    return mutate
+
+
+def _add_policy(function_id: str, policy: Any) -> Callable[[Template], None]:
+    def mutate(t: Template) -> None:
+        t["Resources"][function_id]["Properties"]["Policies"].append(policy)
+
+    return mutate
+
+
+def _slow_global_timeout(t: Template) -> None:
+    """IngestFunction falls back to a Globals timeout that its queue's visibility no longer covers."""
+    del t["Resources"]["IngestFunction"]["Properties"]["Timeout"]
+    t["Globals"]["Function"]["Timeout"] = 31
+
+
+def _drop_output(t: Template) -> None:
+    del t["Outputs"]["ProfileUpdateDeadLetterQueueUrl"]
+
+
+def _x86_globals(t: Template) -> None:
+    t["Globals"]["Function"]["Architectures"] = ["x86_64"]
+
+
+FN = "RecommendFunction.Properties"
+PROXY = {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HttpApi"}, "Path": "/{proxy+}", "Method": "ANY"}}
+DEFAULT_ROUTE = {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HttpApi"}}}
+STAR_STATEMENT = {"Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"}]}
+STAR_ACTION = {
+    "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:*", "Resource": {"Fn::GetAtt": ["EventsTable", "Arn"]}}
+    ]
+}
+
+REGRESSIONS: list[tuple[str, Callable[[Template], None], str, str]] = [
+    ("x86 globals", _x86_globals, "runtime", "Architectures ['x86_64']"),
+    ("function runtime override", _set(f"{FN}.Runtime", "python3.12"), "runtime", "Runtime 'python3.12'"),
+    ("second layer", _set(f"{FN}.Layers", ["arn:aws:lambda:::layer:x:1"]), "runtime", "Layers"),
+    ("layer built for x86", _set("CommonLayer.Metadata.BuildArchitecture", "x86_64"), "layer", "BuildArch"),
+    ("layer build method", _set("CommonLayer.Metadata", {}), "layer", "BuildMethod None"),
+    ("proxy route", _add_event("RecommendFunction", PROXY), "routes", "catch-all route ANY /{proxy+}"),
+    ("$default route", _add_event("IngestFunction", DEFAULT_ROUTE), "routes", "catch-all route ANY $default"),
+    (
+        "route moved",
+        _set("RecommendFunction.Properties.Events.GetHealth.Properties.Path", "/health"),
+        "routes",
+        "missing route GET /v1/health",
+    ),
+    (
+        "recommend writes",
+        _add_policy("RecommendFunction", {"DynamoDBCrudPolicy": {"TableName": {"Ref": "ProfilesTable"}}}),
+        "read_only",
+        "DynamoDBCrudPolicy",
+    ),
+    (
+        "recommend sends",
+        _add_policy(
+            "RecommendFunction",
+            {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["ProfileUpdateQueue", "QueueName"]}}},
+        ),
+        "read_only",
+        "SQSSendMessagePolicy",
+    ),
+    ("Resource *", _add_policy("IngestFunction", STAR_STATEMENT), "wildcards", "Resource '*'"),
+    ("Action wildcard", _add_policy("IngestFunction", STAR_ACTION), "wildcards", "'dynamodb:*'"),
+    ("managed policy", _add_policy("IngestFunction", "AmazonDynamoDBFullAccess"), "wildcards", "managed"),
+    (
+        "template scoped to *",
+        _add_policy("IngestFunction", {"DynamoDBReadPolicy": {"TableName": "*"}}),
+        "wildcards",
+        "not scoped",
+    ),
+    (
+        "policy on an unconfigured table",
+        _add_policy("RecommendFunction", {"DynamoDBReadPolicy": {"TableName": {"Ref": "EventsTable"}}}),
+        "policy_scope",
+        "grants EventsTable",
+    ),
+    (
+        "short visibility",
+        _set("ProfileUpdateQueue.Properties.VisibilityTimeout", 60),
+        "queues",
+        "ProfileUpdateQueue: VisibilityTimeout 60s < 6 x ProfileUpdateFunction Timeout 60s",
+    ),
+    ("short visibility via Globals", _slow_global_timeout, "queues", "180s < 6 x IngestFunction Timeout 31s"),
+    ("no redrive", _set("IngestQueue.Properties.RedrivePolicy", None), "queues", "IngestQueue: no Redrive"),
+    (
+        "maxReceiveCount 0",
+        _set("IngestQueue.Properties.RedrivePolicy.maxReceiveCount", 0),
+        "queues",
+        "maxReceiveCount 0",
+    ),
+    (
+        "DLQ expires first",
+        _set("IngestDeadLetterQueue.Properties.MessageRetentionPeriod", 60),
+        "queues",
+        "does not retain",
+    ),
+    (
+        "no partial batch failures",
+        _set(
+            "ProfileUpdateFunction.Properties.Events.ProfileUpdateQueueEvents.Properties.FunctionResponseTypes",
+            None,
+        ),
+        "queues",
+        "without FunctionResponseTypes",
+    ),
+    (
+        "unencrypted DLQ",
+        _set("IngestDeadLetterQueue.Properties.SqsManagedSseEnabled", None),
+        "encryption",
+        "Ingest",
+    ),
+    (
+        "provisioned table",
+        _set("CatalogTable.Properties.BillingMode", "PROVISIONED"),
+        "tables",
+        "'PROVISIONED'",
+    ),
+    (
+        "no PITR",
+        _set("ProfilesTable.Properties.PointInTimeRecoverySpecification", None),
+        "tables",
+        "point-in-time",
+    ),
+    ("no TTL", _set("EventsTable.Properties.TimeToLiveSpecification", None), "tables", "TimeToLive"),
+    ("named table", _set("EventsTable.Properties.TableName", "mixtape-events"), "names", "TableName"),
+    ("named queue", _set("IngestQueue.Properties.QueueName", "ingest"), "names", "QueueName"),
+    ("named function", _set(f"{FN}.FunctionName", "recommend"), "names", "FunctionName"),
+    (
+        "no retention",
+        _set("RecommendFunctionLogGroup.Properties.RetentionInDays", None),
+        "log_groups",
+        "Retention",
+    ),
+    (
+        "no log group",
+        _set("IngestFunctionLogGroup.Properties.LogGroupName", "/x"),
+        "log_groups",
+        "IngestFunction",
+    ),
+    ("missing output", _drop_output, "outputs", "no output for ProfileUpdateDeadLetterQueue"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "check", "expected"),
+    [pytest.param(m, c, e, id=name) for name, m, c, e in REGRESSIONS],
+)
+def test_each_check_catches_its_regression(
+    template: Template, mutate: Callable[[Template], None], check: str, expected: str
+):
+    mutate(template)
+    problems = CHECKS[check](template)
+    assert any(expected in p for p in problems), problems
+
+
+def test_every_check_has_a_regression():
+    assert {check for _, _, check, _ in REGRESSIONS} == set(CHECKS)
+
+
+# ---------- cfn-lint ----------
+
+
+def cfn_lint_findings(text: str) -> list[str]:
+    """Errors and warnings, as `cfn-lint template.yaml` reports them (informational rules are opt-in)."""
+    api = pytest.importorskip("cfnlint.api")
+    return [str(match) for match in api.lint_all(text) if match.rule.id[0] in "EW"]
 
 
 def test_cfn_lint_is_clean():
-    findings = [str(f) for f in lint_all(RAW) if f.rule.id[0] in "EW"]  # errors and warnings, as the CLI
-    assert findings == []
+    assert cfn_lint_findings(RAW) == []
+
+
+def test_cfn_lint_reports_a_broken_template():
+    broken = RAW.replace("VisibilityTimeout: 180", "VisibilityTimeout: 99999")
+    assert broken != RAW
+    assert any("E3034" in finding for finding in cfn_lint_findings(broken))
