@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from local.template import load_yaml
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 RAW = TEMPLATE_PATH.read_text()
@@ -20,35 +21,8 @@ Template = dict[str, Any]
 Check = Callable[[Template], list[str]]
 
 
-# ---------- a small CloudFormation-aware YAML loader ----------
-
-
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader reading short-form intrinsics (`!Ref X`, `!GetAtt A.B`, `!Sub ...`) as their long form."""
-
-
-def _construct_intrinsic(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:
-        raise TypeError(f"unexpected YAML node for !{tag_suffix}")
-    if tag_suffix in ("Ref", "Condition"):
-        return {tag_suffix: value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{tag_suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def load_template(text: str) -> Template:
-    loaded = yaml.load(text, Loader=CfnLoader)
+    loaded = load_yaml(text)  # the local stack's CloudFormation-tag-aware loader
     assert isinstance(loaded, dict)
     return loaded
 
