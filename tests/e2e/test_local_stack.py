@@ -60,6 +60,17 @@ def recommendations(stack: LocalStack, user_id: str, query: str = "limit=10") ->
     return response.json()
 
 
+def stored_events(stack: LocalStack, user_id: str) -> int:
+    """How many raw events the events table holds for a listener."""
+    result = stack.dynamodb().query(
+        TableName=stack.table_names["EventsTable"],
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user_id}},
+        Select="COUNT",
+    )
+    return int(result["Count"])
+
+
 def catalog_sample(stack: LocalStack) -> list[dict[str, Any]]:
     items = recommendations(stack, new_user(), "limit=100")["items"]
     assert items, "the demo catalog should be seeded"
@@ -143,12 +154,7 @@ def test_delete_erases_the_user(local_stack: LocalStack):
     assert response.json()["deleted_events"] == 1
     assert requests.get(f"{local_stack.base_url}/v1/users/{user}/profile", timeout=10).status_code == 404
     assert recommendations(local_stack, user)["cold_start"] is True
-    events = local_stack.dynamodb().query(
-        TableName=local_stack.table_names["EventsTable"],
-        KeyConditionExpression="user_id = :u",
-        ExpressionAttributeValues={":u": {"S": user}},
-    )
-    assert events["Count"] == 0
+    assert stored_events(local_stack, user) == 0
 
 
 def test_bad_inputs_get_json_4xx_and_store_nothing(local_stack: LocalStack):
@@ -170,12 +176,7 @@ def test_bad_inputs_get_json_4xx_and_store_nothing(local_stack: LocalStack):
     for response in cases:
         assert 400 <= response.status_code < 500, (response.request.url, response.status_code, response.text)
         assert response.json()["error"]["code"]
-    stored = local_stack.dynamodb().query(
-        TableName=local_stack.table_names["EventsTable"],
-        KeyConditionExpression="user_id = :u",
-        ExpressionAttributeValues={":u": {"S": user}},
-    )
-    assert stored["Count"] == 0
+    assert stored_events(local_stack, user) == 0
 
 
 def test_openapi_and_docs_are_served(local_stack: LocalStack):

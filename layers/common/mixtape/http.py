@@ -22,7 +22,6 @@ from mixtape.observability import logger, metrics
 
 MAX_REPORTED_FIELDS = 100
 API_TITLE = "Mixtape personalization API"
-# Powertools' route regex admits `%`, so encoded separators reach the id validation (and get a 4xx).
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 

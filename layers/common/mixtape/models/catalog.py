@@ -1,5 +1,6 @@
 """Catalog items (tracks) as clients upsert them."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -43,6 +44,13 @@ class ItemBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[CatalogItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_BATCH)
+
+
+def unit_embedding(values: Sequence[float] | npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
+    """float32, L2-normalised; None for an all-zero vector (it points nowhere)."""
+    vector = np.asarray(values, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else None
 
 
 @dataclass(frozen=True, slots=True)

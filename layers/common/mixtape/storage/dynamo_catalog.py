@@ -9,7 +9,7 @@ import numpy as np
 from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
-from mixtape.models.catalog import CatalogItem, ItemFeatures
+from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
 from mixtape.storage import clients
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.dynamo_util import batch_get
@@ -21,9 +21,7 @@ POP_PREFIX = "pop_"
 def _embedding(item: Mapping[str, Any]) -> np.ndarray[Any, np.dtype[np.float32]] | None:
     if "embedding" not in item:
         return None
-    vector = np.frombuffer(item["embedding"]["B"], dtype=np.float32)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else None
+    return unit_embedding(np.frombuffer(item["embedding"]["B"], dtype=np.float32))
 
 
 def record_from_item(item: Mapping[str, Any]) -> CatalogRecord:

@@ -5,9 +5,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from mixtape.models.catalog import CatalogItem, ItemFeatures
+from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.storage.base import AlreadyAppliedError, CatalogRecord, PutOutcome, VersionConflictError
@@ -92,11 +90,7 @@ class MemoryCatalogStore:
     def upsert(self, items: Sequence[CatalogItem], now_ms: int) -> int:
         for item in items:
             old = self.records.get(item.item_id)
-            embedding = None
-            if item.embedding is not None:
-                vector = np.asarray(item.embedding, dtype=np.float32)
-                norm = float(np.linalg.norm(vector))
-                embedding = vector / norm if norm > 0 else None
+            embedding = unit_embedding(item.embedding) if item.embedding is not None else None
             self.records[item.item_id] = CatalogRecord(
                 item_id=item.item_id,
                 title=item.title,
