@@ -89,7 +89,7 @@ def prepare(template: Template, aws_port: int, *, create: bool) -> Stack:
     configure_aws_env(aws_port)
     sqs = boto3.client("sqs")
     if create:
-        resources = provision(boto3.client("dynamodb"), sqs, template)
+        resources = provision(boto3.client("dynamodb"), sqs, template, boto3.client("s3"))
     else:
         resources = lookup_resources(sqs, template)
     # All functions share this process, so it gets the union of their (agreeing) variables.

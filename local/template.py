@@ -145,6 +145,7 @@ class Template:
     tables: dict[str, Table]
     queues: dict[str, Queue]
     functions: dict[str, Function]
+    buckets: list[str]  # logical ids of the S3 buckets
     routes: list[HttpRoute]
     sqs_sources: list[SqsEventSource]
     layer_dirs: list[Path]
@@ -178,6 +179,7 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
         tables={lid: _table(lid, p) for lid, p in of_type("AWS::DynamoDB::Table")},
         queues={lid: _queue(lid, p) for lid, p in of_type("AWS::SQS::Queue")},
         functions=functions,
+        buckets=[lid for lid, _ in of_type("AWS::S3::Bucket")],
         routes=routes,
         sqs_sources=sqs_sources,
         layer_dirs=[root / p["ContentUri"] for _, p in of_type("AWS::Serverless::LayerVersion")],
@@ -313,6 +315,19 @@ class LocalResources:
     table_names: dict[str, str]
     queue_urls: dict[str, str]
     queue_arns: dict[str, str]
+    bucket_names: dict[str, str] = field(default_factory=dict)
+
+
+def bucket_name(logical_id: str) -> str:
+    """S3 names are lower-case and global; locally a deterministic one per logical id is enough."""
+    return local_name(logical_id).lower()
+
+
+def create_buckets(s3: Any, template: Template) -> dict[str, str]:
+    names = {lid: bucket_name(lid) for lid in template.buckets}
+    for name in names.values():
+        s3.create_bucket(Bucket=name)
+    return names
 
 
 def create_tables(dynamodb: Any, template: Template) -> dict[str, str]:
@@ -365,10 +380,12 @@ def queue_arn(sqs: Any, url: str) -> str:
     return str(attributes["QueueArn"])
 
 
-def provision(dynamodb: Any, sqs: Any, template: Template) -> LocalResources:
+def provision(dynamodb: Any, sqs: Any, template: Template, s3: Any = None) -> LocalResources:
+    """Create the template's tables and queues, and its buckets when an S3 client is given."""
     tables = create_tables(dynamodb, template)
     urls = create_queues(sqs, template)
-    return LocalResources(tables, urls, {lid: queue_arn(sqs, url) for lid, url in urls.items()})
+    buckets = create_buckets(s3, template) if s3 is not None else {}
+    return LocalResources(tables, urls, {lid: queue_arn(sqs, url) for lid, url in urls.items()}, buckets)
 
 
 def lookup_resources(sqs: Any, template: Template) -> LocalResources:
@@ -378,6 +395,7 @@ def lookup_resources(sqs: Any, template: Template) -> LocalResources:
         table_names={lid: local_name(lid) for lid in template.tables},
         queue_urls=urls,
         queue_arns={lid: queue_arn(sqs, url) for lid, url in urls.items()},
+        bucket_names={lid: bucket_name(lid) for lid in template.buckets},
     )
 
 
@@ -431,6 +449,8 @@ class Resolver:
             return self._resources.table_names[name]
         if name in self._resources.queue_urls:
             return self._resources.queue_urls[name]
+        if name in self._resources.bucket_names:
+            return self._resources.bucket_names[name]
         if name in self._template.resources:
             return local_name(name)  # functions, layers, APIs: their name is all a local Ref can mean
         raise TemplateError(f"!Ref {name}: no parameter default or resource with that name")

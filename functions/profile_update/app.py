@@ -17,6 +17,7 @@ from mixtape import clock
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.erasure import erase_user
 from mixtape.http import create_app, ok_doc
+from mixtape.model.cache import ModelCache
 from mixtape.models.api import ErasureResponse
 from mixtape.models.events import ProfileUpdateMessage
 from mixtape.models.ids import UserId
@@ -26,6 +27,7 @@ from mixtape.storage.base import CatalogStore, EventStore, ProfileStore
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.s3_models import S3ModelStore
 
 
 @dataclass(frozen=True)
@@ -34,16 +36,19 @@ class Dependencies:
     events: EventStore
     profiles: ProfileStore
     catalog: CatalogStore
+    models: ModelCache | None
 
 
 @cache
 def dependencies() -> Dependencies:
     settings = profile_settings()
+    bucket = settings.models_bucket
     return Dependencies(
         settings=settings,
         events=DynamoEventStore(settings.events_table, settings.erase_concurrency),
         profiles=DynamoProfileStore(settings.profiles_table, settings.events_table),
         catalog=DynamoCatalogStore(settings.catalog_table),
+        models=ModelCache(S3ModelStore(bucket), settings.model_check_seconds) if bucket else None,
     )
 
 
@@ -78,7 +83,8 @@ def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mappin
         except ValidationError:
             poison.add(record["messageId"])
     deps = dependencies()
-    outcome = process_messages(parsed, deps.profiles, deps.catalog, deps.settings, clock.now_ms())
+    model = deps.models.get() if deps.models is not None else None
+    outcome = process_messages(parsed, deps.profiles, deps.catalog, deps.settings, clock.now_ms(), model)
     failed = poison | outcome.failed_message_ids
     metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=outcome.profile_writes)
     metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=outcome.applied)

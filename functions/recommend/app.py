@@ -19,6 +19,8 @@ from mixtape.catalog_index import CatalogCache
 from mixtape.config import RecommendSettings, recommend_settings
 from mixtape.errors import NotFoundError
 from mixtape.http import create_app, ok_doc
+from mixtape.model.aligned import AlignedModelCache
+from mixtape.model.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
 from mixtape.models.ids import ItemId, UserId
 from mixtape.observability import logger, metrics, tracer
@@ -28,6 +30,7 @@ from mixtape.serving import scored_items
 from mixtape.storage.base import ProfileStore
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.s3_models import S3ModelStore
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
@@ -37,15 +40,20 @@ class Dependencies:
     settings: RecommendSettings
     profiles: ProfileStore
     catalog: CatalogCache
+    model: AlignedModelCache
 
 
 @cache
 def dependencies() -> Dependencies:
     settings = recommend_settings()
+    models = settings.models_bucket
     return Dependencies(
         settings=settings,
         profiles=DynamoProfileStore(settings.profiles_table),
         catalog=CatalogCache(DynamoCatalogStore(settings.catalog_table), settings, clock.now_ms),
+        model=AlignedModelCache(
+            ModelCache(S3ModelStore(models), settings.model_check_seconds) if models else None
+        ),
     )
 
 
@@ -68,9 +76,17 @@ def get_recommendations(
     started = time.perf_counter()
     deps = dependencies()
     index = deps.catalog.get()
+    model = deps.model.get(index)
     profile = deps.profiles.get(user_id)  # the request's one DynamoDB read
     ranked, cold_start = recommend(
-        profile, index, deps.settings.ranking, limit=limit, exclude_explicit=exclude_explicit, genre=genre
+        profile,
+        index,
+        deps.settings.ranking,
+        limit=limit,
+        exclude_explicit=exclude_explicit,
+        genre=genre,
+        model=model,
+        half_life_ms=deps.settings.half_life_ms,
     )
     if cold_start:
         metrics.add_metric(name="ColdStartListServed", unit=MetricUnit.Count, value=1)
@@ -83,6 +99,7 @@ def get_recommendations(
         user_id=user_id,
         cold_start=cold_start,
         catalog_version=index.version,
+        model_version=model.version if model is not None and not cold_start else None,
         items=scored_items(index, ranked),
     )
 
@@ -123,12 +140,15 @@ def get_similar(
 
 @app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"])
 def get_health() -> HealthResponse:
-    loaded = dependencies().catalog.loaded
+    deps = dependencies()
+    loaded = deps.catalog.loaded
+    model = deps.model.loaded
     return HealthResponse(
         status="ok",
         version=mixtape.__version__,
         catalog_items=len(loaded) if loaded else None,
         catalog_version=loaded.version if loaded else None,
+        model_version=model.version if model else None,
     )
 
 

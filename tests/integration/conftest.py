@@ -50,7 +50,12 @@ class Aws:
 
 def _reset_caches() -> None:
     clients.reset()
-    for settings in (config.ingest_settings, config.profile_settings, config.recommend_settings):
+    for settings in (
+        config.ingest_settings,
+        config.profile_settings,
+        config.recommend_settings,
+        config.train_settings,
+    ):
         settings.cache_clear()
     for logical_id in _FUNCTIONS:
         sys.modules[f"_mixtape_local_{logical_id}"].dependencies.cache_clear()
@@ -69,7 +74,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
-        resources = provision(dynamodb, sqs, TEMPLATE)
+        resources = provision(dynamodb, sqs, TEMPLATE, boto3.client("s3"))
         for key, value in resolved_environment(TEMPLATE, Resolver(TEMPLATE, resources)).items():
             monkeypatch.setenv(key, value)
         _reset_caches()

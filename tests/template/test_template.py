@@ -105,7 +105,7 @@ EXPECTED_ROUTES = {
     ("GET", "/v1/openapi.json"): "RecommendFunction",
     ("GET", "/v1/docs"): "RecommendFunction",
 }
-READ_ONLY_POLICY_TEMPLATES = frozenset({"DynamoDBReadPolicy"})
+READ_ONLY_POLICY_TEMPLATES = frozenset({"DynamoDBReadPolicy", "S3ReadPolicy"})
 HARD_CODED_NAME_PROPERTIES = ("TableName", "QueueName", "FunctionName", "LayerName", "RoleName")
 SQS_DEFAULT_VISIBILITY_S = 30
 SQS_DEFAULT_RETENTION_S = 345_600

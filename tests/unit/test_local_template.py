@@ -273,12 +273,15 @@ def test_queues_get_visibility_and_redrive_to_their_dlq(template: Template):
 def test_lookup_finds_what_provision_created_and_env_is_consistent(template: Template):
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
+    s3 = boto3.client("s3", region_name="us-east-1")
 
-    created = provision(dynamodb, sqs, template)
+    created = provision(dynamodb, sqs, template, s3)
     found = lookup_resources(sqs, template)
     env = resolved_environment(template, Resolver(template, found))
 
     assert found == created
+    assert s3.head_bucket(Bucket=created.bucket_names["ModelBucket"])
+    assert env["MODELS_BUCKET"] == "mixtape-local-modelbucket"
     assert env["PROFILE_UPDATE_QUEUE_URL"] == created.queue_urls["ProfileUpdateQueue"]
     assert env["PROFILES_TABLE"] == "mixtape-local-ProfilesTable"
     assert env["HALF_LIFE_DAYS"] == "30"

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mixtape.model.training import TrainingParams
 from mixtape.models.events import EventType
 
 DAY_MS = 86_400_000
@@ -48,8 +49,13 @@ class ProfileLimits(BaseModel):
 
 
 class RankingWeights(BaseModel):
+    """Term weights of the ranker, chosen with `make eval` (README, "Model quality")."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    neighbors: float = 1.0  # learned model: EASE item→item rows of the listener's history
+    factors: float = 0.5  # learned model: ALS fold-in
+    debias: float = 0.0  # learned model: minus log(listeners), lifts the long tail
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35
@@ -73,6 +79,13 @@ class _Settings(BaseSettings):
         return self.popularity_half_life_days * DAY_MS
 
 
+class _ModelSettings(_Settings):
+    models_bucket: str | None = Field(
+        default=None, description="S3 bucket of model artifacts; none = no model"
+    )
+    model_check_seconds: float = Field(default=5.0, ge=0, description="How often to look for a new model")
+
+
 class IngestSettings(_Settings):
     events_table: str
     catalog_table: str
@@ -81,7 +94,7 @@ class IngestSettings(_Settings):
     write_concurrency: int = Field(default=16, ge=1, le=64)
 
 
-class ProfileSettings(_Settings):
+class ProfileSettings(_ModelSettings):
     events_table: str
     profiles_table: str
     catalog_table: str
@@ -92,12 +105,20 @@ class ProfileSettings(_Settings):
     erase_concurrency: int = Field(default=8, ge=1, le=64)
 
 
-class RecommendSettings(_Settings):
+class RecommendSettings(_ModelSettings):
     profiles_table: str
     catalog_table: str
     ranking: RankingWeights = RankingWeights()
     catalog_check_seconds: float = Field(default=2.0, ge=0, description="How often to look for a new catalog")
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
+
+
+class TrainSettings(_Settings):
+    profiles_table: str
+    models_bucket: str
+    training: TrainingParams = TrainingParams()
+    min_interactions: int = Field(default=20, ge=1, description="Skip training below this many interactions")
+    scan_segments: int = Field(default=4, ge=1, le=64)
 
 
 @lru_cache(maxsize=1)
@@ -113,3 +134,8 @@ def profile_settings() -> ProfileSettings:
 @lru_cache(maxsize=1)
 def recommend_settings() -> RecommendSettings:
     return RecommendSettings()
+
+
+@lru_cache(maxsize=1)
+def train_settings() -> TrainSettings:
+    return TrainSettings()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from mixtape import popularity
 from mixtape.config import ProfileSettings
+from mixtape.model.artifact import ModelArtifact
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.observability import logger
 from mixtape.profiles import apply_user_events
@@ -28,6 +29,7 @@ def process_messages(
     catalog: CatalogStore,
     settings: ProfileSettings,
     now_ms: int,
+    model: ModelArtifact | None = None,
 ) -> BatchOutcome:
     """`messages` are (message id, parsed body). Returns the ids of the messages to retry."""
     events_by_user: dict[str, list[StoredEvent]] = defaultdict(list)
@@ -41,7 +43,7 @@ def process_messages(
     applied: list[StoredEvent] = []
     for user_id, events in events_by_user.items():
         try:
-            result = apply_user_events(user_id, events, features, profiles, settings, now_ms)
+            result = apply_user_events(user_id, events, features, profiles, settings, now_ms, model)
         except Exception as error:  # isolate one listener: its messages are retried, the others commit
             logger.warning("profile update failed", extra={"user_id": user_id, "error": repr(error)})
             outcome.failed_message_ids |= messages_by_user[user_id]

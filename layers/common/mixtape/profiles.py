@@ -8,6 +8,8 @@ import numpy as np
 
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError
+from mixtape.model.artifact import ModelArtifact
+from mixtape.model.foldin import fold_in
 from mixtape.models.catalog import ItemFeatures
 from mixtape.models.events import EventType, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
@@ -48,8 +50,10 @@ def fold_events(
     events: Iterable[StoredEvent],
     features: Mapping[str, ItemFeatures],
     settings: ProfileSettings,
+    model: ModelArtifact | None = None,
 ) -> Profile:
-    """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps)."""
+    """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps).
+    With a model, the listener is folded into it again so the stored vector matches the new history."""
     folded = profile.model_copy(deep=True)
     half_life = settings.half_life_ms
     weights = settings.event_weights
@@ -86,6 +90,10 @@ def fold_events(
     if len(folded.disliked) > limits.max_disliked:
         kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
         folded.disliked = dict(kept)
+    # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
+    # drop it, and readers fold the listener in themselves.
+    folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None
+    folded.model_version = model.version if model else None
     return folded
 
 
@@ -103,6 +111,7 @@ def apply_user_events(
     store: ProfileStore,
     settings: ProfileSettings,
     now_ms: int,
+    model: ModelArtifact | None = None,
 ) -> ApplyResult:
     """Fold one user's events into the stored profile, each event exactly once.
 
@@ -119,7 +128,7 @@ def apply_user_events(
             if not chunk:
                 break
             current = store.get(user_id, consistent=True) or Profile(user_id=user_id)
-            updated = fold_events(current, chunk, features, settings)
+            updated = fold_events(current, chunk, features, settings, model)
             updated.version = current.version + 1
             updated.updated_at = now_ms
             try:

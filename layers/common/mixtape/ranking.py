@@ -1,8 +1,10 @@
-"""Ranking: score every catalog item with numpy → filter → cap per artist → explain.
+"""Ranking: score every catalog item with numpy -> filter -> cap per artist -> explain.
 
-Score = taste-vector cosine + artist affinity + genre affinity + popularity prior, each weighted by
-configuration. Affinities are normalised by the listener's strongest one, so time decay (a common
-factor) never changes the order, and weights stay comparable across listeners.
+Score = learned model (ALS fold-in + EASE neighbours, minus a popularity debias) + taste-vector cosine
++ artist affinity + genre affinity + popularity prior, each weighted by configuration. The two model
+parts are each scaled by their largest magnitude for this listener so their weights stay comparable.
+Affinities are normalised by the listener's strongest one, so time decay (a common factor) never
+changes the order, and weights stay comparable across listeners.
 """
 
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ import numpy.typing as npt
 
 from mixtape.catalog_index import CatalogIndex, FloatArray
 from mixtape.config import RankingWeights
+from mixtape.model.aligned import AlignedModel
 from mixtape.models.profile import Profile
 
 EXPLAIN_FROM_TOP_ITEMS = 5
@@ -24,6 +27,7 @@ class Reason(StrEnum):
     ARTIST = "artist_affinity"
     GENRE = "genre_affinity"
     SIMILAR = "similar_to_item"
+    LISTENERS = "listeners_also_play"
     POPULAR = "popular"
     NEW_RELEASE = "new_release"
     SAME_ARTIST = "same_artist"
@@ -103,8 +107,29 @@ def _cold_start(
     ]
 
 
+def _scaled(values: FloatArray) -> FloatArray:
+    top = float(np.abs(values).max()) if len(values) else 0.0
+    return values / top if top > 0 else values
+
+
+def _model_term(
+    profile: Profile, model: AlignedModel, weights: RankingWeights, half_life_ms: float
+) -> FloatArray:
+    term = -weights.debias * model.log_listeners
+    if weights.neighbors:
+        term += weights.neighbors * _scaled(model.neighbor_scores(profile.items))
+    vector = model.user_vector(profile, half_life_ms) if weights.factors else None
+    if vector is not None:
+        term += weights.factors * _scaled(model.factors @ vector)
+    return term
+
+
 def _personal_terms(
-    profile: Profile, index: CatalogIndex, weights: RankingWeights
+    profile: Profile,
+    index: CatalogIndex,
+    weights: RankingWeights,
+    model: AlignedModel | None,
+    half_life_ms: float,
 ) -> tuple[dict[Reason, FloatArray], FloatArray, dict[str, float]]:
     """Per-item score terms, the artist affinity of every item, and the normalised genre affinities."""
     artist_affinity = np.zeros(len(index.artist_ids), dtype=np.float32)
@@ -130,6 +155,8 @@ def _personal_terms(
         Reason.SIMILAR: taste_term,
         Reason.POPULAR: weights.popularity * index.popularity,
     }
+    if model is not None:
+        terms[Reason.LISTENERS] = _model_term(profile, model, weights, half_life_ms)
     return terms, item_artist_affinity, genre_affinity
 
 
@@ -141,6 +168,8 @@ def recommend(
     limit: int,
     exclude_explicit: bool = False,
     genre: str | None = None,
+    model: AlignedModel | None = None,
+    half_life_ms: float = 30 * 86_400_000,
 ) -> tuple[list[Ranked], bool]:
     """Top `limit` items for a listener and whether the cold-start (popularity) list was served."""
     if len(index) == 0:
@@ -151,12 +180,18 @@ def recommend(
     if profile is None or not profile.has_positive_signal():
         return _cold_start(index, weights, mask, limit), True
 
-    terms, item_artist_affinity, genre_affinity = _personal_terms(profile, index, weights)
+    terms, item_artist_affinity, genre_affinity = _personal_terms(
+        profile, index, weights, model, half_life_ms
+    )
     scores = sum(terms.values(), np.zeros(len(index), dtype=np.float32))
     mask &= item_artist_affinity >= 0  # artists the listener turned against
     scores[~mask] = -np.inf
     chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
-    anchors = _anchor_items(profile, index)
+    anchors = _Anchors(
+        _anchor_items(profile, index, index.has_embedding),
+        _anchor_items(profile, index, model.known) if model is not None else [],
+        model.factors if model is not None else None,
+    )
     ranked = []
     for i in chosen:
         code = max(terms, key=lambda r: float(terms[r][i]))
@@ -164,21 +199,37 @@ def recommend(
     return ranked, False
 
 
-def _anchor_items(profile: Profile, index: CatalogIndex) -> list[int]:
-    """The listener's strongest liked items that have embeddings: what "similar to …" can point at."""
+def _anchor_items(profile: Profile, index: CatalogIndex, usable: npt.NDArray[np.bool_]) -> list[int]:
+    """The listener's strongest liked items with a vector: what "similar to …" can point at."""
     liked = sorted((v, k) for k, v in profile.items.items() if v > 0)
     anchors = []
     for _, item_id in reversed(liked):
         pos = index.position.get(item_id)
-        if pos is not None and index.has_embedding[pos]:
+        if pos is not None and usable[pos]:
             anchors.append(pos)
             if len(anchors) == EXPLAIN_FROM_TOP_ITEMS:
                 break
     return anchors
 
 
+@dataclass(frozen=True, slots=True)
+class _Anchors:
+    by_embedding: list[int]
+    by_factors: list[int]
+    factors: FloatArray | None
+
+    def closest(self, pos: int, index: CatalogIndex, code: Reason) -> int | None:
+        if code is Reason.LISTENERS and self.by_factors and self.factors is not None:
+            return self.by_factors[int(np.argmax(self.factors[self.by_factors] @ self.factors[pos]))]
+        if code is Reason.SIMILAR and self.by_embedding:
+            return self.by_embedding[
+                int(np.argmax(index.embeddings[self.by_embedding] @ index.embeddings[pos]))
+            ]
+        return None
+
+
 def _explain(
-    code: Reason, pos: int, index: CatalogIndex, genre_affinity: Mapping[str, float], anchors: list[int]
+    code: Reason, pos: int, index: CatalogIndex, genre_affinity: Mapping[str, float], anchors: _Anchors
 ) -> str:
     record = index.records[pos]
     if code is Reason.ARTIST:
@@ -186,13 +237,15 @@ def _explain(
     if code is Reason.GENRE and record.genres:
         genre = max(record.genres, key=lambda g: genre_affinity.get(g, 0.0))
         return f"because you like {genre}"
-    if code is Reason.SIMILAR and anchors:
-        best = anchors[int(np.argmax(index.embeddings[anchors] @ index.embeddings[pos]))]
-        anchor = index.records[best]
-        if anchor.artist_id == record.artist_id:  # "more of that artist" reads better than "similar to"
-            return f"because you listen to {record.artist_name}"
-        return f"similar to {anchor.title} by {anchor.artist_name}"
-    return "popular now"
+    best = anchors.closest(pos, index, code)
+    if best is None:
+        return "listeners with your taste play this" if code is Reason.LISTENERS else "popular now"
+    anchor = index.records[best]
+    if anchor.artist_id == record.artist_id:  # "more of that artist" reads better than "similar to"
+        return f"because you listen to {record.artist_name}"
+    if code is Reason.LISTENERS:
+        return f"listeners of {anchor.artist_name} also play this"
+    return f"similar to {anchor.title} by {anchor.artist_name}"
 
 
 def similar_items(index: CatalogIndex, pos: int, weights: RankingWeights, *, limit: int) -> list[Ranked]:

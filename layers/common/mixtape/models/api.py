@@ -36,7 +36,13 @@ class ScoredItem(ItemView):
         description="Short human-readable explanation", examples=["because you listen to Nova"]
     )
     reason_code: Literal[
-        "artist_affinity", "genre_affinity", "similar_to_item", "popular", "new_release", "same_artist"
+        "artist_affinity",
+        "genre_affinity",
+        "similar_to_item",
+        "listeners_also_play",
+        "popular",
+        "new_release",
+        "same_artist",
     ]
 
 
@@ -44,6 +50,7 @@ class RecommendationsResponse(_Out):
     user_id: str
     cold_start: bool = Field(description="True when the listener has no usable history: popular items")
     catalog_version: int
+    model_version: str | None = Field(default=None, description="Learned model that ranked the list, if any")
     items: list[ScoredItem]
 
 
@@ -94,6 +101,7 @@ class HealthResponse(_Out):
     version: str
     catalog_items: int | None = Field(description="Items in this container's catalog index, if loaded")
     catalog_version: int | None
+    model_version: str | None = Field(default=None, description="Learned model this container serves")
 
 
 class FieldErrorView(_Out):

@@ -37,6 +37,10 @@ class Profile(BaseModel):
     # Decayed weighted sum of item embeddings (float64) and the decayed sum of |weights| behind it.
     taste_sum: npt.NDArray[np.float64] | None = Field(default=None, exclude=True)
     taste_weight: float = 0.0
+    # The listener folded into the learned model `model_version` (see mixtape.model.foldin); refreshed at
+    # every update and, when a newer model is live, recomputed on read until the next update stores it.
+    model_version: str | None = None
+    user_vector: npt.NDArray[np.float32] | None = Field(default=None, exclude=True)
 
     def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
         """Multiply a stored sum by this to get its value as of `now_ms`."""
@@ -55,8 +59,13 @@ class Profile(BaseModel):
         """Items the listener has already interacted with (never recommended back)."""
         return set(self.items) | {r.item_id for r in self.recent} | set(self.disliked)
 
+    def weights_as_of_latest(self, half_life_ms: float) -> dict[str, float]:
+        """Item weights decayed to the listener's latest event (what fold-in sees)."""
+        factor = self.decay_factor(self.last_event_at, half_life_ms) if self.last_event_at else 1.0
+        return {item_id: value * factor for item_id, value in self.items.items()}
+
     def has_positive_signal(self) -> bool:
         return any(v > 0 for v in self.artists.values()) or any(v > 0 for v in self.items.values())
 
     def doc(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"taste_sum", "version"})
+        return self.model_dump(exclude={"taste_sum", "user_vector", "version"})

@@ -49,6 +49,15 @@ class CatalogRecord:
     popularity: Mapping[int, float]
 
 
+Interaction = tuple[str, str, float]  # (user_id, item_id, positive weight)
+
+
+class InteractionSource(Protocol):
+    """What the trainer learns from: every listener's positive item weights as of `now_ms`."""
+
+    def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterable[Interaction]: ...
+
+
 class EventStore(Protocol):
     def put_new(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[PutOutcome]: ...
     def delete_user_events(self, user_id: str) -> int: ...

@@ -1,8 +1,10 @@
-"""Profiles in DynamoDB: one item per user (JSON document + float64 taste vector as Binary), written in a
+"""Profiles in DynamoDB: one item per user (JSON document + float64 taste vector and float32 model vector
+as Binary), written in a
 transaction that also marks the folded events as applied, conditional on the version that was read."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -11,7 +13,7 @@ from botocore.exceptions import ClientError
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.profile import Profile
 from mixtape.storage import clients
-from mixtape.storage.base import AlreadyAppliedError, VersionConflictError
+from mixtape.storage.base import AlreadyAppliedError, Interaction, VersionConflictError
 
 
 def profile_from_item(item: dict[str, Any]) -> Profile:
@@ -19,6 +21,8 @@ def profile_from_item(item: dict[str, Any]) -> Profile:
     profile.version = int(item["version"]["N"])
     if "taste" in item:
         profile.taste_sum = np.frombuffer(item["taste"]["B"], dtype=np.float64).copy()
+    if "uvec" in item:
+        profile.user_vector = np.frombuffer(item["uvec"]["B"], dtype=np.float32).copy()
     return profile
 
 
@@ -31,6 +35,8 @@ def profile_to_item(profile: Profile) -> dict[str, Any]:
     }
     if profile.taste_sum is not None:
         item["taste"] = {"B": profile.taste_sum.astype(np.float64).tobytes()}
+    if profile.user_vector is not None:
+        item["uvec"] = {"B": profile.user_vector.astype(np.float32).tobytes()}
     return item
 
 
@@ -97,6 +103,30 @@ class DynamoProfileStore:
             if reasons[0] == "ConditionalCheckFailed" or "TransactionConflict" in reasons:
                 raise VersionConflictError(profile.user_id) from error
             raise StorageUnavailableError(f"profile commit cancelled: {reasons}") from error
+
+    def scan_interactions(self, now_ms: int, half_life_ms: float, segments: int = 4) -> Iterator[Interaction]:
+        """Every listener's positive item weights as of `now_ms`: the trainer's input. A parallel Scan
+        (batch job, not a request path); a table export to S3 feeds the same shape to a Spark job."""
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            pages = pool.map(lambda segment: list(self._scan_segment(segment, segments)), range(segments))
+            for items in pages:
+                for item in items:
+                    profile = profile_from_item(item)
+                    factor = profile.decay_factor(now_ms, half_life_ms)
+                    for item_id, value in profile.items.items():
+                        if value > 0:
+                            yield profile.user_id, item_id, value * factor
+
+    def _scan_segment(self, segment: int, total: int) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self._table,
+            Segment=segment,
+            TotalSegments=total,
+            ProjectionExpression="user_id, version, doc",
+        )
+        for page in pages:
+            yield from page.get("Items", [])
 
     def delete(self, user_id: str) -> bool:
         response = self.client.delete_item(

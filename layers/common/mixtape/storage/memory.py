@@ -2,13 +2,20 @@
 them to run the real logic and handlers without a network. Not thread-safe beyond one lock per store."""
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from mixtape.model.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.base import AlreadyAppliedError, CatalogRecord, PutOutcome, VersionConflictError
+from mixtape.storage.base import (
+    AlreadyAppliedError,
+    CatalogRecord,
+    Interaction,
+    PutOutcome,
+    VersionConflictError,
+)
 
 
 @dataclass
@@ -81,6 +88,13 @@ class MemoryProfileStore:
         with self.lock:
             return self.profiles.pop(user_id, None) is not None
 
+    def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterator[Interaction]:
+        with self.lock:
+            profiles = list(self.profiles.values())
+        for profile in profiles:
+            factor = profile.decay_factor(now_ms, half_life_ms)
+            yield from ((profile.user_id, i, v * factor) for i, v in profile.items.items() if v > 0)
+
 
 @dataclass
 class MemoryCatalogStore:
@@ -136,3 +150,22 @@ class MemoryQueue:
 
     def send(self, messages: Sequence[str]) -> None:
         self.messages.extend(messages)
+
+
+@dataclass
+class MemoryModelStore:
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+    current: str | None = None
+    loads: int = 0
+
+    def current_version(self) -> str | None:
+        return self.current
+
+    def load(self, version: str) -> ModelArtifact:
+        self.loads += 1
+        return ModelArtifact.from_bytes(self.artifacts[version])
+
+    def publish(self, artifact: ModelArtifact) -> str:
+        self.artifacts[artifact.version] = artifact.to_bytes()  # a real round trip, as through S3
+        self.current = artifact.version
+        return artifact.version

@@ -1,0 +1,1 @@
+"""Offline evaluation of Mixtape's rankings on Last.fm HetRec 2011 (`make eval`)."""

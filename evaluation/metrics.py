@@ -1,0 +1,55 @@
+"""Top-k metrics over ranked lists: HR@10, NDCG@10 (binary gains), Recall@20 and coverage@10."""
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Scores:
+    hr_at_10: float
+    ndcg_at_10: float
+    recall_at_20: float
+    coverage_at_10: float
+    users: int
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def ndcg(ranked: Sequence[int], relevant: frozenset[int], k: int) -> float:
+    """Binary gains; the ideal DCG places min(|relevant|, k) hits first."""
+    dcg = sum(1.0 / math.log2(rank + 2) for rank, item in enumerate(ranked[:k]) if item in relevant)
+    ideal = sum(1.0 / math.log2(rank + 2) for rank in range(min(len(relevant), k)))
+    return dcg / ideal if ideal else 0.0
+
+
+def score(
+    ranked: Mapping[int, Sequence[int]], test: Mapping[int, frozenset[int]], catalog_size: int
+) -> Scores:
+    """Means over the listeners in `test`; a listener missing from `ranked` counts as an empty list."""
+    hits = ndcg_sum = recall_sum = 0.0
+    shown: set[int] = set()
+    for user, relevant in test.items():
+        top = list(ranked.get(user, ()))
+        hits += any(item in relevant for item in top[:10])
+        ndcg_sum += ndcg(top, relevant, 10)
+        recall_sum += len(relevant.intersection(top[:20])) / len(relevant)
+        shown.update(top[:10])
+    n = len(test)
+    if n == 0:
+        return Scores(0.0, 0.0, 0.0, 0.0, 0)
+    return Scores(
+        hits / n, ndcg_sum / n, recall_sum / n, len(shown) / catalog_size if catalog_size else 0.0, n
+    )
+
+
+def mean(runs: Iterable[Scores]) -> Scores:
+    rows = list(runs)
+    return Scores(
+        hr_at_10=sum(r.hr_at_10 for r in rows) / len(rows),
+        ndcg_at_10=sum(r.ndcg_at_10 for r in rows) / len(rows),
+        recall_at_20=sum(r.recall_at_20 for r in rows) / len(rows),
+        coverage_at_10=sum(r.coverage_at_10 for r in rows) / len(rows),
+        users=round(sum(r.users for r in rows) / len(rows)),
+    )

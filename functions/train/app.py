@@ -1,0 +1,59 @@
+"""TrainFunction: learns the model from every profile and publishes it (EventBridge schedule or on demand).
+
+Invoke with any event (`{}`); the result summarises the published artifact or why training was skipped.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mixtape import clock
+from mixtape.config import TrainSettings, train_settings
+from mixtape.model.cache import ModelStore
+from mixtape.model.pipeline import train_and_publish
+from mixtape.observability import logger, metrics, tracer
+from mixtape.storage.base import InteractionSource
+from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.s3_models import S3ModelStore
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: TrainSettings
+    source: InteractionSource
+    models: ModelStore
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = train_settings()
+    return Dependencies(
+        settings=settings,
+        source=DynamoProfileStore(settings.profiles_table),
+        models=S3ModelStore(settings.models_bucket),
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    settings = deps.settings
+    outcome = train_and_publish(
+        deps.source,
+        deps.models,
+        settings.training,
+        clock.now_ms(),
+        settings.half_life_ms,
+        settings.min_interactions,
+    )
+    if outcome.artifact is None:
+        logger.info("training skipped", extra={"reason": outcome.reason})
+        return {"published": False, "reason": outcome.reason}
+    metrics.add_metric(name="ModelPublished", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ModelInteractions", unit=MetricUnit.Count, value=outcome.artifact.interactions)
+    return {"published": True, **outcome.artifact.summary()}

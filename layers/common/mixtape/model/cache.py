@@ -1,0 +1,38 @@
+"""Per-container model cache: the live version is probed (one small read) at most every few seconds,
+and a new artifact is loaded once when the pointer moves, so a retrain reaches warm containers
+without a redeploy."""
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from mixtape.model.artifact import ModelArtifact
+from mixtape.observability import logger
+
+
+class ModelStore(Protocol):
+    def current_version(self) -> str | None: ...
+    def load(self, version: str) -> ModelArtifact: ...
+    def publish(self, artifact: ModelArtifact) -> str: ...
+
+
+class ModelCache:
+    def __init__(
+        self, store: ModelStore, check_seconds: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._store = store
+        self._check_seconds = check_seconds
+        self._monotonic = monotonic
+        self._model: ModelArtifact | None = None
+        self._checked_at: float | None = None
+
+    def get(self) -> ModelArtifact | None:
+        now = self._monotonic()
+        if self._checked_at is not None and now - self._checked_at < self._check_seconds:
+            return self._model
+        self._checked_at = now
+        version = self._store.current_version()
+        if version is not None and (self._model is None or self._model.version != version):
+            self._model = self._store.load(version)
+            logger.info("model loaded", extra=self._model.summary())
+        return self._model
