@@ -43,7 +43,9 @@ def most_popular(x: Matrix) -> Matrix:
 def item_knn(x: Matrix) -> Matrix:
     """Cosine similarity of artist columns; a listener's score is the sum over their artists."""
     unit = x / np.maximum(np.linalg.norm(x, axis=0), 1e-12)
-    return (x @ unit.T) @ unit  # = x @ (unitᵀ unit) without the artists x artists matrix
+    return np.asarray(
+        (x @ unit.T) @ unit, dtype=np.float64
+    )  # = x @ (unitᵀ unit) without the artists x artists matrix
 
 
 def ease(x: Matrix, lam: float = 100.0) -> Matrix:
@@ -51,9 +53,9 @@ def ease(x: Matrix, lam: float = 100.0) -> Matrix:
     n_users = x.shape[0]
     inner = np.linalg.inv(lam * np.eye(n_users) + x @ x.T)
     kx = inner @ x
-    xp = (x - (x @ x.T) @ kx) / lam  # x @ P with P = (xᵀx + λI)⁻¹
+    xp = (x - (x @ x.T) @ kx) / lam  # x @ P with P = (x^T x + lam I)^-1
     diag = (1.0 - np.einsum("ui,ui->i", x, kx)) / lam
-    return x - xp / diag
+    return np.asarray(x - xp / diag, dtype=np.float64)
 
 
 def als(x: Matrix, params: TrainingParams) -> Matrix:

@@ -24,7 +24,9 @@ def generate() -> str:
     apps: list[Any] = []
     for function in template.functions.values():
         load_function(function)
-        apps.append(sys.modules[f"_mixtape_local_{function.logical_id}"].app)
+        module = sys.modules[f"_mixtape_local_{function.logical_id}"]
+        if hasattr(module, "app"):  # functions without HTTP routes (the trainer) have no resolver
+            apps.append(module.app)
     return json.dumps(openapi_document(apps), indent=2, sort_keys=False) + "\n"
 
 

@@ -53,13 +53,13 @@ class RankingWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    neighbors: float = 1.0  # learned model: EASE item→item rows of the listener's history
+    neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
     factors: float = 0.5  # learned model: ALS fold-in
-    debias: float = 0.0  # learned model: minus log(listeners), lifts the long tail
+    debias: float = 0.3  # learned model: minus log(listeners), lifts the long tail
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35
-    popularity: float = 0.25
+    popularity: float = 0.25  # cold start, and the prior while no model is live
     max_per_artist: int = Field(default=2, ge=1)
 
 

@@ -153,10 +153,11 @@ def _personal_terms(
         Reason.ARTIST: weights.artist * item_artist_affinity,
         Reason.GENRE: weights.genre * genre_sum / index.genre_count,
         Reason.SIMILAR: taste_term,
-        Reason.POPULAR: weights.popularity * index.popularity,
     }
-    if model is not None:
+    if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
         terms[Reason.LISTENERS] = _model_term(profile, model, weights, half_life_ms)
+    else:
+        terms[Reason.POPULAR] = weights.popularity * index.popularity
     return terms, item_artist_affinity, genre_affinity
 
 

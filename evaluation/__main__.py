@@ -1,0 +1,3 @@
+from evaluation.run import main
+
+main()

@@ -1,0 +1,185 @@
+"""The served path, in process: the real Lambda handlers (ingest, profile update, train, recommend),
+invoked with API Gateway and SQS events exactly as the local stack invokes them, over the in-memory
+stores (same semantics as DynamoDB/SQS/S3; `mixtape.storage.memory`) so a full replay takes seconds.
+
+What this measures is what a client gets back from GET /v1/users/{id}/recommendations after its
+history went through POST /v1/events, the profile-update queue and a trainer run.
+"""
+
+import hashlib
+import json
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from types import ModuleType
+from typing import Any
+
+from local.http_adapter import http_api_event
+from local.pollers import sqs_record
+from local.stack import LocalFunction, load_function, mount_layers
+from local.template import Template, load_template, match_route
+from mixtape import clock
+from mixtape.catalog_index import CatalogCache
+from mixtape.config import IngestSettings, ProfileSettings, RankingWeights, RecommendSettings, TrainSettings
+from mixtape.model.aligned import AlignedModelCache
+from mixtape.model.cache import ModelCache
+from mixtape.model.training import TrainingParams
+from mixtape.storage import memory
+
+PROFILE_BATCH = 100  # the template's SQS BatchSize for ProfileUpdateFunction
+QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:mixtape-eval-ProfileUpdateQueue"
+FUNCTIONS = ("IngestFunction", "ProfileUpdateFunction", "TrainFunction", "RecommendFunction")
+
+
+class ServedError(RuntimeError):
+    """A handler answered something the replay did not expect (a 4xx/5xx, failed batch items)."""
+
+
+def _module(logical_id: str) -> ModuleType:
+    return sys.modules[f"_mixtape_local_{logical_id}"]
+
+
+def _wire(module: ModuleType, deps: Any) -> None:
+    """Replace the handler's cached `dependencies()` (DynamoDB/SQS/S3 clients) with in-memory stores."""
+    setattr(module, "dependencies", lambda: deps)  # noqa: B010 - a module attribute the handler looks up
+
+
+class ServedStack:
+    """One fresh Mixtape (empty stores) with its four handlers wired to in-memory storage."""
+
+    def __init__(
+        self,
+        ranking: RankingWeights | None = None,
+        training: TrainingParams | None = None,
+        template: Template | None = None,
+    ) -> None:
+        self.template = template or load_template()
+        mount_layers(self.template)
+        self.functions: dict[str, LocalFunction] = {
+            lid: load_function(self.template.functions[lid]) for lid in FUNCTIONS
+        }
+        self.events = memory.MemoryEventStore()
+        self.profiles = memory.MemoryProfileStore(self.events)
+        self.catalog = memory.MemoryCatalogStore()
+        self.queue = memory.MemoryQueue()
+        self.models = memory.MemoryModelStore()
+
+        ingest = _module("IngestFunction")
+        ingest_deps = ingest.Dependencies(
+            settings=IngestSettings(catalog_table="-", events_table="-", profile_update_queue_url="-"),
+            events=self.events,
+            catalog=self.catalog,
+            queue=self.queue,
+        )
+        _wire(ingest, ingest_deps)
+
+        profile = _module("ProfileUpdateFunction")
+        profile_deps = profile.Dependencies(
+            settings=ProfileSettings(events_table="-", profiles_table="-", catalog_table="-"),
+            events=self.events,
+            profiles=self.profiles,
+            catalog=self.catalog,
+            models=ModelCache(self.models, check_seconds=0),
+        )
+        _wire(profile, profile_deps)
+
+        train = _module("TrainFunction")
+        train_deps = train.Dependencies(
+            settings=TrainSettings(
+                profiles_table="-", models_bucket="-", training=training or TrainingParams()
+            ),
+            source=self.profiles,
+            models=self.models,
+        )
+        _wire(train, train_deps)
+
+        recommend = _module("RecommendFunction")
+        settings = RecommendSettings(
+            profiles_table="-",
+            catalog_table="-",
+            ranking=ranking or RankingWeights(),
+            catalog_check_seconds=0,
+        )
+        self._recommend = recommend
+        self._recommend_deps = recommend.Dependencies(
+            settings=settings,
+            profiles=self.profiles,
+            catalog=CatalogCache(self.catalog, settings, clock.now_ms),
+            model=AlignedModelCache(ModelCache(self.models, check_seconds=0)),
+        )
+        setattr(recommend, "dependencies", lambda: self._recommend_deps)  # noqa: B010 - swapped by use_ranking
+
+    def use_ranking(self, ranking: RankingWeights) -> None:
+        """Serve with other ranking weights (same stores, catalog and model): for ablations."""
+        deps = self._recommend_deps
+        self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update={"ranking": ranking}))
+
+    # ---------- HTTP ----------
+
+    def http(self, method: str, path: str, body: Any = None, query: str = "") -> Any:
+        match = match_route(self.template.routes, method, path)
+        if match is None:
+            raise ServedError(f"no route for {method} {path}")
+        event = http_api_event(
+            match,
+            method=method,
+            raw_path=path,
+            raw_query=query,
+            headers=[("content-type", "application/json")],
+            body=json.dumps(body).encode() if body is not None else b"",
+        )
+        result = self.functions[match.route.function_id].invoke(event)
+        if not 200 <= result["statusCode"] < 300:
+            raise ServedError(f"{method} {path} -> {result['statusCode']}: {result.get('body', '')[:500]}")
+        return json.loads(result["body"])
+
+    def put_items(self, items: Sequence[dict[str, Any]], batch: int = 500) -> int:
+        for start in range(0, len(items), batch):
+            self.http("PUT", "/v1/items", {"items": list(items[start : start + batch])})
+        return len(items)
+
+    def post_events(self, batches: Iterable[Sequence[dict[str, Any]]]) -> tuple[int, int]:
+        accepted = duplicates = 0
+        for events in batches:
+            answer = self.http("POST", "/v1/events", {"events": list(events)})
+            accepted += answer["accepted"]
+            duplicates += answer["duplicates"]
+        return accepted, duplicates
+
+    def recommend(self, user_id: str, limit: int = 20) -> dict[str, Any]:
+        response: dict[str, Any] = self.http(
+            "GET", f"/v1/users/{user_id}/recommendations", query=f"limit={limit}"
+        )
+        return response
+
+    # ---------- queue and trainer ----------
+
+    def drain(self) -> int:
+        """Deliver every queued profile-update message in template-sized SQS batches, as Lambda would."""
+        delivered = 0
+        while self.queue.messages:
+            bodies = self.queue.messages[:PROFILE_BATCH]
+            del self.queue.messages[:PROFILE_BATCH]
+            records = [sqs_record(_message(body), QUEUE_ARN) for body in bodies]
+            result = self.functions["ProfileUpdateFunction"].invoke({"Records": records})
+            if result.get("batchItemFailures"):
+                raise ServedError(f"profile update failed for {result['batchItemFailures'][:3]}")
+            delivered += len(bodies)
+        return delivered
+
+    def train(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.functions["TrainFunction"].invoke({})
+        if not result.get("published"):
+            raise ServedError(f"training did not publish: {result}")
+        return result
+
+
+def _message(body: str) -> dict[str, Any]:
+    return {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": uuid.uuid4().hex,
+        "Body": body,
+        "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum, not security
+        "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+    }
