@@ -73,7 +73,7 @@ def top_k(matrix: TrainingMatrix, scores: Matrix, split: Split, k: int = 20) -> 
     for user in split.users:
         i = row[user]
         s = np.where(matrix.binary[i] > 0, -np.inf, scores[i])
-        best = np.argpartition(-s, k)[:k]
+        best = np.argpartition(-s, k)[:k] if k < len(s) else np.arange(len(s))
         best = best[np.argsort(-s[best], kind="stable")]
-        ranked[user] = [matrix.items[j] for j in best]
+        ranked[user] = [matrix.items[j] for j in best if np.isfinite(s[j])]
     return ranked

@@ -1,0 +1,73 @@
+"""The evaluation's metric code on hand-computed cases, and the split protocol's rules."""
+
+import math
+
+import pytest
+
+from evaluation.metrics import Scores, mean, ndcg, score
+from evaluation.protocol import split
+from local.lastfm import Play
+
+
+def test_ndcg_uses_binary_gains_and_an_ideal_over_min_of_relevant_and_k():
+    # hits at ranks 1 and 3 of 3 relevant: DCG = 1 + 1/log2(4) = 1.5, IDCG = 1 + 1/log2(3) + 1/2
+    assert ndcg([7, 8, 9], frozenset({7, 9, 42}), 10) == pytest.approx(1.5 / (1 + 1 / math.log2(3) + 0.5))
+    # more relevant items than k: the ideal has k hits
+    assert ndcg([1, 2], frozenset({1, 2, 3}), 2) == pytest.approx(1.0)
+    assert ndcg([5, 6], frozenset({1}), 10) == 0.0
+
+
+def test_scores_on_a_hand_computed_case():
+    test = {1: frozenset({10, 11}), 2: frozenset({20})}
+    ranked = {
+        1: [10, *range(100, 119)],  # hit at rank 1 (of 2 relevant); 11 not in the top 20
+        2: [*range(200, 210), 20],  # hit only at rank 11: not in the top 10, in the top 20
+    }
+    got = score(ranked, test, catalog_size=40)
+    assert got.hr_at_10 == pytest.approx(0.5)
+    assert got.ndcg_at_10 == pytest.approx((1 / (1 + 1 / math.log2(3))) / 2)
+    assert got.recall_at_20 == pytest.approx((1 / 2 + 1 / 1) / 2)
+    # top-10 lists: {10, 100..108} and {200..209}: 20 distinct of 40
+    assert got.coverage_at_10 == pytest.approx(20 / 40)
+    assert got.users == 2
+
+
+def test_a_listener_without_an_answer_counts_as_a_miss():
+    got = score({}, {1: frozenset({3})}, catalog_size=10)
+    assert (got.hr_at_10, got.ndcg_at_10, got.recall_at_20, got.coverage_at_10) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_mean_averages_every_metric():
+    a, b = Scores(1.0, 0.5, 0.2, 0.1, 10), Scores(0.0, 0.1, 0.4, 0.3, 20)
+    assert mean([a, b]) == Scores(0.5, 0.3, pytest.approx(0.3), pytest.approx(0.2), 15)
+
+
+def plays() -> list[Play]:
+    rows = [Play(u, a, 1 + a) for u in range(1, 41) for a in range(u % 7, u % 7 + 3 + u % 9)]
+    return [*rows, Play(99, 500, 3)]  # an artist only listener 99 has: can never be a test artist
+
+
+def test_split_holds_out_a_fifth_of_each_eligible_listeners_artists():
+    data = plays()
+    part = split(data, seed=0)
+    by_user: dict[int, set[int]] = {}
+    for p in data:
+        by_user.setdefault(p.user_id, set()).add(p.artist_id)
+    train = {(p.user_id, p.artist_id) for p in part.train}
+    catalog = set(part.catalog)
+    for user, artists in by_user.items():
+        held = {a for a in artists if (user, a) not in train}
+        if len(artists) < 5:
+            assert not held  # train-only
+            assert user not in part.test
+        else:
+            assert len(held) == round(0.2 * len(artists))
+            assert part.test.get(user, frozenset()) == frozenset(held & catalog)
+    assert all(a in catalog for t in part.test.values() for a in t)
+    assert catalog == {p.artist_id for p in part.train}
+
+
+def test_split_is_deterministic_per_seed_and_differs_across_seeds():
+    data = plays()
+    assert split(data, 1) == split(data, 1)
+    assert split(data, 1).test != split(data, 2).test
