@@ -18,7 +18,7 @@ AWS_PORT ?= 5000
 FUNCTION ?= RecommendFunction
 EVENT ?= events/get_recommendations.json
 
-.PHONY: help venv sam-cli run invoke measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli run invoke train import-lastfm eval measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:300
 
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
+
+train: venv ## retrain the model from the running local stack's profiles and publish it to its S3 (make run first)
+	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT)
+
+import-lastfm: venv ## load Last.fm HetRec 2011 (../shared/data/lastfm-2k) into the running local stack (make run first)
+	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT)
+
+eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
+	PYTHONPATH=layers/common $(PY) -m evaluation
 
 measure: venv ## latency, ingest rate and freshness through the running local stack (make run first)
 	$(PY) -m local.measure --base-url http://$(HOST):$(PORT)

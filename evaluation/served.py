@@ -6,7 +6,9 @@ What this measures is what a client gets back from GET /v1/users/{id}/recommenda
 history went through POST /v1/events, the profile-update queue and a trainer run.
 """
 
+import contextlib
 import hashlib
+import io
 import json
 import sys
 import uuid
@@ -29,6 +31,14 @@ from mixtape.storage import memory
 
 PROFILE_BATCH = 100  # the template's SQS BatchSize for ProfileUpdateFunction
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:mixtape-eval-ProfileUpdateQueue"
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_SINK = _Discard()
 FUNCTIONS = ("IngestFunction", "ProfileUpdateFunction", "TrainFunction", "RecommendFunction")
 
 
@@ -110,10 +120,21 @@ class ServedStack:
         )
         setattr(recommend, "dependencies", lambda: self._recommend_deps)  # noqa: B010 - swapped by use_ranking
 
+    def use_training(self, training: TrainingParams) -> None:
+        """Train with other hyper-parameters on the next `train()` (same stores): for tuning."""
+        module = _module("TrainFunction")
+        deps = module.dependencies()
+        _wire(module, replace(deps, settings=deps.settings.model_copy(update={"training": training})))
+
     def use_ranking(self, ranking: RankingWeights) -> None:
         """Serve with other ranking weights (same stores, catalog and model): for ablations."""
         deps = self._recommend_deps
         self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update={"ranking": ranking}))
+
+    def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Invoke a handler; its stdout (one EMF metrics line per call, in Lambda CloudWatch's) is dropped."""
+        with contextlib.redirect_stdout(_SINK):
+            return self.functions[logical_id].invoke(event)
 
     # ---------- HTTP ----------
 
@@ -129,7 +150,7 @@ class ServedStack:
             headers=[("content-type", "application/json")],
             body=json.dumps(body).encode() if body is not None else b"",
         )
-        result = self.functions[match.route.function_id].invoke(event)
+        result = self._invoke(match.route.function_id, event)
         if not 200 <= result["statusCode"] < 300:
             raise ServedError(f"{method} {path} -> {result['statusCode']}: {result.get('body', '')[:500]}")
         return json.loads(result["body"])
@@ -162,14 +183,14 @@ class ServedStack:
             bodies = self.queue.messages[:PROFILE_BATCH]
             del self.queue.messages[:PROFILE_BATCH]
             records = [sqs_record(_message(body), QUEUE_ARN) for body in bodies]
-            result = self.functions["ProfileUpdateFunction"].invoke({"Records": records})
+            result = self._invoke("ProfileUpdateFunction", {"Records": records})
             if result.get("batchItemFailures"):
                 raise ServedError(f"profile update failed for {result['batchItemFailures'][:3]}")
             delivered += len(bodies)
         return delivered
 
     def train(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.functions["TrainFunction"].invoke({})
+        result: dict[str, Any] = self._invoke("TrainFunction", {})
         if not result.get("published"):
             raise ServedError(f"training did not publish: {result}")
         return result

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ STARTUP_TIMEOUT_S = 60.0
 class LocalStack:
     base_url: str  # "http://127.0.0.1:<port>": the HTTP API
     aws_endpoint: str  # the moto server holding the stack's tables and queues
+    aws_port: int
     table_names: dict[str, str]  # logical id -> table name, e.g. "EventsTable" -> "mixtape-local-EventsTable"
     queue_urls: dict[str, str]  # logical id -> queue URL, e.g. "IngestDeadLetterQueue" -> "http://..."
     log_path: Path  # the runner's combined stdout/stderr
@@ -79,10 +81,11 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_pat
     pytest.fail(f"local stack not healthy after {STARTUP_TIMEOUT_S:.0f}s:\n{output()}")
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def running_stack(log_dir: Path) -> Iterator[LocalStack]:
+    """`python -m local.runner` on free ports, until the block ends."""
     port, aws_port = _free_port(), _free_port()
-    log_path = tmp_path_factory.mktemp("local_stack") / "runner.log"
+    log_path = log_dir / "runner.log"
     command = [sys.executable, "-m", "local.runner", "--host", "127.0.0.1"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -100,6 +103,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         yield LocalStack(
             base_url=base_url,
             aws_endpoint=aws_endpoint,
+            aws_port=aws_port,
             table_names=resources.table_names,
             queue_urls=resources.queue_urls,
             log_path=log_path,
@@ -111,3 +115,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(tmp_path_factory.mktemp("local_stack")) as stack:
+        yield stack

@@ -8,10 +8,10 @@ import pytest
 
 from evaluation.protocol import split
 from evaluation.report import write_reports
-from evaluation.run import ABLATIONS, catalog_item, run
+from evaluation.run import ABLATIONS, run
 from evaluation.served import ServedStack
 from local import lastfm
-from local.importer import play_events
+from local.importer import catalog_item, play_events
 
 ROCK, JAZZ = range(1, 9), range(11, 19)
 
