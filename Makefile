@@ -50,8 +50,8 @@ invoke: venv ## invoke one handler against the running local stack: make invoke 
 train: venv ## retrain the model from the running local stack's profiles and publish it to its S3 (make run first)
 	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT)
 
-import-lastfm: venv ## load Last.fm HetRec 2011 (../shared/data/lastfm-2k) into the running local stack (make run first)
-	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT)
+import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (make run first; USERS=N: first N listeners)
+	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT) $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(USERS),--limit-users $(USERS))
 
 eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
 	PYTHONPATH=layers/common $(PY) -m evaluation

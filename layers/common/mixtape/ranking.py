@@ -18,6 +18,7 @@ from mixtape.catalog_index import CatalogIndex, FloatArray
 from mixtape.config import RankingWeights
 from mixtape.model.aligned import AlignedModel
 from mixtape.models.profile import Profile
+from mixtape.topk import top_k
 
 EXPLAIN_FROM_TOP_ITEMS = 5
 FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
@@ -50,21 +51,15 @@ def _normalised(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def top_k_capped(scores: FloatArray, k: int, artist_of: npt.NDArray[np.int32], cap: int) -> list[int]:
-    """Indexes of the k best finite scores, at most `cap` per artist. Selects from a small candidate pool
-    (argpartition, not a full sort) and widens it only when the cap rejected too many."""
+    """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (a sampled
+    threshold, not a sort or argpartition of the catalog) and widens it only when the cap rejected too many."""
     valid = int(np.isfinite(scores).sum())
     want = min(k, valid)
     pool = min(valid, max(4 * k, 32))
     while True:
-        candidates = (
-            np.argpartition(-scores, pool - 1)[:pool] if pool < len(scores) else np.arange(len(scores))
-        )
-        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
         chosen: list[int] = []
         per_artist: dict[int, int] = {}
-        for idx in ordered.tolist():
-            if not np.isfinite(scores[idx]):
-                break
+        for idx in top_k(scores, pool).tolist():
             artist = int(artist_of[idx])
             if per_artist.get(artist, 0) >= cap:
                 continue
