@@ -1,0 +1,435 @@
+"""Fast exact top-k over catalog scores, and vector search (exact or IVF) behind one interface.
+
+Selection never partitions the whole catalog: a small sample of the scores gives a threshold that, with
+high probability, at least k items pass; only those candidates are partitioned and sorted. When too few
+pass (bad luck, adversarial inputs) it falls back to a full pass, so the result is always exactly
+`np.argsort(-scores, kind="stable")` restricted to finite scores, cut at k: score descending, ties by the
+lower index. Excluded items are encoded as -inf and are never returned; neither are +inf and NaN.
+
+Buffers are preallocated per catalog size (`TopK`, `ExactIndex`, `IvfIndex`) so a request allocates only
+arrays of candidate size. These objects are safe to reuse from one thread at a time, not concurrently.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import ceil, isqrt, sqrt
+from typing import Any, Literal, Protocol, Self
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IndexArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+# Item positions to leave out: a boolean mask over the catalog (True = excluded) or integer positions.
+Exclude = BoolArray | npt.NDArray[np.integer[Any]] | Sequence[int] | None
+
+SAMPLE_SIZE = 16_384  # scores sampled for the threshold: ~15 µs to gather and partition
+FULL_PASS_BELOW = 8_192  # below this, one partition of everything is as cheap as sampling
+SAMPLE_FRACTION = 8  # never sample more than 1/8 of the scores
+FOLD = 16  # rows of the folded view that finds the candidates (see _at_least)
+FOLD_FROM = 65_536  # below this the fold's fixed cost outweighs what it saves
+_EMPTY_INDEX: IndexArray = np.empty(0, dtype=np.int64)
+_EMPTY_SCORES: FloatArray = np.empty(0, dtype=np.float32)
+
+
+def _threshold(sample: FloatArray, k: int, n: int) -> np.floating[Any] | None:
+    """A score that, with high probability, at least k of the n scores reach; None when sampling cannot
+    tell (sample too small for k, or too few finite values in it).
+
+    The number of sampled items among the true top k is ~Poisson(λ = k·s/n), so the r-th best sample
+    with r = λ + 4√λ + 4 lies below the k-th best score except with probability < 1e-5, and about
+    r·n/s items pass it. Sampled +inf and NaN (not scores, but they sort on top) are skipped.
+    """
+    s = len(sample)
+    expected = k * s / n
+    rank = ceil(expected + 4.0 * sqrt(expected) + 4.0) + int(np.count_nonzero(~(sample < np.inf)))
+    if rank >= s:
+        return None
+    t: np.floating[Any] = np.partition(sample, s - rank)[s - rank]
+    return t if -np.inf < t < np.inf else None
+
+
+def _order(cand: IndexArray, vals: FloatArray, keys: IndexArray | None, k: int) -> IndexArray:
+    """The k best of the candidates, by value descending then key (default: the position) ascending.
+
+    Only the k-th value's ties need the key, so at most k elements are ever sorted, however many tie."""
+    m = len(cand)
+    tie_keys = cand if keys is None else keys[cand]
+    if m > k:
+        kth = np.partition(vals, m - k)[m - k]
+        above = vals > kth
+        tied = np.flatnonzero(vals == kth)
+        need = k - int(np.count_nonzero(above))
+        if len(tied) > need:  # keep the ties with the lowest keys
+            tied = tied[np.argpartition(tie_keys[tied], need - 1)[:need]] if need > 0 else tied[:0]
+        keep = np.concatenate((np.flatnonzero(above), tied))
+        cand, vals, tie_keys = cand[keep], vals[keep], tie_keys[keep]
+    order: IndexArray = np.lexsort((tie_keys, -vals))
+    return cand[order]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scratch:
+    flags: BoolArray  # >= n booleans
+    column_max: FloatArray  # >= n // FOLD floats
+
+    @classmethod
+    def of_size(cls, n: int) -> Self:
+        return cls(np.empty(n, dtype=np.bool_), np.empty(n // FOLD, dtype=np.float32))
+
+
+def _select(
+    values: FloatArray,
+    k: int,
+    sample: FloatArray | None,
+    *,
+    keys: IndexArray | None = None,
+    scratch: _Scratch | None = None,
+) -> IndexArray:
+    """Positions of the k best finite values (ordered as `_order`); `scratch` holds preallocated buffers
+    so nothing catalog-sized is allocated."""
+    n = len(values)
+    if k <= 0 or n == 0:
+        return _EMPTY_INDEX
+    t = None if sample is None else _threshold(sample, k, n)
+    if t is not None:
+        cand = _at_least(values, t, scratch)
+        vals = values[cand]
+        finite = np.isfinite(vals)  # +inf is not a score either
+        if not finite.all():
+            cand, vals = cand[finite], vals[finite]
+        if len(cand) >= k:  # then the k-th best finite score is >= t: every winner and tie is here
+            return _order(cand, vals, keys, k)
+    cand = _full_candidates(values, None if scratch is None else scratch.flags[:n])
+    return _order(cand, values[cand], keys, k)
+
+
+def _at_least(values: FloatArray, t: np.floating[Any], scratch: _Scratch | None) -> IndexArray:
+    """Positions (in no particular order) of the values >= t.
+
+    np.flatnonzero over n booleans costs ~0.3 ns per element; folding the scores into FOLD rows and
+    taking the column-wise max (a streaming SIMD reduction) leaves n / FOLD columns to scan, and only the
+    few columns whose max reaches t are looked at in full. fmax, not maximum: a NaN must not hide a column.
+    """
+    n = len(values)
+    if n < FOLD_FROM:
+        flags = None if scratch is None else scratch.flags[:n]
+        return np.flatnonzero(np.greater_equal(values, t, out=flags)).astype(np.int64, copy=False)
+    cols_n = n // FOLD
+    head = values[: cols_n * FOLD].reshape(FOLD, cols_n)
+    if scratch is None:
+        column_max = np.fmax.reduce(head, axis=0)
+        cols = np.flatnonzero(column_max >= t)
+    else:
+        column_max = np.fmax.reduce(head, axis=0, out=scratch.column_max[:cols_n])
+        cols = np.flatnonzero(np.greater_equal(column_max, t, out=scratch.flags[:cols_n]))
+    rows, at = np.nonzero(head[:, cols] >= t)
+    tail = np.flatnonzero(values[cols_n * FOLD :] >= t)
+    found: IndexArray = np.concatenate((rows * cols_n + cols[at], tail + cols_n * FOLD)).astype(np.int64)
+    return found
+
+
+def _full_candidates(values: FloatArray, flags: BoolArray | None) -> IndexArray:
+    """Every finite position: the fallback when the sampled threshold let fewer than k through."""
+    return np.flatnonzero(np.isfinite(values, out=flags)).astype(np.int64, copy=False)
+
+
+def _sample_size(n: int) -> int:
+    return 0 if n < FULL_PASS_BELOW else min(SAMPLE_SIZE, n // SAMPLE_FRACTION)
+
+
+def top_k(scores: FloatArray, k: int) -> IndexArray:
+    """Indexes of the k best finite scores, best first, ties by lower index (exact). Stateless, so it
+    allocates temporaries of catalog size; `TopK` reuses buffers across calls for a fixed catalog size."""
+    values = _as_vector(scores)
+    s = _sample_size(len(values))
+    sample = values[:: len(values) // s] if s else None  # strided: no random state, no copy
+    return _select(values, k, sample)
+
+
+class TopK:
+    """`top_k` for score vectors of one fixed length, with preallocated buffers and a random (seeded)
+    sample, which no periodic pattern in the catalog order can defeat. One thread at a time."""
+
+    def __init__(self, n: int, *, seed: int = 0) -> None:
+        self.n = n
+        self._scratch = _Scratch.of_size(n)
+        s = _sample_size(n)
+        picks = np.random.default_rng(seed).choice(n, size=s, replace=False) if s else _EMPTY_INDEX
+        self._sample_at: IndexArray = np.sort(picks).astype(np.int64)  # sorted: a forward memory walk
+        self._sample: FloatArray = np.empty(s, dtype=np.float32)
+
+    def __call__(self, scores: FloatArray, k: int, keys: IndexArray | None = None) -> IndexArray:
+        """As `top_k`; with `keys`, ties are broken by keys[position] instead of position."""
+        values = _as_vector(scores)
+        if len(values) != self.n:
+            raise ValueError(f"expected {self.n} scores, got {len(values)}")
+        sample = None
+        if len(self._sample):  # gathered into the preallocated buffer when the dtypes agree
+            out = self._sample if values.dtype == np.float32 else None
+            sample = np.take(values, self._sample_at, out=out)
+        return _select(values, k, sample, keys=keys, scratch=self._scratch)
+
+
+def score_into(
+    embeddings: FloatArray, query: FloatArray, out: FloatArray, bias: FloatArray | None = None
+) -> FloatArray:
+    """out = embeddings @ query (+ bias), float32, written in place (no catalog-sized allocation)."""
+    np.matmul(embeddings, query, out=out)
+    if bias is not None:
+        np.add(out, bias, out=out)
+    return out
+
+
+class VectorIndex(Protocol):
+    """Top-k items by inner product (plus the item's bias), best first, ties by lower item position."""
+
+    def __len__(self) -> int: ...
+
+    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
+        """(item positions, their scores). Excluded items never appear; fewer than k come back only when
+        fewer than k items are left."""
+        ...
+
+
+class ExactIndex:
+    """Scores every item: exact, memory-bandwidth bound (n·d·4 bytes read per query)."""
+
+    def __init__(self, embeddings: FloatArray, bias: FloatArray | None = None) -> None:
+        self._embeddings = _as_matrix(embeddings)
+        n = len(self._embeddings)
+        self._bias = _as_bias(bias, n)
+        self._scores: FloatArray = np.empty(n, dtype=np.float32)
+        self._top = TopK(n)
+
+    def __len__(self) -> int:
+        return len(self._embeddings)
+
+    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
+        q = _as_query(query, self._embeddings.shape[1])
+        scores = score_into(self._embeddings, q, self._scores, self._bias)
+        excluded = _exclusion(exclude, len(self))
+        if excluded is not None:
+            scores[excluded] = -np.inf
+        chosen = self._top(scores, k)
+        return chosen, scores[chosen]
+
+
+class IvfIndex:
+    """Inverted-file index: k-means lists over the items, a query scans only its `n_probe` best lists.
+
+    Approximate in which items it finds, exact in what it returns: every score is the item's true
+    score (bias included), exclusions hold, and lists are added until k items are found when possible.
+    With a bias the score is the inner product of [e, b] and [q, 1], so the lists are clustered and
+    ranked in that augmented space (a list's rank is its mean score for the query).
+
+    Holds its own copy of the embeddings, reordered by list: drop the caller's array to avoid keeping
+    both. Build: a few Lloyd iterations on a sample, then one pass assigning every item (~10 s for 1M x 64
+    with 1000 lists on one core).
+    """
+
+    def __init__(
+        self,
+        embeddings: FloatArray,
+        bias: FloatArray | None = None,
+        *,
+        n_lists: int | None = None,
+        n_probe: int = 24,
+        iterations: int = 8,
+        train_per_list: int = 48,
+        seed: int = 0,
+    ) -> None:
+        matrix = _as_matrix(embeddings)
+        n, d = matrix.shape
+        biases = _as_bias(bias, n)
+        self.n_lists = min(n, n_lists if n_lists is not None else default_n_lists(n))
+        self.n_probe = max(1, min(n_probe, self.n_lists))
+        self._d = d
+        rng = np.random.default_rng(seed)
+        if self.n_lists:
+            train = rng.choice(n, size=min(n, train_per_list * self.n_lists), replace=False)
+            train.sort()
+            augmented = _augment(matrix[train], None if biases is None else biases[train])
+            centroids = _kmeans(augmented, self.n_lists, iterations, rng)
+            labels = _assign(matrix, biases, centroids)
+        else:
+            centroids = np.empty((0, d + (biases is not None)), dtype=np.float32)
+            labels = _EMPTY_INDEX
+        # Items stored contiguously per list (original order inside a list), so a probe is one slice.
+        self._ids: IndexArray = np.argsort(labels, kind="stable").astype(np.int64)
+        counts = np.bincount(labels, minlength=self.n_lists)
+        self._bounds: list[int] = [0, *np.cumsum(counts).tolist()]
+        self._embeddings: FloatArray = matrix[self._ids]
+        self._bias = None if biases is None else biases[self._ids]
+        self._centroids: FloatArray = np.ascontiguousarray(centroids[:, :d])
+        self._centroid_bias = None if biases is None else np.ascontiguousarray(centroids[:, d])
+        self._scores: FloatArray = np.empty(n, dtype=np.float32)
+        self._keys: IndexArray = np.empty(n, dtype=np.int64)
+        self._select_scratch = _Scratch.of_size(n)
+        self._excluded: BoolArray = np.zeros(n, dtype=np.bool_)  # integer exclusions, cleared after use
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def list_sizes(self) -> IndexArray:
+        return np.diff(np.asarray(self._bounds, dtype=np.int64))
+
+    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
+        q = _as_query(query, self._d)
+        if k <= 0 or len(self) == 0:
+            return _EMPTY_INDEX, _EMPTY_SCORES
+        routing = score_into(self._centroids, q, np.empty(self.n_lists, np.float32), self._centroid_bias)
+        ranked = np.argsort(-routing, kind="stable")
+        excluded = _exclusion(exclude, len(self))
+        ids = None
+        if excluded is not None and excluded.dtype != np.bool_:
+            ids, excluded = excluded, self._excluded
+            excluded[ids] = True
+        try:
+            n_probe = self.n_probe
+            while True:
+                total = self._scan(q, np.sort(ranked[:n_probe]).tolist())
+                scores, keys = self._scores[:total], self._keys[:total]
+                if excluded is not None:
+                    scores[excluded[keys]] = -np.inf
+                s = _sample_size(total)
+                sample = scores[:: total // s] if s else None
+                chosen = _select(scores, k, sample, keys=keys, scratch=self._select_scratch)
+                if len(chosen) >= k or n_probe >= self.n_lists:
+                    return keys[chosen], scores[chosen]
+                n_probe = min(self.n_lists, 2 * n_probe)  # exclusions emptied the probed lists: widen
+        finally:
+            if ids is not None:
+                self._excluded[ids] = False
+
+    def _scan(self, q: FloatArray, lists: list[int]) -> int:
+        """Score the given lists into the front of the buffers; returns how many items were scored."""
+        filled = 0
+        bounds = self._bounds
+        for lst in lists:
+            start, stop = bounds[lst], bounds[lst + 1]
+            end = filled + stop - start
+            out = self._scores[filled:end]
+            np.matmul(self._embeddings[start:stop], q, out=out)
+            if self._bias is not None:
+                np.add(out, self._bias[start:stop], out=out)
+            self._keys[filled:end] = self._ids[start:stop]
+            filled = end
+        return filled
+
+
+def default_n_lists(n: int) -> int:
+    """~√n lists of ~√n items: fewer, longer slices keep numpy's per-call overhead small."""
+    return max(1, isqrt(n))
+
+
+def _augment(embeddings: FloatArray, bias: FloatArray | None) -> FloatArray:
+    if bias is None:
+        return embeddings
+    return np.hstack((embeddings, bias[:, None])).astype(np.float32, copy=False)
+
+
+def _nearest(points: FloatArray, centroids: FloatArray, half_norms: FloatArray) -> IndexArray:
+    """Nearest centroid (L2) of each point: argmax of p·c - |c|²/2."""
+    sims = points @ centroids.T
+    sims -= half_norms
+    nearest: IndexArray = np.argmax(sims, axis=1).astype(np.int64)
+    return nearest
+
+
+def _kmeans(points: FloatArray, n_lists: int, iterations: int, rng: np.random.Generator) -> FloatArray:
+    """A few Lloyd iterations from random points; an emptied list restarts at a random point."""
+    centroids = points[rng.choice(len(points), size=n_lists, replace=False)].copy()
+    for _ in range(iterations):
+        labels = _nearest(points, centroids, 0.5 * np.einsum("ij,ij->i", centroids, centroids))
+        counts = np.bincount(labels, minlength=n_lists)
+        order = np.argsort(labels, kind="stable")
+        used = np.flatnonzero(counts)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[used]
+        centroids[used] = np.add.reduceat(points[order], starts, axis=0) / counts[used, None]
+        empty = np.flatnonzero(counts == 0)
+        centroids[empty] = points[rng.choice(len(points), size=len(empty), replace=False)]
+    return centroids
+
+
+def _assign(matrix: FloatArray, bias: FloatArray | None, centroids: FloatArray) -> IndexArray:
+    """Nearest centroid of every item, in chunks so the similarity block stays ~32 MB."""
+    half_norms = 0.5 * np.einsum("ij,ij->i", centroids, centroids)
+    chunk = max(1, (8 << 20) // len(centroids))
+    labels = np.empty(len(matrix), dtype=np.int64)
+    for start in range(0, len(matrix), chunk):
+        part = slice(start, start + chunk)
+        points = _augment(matrix[part], None if bias is None else bias[part])
+        labels[part] = _nearest(points, centroids, half_norms)
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """Which index serves the catalog. IVF pays off only for large catalogs: below `ivf_min_items` the
+    exact scan costs about a millisecond or less (100k x 64: ~1 ms), so it is used whatever `kind` says."""
+
+    kind: Literal["exact", "ivf"] = "exact"
+    n_lists: int | None = None  # None: default_n_lists(n)
+    n_probe: int = 24
+    ivf_min_items: int = 250_000
+    seed: int = 0
+
+
+def build_index(
+    embeddings: FloatArray, bias: FloatArray | None = None, config: IndexConfig | None = None
+) -> VectorIndex:
+    config = config or IndexConfig()
+    if config.kind == "ivf" and len(embeddings) >= config.ivf_min_items:
+        return IvfIndex(embeddings, bias, n_lists=config.n_lists, n_probe=config.n_probe, seed=config.seed)
+    return ExactIndex(embeddings, bias)
+
+
+def _as_vector(scores: FloatArray) -> FloatArray:
+    values = np.asarray(scores)
+    if values.ndim != 1:
+        raise ValueError(f"scores must be one-dimensional, got shape {values.shape}")
+    return values
+
+
+def _as_matrix(embeddings: FloatArray) -> FloatArray:
+    matrix = np.ascontiguousarray(embeddings, dtype=np.float32)  # no copy when already float32 C-order
+    if matrix.ndim != 2:
+        raise ValueError(f"embeddings must be (n, d), got shape {matrix.shape}")
+    return matrix
+
+
+def _as_bias(bias: FloatArray | None, n: int) -> FloatArray | None:
+    if bias is None:
+        return None
+    values = np.ascontiguousarray(bias, dtype=np.float32)
+    if values.shape != (n,):
+        raise ValueError(f"bias must have shape ({n},), got {values.shape}")
+    return values
+
+
+def _as_query(query: npt.ArrayLike, d: int) -> FloatArray:
+    q = np.ascontiguousarray(query, dtype=np.float32)  # a float64 query would upcast the whole catalog
+    if q.shape != (d,):
+        raise ValueError(f"query must have shape ({d},), got {q.shape}")
+    return q
+
+
+def _exclusion(exclude: Exclude, n: int) -> BoolArray | IndexArray | None:
+    """A boolean mask of length n or in-range integer positions; None when nothing is excluded."""
+    if exclude is None:
+        return None
+    values = np.asarray(exclude)
+    if values.size == 0:
+        return None
+    if values.dtype == np.bool_:
+        if values.shape != (n,):
+            raise ValueError(f"exclusion mask must have shape ({n},), got {values.shape}")
+        return values
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
+        raise ValueError("exclude must be a boolean mask or one-dimensional integer positions")
+    if values.min() < 0 or values.max() >= n:
+        raise ValueError(f"excluded positions must lie in [0, {n})")
+    return values.astype(np.int64, copy=False)

@@ -1,0 +1,286 @@
+"""Top-k selection and vector indexes: every result is compared with the plain stable-argsort reference."""
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from mixtape import topk
+from mixtape.topk import ExactIndex, IndexConfig, IvfIndex, TopK, build_index, score_into, top_k
+
+FOLDED = topk.FOLD_FROM + 7  # large enough for the folded candidate scan, with a ragged tail
+
+
+def reference(scores: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.intp]:
+    order = np.argsort(-scores, kind="stable")
+    return order[np.isfinite(scores[order])][:k]
+
+
+def make_scores(kind: str, n: int, rng: np.random.Generator) -> npt.NDArray[np.float32]:
+    scores = rng.standard_normal(n).astype(np.float32)
+    if kind == "ties":  # a handful of distinct values: the k-th value is tied many times
+        scores = rng.integers(0, 4, n).astype(np.float32)
+    elif kind == "signed_zeros":
+        scores = rng.choice(np.array([-0.0, 0.0, 1.0], dtype=np.float32), n)
+    elif kind == "mostly_excluded":
+        scores[rng.random(n) < 0.97] = -np.inf
+    elif kind == "all_excluded":
+        scores[:] = -np.inf
+    elif kind == "infinities_and_nan":  # +inf and NaN are not scores: never returned, like -inf
+        scores[rng.random(n) < 0.01] = np.inf
+        scores[rng.random(n) < 0.01] = np.nan
+        scores[rng.random(n) < 0.3] = -np.inf
+    return scores
+
+
+KINDS = ["normal", "ties", "signed_zeros", "mostly_excluded", "all_excluded", "infinities_and_nan"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_top_k_is_the_stable_argsort_of_finite_scores(kind: str, k: int) -> None:
+    rng = np.random.default_rng(k)
+    for n in (0, 1, k - 1, k, k + 1, 10_000, FOLDED):
+        for _ in range(3 if n < 10_000 else 1):
+            scores = make_scores(kind, n, rng)
+            expected = reference(scores, k)
+
+            assert top_k(scores, k).tolist() == expected.tolist(), (kind, n, k)
+            assert TopK(n, seed=int(rng.integers(1 << 30)))(scores, k).tolist() == expected.tolist()
+
+
+def test_many_seeds_on_the_sampled_path() -> None:
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(topk.FULL_PASS_BELOW, 40_000))
+        k = int(rng.integers(1, 300))
+        scores = make_scores(KINDS[seed % len(KINDS)], n, rng)
+
+        assert top_k(scores, k).tolist() == reference(scores, k).tolist(), seed
+
+
+def test_result_type_and_trivial_k() -> None:
+    scores = np.arange(20_000, dtype=np.float32)
+
+    chosen = top_k(scores, 3)
+
+    assert chosen.dtype == np.int64
+    assert chosen.tolist() == [19_999, 19_998, 19_997]
+    assert top_k(scores, 0).tolist() == []
+    assert top_k(scores.astype(np.float64), 2).tolist() == [19_999, 19_998]
+    assert TopK(20_000)(scores.astype(np.float64), 2).tolist() == [19_999, 19_998]
+
+
+def test_a_sample_that_misleads_the_threshold_falls_back_and_stays_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The strided sample sees only high scores, so its threshold lets too few items through."""
+    n, k = 40_000, 200
+    scores = np.zeros(n, dtype=np.float32)
+    stride = n // topk._sample_size(n)
+    scores[::stride] = np.linspace(2.0, 3.0, len(scores[::stride]), dtype=np.float32)
+    scores[1::stride] = 1.0  # the true runners-up, all tied, none of them sampled
+    fallbacks = []
+    full = topk._full_candidates
+
+    def counted(*args):
+        fallbacks.append(1)
+        return full(*args)
+
+    monkeypatch.setattr(topk, "_full_candidates", counted)
+
+    assert top_k(scores, k).tolist() == reference(scores, k).tolist()
+    assert fallbacks == [1]
+
+
+def test_random_scores_never_need_the_full_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sampled threshold's safety margin: the fallback stays the rare exception it is meant to be."""
+    monkeypatch.setattr(topk, "_full_candidates", lambda *_: pytest.fail("fell back to the full pass"))
+    for seed in range(24):
+        rng = np.random.default_rng(seed)
+        kind = ("normal", "mostly_excluded", "infinities_and_nan")[seed % 3]
+        n, k = int(rng.integers(FOLDED, 2 * FOLDED)), int(rng.integers(1, 500))
+        scores = make_scores(kind, n, rng)
+
+        assert TopK(n, seed=seed)(scores, k).tolist() == reference(scores, k).tolist()
+
+
+def test_the_ragged_tail_of_the_folded_scan_is_searched() -> None:
+    scores = np.zeros(FOLDED, dtype=np.float32)
+    scores[-3:] = [3.0, 1.0, 2.0]
+    scores[5] = 1.0
+
+    assert top_k(scores, 4).tolist() == [FOLDED - 3, FOLDED - 1, 5, FOLDED - 2]
+
+
+def test_reused_selector_returns_fresh_arrays() -> None:
+    rng = np.random.default_rng(3)
+    selector = TopK(FOLDED)
+    first_scores = rng.standard_normal(FOLDED).astype(np.float32)
+    first = selector(first_scores, 50)
+    snapshot = first.copy()
+
+    for _ in range(5):
+        scores = rng.standard_normal(FOLDED).astype(np.float32)
+        assert selector(scores, 50).tolist() == reference(scores, 50).tolist()
+    assert np.array_equal(first, snapshot)
+    with pytest.raises(ValueError, match="expected"):
+        selector(first_scores[:-1], 5)
+
+
+def test_keys_break_ties() -> None:
+    scores = np.array([1.0, 2.0, 1.0, 1.0], dtype=np.float32)
+    keys = np.array([9, 5, 3, 7], dtype=np.int64)
+
+    assert TopK(4)(scores, 3, keys=keys).tolist() == [1, 2, 3]
+
+
+def test_score_into_writes_float32_in_place() -> None:
+    rng = np.random.default_rng(0)
+    embeddings = rng.standard_normal((500, 8)).astype(np.float32)
+    query = rng.standard_normal(8).astype(np.float32)
+    bias = rng.random(500).astype(np.float32)
+    out = np.empty(500, dtype=np.float32)
+
+    result = score_into(embeddings, query, out, bias)
+
+    assert result is out
+    np.testing.assert_allclose(out, embeddings @ query + bias, rtol=1e-5, atol=1e-6)
+
+
+def unit(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    return (points / np.linalg.norm(points, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Clustered unit vectors (IVF is pointless on isotropic ones); queries near catalog items."""
+    rng = np.random.default_rng(7)
+    centers = rng.standard_normal((40, 16))
+    embeddings = unit(centers[rng.integers(0, 40, 6_000)] + 0.5 * rng.standard_normal((6_000, 16)))
+    bias = (0.1 * rng.random(6_000)).astype(np.float32)
+    queries = unit(embeddings[rng.integers(0, 6_000, 30)] + 0.1 * rng.standard_normal((30, 16)))
+    return embeddings, bias, queries
+
+
+def float64_search(embeddings, bias, query, k, excluded) -> set[int]:
+    scores = embeddings.astype(np.float64) @ query + bias
+    scores[excluded] = -np.inf
+    return set(reference(scores, k).tolist())
+
+
+def test_exact_index_search(catalog) -> None:
+    embeddings, bias, queries = catalog
+    index = ExactIndex(embeddings, bias)
+    rng = np.random.default_rng(1)
+
+    for query in queries:
+        excluded = rng.choice(len(embeddings), 300, replace=False)
+        chosen, scores = index.search(query, 25, excluded)
+        mask = np.zeros(len(embeddings), dtype=np.bool_)
+        mask[excluded] = True
+
+        assert set(chosen.tolist()).isdisjoint(excluded.tolist())
+        assert chosen.tolist() == index.search(query, 25, mask)[0].tolist()
+        assert chosen.tolist() == index.search(query, 25, excluded.tolist())[0].tolist()
+        assert scores.tolist() == sorted(scores.tolist(), reverse=True)
+        np.testing.assert_allclose(scores, embeddings[chosen] @ query + bias[chosen], rtol=1e-5)
+        # float32 rounding may swap near-equal neighbours, never membership of clear winners
+        assert len(set(chosen[:20].tolist()) & float64_search(embeddings, bias, query, 25, excluded)) >= 19
+
+
+def test_exact_index_is_top_k_of_its_own_scores() -> None:
+    embeddings = np.eye(4, dtype=np.float32)[[0, 1, 1, 2, 3, 1]]  # items 1, 2 and 5 tie
+    index = ExactIndex(embeddings)
+
+    chosen, scores = index.search(np.array([0.0, 1.0, 0.0, 0.0]), 10, [2])
+
+    assert chosen.tolist() == [1, 5, 0, 3, 4]
+    assert scores.tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert index.search(np.ones(4), 3, np.ones(6, dtype=np.bool_))[0].tolist() == []
+
+
+@pytest.mark.parametrize(
+    ("exclude", "message"),
+    [([6], "lie in"), ([-1], "lie in"), (np.zeros(5, dtype=np.bool_), "mask"), ([0.5], "integer")],
+)
+def test_bad_exclusions_are_rejected(exclude, message) -> None:
+    index = ExactIndex(np.eye(6, 4, dtype=np.float32))
+
+    with pytest.raises(ValueError, match=message):
+        index.search(np.ones(4), 2, exclude)
+
+
+def test_bad_query_is_rejected() -> None:
+    with pytest.raises(ValueError, match="query"):
+        ExactIndex(np.eye(6, 4, dtype=np.float32)).search(np.ones(5), 2)
+
+
+def test_ivf_probing_every_list_is_exact(catalog) -> None:
+    embeddings, bias, queries = catalog
+    exact = ExactIndex(embeddings, bias)
+    ivf = IvfIndex(embeddings, bias, n_lists=32, n_probe=32)
+    rng = np.random.default_rng(2)
+
+    for query in queries:
+        excluded = rng.choice(len(embeddings), 200, replace=False)
+        chosen, scores = ivf.search(query, 40, excluded)
+        expected_ids, expected_scores = exact.search(query, 40, excluded)
+
+        assert chosen.tolist() == expected_ids.tolist()
+        np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)  # per-list BLAS calls round apart
+
+
+def test_ivf_results_are_true_scores_in_order_and_never_excluded(catalog) -> None:
+    embeddings, bias, queries = catalog
+    exact = ExactIndex(embeddings, bias)
+    ivf = IvfIndex(embeddings, bias, n_lists=64, n_probe=6)
+    rng = np.random.default_rng(3)
+    hits = 0
+
+    for query in queries:
+        excluded = rng.choice(len(embeddings), 500, replace=False)
+        chosen, scores = ivf.search(query, 10, excluded)
+        truth = exact.search(query, 10, excluded)[0]
+
+        assert len(chosen) == 10
+        assert set(chosen.tolist()).isdisjoint(excluded.tolist())
+        np.testing.assert_allclose(scores, embeddings[chosen] @ query + bias[chosen], rtol=1e-5)
+        assert sorted(zip(-scores, chosen, strict=True)) == list(zip(-scores, chosen, strict=True))
+        hits += len(set(chosen.tolist()) & set(truth.tolist()))
+    assert hits / (10 * len(queries)) >= 0.9  # recall@10 on clustered data
+
+
+def test_ivf_widens_when_exclusions_empty_the_probed_lists(catalog) -> None:
+    embeddings, _, queries = catalog
+    ivf = IvfIndex(embeddings, n_lists=64, n_probe=2)
+    keep = np.array([5, 77, 4_000])
+    mask = np.ones(len(embeddings), dtype=np.bool_)
+    mask[keep] = False
+
+    chosen, _ = ivf.search(queries[0], 10, mask)
+    chosen_by_ids, _ = ivf.search(queries[0], 10, np.flatnonzero(mask))
+
+    assert sorted(chosen.tolist()) == keep.tolist()
+    assert chosen.tolist() == chosen_by_ids.tolist()
+    assert len(ivf.search(queries[0], 10)[0]) == 10  # the integer exclusions were cleared afterwards
+
+
+def test_ivf_is_deterministic_and_copes_with_empty_catalogs(catalog) -> None:
+    embeddings, bias, queries = catalog
+    first = IvfIndex(embeddings, bias, n_lists=16, n_probe=2)
+    second = IvfIndex(embeddings, bias, n_lists=16, n_probe=2)
+
+    assert first.list_sizes.tolist() == second.list_sizes.tolist()
+    assert first.search(queries[1], 20)[0].tolist() == second.search(queries[1], 20)[0].tolist()
+    assert len(IvfIndex(np.empty((0, 16), dtype=np.float32)).search(queries[1], 5)[0]) == 0
+    assert len(ExactIndex(np.empty((0, 16), dtype=np.float32)).search(queries[1], 5)[0]) == 0
+
+
+def test_build_index_follows_configuration(catalog) -> None:
+    embeddings, bias, _ = catalog
+
+    assert isinstance(build_index(embeddings, bias), ExactIndex)
+    assert isinstance(build_index(embeddings, bias, IndexConfig(kind="ivf")), ExactIndex)  # too small
+    ivf = build_index(embeddings, bias, IndexConfig(kind="ivf", ivf_min_items=1, n_lists=20, n_probe=3))
+    assert isinstance(ivf, IvfIndex)
+    assert (ivf.n_lists, ivf.n_probe) == (20, 3)
