@@ -29,6 +29,8 @@ class CatalogIndex:
     artist_position: dict[str, int]
     artist_of: IntArray  # (n,) artist index of each item
     genre_members: dict[str, IntArray]  # genre -> item indexes
+    artist_members: list[IntArray]  # artist index -> item indexes
+    explicit_positions: IntArray
     genre_count: FloatArray  # (n,) number of genres of each item, at least 1
     explicit: npt.NDArray[np.bool_]
     embeddings: FloatArray  # (n, d) unit rows; zero rows for items without an embedding
@@ -53,6 +55,7 @@ class CatalogIndex:
         artist_names: list[str] = []
         artist_of = np.empty(n, dtype=np.int32)
         members: dict[str, list[int]] = defaultdict(list)
+        by_artist: list[list[int]] = []
         embeddings = np.zeros((n, dim), dtype=np.float32)
         has_embedding = np.zeros(n, dtype=np.bool_)
         raw_popularity = np.empty(n, dtype=np.float64)
@@ -60,7 +63,9 @@ class CatalogIndex:
             if record.artist_id not in artist_position:
                 artist_position[record.artist_id] = len(artist_names)
                 artist_names.append(record.artist_name)
+                by_artist.append([])
             artist_of[i] = artist_position[record.artist_id]
+            by_artist[artist_of[i]].append(i)
             for genre in record.genres:
                 members[genre].append(i)
             if record.embedding is not None and record.embedding.shape == (dim,):
@@ -78,6 +83,8 @@ class CatalogIndex:
             artist_position=artist_position,
             artist_of=artist_of,
             genre_members={g: np.asarray(idx, dtype=np.int32) for g, idx in members.items()},
+            artist_members=[np.asarray(idx, dtype=np.int32) for idx in by_artist],
+            explicit_positions=np.flatnonzero([r.explicit for r in records]).astype(np.int32),
             genre_count=np.maximum(np.array([len(r.genres) for r in records], dtype=np.float32), 1.0),
             explicit=np.array([r.explicit for r in records], dtype=np.bool_),
             embeddings=embeddings,

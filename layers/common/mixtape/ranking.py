@@ -51,8 +51,8 @@ def _normalised(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def top_k_capped(scores: FloatArray, k: int, artist_of: npt.NDArray[np.int32], cap: int) -> list[int]:
-    """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (a sampled
-    threshold, not a sort or argpartition of the catalog) and widens it only when the cap rejected too many."""
+    """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (sampled
+    threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many."""
     valid = int(np.isfinite(scores).sum())
     want = min(k, valid)
     pool = min(valid, max(4 * k, 32))
@@ -72,28 +72,41 @@ def top_k_capped(scores: FloatArray, k: int, artist_of: npt.NDArray[np.int32], c
         pool = min(valid, pool * 4)
 
 
-def _filter_mask(index: CatalogIndex, exclude_explicit: bool, genre: str | None) -> npt.NDArray[np.bool_]:
-    mask = np.ones(len(index), dtype=np.bool_)
-    if exclude_explicit:
-        mask &= ~index.explicit
+EMPTY_POSITIONS = np.empty(0, dtype=np.int32)
+
+
+def _apply_filters(
+    scores: FloatArray,
+    index: CatalogIndex,
+    profile: Profile | None,
+    exclude_explicit: bool,
+    genre: str | None,
+) -> FloatArray:
+    """Set everything the listener must not get to -inf: known items, explicit ones on request, and
+    (with a genre filter) everything outside the genre. Positions only: no catalog-wide mask."""
     if genre is not None:
-        in_genre = np.zeros(len(index), dtype=np.bool_)
-        in_genre[index.genre_members.get(genre.lower(), np.empty(0, dtype=np.int32))] = True
-        mask &= in_genre
-    return mask
-
-
-def _exclude_known(mask: npt.NDArray[np.bool_], profile: Profile, index: CatalogIndex) -> None:
-    for item_id in profile.known_items():
-        if (pos := index.position.get(item_id)) is not None:
-            mask[pos] = False
+        members = index.genre_members.get(genre.lower(), EMPTY_POSITIONS)
+        kept = np.full(len(index), -np.inf, dtype=np.float32)
+        kept[members] = scores[members]
+        scores = kept
+    if exclude_explicit:
+        scores[index.explicit_positions] = -np.inf
+    if profile is not None:
+        known = [p for i in profile.known_items() if (p := index.position.get(i)) is not None]
+        scores[known] = -np.inf
+    return scores
 
 
 def _cold_start(
-    index: CatalogIndex, weights: RankingWeights, mask: npt.NDArray[np.bool_], limit: int
+    index: CatalogIndex,
+    weights: RankingWeights,
+    profile: Profile | None,
+    exclude_explicit: bool,
+    genre: str | None,
+    limit: int,
 ) -> list[Ranked]:
     scores = weights.popularity * index.popularity + FRESHNESS_TIE_BREAK * index.freshness
-    scores[~mask] = -np.inf
+    scores = _apply_filters(scores, index, profile, exclude_explicit, genre)
     return [
         Ranked(i, float(scores[i]), Reason.POPULAR, "popular now")
         if index.popularity[i] > 0
@@ -102,58 +115,90 @@ def _cold_start(
     ]
 
 
-def _scaled(values: FloatArray) -> FloatArray:
-    top = float(np.abs(values).max()) if len(values) else 0.0
-    return values / top if top > 0 else values
+class _Terms:
+    """A listener's score terms. `total()` sums them into one float32 buffer (one matrix-vector product
+    plus sparse updates: no per-term catalog-sized arrays); `at(i)` recomputes each term for one item,
+    which only the few returned items need (to say why they were chosen)."""
 
+    def __init__(
+        self,
+        profile: Profile,
+        index: CatalogIndex,
+        weights: RankingWeights,
+        model: AlignedModel | None,
+        half_life_ms: float,
+    ) -> None:
+        self.index, self.weights, self.model = index, weights, model
+        self.artist_affinity = {
+            index.artist_position[a]: v
+            for a, v in _normalised(profile.artists).items()
+            if a in index.artist_position
+        }
+        self.genre_affinity = _normalised(profile.genres)
+        taste = profile.taste_vector()
+        self.taste = taste if taste is not None and taste.shape[0] == index.embeddings.shape[1] else None
+        self.vector = (
+            model.user_vector(profile, half_life_ms) if model is not None and weights.factors else None
+        )
+        self.factor_scale = 0.0
+        self.neighbors: dict[int, float] = {}
+        if model is not None and weights.neighbors:
+            positions, values = model.neighbor_contributions(profile.items)
+            top = float(np.abs(values).max()) if len(values) else 0.0
+            if top > 0:
+                self.neighbors = dict(
+                    zip(positions.tolist(), (values * (weights.neighbors / top)).tolist(), strict=True)
+                )
 
-def _model_term(
-    profile: Profile, model: AlignedModel, weights: RankingWeights, half_life_ms: float
-) -> FloatArray:
-    term = -weights.debias * model.log_listeners
-    if weights.neighbors:
-        term += weights.neighbors * _scaled(model.neighbor_scores(profile.items))
-    vector = model.user_vector(profile, half_life_ms) if weights.factors else None
-    if vector is not None:
-        term += weights.factors * _scaled(model.factors @ vector)
-    return term
+    def total(self) -> FloatArray:
+        index, weights, model = self.index, self.weights, self.model
+        scores = np.empty(len(index), dtype=np.float32)
+        if model is not None and self.vector is not None:
+            np.matmul(model.factors, self.vector, out=scores)
+            top = max(float(scores.max()), -float(scores.min())) if len(scores) else 0.0
+            self.factor_scale = weights.factors / top if top > 0 else 0.0
+            scores *= self.factor_scale
+        else:
+            scores.fill(0.0)
+        if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
+            if weights.debias:
+                scores -= model.debias(weights.debias)
+            if self.neighbors:
+                positions = np.fromiter(self.neighbors, dtype=np.int64, count=len(self.neighbors))
+                scores[positions] += np.fromiter(self.neighbors.values(), np.float32, len(self.neighbors))
+        else:
+            scores += weights.popularity * index.popularity
+        if self.taste is not None and weights.taste:
+            scores += weights.taste * (index.embeddings @ self.taste)
+        for genre_name, value in self.genre_affinity.items():
+            if (members := index.genre_members.get(genre_name)) is not None:
+                scores[members] += weights.genre * value / index.genre_count[members]
+        for artist, value in self.artist_affinity.items():
+            members = index.artist_members[artist]
+            scores[members] = -np.inf if value < 0 else scores[members] + weights.artist * value
+        return scores
 
-
-def _personal_terms(
-    profile: Profile,
-    index: CatalogIndex,
-    weights: RankingWeights,
-    model: AlignedModel | None,
-    half_life_ms: float,
-) -> tuple[dict[Reason, FloatArray], FloatArray, dict[str, float]]:
-    """Per-item score terms, the artist affinity of every item, and the normalised genre affinities."""
-    artist_affinity = np.zeros(len(index.artist_ids), dtype=np.float32)
-    for artist_id, value in _normalised(profile.artists).items():
-        if (pos := index.artist_position.get(artist_id)) is not None:
-            artist_affinity[pos] = value
-    item_artist_affinity = artist_affinity[index.artist_of]
-
-    genre_affinity = _normalised(profile.genres)
-    genre_sum = np.zeros(len(index), dtype=np.float32)
-    for genre_name, value in genre_affinity.items():
-        if (members := index.genre_members.get(genre_name)) is not None:
-            genre_sum[members] += value
-
-    taste = profile.taste_vector()
-    if taste is not None and taste.shape[0] == index.embeddings.shape[1]:
-        taste_term = weights.taste * (index.embeddings @ taste)
-    else:
-        taste_term = np.zeros(len(index), dtype=np.float32)
-    terms = {
-        Reason.ARTIST: weights.artist * item_artist_affinity,
-        Reason.GENRE: weights.genre * genre_sum / index.genre_count,
-        Reason.SIMILAR: taste_term,
-    }
-    if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
-        terms[Reason.LISTENERS] = _model_term(profile, model, weights, half_life_ms)
-    else:
-        terms[Reason.POPULAR] = weights.popularity * index.popularity
-    return terms, item_artist_affinity, genre_affinity
+    def at(self, i: int) -> dict[Reason, float]:
+        index, weights, model = self.index, self.weights, self.model
+        genres = index.records[i].genres
+        terms = {
+            Reason.ARTIST: weights.artist * self.artist_affinity.get(int(index.artist_of[i]), 0.0),
+            Reason.GENRE: weights.genre
+            * sum(self.genre_affinity.get(g, 0.0) for g in genres)
+            / index.genre_count[i],
+            Reason.SIMILAR: weights.taste * float(index.embeddings[i] @ self.taste)
+            if self.taste is not None
+            else 0.0,
+        }
+        if model is None:
+            terms[Reason.POPULAR] = weights.popularity * float(index.popularity[i])
+        else:
+            factor = (
+                self.factor_scale * float(model.factors[i] @ self.vector) if self.vector is not None else 0.0
+            )
+            debias = float(model.debias(weights.debias)[i]) if weights.debias else 0.0
+            terms[Reason.LISTENERS] = factor + self.neighbors.get(i, 0.0) - debias
+        return terms
 
 
 def recommend(
@@ -170,18 +215,11 @@ def recommend(
     """Top `limit` items for a listener and whether the cold-start (popularity) list was served."""
     if len(index) == 0:
         return [], True
-    mask = _filter_mask(index, exclude_explicit, genre)
-    if profile is not None:
-        _exclude_known(mask, profile, index)
     if profile is None or not profile.has_positive_signal():
-        return _cold_start(index, weights, mask, limit), True
+        return _cold_start(index, weights, profile, exclude_explicit, genre, limit), True
 
-    terms, item_artist_affinity, genre_affinity = _personal_terms(
-        profile, index, weights, model, half_life_ms
-    )
-    scores = sum(terms.values(), np.zeros(len(index), dtype=np.float32))
-    mask &= item_artist_affinity >= 0  # artists the listener turned against
-    scores[~mask] = -np.inf
+    terms = _Terms(profile, index, weights, model, half_life_ms)
+    scores = _apply_filters(terms.total(), index, profile, exclude_explicit, genre)
     chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
     anchors = _Anchors(
         _anchor_items(profile, index, index.has_embedding),
@@ -190,8 +228,10 @@ def recommend(
     )
     ranked = []
     for i in chosen:
-        code = max(terms, key=lambda r: float(terms[r][i]))
-        ranked.append(Ranked(i, float(scores[i]), code, _explain(code, i, index, genre_affinity, anchors)))
+        parts = terms.at(i)
+        code = max(parts, key=lambda r: parts[r])
+        reason = _explain(code, i, index, terms.genre_affinity, anchors)
+        ranked.append(Ranked(i, float(scores[i]), code, reason))
     return ranked, False
 
 

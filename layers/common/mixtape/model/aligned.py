@@ -2,12 +2,12 @@
 request never maps ids: factors as a dense (n, d) float32 matrix and EASE rows as catalog positions."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from mixtape.catalog_index import CatalogIndex, FloatArray
+from mixtape.catalog_index import CatalogIndex, FloatArray, IntArray
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in, positive_positions
@@ -24,6 +24,7 @@ class AlignedModel:
     neighbor_columns: npt.NDArray[np.int32]
     neighbor_weights: FloatArray
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
+    _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -66,20 +67,27 @@ class AlignedModel:
             return profile.user_vector
         return fold_in(self.model, profile.weights_as_of_latest(half_life_ms))
 
-    def neighbor_scores(self, weights: Mapping[str, float]) -> FloatArray:
-        """Sum over liked items of their EASE rows (binary history, as EASE was trained), as one bincount."""
+    def neighbor_contributions(self, weights: Mapping[str, float]) -> tuple[IntArray, FloatArray]:
+        """Sum over liked items of their EASE rows (binary history, as EASE was trained): the catalog
+        positions touched and their sums. Sparse: a listener's ~300 rows, not the catalog."""
         rows, _ = positive_positions(self.model, weights)
         if not rows:
-            return np.zeros(len(self.known), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         starts = self.neighbor_indptr[rows]
         lengths = self.neighbor_indptr[np.asarray(rows) + 1] - starts
-        total = int(lengths.sum())
         # Indexes of every entry of the selected CSR rows, without a Python loop over entries.
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        entries = offsets + np.arange(total)
-        return np.bincount(
-            self.neighbor_columns[entries], weights=self.neighbor_weights[entries], minlength=len(self.known)
-        ).astype(np.float32)
+        entries = offsets + np.arange(int(lengths.sum()))
+        positions, inverse = np.unique(self.neighbor_columns[entries], return_inverse=True)
+        sums = np.bincount(inverse, weights=self.neighbor_weights[entries], minlength=len(positions))
+        return positions.astype(np.int64), sums.astype(np.float32)
+
+    def debias(self, weight: float) -> FloatArray:
+        """weight * log1p(listeners) / max, computed once per weight (a setting, so once per container)."""
+        cached = self._debias.get(weight)
+        if cached is None:
+            cached = self._debias[weight] = (weight * self.log_listeners).astype(np.float32)
+        return cached
 
 
 class AlignedModelCache:
