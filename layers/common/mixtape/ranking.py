@@ -141,14 +141,14 @@ class _Terms:
             model.user_vector(profile, half_life_ms) if model is not None and weights.factors else None
         )
         self.factor_scale = 0.0
-        self.neighbors: dict[int, float] = {}
+        self.neighbor_positions = np.zeros(0, dtype=np.int64)  # sorted catalog positions
+        self.neighbor_values = np.zeros(0, dtype=np.float32)
         if model is not None and weights.neighbors:
             positions, values = model.neighbor_contributions(profile.items)
             top = float(np.abs(values).max()) if len(values) else 0.0
             if top > 0:
-                self.neighbors = dict(
-                    zip(positions.tolist(), (values * (weights.neighbors / top)).tolist(), strict=True)
-                )
+                self.neighbor_positions = positions
+                self.neighbor_values = values * np.float32(weights.neighbors / top)
 
     def total(self) -> FloatArray:
         index, weights, model = self.index, self.weights, self.model
@@ -163,20 +163,32 @@ class _Terms:
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
             if weights.debias:
                 scores -= model.debias(weights.debias)
-            if self.neighbors:
-                positions = np.fromiter(self.neighbors, dtype=np.int64, count=len(self.neighbors))
-                scores[positions] += np.fromiter(self.neighbors.values(), np.float32, len(self.neighbors))
+            scores[self.neighbor_positions] += self.neighbor_values
         else:
             scores += weights.popularity * index.popularity
         if self.taste is not None and weights.taste:
             scores += weights.taste * (index.embeddings @ self.taste)
-        for genre_name, value in self.genre_affinity.items():
-            if (members := index.genre_members.get(genre_name)) is not None:
-                scores[members] += weights.genre * value / index.genre_count[members]
-        for artist, value in self.artist_affinity.items():
-            members = index.artist_members[artist]
-            scores[members] = -np.inf if value < 0 else scores[members] + weights.artist * value
+        # Sparse terms as one scatter-add each (members of several genres get several adds).
+        genres = [
+            (index.genre_members[g], v) for g, v in self.genre_affinity.items() if g in index.genre_members
+        ]
+        if genres and weights.genre:
+            members = np.concatenate([m for m, _ in genres])
+            values = np.repeat([v for _, v in genres], [len(m) for m, _ in genres]).astype(np.float32)
+            scores += np.bincount(members, weights.genre * values / index.genre_count[members], len(scores))
+        liked = [(index.artist_members[a], v) for a, v in self.artist_affinity.items() if v > 0]
+        if liked and weights.artist:
+            members = np.concatenate([m for m, _ in liked])  # an item has one artist: no repeats
+            scores[members] += weights.artist * np.repeat([v for _, v in liked], [len(m) for m, _ in liked])
+        for artist, value in self.artist_affinity.items():  # artists the listener turned against
+            if value < 0:
+                scores[index.artist_members[artist]] = -np.inf
         return scores
+
+    def _neighbor_value(self, i: int) -> float:
+        at = int(np.searchsorted(self.neighbor_positions, i))
+        found = at < len(self.neighbor_positions) and self.neighbor_positions[at] == i
+        return float(self.neighbor_values[at]) if found else 0.0
 
     def at(self, i: int) -> dict[Reason, float]:
         index, weights, model = self.index, self.weights, self.model
@@ -197,7 +209,7 @@ class _Terms:
                 self.factor_scale * float(model.factors[i] @ self.vector) if self.vector is not None else 0.0
             )
             debias = float(model.debias(weights.debias)[i]) if weights.debias else 0.0
-            terms[Reason.LISTENERS] = factor + self.neighbors.get(i, 0.0) - debias
+            terms[Reason.LISTENERS] = factor + self._neighbor_value(i) - debias
         return terms
 
 
@@ -221,9 +233,10 @@ def recommend(
     terms = _Terms(profile, index, weights, model, half_life_ms)
     scores = _apply_filters(terms.total(), index, profile, exclude_explicit, genre)
     chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
+    liked = _liked_positions(profile, index)
     anchors = _Anchors(
-        _anchor_items(profile, index, index.has_embedding),
-        _anchor_items(profile, index, model.known) if model is not None else [],
+        _first_usable(liked, index.has_embedding),
+        _first_usable(liked, model.known) if model is not None else [],
         model.factors if model is not None else None,
     )
     ranked = []
@@ -235,17 +248,15 @@ def recommend(
     return ranked, False
 
 
-def _anchor_items(profile: Profile, index: CatalogIndex, usable: npt.NDArray[np.bool_]) -> list[int]:
-    """The listener's strongest liked items with a vector: what "similar to …" can point at."""
-    liked = sorted((v, k) for k, v in profile.items.items() if v > 0)
-    anchors = []
-    for _, item_id in reversed(liked):
-        pos = index.position.get(item_id)
-        if pos is not None and usable[pos]:
-            anchors.append(pos)
-            if len(anchors) == EXPLAIN_FROM_TOP_ITEMS:
-                break
-    return anchors
+def _liked_positions(profile: Profile, index: CatalogIndex) -> list[int]:
+    """Catalog positions of the listener's liked items, strongest first."""
+    liked = sorted(((v, k) for k, v in profile.items.items() if v > 0), reverse=True)
+    return [p for _, item_id in liked if (p := index.position.get(item_id)) is not None]
+
+
+def _first_usable(liked: list[int], usable: npt.NDArray[np.bool_]) -> list[int]:
+    """The strongest liked items with a vector: what "similar to ..." can point at."""
+    return [p for p in liked if usable[p]][:EXPLAIN_FROM_TOP_ITEMS]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from mixtape.catalog_index import CatalogIndex, FloatArray, IntArray
+from mixtape.catalog_index import CatalogIndex, FloatArray
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in, positive_positions
 from mixtape.models.profile import Profile
+
+
+Positions = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ class AlignedModel:
             return profile.user_vector
         return fold_in(self.model, profile.weights_as_of_latest(half_life_ms))
 
-    def neighbor_contributions(self, weights: Mapping[str, float]) -> tuple[IntArray, FloatArray]:
+    def neighbor_contributions(
+        self, weights: Mapping[str, float]
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
         """Sum over liked items of their EASE rows (binary history, as EASE was trained): the catalog
         positions touched and their sums. Sparse: a listener's ~300 rows, not the catalog."""
         rows, _ = positive_positions(self.model, weights)

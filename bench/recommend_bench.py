@@ -1,0 +1,249 @@
+"""Warm recommend compute through the real handler, in process: catalogs of 10k, 100k and 1M items with a
+d=64 model, a listener with 1,000 known (excluded) items, k = 20, 50, 100.
+
+    .venv/bin/python -m bench.recommend_bench [--sizes 10000,100000] [--json]
+
+What is timed, per request (medians and p99 over the repeats, round-robin across k):
+- handler: `lambda_handler` with an API Gateway HTTP API event, as Lambda calls it (routing, validation,
+  ranking, response JSON); the profile comes from the in-memory store, so no DynamoDB latency;
+- ranking: `mixtape.ranking.recommend` alone (what the handler spends on numpy).
+The limit: the model's factor matrix (n x 64 float32) must be read once per request; its bytes divided by
+the memory bandwidth measured in the same run (`bench.topk_bench.measure_bandwidth`) is the floor.
+Also counted: storage requests per recommendation (profile reads; the catalog and model probes are
+time-based, one small read every few seconds per container, so they are reported per second).
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in template.yaml; before numpy is imported
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "MixtapeBench")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+import numpy as np
+
+import bench  # noqa: F401 - puts layers/common on sys.path
+from bench.topk_bench import clustered_catalog, measure_bandwidth, stats
+from local.http_adapter import http_api_event
+from local.stack import load_function
+from local.template import load_template, match_route
+from mixtape import clock
+from mixtape.catalog_index import CatalogCache
+from mixtape.config import RecommendSettings
+from mixtape.model.aligned import AlignedModelCache
+from mixtape.model.artifact import ModelArtifact
+from mixtape.model.cache import ModelCache
+from mixtape.model.foldin import fold_in
+from mixtape.models.profile import Profile
+from mixtape.ranking import recommend
+from mixtape.storage.base import CatalogRecord
+from mixtape.storage.memory import (
+    MemoryCatalogStore,
+    MemoryEventStore,
+    MemoryModelStore,
+    MemoryProfileStore,
+)
+
+DIM = 64
+SIZES = (10_000, 100_000, 1_000_000)
+KS = (20, 50, 100)
+EXCLUDED = 1_000
+GENRES = [f"genre-{g}" for g in range(40)]
+NEIGHBORS = 50  # EASE rows per item in the synthetic model (the trainer keeps up to 200)
+TARGETS = {"handler_p50_100k_ms": 1.5, "handler_p99_100k_ms": 4.0, "ranking_vs_limit_1m": 1.4}
+
+
+def catalog(n: int, rng: np.random.Generator) -> list[CatalogRecord]:
+    artists = rng.integers(0, max(n // 10, 1), n)
+    genres = rng.integers(0, len(GENRES), (n, 2))
+    return [
+        CatalogRecord(
+            item_id=f"i{i}",
+            title=f"Track {i}",
+            artist_id=f"a{artists[i]}",
+            artist_name=f"Artist {artists[i]}",
+            genres=(GENRES[genres[i, 0]], GENRES[genres[i, 1]]),
+            explicit=bool(i % 17 == 0),
+            release_date=None,
+            duration_ms=None,
+            embedding=None,
+            popularity={},
+        )
+        for i in range(n)
+    ]
+
+
+def model(n: int, rng: np.random.Generator) -> ModelArtifact:
+    factors = clustered_catalog(n, rng)
+    indptr = np.arange(0, (n + 1) * NEIGHBORS, NEIGHBORS, dtype=np.int64)
+    return ModelArtifact(
+        version="bench",
+        trained_at_ms=0,
+        item_ids=[f"i{i}" for i in range(n)],
+        factors=factors,
+        gram=(factors.T @ factors).astype(np.float64),
+        regularization=1.0,
+        alpha=5.0,
+        epsilon=0.0,
+        neighbor_indptr=indptr,
+        neighbor_indices=rng.integers(0, n, n * NEIGHBORS).astype(np.int32),
+        neighbor_weights=rng.normal(0, 0.05, n * NEIGHBORS).astype(np.float32),
+        listeners=rng.pareto(1.2, n).astype(np.float32),
+        users=0,
+        interactions=0,
+    )
+
+
+def listener(n: int, rng: np.random.Generator) -> Profile:
+    """1,000 items played (the exclusions), the artists and genres they imply, already folded in."""
+    played = rng.choice(n, EXCLUDED, replace=False)
+    return Profile(
+        user_id="bench-listener",
+        version=1,
+        ref_ms=clock.now_ms(),
+        last_event_at=clock.now_ms(),
+        items={f"i{i}": float(1 + i % 5) for i in played},
+        artists={f"a{a}": float(1 + a % 3) for a in rng.integers(0, max(n // 10, 1), 100)},
+        genres={g: float(1 + k) for k, g in enumerate(GENRES[:10])},
+    )
+
+
+def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]:
+    records = catalog(n, rng)
+    artifact = model(n, rng)
+    store = MemoryCatalogStore(records={r.item_id: r for r in records}, catalog_version=1)
+    profiles = MemoryProfileStore(MemoryEventStore())
+    profile = listener(n, rng)
+    # Steady state: the profile-update function folded the listener into this model already.
+    profile.user_vector = fold_in(artifact, profile.items)
+    profile.model_version = artifact.version
+    profiles.profiles[profile.user_id] = profile
+    models = MemoryModelStore()
+    models.publish(artifact)
+    settings = RecommendSettings(profiles_table="-", catalog_table="-", catalog_check_seconds=2.0)
+
+    template = load_template()
+    function = load_function(template.functions["RecommendFunction"])
+    module = sys.modules["_mixtape_local_RecommendFunction"]
+    deps = module.Dependencies(
+        settings=settings,
+        profiles=profiles,
+        catalog=CatalogCache(store, settings, clock.now_ms),
+        model=AlignedModelCache(ModelCache(models, check_seconds=5.0)),
+    )
+    setattr(module, "dependencies", lambda: deps)  # noqa: B010 - in-memory stores instead of AWS clients
+    path = f"/v1/users/{profile.user_id}/recommendations"
+    match = match_route(template.routes, "GET", path)
+    assert match is not None
+    events = {k: http_api_event(match, method="GET", raw_path=path, raw_query=f"limit={k}") for k in KS}
+
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        first = function.invoke(events[KS[0]])  # loads the catalog index and the model (cold container)
+    load_s = time.perf_counter() - started
+    assert first["statusCode"] == 200, first
+    index = deps.catalog.get()
+    aligned = deps.model.get(index)
+    reads_before = profiles.reads
+
+    handler: dict[int, list[float]] = {k: [] for k in KS}
+    ranking: dict[int, list[float]] = {k: [] for k in KS}
+    sink = io.StringIO()  # the handler prints one EMF metrics line per call, as in Lambda: kept, not shown
+    for _ in range(repeats):
+        for k in KS:
+            sink.seek(0)
+            sink.truncate()
+            t0 = time.perf_counter()
+            with contextlib.redirect_stdout(sink):
+                function.invoke(events[k])
+            handler[k].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            recommend(
+                profile, index, settings.ranking, limit=k, model=aligned, half_life_ms=settings.half_life_ms
+            )
+            ranking[k].append(time.perf_counter() - t0)
+    requests = repeats * len(KS)
+    return {
+        "n": n,
+        "factor_bytes": int(artifact.factors.nbytes),
+        "first_request_s": load_s,
+        "profile_reads_per_request": (profiles.reads - reads_before) / requests,
+        "k": {k: {"handler": stats(handler[k]), "ranking": stats(ranking[k])} for k in KS},
+    }
+
+
+def run(sizes: Sequence[int] = SIZES, seed: int = 0) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    bandwidth = measure_bandwidth()
+    rows = []
+    for n in sizes:
+        row = bench_size(n, repeats=300 if n <= 100_000 else 40, rng=rng)
+        row["limit_ms"] = row["factor_bytes"] / (bandwidth["best"] * 1e9) * 1000
+        rows.append(row)
+    return {"bandwidth": bandwidth, "rows": rows, "targets": _targets(rows)}
+
+
+def _targets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        k100 = row["k"][100]
+        if row["n"] == 100_000:
+            out["handler_p50_100k_ms"] = {"value": k100["handler"]["p50"], "target": 1.5}
+            out["handler_p99_100k_ms"] = {"value": k100["handler"]["p99"], "target": 4.0}
+        if row["n"] == 1_000_000:
+            out["ranking_vs_limit_1m"] = {"value": k100["ranking"]["p50"] / row["limit_ms"], "target": 1.4}
+    for entry in out.values():
+        entry["met"] = entry["value"] <= entry["target"]
+    return out
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        f"Memory bandwidth: {result['bandwidth']['best']:.1f} GB/s (measured in this run)",
+        "",
+        "| items | k | handler p50 | handler p99 | ranking p50 | ranking p99 | read limit | ranking/limit |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        for k, m in row["k"].items():
+            lines.append(
+                f"| {row['n']:,} | {k} | {m['handler']['p50']:.2f} ms | {m['handler']['p99']:.2f} ms | "
+                f"{m['ranking']['p50']:.2f} ms | {m['ranking']['p99']:.2f} ms | {row['limit_ms']:.2f} ms | "
+                f"{m['ranking']['p50'] / row['limit_ms']:.2f} |"
+            )
+    lines.append("")
+    lines.extend(
+        f"{row['n']:,} items: first request (catalog index + model load) {row['first_request_s']:.2f} s; "
+        f"profile reads per request {row['profile_reads_per_request']:.2f}"
+        for row in result["rows"]
+    )
+    lines.append("")
+    for name, t in result["targets"].items():
+        lines.append(
+            f"- {name}: {t['value']:.2f} (target ≤ {t['target']}) {'met' if t['met'] else 'NOT met'}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run([int(s) for s in args.sizes.split(",")])
+    print(json.dumps(result, indent=1) if args.json else render(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
