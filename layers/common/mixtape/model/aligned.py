@@ -13,7 +13,6 @@ from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in, positive_positions
 from mixtape.models.profile import Profile
 
-
 Positions = npt.NDArray[np.int64]
 
 
