@@ -16,6 +16,7 @@ from mixtape.storage.dynamo_util import batch_get
 
 META_KEY = "#meta"  # not a valid ItemId, so it can never collide with a track
 POP_PREFIX = "pop_"
+SCAN_PAGE_ITEMS = 1000
 
 
 def _embedding(item: Mapping[str, Any]) -> np.ndarray[Any, np.dtype[np.float32]] | None:
@@ -150,6 +151,9 @@ class DynamoCatalogStore:
         """Whole catalog for the in-memory index: read once per container and on catalog change."""
         version = self.version()
         records: list[CatalogRecord] = []
-        for page in self.client.get_paginator("scan").paginate(TableName=self._table):
+        # Pages of SCAN_PAGE_ITEMS rather than DynamoDB's 1 MB: each request stays short (the client's read
+        # timeout is per request) at the price of a few more round trips; billed read units are the same.
+        pages = self.client.get_paginator("scan").paginate(TableName=self._table, Limit=SCAN_PAGE_ITEMS)
+        for page in pages:
             records.extend(record_from_item(row) for row in page["Items"] if row["item_id"]["S"] != META_KEY)
         return version, records
