@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in template.yaml; before numpy is imported
@@ -52,6 +53,7 @@ from mixtape.storage.memory import (
     MemoryProfileStore,
 )
 
+NAME = "recommend"
 DIM = 64
 SIZES = (10_000, 100_000, 1_000_000)
 KS = (20, 50, 100)
@@ -239,9 +241,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--out", type=Path, help=f"also write {NAME}.md and {NAME}.json there (make bench: reports/)"
+    )
     args = parser.parse_args(argv)
     result = run([int(s) for s in args.sizes.split(",")])
     print(json.dumps(result, indent=1) if args.json else render(result))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+        (args.out / f"{NAME}.md").write_text(render(result) + "\n")
     return result
 
 

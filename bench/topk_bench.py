@@ -48,6 +48,7 @@ from mixtape.topk import (  # noqa: E402 - after the sys.path entry above
     score_into,
 )
 
+NAME = "topk"
 DIM = 64
 COMPONENTS = 1000
 EXCLUDED = 1000
@@ -291,9 +292,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated catalog sizes")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    parser.add_argument(
+        "--out", type=Path, help=f"also write {NAME}.md and {NAME}.json there (make bench: reports/)"
+    )
     args = parser.parse_args(argv)
     result = run([int(size) for size in args.sizes.split(",")])
     print(json.dumps(result, indent=2) if args.json else render(result))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+        (args.out / f"{NAME}.md").write_text(render(result) + "\n")
     return result
 
 

@@ -55,7 +55,7 @@ class RankingWeights(BaseModel):
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
     factors: float = 0.5  # learned model: ALS fold-in
-    debias: float = 0.3  # learned model: minus log(listeners), lifts the long tail
+    debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35

@@ -33,7 +33,7 @@ class TrainingParams(BaseModel):
     alpha: float = Field(default=5.0, gt=0, description="confidence = 1 + alpha * log1p(weight / epsilon)")
     epsilon: float = Field(default=0.0, ge=0, description="0 = binary confidence 1 + alpha")
     cg_steps: int = Field(default=3, ge=1, le=20)
-    ease_lambda: float = Field(default=50.0, gt=0)
+    ease_lambda: float = Field(default=100.0, gt=0)
     neighbors: int = Field(default=200, ge=0, le=5000, description="EASE weights kept per item (0 = none)")
     min_item_users: int = Field(default=2, ge=1, description="items with fewer listeners get no EASE row")
     max_ease_items: int = Field(default=20_000, ge=0, description="EASE is skipped above this (O(n^3))")

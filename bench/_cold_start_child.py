@@ -1,0 +1,343 @@
+"""One cold start, measured inside a fresh interpreter (spawned by `bench.cold_start`; not run directly).
+
+Only the standard library is imported at module level, so the `imports` phase is the handler's own import
+cost. Phases, in the order a real container pays them:
+
+- `startup`: from the parent's spawn to the first line of this script (interpreter start, site, `-m`).
+- `imports`: executing `functions/<name>/app.py` (loaded with importlib, as the Lambda runtime does).
+- `clients`: building the boto3 clients the function uses (dummy credentials and endpoint; no network).
+- `catalog_load`: the recommend function's in-memory catalog index (`CatalogCache.get()`), 0 elsewhere.
+- `first_request` / `second_request`: one invocation through `lambda_handler` against in-memory stores.
+
+Each phase has its wall time and, as `cpu_<phase>`, its CPU time (steadier on a busy machine).
+`bytecode_compile` is measured last: see `bytecode_compile_ms`.
+
+The result is one line `COLD_START_RESULT {json}` on stdout (the handlers' own logs go there too).
+"""
+
+# ruff: noqa: PLC0415 - deferred imports are the point: they must not count as the handler's.
+# Keep the module-level imports to what the interpreter has loaded anyway: anything imported here
+# would be missing from the handler's measured import time.
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: typing is one of the handler's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+    from typing import Any
+
+RESULT_PREFIX = "COLD_START_RESULT "
+USER = "u-bench"
+
+
+class _Context:
+    """The attributes of the runtime's LambdaContext that Powertools reads."""
+
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:mixtape-bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/mixtape-bench"
+    log_stream_name = "bench"
+    function_version = "$LATEST"
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000
+
+
+class _Clock:
+    """Wall and CPU time of consecutive phases (CPU: this process, all threads)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.phases[phase] = (wall - self._wall) * 1000.0
+        self.phases[f"cpu_{phase}"] = (cpu - self._cpu) * 1000.0
+        self._wall, self._cpu = wall, cpu
+
+    def restart(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+
+def _load_handler(root: str, function: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("app", os.path.join(root, "functions", function, "app.py"))
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load functions/{function}/app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _http_event(method: str, path: str, route_key: str, body: Any = None, **extra: Any) -> dict[str, Any]:
+    import json
+
+    return {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": extra.pop("query", ""),
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": "bench-request",
+            "routeKey": route_key,
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+        **extra,
+    }
+
+
+def _swap_stores(module: ModuleType, stores: Callable[[Any], dict[str, Any]]) -> Callable[[], Any]:
+    """Replace the handler's `dependencies()`: the handler still builds its own (settings from the
+    environment, store objects: no I/O), at first use as in Lambda, then the stores are swapped for
+    in-memory ones. Fields this bench does not know about stay as the handler built them."""
+    from dataclasses import replace
+    from functools import cache
+
+    built_by_handler = module.dependencies
+
+    @cache
+    def dependencies() -> Any:
+        built = built_by_handler()
+        return replace(built, **stores(built))
+
+    vars(module)["dependencies"] = dependencies  # what the routes call at request time
+    return dependencies
+
+
+def _catalog_records(n: int, dim: int) -> list[Any]:
+    import numpy as np
+
+    from mixtape.storage.base import CatalogRecord
+
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    genres = ("rock", "jazz", "pop", "hip-hop", "electronic", "folk", "classical", "soul")
+    return [
+        CatalogRecord(
+            item_id=f"trk-{i:06d}",
+            title=f"Track {i}",
+            artist_id=f"art-{i % max(1, n // 10):05d}",
+            artist_name=f"Artist {i % max(1, n // 10)}",
+            genres=(genres[i % len(genres)],),
+            explicit=i % 11 == 0,
+            release_date=f"20{10 + i % 16:02d}-0{1 + i % 9}-15",
+            duration_ms=180_000,
+            embedding=vectors[i],
+            popularity={20_000 + (i % 3): float(i % 97)},
+        )
+        for i in range(n)
+    ]
+
+
+def _stored_events(n: int, items: int, now_ms: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": f"evt-{i:06d}",
+            "user_id": USER,
+            "item_id": f"trk-{(i * 37) % items:06d}",
+            "type": "play",
+            "timestamp": now_ms - 60_000 * (n - i),
+            "ms_played": 200_000,
+            "count": 1,
+            "context": {"source": "home", "device": "ios"},
+            "ingested_at": now_ms - 1000,
+        }
+        for i in range(n)
+    ]
+
+
+def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dict[str, Any], Any]:
+    import numpy as np
+
+    from mixtape import clock
+    from mixtape.catalog_index import CatalogCache
+    from mixtape.models.profile import Profile, RecentItem
+    from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
+
+    catalog = MemoryCatalogStore(catalog_version=1)
+    records = _catalog_records(items, int(os.environ.get("EMBEDDING_DIM", "32")))
+    catalog.records = {r.item_id: r for r in records}
+    profiles = MemoryProfileStore(events=MemoryEventStore())
+    history = records[: min(300, items)]
+    profiles.profiles[USER] = Profile(
+        user_id=USER,
+        version=3,
+        ref_ms=now_ms - 86_400_000,
+        updated_at=now_ms,
+        last_event_at=now_ms,
+        items={r.item_id: 1.0 + (i % 5) for i, r in enumerate(history)},
+        artists={r.artist_id: 2.0 for r in history[:100]},
+        genres={g: 1.5 for r in history for g in r.genres},
+        counts={"play": len(history)},
+        recent=[RecentItem(item_id=r.item_id, ts=now_ms - i) for i, r in enumerate(history[:50])],
+        taste_sum=np.ones(records[0].embedding.shape[0], dtype=np.float64),
+        taste_weight=10.0,
+    )
+
+    dependencies = _swap_stores(
+        module,
+        lambda built: {"profiles": profiles, "catalog": CatalogCache(catalog, built.settings, clock.now_ms)},
+    )
+    path = f"/v1/users/{USER}/recommendations"
+    event = _http_event(
+        "GET",
+        path,
+        "GET /v1/users/{user_id}/recommendations",
+        query="limit=20",
+        pathParameters={"user_id": USER},
+        queryStringParameters={"limit": "20"},
+    )
+    return event, lambda: dependencies().catalog.get()
+
+
+def _prepare_ingest(module: ModuleType, now_ms: int) -> dict[str, Any]:
+    from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryQueue
+
+    events, queue, catalog = MemoryEventStore(), MemoryQueue(), MemoryCatalogStore()
+
+    _swap_stores(module, lambda _: {"events": events, "catalog": catalog, "queue": queue})
+    body = {
+        "events": [
+            {k: v for k, v in e.items() if k != "ingested_at"} for e in _stored_events(10, 1000, now_ms)
+        ]
+    }
+    return _http_event("POST", "/v1/events", "POST /v1/events", body)
+
+
+def _prepare_profile_update(module: ModuleType, now_ms: int) -> dict[str, Any]:
+    import json
+
+    from mixtape.models.events import StoredEvent
+    from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
+
+    catalog = MemoryCatalogStore(catalog_version=1)
+    records = _catalog_records(1000, int(os.environ.get("EMBEDDING_DIM", "32")))
+    catalog.records = {r.item_id: r for r in records}
+    events = MemoryEventStore()
+    profiles = MemoryProfileStore(events=events)
+    raw = _stored_events(20, len(records), now_ms)
+    events.put_new([StoredEvent.model_validate(e) for e in raw], now_ms // 1000 + 86_400)
+
+    _swap_stores(module, lambda _: {"events": events, "profiles": profiles, "catalog": catalog})
+    # Ten messages of two events each (the second invocation redelivers them: already applied).
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{i}",
+                "receiptHandle": f"rh-{i}",
+                "body": json.dumps({"user_id": USER, "events": raw[2 * i : 2 * i + 2]}),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mixtape-ProfileUpdateQueue",
+                "awsRegion": "us-east-1",
+            }
+            for i in range(10)
+        ]
+    }
+
+
+def _check(function: str, response: Any) -> None:
+    if function == "profile_update":
+        if response.get("batchItemFailures"):
+            raise RuntimeError(f"profile update failed: {response}")
+    elif response.get("statusCode") not in {200, 202}:
+        raise RuntimeError(f"{function} answered {response.get('statusCode')}: {response.get('body')}")
+
+
+def bytecode_compile_ms() -> float:
+    """CPU time to compile every non-stdlib module this process has loaded from source: what each cold
+    start pays on top when the deployment package carries no valid .pyc (Lambda's filesystem is
+    read-only, so the compiled code cannot be cached there). Slightly high: loading a .pyc is not free."""
+    import sysconfig
+
+    stdlib = sysconfig.get_paths()["stdlib"]
+    files = {
+        path
+        for module in list(sys.modules.values())
+        if isinstance(path := getattr(module, "__file__", None), str)
+        and path.endswith(".py")
+        and not path.startswith(stdlib)
+    }
+    started = time.process_time()
+    for path in files:
+        with open(path, "rb") as source:
+            compile(source.read(), path, "exec", dont_inherit=True)
+    return (time.process_time() - started) * 1000.0
+
+
+def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) -> dict[str, float]:
+    startup_wall = (time.time_ns() - spawn_ns) / 1e6 if spawn_ns else 0.0
+    startup_cpu = time.process_time() * 1000.0  # CPU since the process started
+    clock = _Clock()
+    module = _load_handler(root, function)
+    clock.lap("imports")
+
+    from mixtape.storage import clients
+
+    clock.restart()
+    clients.dynamodb()
+    if function == "ingest":
+        clients.sqs()
+    clock.lap("clients")
+
+    now_ms = time.time_ns() // 1_000_000
+    load_catalog = None
+    if function == "recommend":
+        event, load_catalog = _prepare_recommend(module, catalog_items, now_ms)
+    elif function == "ingest":
+        event = _prepare_ingest(module, now_ms)
+    else:
+        event = _prepare_profile_update(module, now_ms)
+
+    clock.restart()
+    if load_catalog is not None:
+        load_catalog()
+    clock.lap("catalog_load")
+
+    context = _Context(function_name=f"mixtape-bench-{function}")
+    for phase in ("first_request", "second_request"):
+        clock.restart()
+        response = module.lambda_handler(event, context)
+        clock.lap(phase)
+        _check(function, response)
+    return {
+        "startup": startup_wall,
+        "cpu_startup": startup_cpu,
+        **clock.phases,
+        "bytecode_compile": bytecode_compile_ms(),
+    }
+
+
+def main(argv: list[str]) -> int:
+    root, function, catalog_items = argv[0], argv[1], int(argv[2])
+    spawn = os.environ.get("BENCH_SPAWN_NS")
+    phases = measure(root, function, catalog_items, int(spawn) if spawn else None)
+    import json
+
+    sys.stdout.write(RESULT_PREFIX + json.dumps(phases) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
