@@ -36,7 +36,7 @@ class TrainingParams(BaseModel):
     ease_lambda: float = Field(default=100.0, gt=0)
     neighbors: int = Field(default=200, ge=0, le=5000, description="EASE weights kept per item (0 = none)")
     min_item_users: int = Field(default=2, ge=1, description="items with fewer listeners get no EASE row")
-    max_ease_items: int = Field(default=20_000, ge=0, description="EASE is skipped above this (O(n^3))")
+    max_ease_items: int = Field(default=15_000, ge=0, description="EASE is skipped above this (O(n^3))")
     seed: int = 0
 
 
