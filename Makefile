@@ -58,7 +58,7 @@ eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baseli
 
 bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
 	mkdir -p reports
-	$(PY) -m bench.topk_bench --out reports
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
 	$(PY) -m bench.recommend_bench --out reports
 	$(PY) -m bench.cold_start --json > reports/cold_start.json
 	$(PY) -m bench.ingest_bench --json > reports/ingest.json
