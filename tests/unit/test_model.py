@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mixtape.catalog_index import CatalogIndex
+from mixtape.errors import StorageUnavailableError
 from mixtape.model.aligned import AlignedModel, AlignedModelCache
 from mixtape.model.artifact import ModelArtifact, confidence
 from mixtape.model.cache import ModelCache
@@ -185,3 +186,24 @@ def test_aligned_cache_rebuilds_when_either_side_changes():
     assert cache.get(CatalogIndex.build(2, [record("r0")], 4, 0, 1.0)) is not first
     store.publish(artifact("v2"))
     assert cache.get(first_index).version == "v2"  # type: ignore[union-attr]
+
+
+class FlakyStore(MemoryModelStore):
+    failing: bool = False
+
+    def current_version(self) -> str | None:
+        if self.failing:
+            raise StorageUnavailableError("S3 is down")
+        return super().current_version()
+
+
+def test_model_cache_keeps_serving_when_the_store_fails():
+    store = FlakyStore()
+    store.failing = True
+    cache = ModelCache(store, check_seconds=0)
+    assert cache.get() is None  # never loaded: rank and fold without a model, no error
+    store.failing = False
+    store.publish(artifact("v1"))
+    assert cache.get().version == "v1"  # type: ignore[union-attr]
+    store.failing = True
+    assert cache.get().version == "v1"  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from mixtape.errors import StorageUnavailableError
 from mixtape.model.artifact import ModelArtifact
 from mixtape.observability import logger
 
@@ -31,8 +32,13 @@ class ModelCache:
         if self._checked_at is not None and now - self._checked_at < self._check_seconds:
             return self._model
         self._checked_at = now
-        version = self._store.current_version()
-        if version is not None and (self._model is None or self._model.version != version):
-            self._model = self._store.load(version)
-            logger.info("model loaded", extra=self._model.summary())
+        try:
+            version = self._store.current_version()
+            if version is not None and (self._model is None or self._model.version != version):
+                self._model = self._store.load(version)
+                logger.info("model loaded", extra=self._model.summary())
+        except StorageUnavailableError as error:
+            # S3 trouble must not fail requests or profile updates: keep the model we have (or none:
+            # rank without it, fold without it) and look again at the next interval.
+            logger.warning("model probe failed", extra={"error": str(error)})
         return self._model
