@@ -16,7 +16,6 @@ time-based, one small read every few seconds per container, so they are reported
 import argparse
 import contextlib
 import io
-import json
 import os
 import sys
 import time
@@ -32,6 +31,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 import numpy as np
 
 import bench  # noqa: F401 - puts layers/common on sys.path
+from bench.output import emit
 from bench.topk_bench import clustered_catalog, measure_bandwidth, stats
 from local.http_adapter import http_api_event
 from local.stack import load_function
@@ -246,11 +246,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     result = run([int(s) for s in args.sizes.split(",")])
-    print(json.dumps(result, indent=1) if args.json else render(result))
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(json.dumps(result, indent=1))
-        (args.out / f"{NAME}.md").write_text(render(result) + "\n")
+    emit(result, render, NAME, as_json=args.json, out=args.out)
     return result
 
 

@@ -24,7 +24,6 @@ waits for a core can stretch a 1 ms call to several ms, hence the OPENBLAS_NUM_T
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -39,6 +38,7 @@ _LAYER = str(Path(__file__).resolve().parent.parent / "layers" / "common")
 if _LAYER not in sys.path:  # the service layer is not an installed package
     sys.path.insert(0, _LAYER)
 
+from bench.output import emit  # noqa: E402
 from mixtape.topk import (  # noqa: E402 - after the sys.path entry above
     ExactIndex,
     FloatArray,
@@ -297,11 +297,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     result = run([int(size) for size in args.sizes.split(",")])
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(json.dumps(result, indent=1))
-        (args.out / f"{NAME}.md").write_text(render(result) + "\n")
+    emit(result, render, NAME, as_json=args.json, out=args.out)
     return result
 
 
