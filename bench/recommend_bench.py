@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import io
 import os
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ import bench  # noqa: F401 - puts layers/common on sys.path
 from bench.output import emit
 from bench.topk_bench import clustered_catalog, measure_bandwidth, stats
 from local.http_adapter import http_api_event
-from local.stack import load_function
+from local.stack import function_module, load_function
 from local.template import load_template, match_route
 from mixtape import clock
 from mixtape.catalog_index import CatalogCache
@@ -134,7 +133,7 @@ def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]
 
     template = load_template()
     function = load_function(template.functions["RecommendFunction"])
-    module = sys.modules["_mixtape_local_RecommendFunction"]
+    module = function_module("RecommendFunction")
     deps = module.Dependencies(
         settings=settings,
         profiles=profiles,

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import io
 import json
-import sys
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -19,7 +18,7 @@ from typing import Any
 
 from local.http_adapter import http_api_event
 from local.pollers import sqs_record
-from local.stack import LocalFunction, load_function, mount_layers
+from local.stack import LocalFunction, function_module, load_function, mount_layers
 from local.template import Template, load_template, match_route
 from mixtape import clock
 from mixtape.catalog_index import CatalogCache
@@ -44,10 +43,6 @@ FUNCTIONS = ("IngestFunction", "ProfileUpdateFunction", "TrainFunction", "Recomm
 
 class ServedError(RuntimeError):
     """A handler answered something the replay did not expect (a 4xx/5xx, failed batch items)."""
-
-
-def _module(logical_id: str) -> ModuleType:
-    return sys.modules[f"_mixtape_local_{logical_id}"]
 
 
 def _wire(module: ModuleType, deps: Any) -> None:
@@ -75,7 +70,7 @@ class ServedStack:
         self.queue = memory.MemoryQueue()
         self.models = memory.MemoryModelStore()
 
-        ingest = _module("IngestFunction")
+        ingest = function_module("IngestFunction")
         ingest_deps = ingest.Dependencies(
             settings=IngestSettings(catalog_table="-", events_table="-", profile_update_queue_url="-"),
             events=self.events,
@@ -84,7 +79,7 @@ class ServedStack:
         )
         _wire(ingest, ingest_deps)
 
-        profile = _module("ProfileUpdateFunction")
+        profile = function_module("ProfileUpdateFunction")
         profile_deps = profile.Dependencies(
             settings=ProfileSettings(events_table="-", profiles_table="-", catalog_table="-"),
             events=self.events,
@@ -94,7 +89,7 @@ class ServedStack:
         )
         _wire(profile, profile_deps)
 
-        train = _module("TrainFunction")
+        train = function_module("TrainFunction")
         train_deps = train.Dependencies(
             settings=TrainSettings(
                 profiles_table="-", models_bucket="-", training=training or TrainingParams()
@@ -104,14 +99,13 @@ class ServedStack:
         )
         _wire(train, train_deps)
 
-        recommend = _module("RecommendFunction")
+        recommend = function_module("RecommendFunction")
         settings = RecommendSettings(
             profiles_table="-",
             catalog_table="-",
             ranking=ranking or RankingWeights(),
             catalog_check_seconds=0,
         )
-        self._recommend = recommend
         self._recommend_deps = recommend.Dependencies(
             settings=settings,
             profiles=self.profiles,
@@ -122,7 +116,7 @@ class ServedStack:
 
     def use_training(self, training: TrainingParams) -> None:
         """Train with other hyper-parameters on the next `train()` (same stores): for tuning."""
-        module = _module("TrainFunction")
+        module = function_module("TrainFunction")
         deps = module.dependencies()
         _wire(module, replace(deps, settings=deps.settings.model_copy(update={"training": training})))
 

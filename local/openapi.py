@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.stack import load_function, mount_layers
+from local.stack import function_module, load_function, mount_layers
 from local.template import load_template
 
 OUTPUT = Path(__file__).resolve().parent.parent / "layers" / "common" / "mixtape" / "openapi.json"
@@ -24,7 +24,7 @@ def generate() -> str:
     apps: list[Any] = []
     for function in template.functions.values():
         load_function(function)
-        module = sys.modules[f"_mixtape_local_{function.logical_id}"]
+        module = function_module(function.logical_id)
         if hasattr(module, "app"):  # functions without HTTP routes (the trainer) have no resolver
             apps.append(module.app)
     return json.dumps(openapi_document(apps), indent=2, sort_keys=False) + "\n"

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -135,14 +136,24 @@ class LocalFunction:
         return json.loads(json.dumps(result))
 
 
+def _module_name(logical_id: str) -> str:
+    """Every function's module is called `app`: each is imported under its own name."""
+    return f"_mixtape_local_{logical_id}"
+
+
+def function_module(logical_id: str) -> ModuleType:
+    """The module `load_function` imported for this function (its `app`, `dependencies`, ...)."""
+    return sys.modules[_module_name(logical_id)]
+
+
 def load_function(function: Function) -> LocalFunction:
-    """Import `<CodeUri>/app.py` under a unique module name: every function's module is called `app`."""
-    module_name = f"_mixtape_local_{function.logical_id}"
-    spec = importlib.util.spec_from_file_location(module_name, function.module_path)
+    """Import `<CodeUri>/app.py` under a unique module name."""
+    name = _module_name(function.logical_id)
+    spec = importlib.util.spec_from_file_location(name, function.module_path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {function.module_path}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
+    sys.modules[name] = module
     # Lambda runs from the code directory (/var/task), so sibling modules are importable at load time.
     code_dir = str(function.code_uri)
     sys.path.insert(0, code_dir)

@@ -1,6 +1,5 @@
 """Handlers invoked in-process under moto, with tables and queues built from template.yaml itself."""
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from moto import mock_aws
 
 from local import moto_patches
 from local.pollers import sqs_record
-from local.stack import LocalFunction, load_function
+from local.stack import LocalFunction, function_module, load_function
 from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
 from mixtape import config
 from mixtape.storage import clients
@@ -58,7 +57,7 @@ def _reset_caches() -> None:
     ):
         settings.cache_clear()
     for logical_id in _FUNCTIONS:
-        sys.modules[f"_mixtape_local_{logical_id}"].dependencies.cache_clear()
+        function_module(logical_id).dependencies.cache_clear()
 
 
 @pytest.fixture
@@ -89,7 +88,7 @@ def invoke(aws: Aws) -> Any:
     def _invoke(logical_id: str, event: dict[str, Any]) -> Any:
         if logical_id not in _FUNCTIONS:
             _FUNCTIONS[logical_id] = load_function(TEMPLATE.functions[logical_id])
-            sys.modules[f"_mixtape_local_{logical_id}"].dependencies.cache_clear()
+            function_module(logical_id).dependencies.cache_clear()
         return _FUNCTIONS[logical_id].invoke(event)
 
     return _invoke
