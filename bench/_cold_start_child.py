@@ -170,12 +170,12 @@ def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dic
     from mixtape import clock
     from mixtape.catalog_index import CatalogCache
     from mixtape.models.profile import Profile, RecentItem
-    from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
+    from mixtape.storage.memory import MemoryCatalogStore, MemoryProfileStore
 
     catalog = MemoryCatalogStore(catalog_version=1)
     records = _catalog_records(items, int(os.environ.get("EMBEDDING_DIM", "32")))
     catalog.records = {r.item_id: r for r in records}
-    profiles = MemoryProfileStore(events=MemoryEventStore())
+    profiles = MemoryProfileStore()
     history = records[: min(300, items)]
     profiles.profiles[USER] = Profile(
         user_id=USER,
@@ -225,16 +225,14 @@ def _prepare_ingest(module: ModuleType, now_ms: int) -> dict[str, Any]:
 def _prepare_profile_update(module: ModuleType, now_ms: int) -> dict[str, Any]:
     import json
 
-    from mixtape.models.events import StoredEvent
     from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
 
     catalog = MemoryCatalogStore(catalog_version=1)
     records = _catalog_records(1000, int(os.environ.get("EMBEDDING_DIM", "32")))
     catalog.records = {r.item_id: r for r in records}
     events = MemoryEventStore()
-    profiles = MemoryProfileStore(events=events)
+    profiles = MemoryProfileStore()
     raw = _stored_events(20, len(records), now_ms)
-    events.put_new([StoredEvent.model_validate(e) for e in raw], now_ms // 1000 + 86_400)
 
     _swap_stores(module, lambda _: {"events": events, "profiles": profiles, "catalog": catalog})
     # Ten messages of two events each (the second invocation redelivers them: already applied).

@@ -86,8 +86,8 @@ class Assumptions:
     write_concurrency: int = 16  # WRITE_CONCURRENCY
     dynamo_write_ms: float = 5.0  # one PutItem/UpdateItem round trip in-region
     dynamo_read_ms: float = 4.0  # one GetItem
-    dynamo_transact_ms: float = 12.0  # one TransactWriteItems
-    dynamo_batch_get_ms: float = 8.0
+    dynamo_batch_get_ms: float = 8.0  # one BatchGetItem (up to 100 keys)
+    dynamo_batch_write_ms: float = 10.0  # one BatchWriteItem (up to 25 items)
     sqs_send_ms: float = 10.0  # one SendMessageBatch
     queue_batch_window_s: float = 1.0  # ProfileUpdateQueue MaximumBatchingWindowInSeconds
     queue_batch_size: int = 100  # ProfileUpdateQueue BatchSize
@@ -197,7 +197,8 @@ def ingestion_lines(m: Measured, scenario: str, a: Assumptions, p: Prices) -> li
     ingest_invocations = MILLION / batch
     messages_per_batch = d["sqs"]["messages_per_event"] * batch
     ingest_requests = d["ingest"]["requests_per_event"] * batch
-    ingest_io_ms = math.ceil(batch / a.write_concurrency) * a.dynamo_write_ms
+    ingest_ops = {op: n * batch for op, n in _requests(d, "ingest").items()}
+    ingest_io_ms = ingest_ops.get("BatchGetItem", 0) * a.dynamo_batch_get_ms  # the applied-events lookup
     ingest_io_ms += math.ceil(messages_per_batch / 10) * a.sqs_send_ms
     ingest_ms = batch / m.ingest_events_per_s * 1000 * slow + max(ingest_io_ms, ingest_requests * botocore_ms)
 
@@ -210,8 +211,9 @@ def ingestion_lines(m: Measured, scenario: str, a: Assumptions, p: Prices) -> li
     ops = {op: n * events_per_invocation for op, n in _requests(d, "profile_update").items()}
     profile_io_ms = (
         ops.get("GetItem", 0) * a.dynamo_read_ms
-        + ops.get("TransactWriteItems", 0) * a.dynamo_transact_ms
+        + ops.get("PutItem", 0) * a.dynamo_write_ms
         + ops.get("BatchGetItem", 0) * a.dynamo_batch_get_ms
+        + ops.get("BatchWriteItem", 0) * a.dynamo_batch_write_ms
         + math.ceil(ops.get("UpdateItem", 0) / a.write_concurrency) * a.dynamo_write_ms
     )
     profile_cpu_ms = events_per_invocation / m.profile_events_per_s[scenario] * 1000 * slow

@@ -11,8 +11,8 @@ formats" and "capacity unit consumption"):
 - TransactWriteItems: 2 units per started KB per action (prepare + commit); a cancelled transaction is
   counted in `cancelled` but consumes nothing here (the benchmarks' scenarios cancel none);
 - read: 1 unit per started 4 KB (strongly consistent), 0.5 unit (eventually consistent); each GetItem
-  and BatchGetItem item is rounded on its own, Query and Scan round the page's total; a missing item
-  still consumes the minimum.
+  and BatchGetItem key is rounded on its own (on the whole item, whatever the projection), Query and Scan
+  round the page's total; a missing item still consumes the minimum.
 
 On-demand tables bill exactly these units as write and read request units (WRU, RRU).
 """
@@ -206,16 +206,20 @@ class CapacityMeter:
                     writes[f"{op} {table}"] += write_units(item_size(put["Item"]) if put else 0)
         return writes
 
-    @staticmethod
-    def _reads(op: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, float]:
+    def _reads(self, op: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, float]:
         if op == "GetItem":
             size = item_size(parsed.get("Item"))
             return {f"{op} {params['TableName']}": read_units(size, bool(params.get("ConsistentRead")))}
         if op == "BatchGetItem":
+            # Billed per requested key, found or not, on the whole item (a projection saves nothing).
             reads: dict[str, float] = {}
-            for table, rows in parsed.get("Responses", {}).items():
-                consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
-                reads[f"{op} {table}"] = sum(read_units(item_size(row), consistent) for row in rows)
+            for table, request in params["RequestItems"].items():
+                left = parsed.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+                keys = request["Keys"][: len(request["Keys"]) - len(left)]
+                consistent = bool(request.get("ConsistentRead"))
+                reads[f"{op} {table}"] = sum(
+                    read_units(self._current_size(table, key), consistent) for key in keys
+                )
             return reads
         if op in {"Query", "Scan"}:
             size = sum(item_size(row) for row in parsed.get("Items", []))

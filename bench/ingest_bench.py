@@ -8,9 +8,10 @@ Three measurements:
 
 1. **Compute** (in-memory stores, `mixtape.storage.memory`): events/s through
    - ingest: parsing the JSON events (`list[ListeningEvent]`, what the HTTP body and queue messages go
-     through) and `ingestion.ingest_events` (dedup, store, build one profile-update message per listener);
+     through) and `ingestion.ingest_events` (dedup, log lookup, one profile-update message per listener);
    - profile updates: parsing the messages (`ProfileUpdateMessage`) and `profile_updates.process_messages`
-     (fold, commit, popularity), for new listeners (no profile yet) and mature ones (profile at its caps).
+     (log lookup, fold, commit, log write, popularity), for new listeners (no profile yet) and mature
+     ones (profile at its caps).
    Batches of 10, 100 and 10,000 events, `EVENTS_PER_USER` events per listener; median of `--repeat`.
 2. **DynamoDB and SQS per event**: the real DynamoDB/SQS store code against moto, in-process (no
    network), with `bench.dynamo_capacity` counting requests and the write/read units DynamoDB would bill
@@ -148,7 +149,6 @@ def ingest_compute(n: int, repeat: int, now_ms: int) -> dict[str, float]:
     payload = json.dumps(make_events(n, now_ms)).encode()
     adapter = TypeAdapter(list[ListeningEvent])
     events = adapter.validate_json(payload)
-    settings = ingest_settings()
     loops = max(1, math.ceil(MIN_EVENTS_PER_SAMPLE / n))
     parse: list[tuple[int, float]] = []
     ingest: list[tuple[int, float]] = []
@@ -161,7 +161,7 @@ def ingest_compute(n: int, repeat: int, now_ms: int) -> dict[str, float]:
         for _ in range(loops):
             store, queue = MemoryEventStore(), MemoryQueue()
             started = time.perf_counter()
-            ingest_events(events, store, queue, settings, now_ms)
+            ingest_events(events, store, queue, now_ms)
             elapsed += time.perf_counter() - started
         ingest.append((n * loops, elapsed))
     both = [(n1, s1 + s2) for (n1, s1), (_, s2) in zip(parse, ingest, strict=True)]
@@ -181,14 +181,13 @@ def profile_compute(n: int, repeat: int, now_ms: int, mature: Profile | None) ->
         parse_s = fold_s = 0.0
         for _ in range(loops):
             events = MemoryEventStore()
-            events.put_new(stored, now_ms // 1000 + 86_400)
-            profiles = MemoryProfileStore(events=events)
+            profiles = MemoryProfileStore()
             if mature is not None:
                 profiles.profiles = {u: mature.model_copy(update={"user_id": u}) for u in users}
             started = time.perf_counter()
             parsed = [(f"m{i}", ProfileUpdateMessage.model_validate_json(m)) for i, m in enumerate(messages)]
             parsed_at = time.perf_counter()
-            outcome = process_messages(parsed, profiles, catalog, settings, now_ms)
+            outcome = process_messages(parsed, profiles, events, catalog, settings, now_ms)
             done = time.perf_counter()
             if outcome.failed_message_ids or outcome.applied != n:
                 raise RuntimeError(f"profile update bench did not apply every event: {outcome}")
@@ -260,9 +259,9 @@ def dynamo_usage(events_total: int, mature: bool, now_ms: int) -> dict[str, Any]
         resources = provision(dynamodb, sqs, load_template())
         tables, queues = resources.table_names, resources.queue_urls
         meter, sqs_meter = CapacityMeter(dynamodb, peek), SqsMeter(sqs)
-        events_store = DynamoEventStore(tables["EventsTable"], 16, client=dynamodb)
+        events_store = DynamoEventStore(tables["EventsTable"], client=dynamodb)
         catalog_store = DynamoCatalogStore(tables["CatalogTable"], 16, client=dynamodb)
-        profiles_store = DynamoProfileStore(tables["ProfilesTable"], tables["EventsTable"], client=dynamodb)
+        profiles_store = DynamoProfileStore(tables["ProfilesTable"], client=dynamodb)
         queue = SqsProfileUpdateQueue(queues["ProfileUpdateQueue"], client=sqs)
         settings = profile_settings(tables["EventsTable"], tables["ProfilesTable"], tables["CatalogTable"])
         # Each HTTP batch: its own listeners, EVENTS_PER_USER events each (one queue message per listener).
@@ -288,11 +287,11 @@ def dynamo_usage(events_total: int, mature: bool, now_ms: int) -> dict[str, Any]
         adapter = TypeAdapter(list[ListeningEvent])
         for start in range(0, events_total, HTTP_BATCH):
             batch = adapter.validate_python(raw[start : start + HTTP_BATCH])
-            ingest_events(batch, events_store, queue, ingest_settings(), now_ms)
+            ingest_events(batch, events_store, queue, now_ms)
         after_ingest = meter.snapshot()
 
         invocations, commits = _drain_profile_queue(
-            drain, queues["ProfileUpdateQueue"], profiles_store, catalog_store, settings, now_ms
+            drain, queues["ProfileUpdateQueue"], profiles_store, events_store, catalog_store, settings, now_ms
         )
         profile_usage = meter.snapshot().minus(after_ingest)
         profile_bytes = _median_item_size(peek, tables["ProfilesTable"])
@@ -324,7 +323,7 @@ def dynamo_usage(events_total: int, mature: bool, now_ms: int) -> dict[str, Any]
 
 
 def _drain_profile_queue(
-    sqs: Any, url: str, profiles: Any, catalog: Any, settings: ProfileSettings, now_ms: int
+    sqs: Any, url: str, profiles: Any, log: Any, catalog: Any, settings: ProfileSettings, now_ms: int
 ) -> tuple[int, int]:
     """Receive the queue as Lambda's event source mapping would (batches of up to QUEUE_BATCH messages)
     and apply each batch; returns (invocations, profile commits)."""
@@ -336,7 +335,7 @@ def _drain_profile_queue(
             messages.append((m["MessageId"], ProfileUpdateMessage.model_validate_json(m["Body"])))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         if messages and (len(messages) >= QUEUE_BATCH or not got):
-            outcome = process_messages(messages, profiles, catalog, settings, now_ms)
+            outcome = process_messages(messages, profiles, log, catalog, settings, now_ms)
             if outcome.failed_message_ids:
                 raise RuntimeError(f"profile updates failed: {outcome}")
             invocations += 1
@@ -451,18 +450,17 @@ def hot_paths(n: int = 10_000, top: int = 18) -> str:
 
     def run_ingest() -> None:
         events = adapter.validate_json(payload)
-        ingest_events(events, MemoryEventStore(), MemoryQueue(), ingest_settings(), now_ms)
+        ingest_events(events, MemoryEventStore(), MemoryQueue(), now_ms)
 
     def profile_run(seed: Profile | None) -> Callable[[], None]:
         events = MemoryEventStore()
-        events.put_new(stored, now_ms // 1000 + 86_400)
-        profiles = MemoryProfileStore(events=events)
+        profiles = MemoryProfileStore()
         if seed is not None:
             profiles.profiles = {e.user_id: seed.model_copy(update={"user_id": e.user_id}) for e in stored}
 
         def run() -> None:
             parsed = [(f"m{i}", ProfileUpdateMessage.model_validate_json(m)) for i, m in enumerate(messages)]
-            process_messages(parsed, profiles, catalog, settings, now_ms)
+            process_messages(parsed, profiles, events, catalog, settings, now_ms)
 
         return run
 

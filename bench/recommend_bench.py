@@ -47,7 +47,6 @@ from mixtape.ranking import recommend
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.memory import (
     MemoryCatalogStore,
-    MemoryEventStore,
     MemoryModelStore,
     MemoryProfileStore,
 )
@@ -121,7 +120,7 @@ def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]
     records = catalog(n, rng)
     artifact = model(n, rng)
     store = MemoryCatalogStore(records={r.item_id: r for r in records}, catalog_version=1)
-    profiles = MemoryProfileStore(MemoryEventStore())
+    profiles = MemoryProfileStore()
     profile = listener(n, rng)
     # Steady state: the profile-update function folded the listener into this model already.
     profile.user_vector = fold_in(artifact, profile.items)

@@ -65,7 +65,7 @@ class ServedStack:
             lid: load_function(self.template.functions[lid]) for lid in FUNCTIONS
         }
         self.events = memory.MemoryEventStore()
-        self.profiles = memory.MemoryProfileStore(self.events)
+        self.profiles = memory.MemoryProfileStore()
         self.catalog = memory.MemoryCatalogStore()
         self.queue = memory.MemoryQueue()
         self.models = memory.MemoryModelStore()

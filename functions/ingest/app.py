@@ -40,7 +40,7 @@ def dependencies() -> Dependencies:
     settings = ingest_settings()
     return Dependencies(
         settings=settings,
-        events=DynamoEventStore(settings.events_table, settings.write_concurrency),
+        events=DynamoEventStore(settings.events_table),
         catalog=DynamoCatalogStore(settings.catalog_table, settings.write_concurrency),
         queue=SqsProfileUpdateQueue(settings.profile_update_queue_url),
     )
@@ -54,7 +54,7 @@ _queue_body = TypeAdapter[EventBatch | ListeningEvent](EventBatch | ListeningEve
 
 def _ingest(events: list[ListeningEvent]) -> IngestResult:
     deps = dependencies()
-    result = ingest_events(events, deps.events, deps.queue, deps.settings, clock.now_ms())
+    result = ingest_events(events, deps.events, deps.queue, clock.now_ms())
     metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit=MetricUnit.Count, value=result.duplicates)
     return result
@@ -64,7 +64,7 @@ def _ingest(events: list[ListeningEvent]) -> IngestResult:
     "/v1/events",
     summary="Send a batch of 1..500 listening events",
     tags=["events"],
-    responses=ok_doc(IngestResponse, 202, "Accepted: stored and queued for the profile"),
+    responses=ok_doc(IngestResponse, 202, "Accepted: queued for the profile"),
 )
 @tracer.capture_method
 def post_events(batch: EventBatch) -> Response[IngestResponse]:

@@ -45,8 +45,8 @@ def dependencies() -> Dependencies:
     bucket = settings.models_bucket
     return Dependencies(
         settings=settings,
-        events=DynamoEventStore(settings.events_table, settings.erase_concurrency),
-        profiles=DynamoProfileStore(settings.profiles_table, settings.events_table),
+        events=DynamoEventStore(settings.events_table),
+        profiles=DynamoProfileStore(settings.profiles_table),
         catalog=DynamoCatalogStore(settings.catalog_table),
         models=ModelCache(S3ModelStore(bucket), settings.model_check_seconds) if bucket else None,
     )
@@ -65,7 +65,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
     deps = dependencies()
-    result = erase_user(user_id, deps.events, deps.profiles)
+    result = erase_user(user_id, deps.events, deps.profiles, deps.settings, clock.now_ms())
     metrics.add_metric(name="UsersErased", unit=MetricUnit.Count, value=1)
     return ErasureResponse(
         user_id=result.user_id, deleted_events=result.deleted_events, profile_deleted=result.profile_deleted
@@ -84,11 +84,15 @@ def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mappin
             poison.add(record["messageId"])
     deps = dependencies()
     model = deps.models.get() if deps.models is not None else None
-    outcome = process_messages(parsed, deps.profiles, deps.catalog, deps.settings, clock.now_ms(), model)
+    outcome = process_messages(
+        parsed, deps.profiles, deps.events, deps.catalog, deps.settings, clock.now_ms(), model
+    )
     failed = poison | outcome.failed_message_ids
     metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=outcome.profile_writes)
     metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=outcome.applied)
     metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=outcome.already_applied)
+    if outcome.erased:
+        metrics.add_metric(name="EventsDroppedAfterErasure", unit=MetricUnit.Count, value=outcome.erased)
     if poison:
         logger.warning("poison profile-update messages", extra={"message_ids": sorted(poison)})
 

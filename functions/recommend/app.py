@@ -113,7 +113,7 @@ def get_recommendations(
 def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
     deps = dependencies()
     profile = deps.profiles.get(user_id)
-    if profile is None:
+    if profile is None or not profile.has_history():  # never seen, or erased
         raise NotFoundError(f"no profile for user {user_id}")
     return profile_response(profile, deps.catalog.get(), deps.settings.half_life_ms, clock.now_ms())
 

@@ -8,7 +8,6 @@ from botocore.exceptions import ClientError
 
 from mixtape.models.events import ProfileUpdateMessage
 from mixtape.storage import clients
-from mixtape.storage.dynamo_events import DynamoEventStore
 from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 
@@ -26,16 +25,20 @@ def seed_catalog(invoke: Any) -> None:
     assert response["statusCode"] == 200
 
 
-def test_post_events_stores_with_ttl_and_enqueues(aws: Aws, invoke):
+def test_post_events_enqueues_and_the_profile_update_logs_them_with_ttl(aws: Aws, invoke):
+    seed_catalog(invoke)
     response = invoke(INGEST, load_event("post_events.json"))
     assert response["statusCode"] == 202
     sent = json.loads(load_event("post_events.json")["body"])["events"]
     assert body(response) == {"accepted": len(sent), "duplicates": 0}
+    assert aws.scan("EventsTable") == []  # ingestion writes no table: the events are in the queue
+    records = aws.drain("ProfileUpdateQueue")
+    messages = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in records]
+    assert sorted(e.event_id for m in messages for e in m.events) == sorted(e["event_id"] for e in sent)
+    assert invoke(PROFILE, {"Records": records})["batchItemFailures"] == []
     rows = aws.scan("EventsTable")
     assert {r["event_id"]["S"] for r in rows} == {e["event_id"] for e in sent}
     assert all(int(r["expires_at"]["N"]) > int(r["ingested_at"]["N"]) // 1000 for r in rows)
-    messages = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in aws.drain("ProfileUpdateQueue")]
-    assert sorted(e.event_id for m in messages for e in m.events) == sorted(e["event_id"] for e in sent)
 
 
 def test_a_retried_batch_is_counted_once_and_applied_once(aws: Aws, invoke):
@@ -47,6 +50,18 @@ def test_a_retried_batch_is_counted_once_and_applied_once(aws: Aws, invoke):
     assert again == {"accepted": 0, "duplicates": first["accepted"]}
     assert aws.drain("ProfileUpdateQueue") == []  # already folded in: nothing to re-send
     assert len(aws.scan("EventsTable")) == first["accepted"]
+
+
+def test_a_batch_resent_while_in_flight_is_applied_once(aws: Aws, invoke):
+    event = load_event("post_events.json")
+    first, second = body(invoke(INGEST, event)), body(invoke(INGEST, event))
+    assert first == second  # neither is applied yet: both are queued, the profile update deduplicates
+    outcome = apply_profile_updates(aws, invoke)
+    assert outcome["batchItemFailures"] == []
+    profile = body(invoke(RECOMMEND, load_event("get_profile.json")))
+    sent = json.loads(event["body"])["events"]
+    assert sum(profile["counts"].values()) == sum(e.get("count", 1) for e in sent)
+    assert profile["version"] == 1
 
 
 def test_invalid_batch_names_each_bad_field_and_stores_nothing(aws: Aws, invoke):
@@ -73,10 +88,10 @@ def test_sqs_ingest_fails_only_the_poison_record(aws: Aws, invoke):
         if r["messageId"] not in poison
         for e in (json.loads(r["body"]).get("events") or [json.loads(r["body"])])
     ]
-    assert {r["event_id"]["S"] for r in aws.scan("EventsTable")} == {e["event_id"] for e in good_events}
-    # redelivery of the good records (e.g. after a timeout) adds nothing
-    invoke(INGEST, event)
-    assert len(aws.scan("EventsTable")) == len(good_events)
+    invoke(INGEST, event)  # redelivery of the good records (e.g. after a timeout)
+    assert apply_profile_updates(aws, invoke)["batchItemFailures"] == []
+    logged = [r["event_id"]["S"] for r in aws.scan("EventsTable")]
+    assert sorted(logged) == sorted(e["event_id"] for e in good_events)  # each once
 
 
 def test_profile_update_applies_good_records_once_and_fails_the_poison(aws: Aws, invoke):
@@ -90,8 +105,6 @@ def test_profile_update_applies_good_records_once_and_fails_the_poison(aws: Aws,
         except ValueError:
             poison.append(record["messageId"])
     assert poison, "the sample must carry a poison record"
-    DynamoEventStore(aws.table("EventsTable")).put_new([e for m in good for e in m.events], 2_000_000_000)
-
     result = invoke(PROFILE, event)
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == poison
     profile_request = http_event("GET", f"/v1/users/{good[0].user_id}/profile")
@@ -221,7 +234,7 @@ def test_oversized_batch_is_rejected(aws: Aws, invoke):
 
 
 def test_enqueue_failure_is_a_503_and_the_retry_loses_nothing(aws: Aws, invoke, monkeypatch):
-    """SQS down after the events were stored: the client retries; the duplicates are re-sent."""
+    """SQS down: nothing was accepted, so the client's retry is accepted in full and nothing is lost."""
     event = load_event("post_events.json")
     sent = json.loads(event["body"])["events"]
     sqs = clients.sqs()
@@ -236,6 +249,6 @@ def test_enqueue_failure_is_a_503_and_the_retry_loses_nothing(aws: Aws, invoke, 
     sqs.meta.events.unregister("before-call.sqs.SendMessageBatch", unique_id="sqs-down")
 
     retried = body(invoke(INGEST, event))
-    assert retried == {"accepted": 0, "duplicates": len(sent)}
+    assert retried == {"accepted": len(sent), "duplicates": 0}
     queued = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in aws.drain("ProfileUpdateQueue")]
     assert sorted(e.event_id for m in queued for e in m.events) == sorted(e["event_id"] for e in sent)

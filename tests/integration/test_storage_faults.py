@@ -7,11 +7,14 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from mixtape.config import ProfileSettings
 from mixtape.models.events import EventType, StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profiles import apply_user_events
 from mixtape.storage import clients
+from mixtape.storage.base import VersionConflictError
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
@@ -36,7 +39,7 @@ def event(i: int, user: str = "u-race") -> StoredEvent:
 def stores(aws: Aws) -> tuple[DynamoEventStore, DynamoProfileStore, DynamoCatalogStore]:
     return (
         DynamoEventStore(aws.table("EventsTable")),
-        DynamoProfileStore(aws.table("ProfilesTable"), aws.table("EventsTable")),
+        DynamoProfileStore(aws.table("ProfilesTable")),
         DynamoCatalogStore(aws.table("CatalogTable")),
     )
 
@@ -66,16 +69,15 @@ class RacingProfileStore(DynamoProfileStore):
 
 def test_concurrent_writers_of_one_profile_lose_nothing_and_count_nothing_twice(aws: Aws):
     events_store, _, _ = stores(aws)
-    profiles = RacingProfileStore(threading.Barrier(6), aws.table("ProfilesTable"), aws.table("EventsTable"))
+    profiles = RacingProfileStore(threading.Barrier(6), aws.table("ProfilesTable"))
     events = [event(i) for i in range(60)]
-    events_store.put_new(events, 2_000_000_000)
     config = settings(aws)
     errors: list[BaseException] = []
 
     def writer(part: list[StoredEvent]) -> None:
         try:
             # every writer also re-delivers a neighbour's events: those must count once
-            apply_user_events("u-race", part, {}, profiles, config, NOW)
+            apply_user_events("u-race", part, {}, profiles, events_store, config, NOW)
         except BaseException as error:  # surfaced by the assertion below
             errors.append(error)
 
@@ -90,8 +92,7 @@ def test_concurrent_writers_of_one_profile_lose_nothing_and_count_nothing_twice(
     profile = DynamoProfileStore(aws.table("ProfilesTable")).get("u-race", consistent=True)
     assert profile is not None
     assert profile.counts == {"play": 60}
-    marked = [r for r in aws.scan("EventsTable") if "applied_at" in r]
-    assert len(marked) == 60
+    assert len(aws.scan("EventsTable")) == 60  # every applied event logged, once
 
 
 def test_profile_round_trips_through_dynamodb_with_its_taste_vector(aws: Aws, invoke):
@@ -106,10 +107,9 @@ def test_profile_round_trips_through_dynamodb_with_its_taste_vector(aws: Aws, in
         ms_played=1000,
         ingested_at=NOW,
     )
-    events_store.put_new([played], 2_000_000_000)
     features = catalog.features(["trk-9001", "unknown"])
     assert set(features) == {"trk-9001"}
-    apply_user_events("u-rt", [played], features, profiles, settings(aws), NOW)
+    apply_user_events("u-rt", [played], features, profiles, events_store, settings(aws), NOW)
     stored = profiles.get("u-rt")
     assert stored is not None
     assert stored.version == 1
@@ -119,7 +119,7 @@ def test_profile_round_trips_through_dynamodb_with_its_taste_vector(aws: Aws, in
 
 def test_erasure_retries_unprocessed_deletes(aws: Aws):
     events_store, _, _ = stores(aws)
-    events_store.put_new([event(i, "u-erase") for i in range(30)], 2_000_000_000)
+    assert events_store.put_applied([event(i, "u-erase") for i in range(30)], 2_000_000_000) == []
     client = clients.dynamodb()
     calls = {"n": 0}
 
@@ -141,11 +141,65 @@ def test_erasure_retries_unprocessed_deletes(aws: Aws):
     assert aws.scan("EventsTable") == []
 
 
-def test_a_duplicate_reports_whether_its_stored_copy_was_applied(aws: Aws):
+def test_the_log_answers_which_events_are_stored_and_retries_unprocessed_writes(aws: Aws):
+    client = clients.dynamodb()
+    calls = {"n": 0}
+
+    def throttle_first(params: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any]] | None:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            return None
+        requests = json.loads(params["body"])["RequestItems"]
+        return SimpleNamespace(status_code=200), {"UnprocessedItems": requests, "ResponseMetadata": {}}
+
+    log = DynamoEventStore(aws.table("EventsTable"), client=client)
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", throttle_first, unique_id="throttle")
+    try:
+        assert log.put_applied([event(i, "u-log") for i in range(3)], 2_000_000_000) == []
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", unique_id="throttle")
+    assert calls["n"] == 2
+    keys = [("u-log", "e0"), ("u-log", "e2"), ("u-log", "e7"), ("u-other", "e0")]
+    assert log.stored(keys, consistent=True) == {("u-log", "e0"), ("u-log", "e2")}
+    stored = next(r for r in aws.scan("EventsTable") if r["event_id"]["S"] == "e1")
+    assert (stored["expires_at"]["N"], stored["ingested_at"]["N"]) == ("2000000000", str(NOW))
+
+
+def test_a_tombstone_blocks_commits_of_updates_that_read_the_erased_profile(aws: Aws):
     events_store, profiles, _ = stores(aws)
-    first = event(1, "u-dup")
-    assert [o.is_new for o in events_store.put_new([first], 2_000_000_000)] == [True]
-    again = events_store.put_new([first.model_copy(update={"ingested_at": NOW + 99})], 2_000_000_000)
-    assert (again[0].is_new, again[0].applied, again[0].event.ingested_at) == (False, False, NOW)
-    apply_user_events("u-dup", [first], {}, profiles, settings(aws), NOW)
-    assert events_store.put_new([first], 2_000_000_000)[0].applied is True
+    apply_user_events("u-gone", [event(1, "u-gone")], {}, profiles, events_store, settings(aws), NOW)
+    read_before = profiles.get("u-gone", consistent=True)
+    assert read_before is not None
+    assert profiles.erase("u-gone", erased_at=NOW + 5, expires_at_s=2_000_000_000) is True
+    with pytest.raises(VersionConflictError):
+        profiles.commit(
+            read_before.model_copy(update={"version": read_before.version + 1}), read_before.version
+        )
+    tombstone = profiles.get("u-gone", consistent=True)
+    assert tombstone is not None
+    assert (tombstone.has_history(), tombstone.erased_at, tombstone.user_vector) == (False, NOW + 5, None)
+    raw = next(r for r in aws.scan("ProfilesTable") if r["user_id"]["S"] == "u-gone")
+    assert raw["expires_at"]["N"] == "2000000000"
+    # An event ingested before the erasure, delivered late, is dropped; nothing new is logged.
+    late = apply_user_events(
+        "u-gone", [event(2, "u-gone")], {}, profiles, events_store, settings(aws), NOW + 9
+    )
+    assert (late.applied, late.erased) == ([], 1)
+    assert profiles.erase("u-never", erased_at=NOW, expires_at_s=2_000_000_000) is False
+
+
+def test_profile_documents_are_compressed_and_old_plain_ones_still_read(aws: Aws):
+    events_store, profiles, _ = stores(aws)
+    apply_user_events(
+        "u-z", [event(i, "u-z") for i in range(20)], {}, profiles, events_store, settings(aws), NOW
+    )
+    raw = next(r for r in aws.scan("ProfilesTable") if r["user_id"]["S"] == "u-z")
+    assert not raw["doc"]["B"].startswith(b"{")
+    plain = Profile(user_id="u-plain", counts={"play": 1}).doc()
+    clients.dynamodb().put_item(
+        TableName=aws.table("ProfilesTable"),
+        Item={"user_id": {"S": "u-plain"}, "version": {"N": "1"}, "doc": {"B": json.dumps(plain).encode()}},
+    )
+    old = profiles.get("u-plain")
+    assert old is not None
+    assert old.counts == {"play": 1}

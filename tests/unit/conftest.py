@@ -97,8 +97,8 @@ def events_store() -> MemoryEventStore:
 
 
 @pytest.fixture
-def profiles_store(events_store: MemoryEventStore) -> MemoryProfileStore:
-    return MemoryProfileStore(events=events_store)
+def profiles_store() -> MemoryProfileStore:
+    return MemoryProfileStore()
 
 
 def unit(v: list[float]) -> np.ndarray:

@@ -84,7 +84,7 @@ def _measured(wru_ingest: float, wru_profile: float) -> Measured:
             "requests_per_event": 0.4,
             "wru_per_event": wru_profile,
             "rru_per_event": 0.5,
-            "requests": {"GetItem": 20, "TransactWriteItems": 20},
+            "requests": {"GetItem": 20, "BatchGetItem": 20, "PutItem": 20, "BatchWriteItem": 20},
         },
         "sqs": {"messages_per_event": 0.2, "billed_send_requests_per_event": 0.02},
     }

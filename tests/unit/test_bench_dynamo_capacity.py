@@ -118,6 +118,18 @@ def test_meter_doubles_transactional_writes_and_reads_by_consistency(dynamodb):
     assert meter.usage.total_read_units == pytest.approx(1.0 + 2.0 + 0.5)
 
 
+def test_meter_bills_batch_reads_per_key_on_the_whole_item_found_or_not(dynamodb):
+    client, peek = dynamodb
+    meter = CapacityMeter(client, peek)
+    with meter.paused():
+        client.put_item(TableName="t", Item=big("d", 5000))
+    keys = [{"pk": {"S": "d"}}, {"pk": {"S": "missing"}}]
+    client.batch_get_item(RequestItems={"t": {"Keys": keys, "ProjectionExpression": "pk"}})
+    client.batch_get_item(RequestItems={"t": {"Keys": keys, "ConsistentRead": True}})
+    # ~5 KB: 2 x 0.5 eventually, 2 x 1 consistently; the missing key costs the minimum each time
+    assert meter.usage.total_read_units == pytest.approx((1.0 + 0.5) + (2.0 + 1.0))
+
+
 def test_sqs_meter_counts_messages_and_billed_chunks(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

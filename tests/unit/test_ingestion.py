@@ -1,4 +1,4 @@
-"""Ingestion logic: dedup, store, enqueue; catalog upserts; popularity buckets; erasure."""
+"""Ingestion logic: dedup, enqueue; catalog upserts; popularity buckets; erasure."""
 
 import json
 
@@ -7,10 +7,9 @@ import pytest
 from mixtape import popularity
 from mixtape.erasure import erase_user
 from mixtape.errors import InvalidInputError
-from mixtape.ingestion import ingest_events, profile_update_messages, upsert_items
+from mixtape.ingestion import MAX_EVENTS_PER_MESSAGE, ingest_events, profile_update_messages, upsert_items
 from mixtape.models.events import EventType, ListeningEvent, ProfileUpdateMessage
 from mixtape.models.profile import Profile
-from mixtape.profiles import MAX_EVENTS_PER_COMMIT
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.unit.conftest import DAY_MS, NOW_MS, make_item, stored
 
@@ -32,39 +31,44 @@ def queued_events(queue: MemoryQueue) -> list[str]:
     ]
 
 
-def test_new_events_are_stored_with_expiry_and_enqueued_once(ingest_settings):
+def test_new_events_are_enqueued_once_and_ingestion_writes_nothing(ingest_settings):
     store, queue = MemoryEventStore(), MemoryQueue()
-    result = ingest_events([event("a"), event("b"), event("a")], store, queue, ingest_settings, NOW_MS)
+    result = ingest_events([event("a"), event("b"), event("a")], store, queue, NOW_MS)
     assert (result.accepted, result.duplicates) == (2, 1)
     assert sorted(queued_events(queue)) == ["a", "b"]
-    row = store.rows[("u-1", "a")]
-    assert row.expires_at_s == NOW_MS // 1000 + ingest_settings.event_retention_days * 86_400
-    assert row.event.ingested_at == NOW_MS
+    assert {
+        e.ingested_at
+        for body in queue.messages
+        for e in ProfileUpdateMessage.model_validate_json(body).events
+    } == {NOW_MS}
+    assert (store.rows, store.writes) == ({}, 0)  # the profile updater logs events once applied
 
 
-def test_a_retried_batch_counts_once_but_unapplied_events_are_enqueued_again(ingest_settings, profiles_store):
-    store, queue = profiles_store.events, MemoryQueue()
-    ingest_events([event("a"), event("b")], store, queue, ingest_settings, NOW_MS)
-    store.rows[("u-1", "a")].applied_at = NOW_MS  # "a" has reached the profile, "b" not yet
+def test_a_retried_batch_enqueues_again_only_what_is_not_logged_as_applied(ingest_settings):
+    store, queue = MemoryEventStore(), MemoryQueue()
+    ingest_events([event("a"), event("b")], store, queue, NOW_MS)
+    applied = [e for body in queue.messages for e in ProfileUpdateMessage.model_validate_json(body).events]
+    store.put_applied(
+        [e for e in applied if e.event_id == "a"], 0
+    )  # "a" has reached the profile, "b" not yet
     queue.messages.clear()
-    retry = ingest_events([event("a"), event("b")], store, queue, ingest_settings, NOW_MS + 5)
-    assert (retry.accepted, retry.duplicates) == (0, 2)
-    assert queued_events(queue) == ["b"]  # the earlier enqueue of "b" may have failed: send it again
-    assert store.rows[("u-1", "b")].event.ingested_at == NOW_MS  # the stored copy is what travels
+    retry = ingest_events([event("a"), event("b")], store, queue, NOW_MS + 5)
+    assert (retry.accepted, retry.duplicates) == (1, 1)
+    assert queued_events(queue) == ["b"]  # may still be in flight: the profile updater deduplicates
 
 
 def test_same_event_id_for_different_users_are_different_events(ingest_settings):
     store, queue = MemoryEventStore(), MemoryQueue()
-    result = ingest_events([event("x", "u-1"), event("x", "u-2")], store, queue, ingest_settings, NOW_MS)
+    result = ingest_events([event("x", "u-1"), event("x", "u-2")], store, queue, NOW_MS)
     assert result.accepted == 2
 
 
 def test_messages_group_by_user_and_fit_one_profile_commit():
-    events = [stored(f"e{i}", "r1", user_id="u-big") for i in range(MAX_EVENTS_PER_COMMIT + 5)]
+    events = [stored(f"e{i}", "r1", user_id="u-big") for i in range(MAX_EVENTS_PER_MESSAGE + 5)]
     events.append(stored("solo", "r1", user_id="u-small"))
     bodies = [json.loads(m) for m in profile_update_messages(events)]
     sizes = sorted((b["user_id"], len(b["events"])) for b in bodies)
-    assert sizes == [("u-big", 5), ("u-big", MAX_EVENTS_PER_COMMIT), ("u-small", 1)]
+    assert sizes == [("u-big", 5), ("u-big", MAX_EVENTS_PER_MESSAGE), ("u-small", 1)]
 
 
 def test_upsert_rejects_wrong_embedding_size_and_duplicate_ids_naming_the_index(ingest_settings):
@@ -108,12 +112,18 @@ def test_popularity_buckets_decay_and_ignore_negative_or_stale_events():
     assert max(bucket_values) < 2 ** (popularity.EPOCH_MS / half_life) * 4  # bounded: ADD never overflows
 
 
-def test_erasure_removes_profile_and_events(profiles_store: MemoryProfileStore, catalog: MemoryCatalogStore):
-    events_store: MemoryEventStore = profiles_store.events
-    events_store.put_new([stored("e1", "r1"), stored("e2", "r2"), stored("o", "r1", user_id="u-other")], 0)
-    profiles_store.profiles["u-1"] = Profile(user_id="u-1", version=3)
-    result = erase_user("u-1", events_store, profiles_store)
+def test_erasure_leaves_a_tombstone_and_removes_the_events(
+    profiles_store: MemoryProfileStore, events_store: MemoryEventStore, profile_settings
+):
+    events_store.put_applied(
+        [stored("e1", "r1"), stored("e2", "r2"), stored("o", "r1", user_id="u-other")], 0
+    )
+    profiles_store.profiles["u-1"] = Profile(user_id="u-1", version=3, counts={"play": 2})
+    result = erase_user("u-1", events_store, profiles_store, profile_settings, NOW_MS)
     assert (result.deleted_events, result.profile_deleted) == (2, True)
-    assert profiles_store.get("u-1") is None
+    tombstone = profiles_store.get("u-1")
+    assert tombstone is not None
+    assert (tombstone.version, tombstone.erased_at, tombstone.has_history()) == (4, NOW_MS, False)
     assert list(events_store.rows) == [("u-other", "o")]
-    assert erase_user("u-1", events_store, profiles_store).deleted_events == 0
+    again = erase_user("u-1", events_store, profiles_store, profile_settings, NOW_MS + 1)
+    assert (again.deleted_events, again.profile_deleted) == (0, False)

@@ -84,7 +84,7 @@ def test_tables_keep_key_schema_and_ttl(template: Template):
     ]
     assert events.billing_mode == "PAY_PER_REQUEST"
     assert events.ttl_attribute == "expires_at"
-    assert template.tables["ProfilesTable"].ttl_attribute is None
+    assert template.tables["ProfilesTable"].ttl_attribute == "expires_at"  # erasure tombstones expire
     assert set(template.tables) == {"EventsTable", "ProfilesTable", "CatalogTable"}
 
 
@@ -231,7 +231,6 @@ def test_function_environment_is_resolved_to_strings(template: Template, resourc
     assert env["EVENTS_TABLE"] == "mixtape-local-EventsTable"
     assert env["PROFILE_UPDATE_QUEUE_URL"] == resources.queue_urls["ProfileUpdateQueue"]
     assert env["EMBEDDING_DIM"] == "32"
-    assert env["EVENT_RETENTION_DAYS"] == "30"
     assert env["OPENBLAS_NUM_THREADS"] == "1"
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
 

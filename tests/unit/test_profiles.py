@@ -1,17 +1,20 @@
 """The decay math and the exactly-once commit loop, against in-memory stores."""
 
 import contextlib
+import functools
 import itertools
 import random
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
 from mixtape.config import ProfileLimits, ProfileSettings
 from mixtape.errors import ConcurrentUpdateError
-from mixtape.models.events import EventType
+from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
+from mixtape.profile_updates import process_messages
 from mixtape.profiles import MAX_EVENTS_PER_COMMIT, apply_user_events, fold_events
 from mixtape.storage.base import VersionConflictError
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
@@ -162,47 +165,137 @@ def test_each_event_applies_exactly_once_across_redeliveries(
     profile_settings: ProfileSettings,
 ):
     events = [stored(f"e{i}", "r1") for i in range(3)]
-    events_store.put_new(events, 0)
     features = catalog.features(["r1"])
-    first = apply_user_events("u-1", events + events[:1], features, profiles_store, profile_settings, NOW_MS)
-    again = apply_user_events("u-1", events, features, profiles_store, profile_settings, NOW_MS)
-    assert (len(first.applied), first.already_applied, first.writes) == (3, 1, 1)
-    assert (len(again.applied), again.already_applied, again.writes) == (0, 3, 0)
+    apply = functools.partial(
+        apply_user_events,
+        "u-1",
+        features=features,
+        store=profiles_store,
+        log=events_store,
+        settings=profile_settings,
+        now_ms=NOW_MS,
+    )
+    first = apply(events=events + events[:1])
+    again = apply(events=events)
+    assert (len(first.applied), first.already_applied, first.writes, first.stored) == (3, 1, 1, 3)
+    assert (len(again.applied), again.already_applied, again.writes, again.stored) == (0, 3, 0, 0)
     profile = profiles_store.get("u-1")
     assert profile is not None
     assert profile.counts == {"play": 3}
     assert profile.version == 1
+    row = events_store.rows[("u-1", "e0")]
+    assert row.expires_at_s == NOW_MS // 1000 + profile_settings.event_retention_days * 86_400
+    assert events_store.writes == 3  # one write per event, no marks
 
 
-def test_events_of_an_erased_user_are_not_resurrected(
+class FlakyLog(MemoryEventStore):
+    """The events table rejects writes while `down`: an outage between the profile commit and the log."""
+
+    down: bool = True
+
+    def put_applied(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[StoredEvent]:
+        return list(events) if self.down else super().put_applied(events, expires_at_s)
+
+
+def test_an_outage_after_the_commit_is_repaired_by_the_redelivery_without_refolding(
+    catalog: MemoryCatalogStore, profiles_store: MemoryProfileStore, profile_settings: ProfileSettings
+):
+    log = FlakyLog()
+    events = [stored(f"e{i}", "r1") for i in range(3)]
+    features = catalog.features(["r1"])
+    apply = functools.partial(
+        apply_user_events,
+        "u-1",
+        features=features,
+        store=profiles_store,
+        log=log,
+        settings=profile_settings,
+        now_ms=NOW_MS,
+    )
+    failed = apply(events=events)  # committed, not logged: the message fails and comes back
+    assert (len(failed.applied), failed.stored, failed.unstored) == (3, 0, 3)
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert (profile.counts, profile.pending) == ({"play": 3}, ["e0", "e1", "e2"])
+    assert log.rows == {}
+    log.down = False
+    redelivered = apply(events=events)
+    assert (len(redelivered.applied), redelivered.already_applied, redelivered.writes) == (0, 3, 0)
+    assert set(log.rows) == {("u-1", f"e{i}") for i in range(3)}
+    later = apply(events=[stored("e9", "r1")])  # the next commit drops the confirmed ids
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert (later.writes, profile.counts, profile.pending) == (1, {"play": 4}, ["e9"])
+
+
+def test_unconfirmed_ids_stay_pending_until_their_events_are_logged(
+    catalog: MemoryCatalogStore, profiles_store: MemoryProfileStore, profile_settings: ProfileSettings
+):
+    """Another message of the listener commits while the first is still waiting for its redelivery."""
+    log = FlakyLog()
+    features = catalog.features(["r1"])
+    apply = functools.partial(
+        apply_user_events,
+        "u-1",
+        features=features,
+        store=profiles_store,
+        log=log,
+        settings=profile_settings,
+        now_ms=NOW_MS,
+    )
+    assert apply(events=[stored("a", "r1")]).unstored == 1
+    log.down = False
+    apply(events=[stored("b", "r1")])
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert profile.pending == ["a", "b"]  # "a" is applied but not logged: still recognised as applied
+    resent = apply(events=[stored("a", "r1")])
+    assert (resent.applied, resent.already_applied) == ([], 1)
+    assert ("u-1", "a") in log.rows
+
+
+def test_events_ingested_before_an_erasure_are_dropped_and_later_ones_apply(
     catalog: MemoryCatalogStore,
     events_store: MemoryEventStore,
     profiles_store: MemoryProfileStore,
     profile_settings: ProfileSettings,
 ):
-    events = [stored("e1", "r1")]
-    events_store.put_new(events, 0)
-    events_store.delete_user_events("u-1")
-    result = apply_user_events(
-        "u-1", events, catalog.features(["r1"]), profiles_store, profile_settings, NOW_MS
+    profiles_store.erase("u-1", erased_at=NOW_MS, expires_at_s=0)
+    features = catalog.features(["r1"])
+    apply = functools.partial(
+        apply_user_events,
+        "u-1",
+        features=features,
+        store=profiles_store,
+        log=events_store,
+        settings=profile_settings,
+        now_ms=NOW_MS + 10,
     )
-    assert result.applied == []
-    assert profiles_store.get("u-1") is None
+    before = apply(events=[stored("e1", "r1")])  # ingested_at == NOW_MS: in flight during the erasure
+    assert (before.applied, before.erased, before.writes) == ([], 1, 0)
+    assert events_store.rows == {}
+    after = apply(events=[stored("e2", "r1").model_copy(update={"ingested_at": NOW_MS + 1})])
+    assert len(after.applied) == 1
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert (profile.counts, profile.erased_at) == ({"play": 1}, NOW_MS)
 
 
-def test_many_events_of_one_user_cost_one_write_per_transaction_sized_chunk(
+def test_many_events_of_one_user_cost_one_write_per_commit_sized_chunk(
     catalog: MemoryCatalogStore,
     events_store: MemoryEventStore,
     profiles_store: MemoryProfileStore,
     profile_settings: ProfileSettings,
 ):
     events = [stored(f"e{i}", "r2", ts=NOW_MS - i) for i in range(MAX_EVENTS_PER_COMMIT + 1)]
-    events_store.put_new(events, 0)
     result = apply_user_events(
-        "u-1", events, catalog.features(["r2"]), profiles_store, profile_settings, NOW_MS
+        "u-1", events, catalog.features(["r2"]), profiles_store, events_store, profile_settings, NOW_MS
     )
     assert result.writes == 2
     assert profiles_store.commits == 2
+    profile = profiles_store.get("u-1")
+    assert profile is not None
+    assert profile.pending == [f"e{MAX_EVENTS_PER_COMMIT}"]  # the first chunk was confirmed logged
 
 
 def test_concurrent_writers_lose_no_update(
@@ -213,7 +306,6 @@ def test_concurrent_writers_lose_no_update(
 ):
     """Eight threads fold disjoint events of one user at once: every event lands exactly once."""
     events = [stored(f"e{i}", "r1", ts=NOW_MS - i * 1000) for i in range(80)]
-    events_store.put_new(events, 0)
     features = catalog.features(["r1"])
     original_get = profiles_store.get
     barrier = threading.Barrier(8)
@@ -228,7 +320,8 @@ def test_concurrent_writers_lose_no_update(
     settings = profile_settings.model_copy(update={"max_update_attempts": 50})
     threads = [
         threading.Thread(
-            target=apply_user_events, args=("u-1", events[i::8], features, profiles_store, settings, NOW_MS)
+            target=apply_user_events,
+            args=("u-1", events[i::8], features, profiles_store, events_store, settings, NOW_MS),
         )
         for i in range(8)
     ]
@@ -240,20 +333,27 @@ def test_concurrent_writers_lose_no_update(
     assert profile is not None
     assert profile.counts == {"play": 80}
     assert profile.version == 8
+    assert len(events_store.rows) == 80
 
 
 def test_giving_up_on_a_hot_profile_is_an_explicit_retryable_error(
     catalog: MemoryCatalogStore, events_store: MemoryEventStore, profile_settings: ProfileSettings
 ):
     class AlwaysConflicting(MemoryProfileStore):
-        def commit(self, profile: Profile, expected_version: int, event_ids: object) -> None:
+        def commit(self, profile: Profile, expected_version: int) -> None:
             raise VersionConflictError("u-1")
 
-    store = AlwaysConflicting(events=events_store)
     with pytest.raises(ConcurrentUpdateError):
         apply_user_events(
-            "u-1", [stored("e1", "r1")], catalog.features(["r1"]), store, profile_settings, NOW_MS
+            "u-1",
+            [stored("e1", "r1")],
+            catalog.features(["r1"]),
+            AlwaysConflicting(),
+            events_store,
+            profile_settings,
+            NOW_MS,
         )
+    assert events_store.rows == {}  # nothing logged that was not applied
 
 
 def test_all_orderings_of_a_small_history_agree(
@@ -274,3 +374,20 @@ def test_all_orderings_of_a_small_history_agree(
             tuple(round(decayed(profile, "artists", a, profile_settings), 9) for a in sorted(profile.artists))
         )
     assert len(results) == 1
+
+
+def test_a_batch_fails_the_messages_of_listeners_whose_events_could_not_be_logged(
+    catalog: MemoryCatalogStore, profiles_store: MemoryProfileStore, profile_settings: ProfileSettings
+):
+    log = FlakyLog()
+    messages = [
+        ("m1", ProfileUpdateMessage(user_id="u-1", events=[stored("a", "r1")])),
+        ("m2", ProfileUpdateMessage(user_id="u-2", events=[stored("b", "r1", user_id="u-2")])),
+    ]
+    down = process_messages(messages, profiles_store, log, catalog, profile_settings, NOW_MS)
+    assert (down.failed_message_ids, down.applied, down.profile_writes) == ({"m1", "m2"}, 2, 2)
+    assert catalog.records["r1"].popularity  # applied events are credited even though they come back
+    log.down = False
+    again = process_messages(messages, profiles_store, log, catalog, profile_settings, NOW_MS)
+    assert (again.failed_message_ids, again.applied, again.already_applied, again.stored) == (set(), 0, 2, 2)
+    assert set(log.rows) == {("u-1", "a"), ("u-2", "b")}

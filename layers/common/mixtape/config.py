@@ -90,7 +90,6 @@ class IngestSettings(_Settings):
     events_table: str
     catalog_table: str
     profile_update_queue_url: str
-    event_retention_days: int = Field(default=30, ge=1)
     write_concurrency: int = Field(default=16, ge=1, le=64)
 
 
@@ -102,7 +101,10 @@ class ProfileSettings(_ModelSettings):
     event_weights: EventWeights = EventWeights()
     limits: ProfileLimits = ProfileLimits()
     max_update_attempts: int = Field(default=8, ge=1)
-    erase_concurrency: int = Field(default=8, ge=1, le=64)
+    event_retention_days: int = Field(default=30, ge=1, description="TTL of the applied-events log")
+    # An erasure tombstone must outlive every message that could still carry the listener's older
+    # events: the profile-update queue and its DLQ keep messages for at most 14 days.
+    tombstone_days: int = Field(default=15, ge=1)
 
 
 class RecommendSettings(_ModelSettings):

@@ -1,5 +1,6 @@
-"""Ingestion: validate → deduplicate → store → enqueue for profile update. HTTP and the ingest queue
-both call `ingest_events`; `upsert_items` is the catalog's write path."""
+"""Ingestion: validate → drop known duplicates → enqueue for profile update. HTTP and the ingest queue
+both call `ingest_events`; `upsert_items` is the catalog's write path. Events are stored by the profile
+updater once applied (see mixtape.profiles), so ingestion writes nothing to DynamoDB."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -9,15 +10,16 @@ from mixtape.config import IngestSettings
 from mixtape.errors import FieldError, InvalidInputError
 from mixtape.models.catalog import CatalogItem
 from mixtape.models.events import ListeningEvent, ProfileUpdateMessage, StoredEvent
-from mixtape.profiles import MAX_EVENTS_PER_COMMIT
 from mixtape.storage.base import CatalogStore, EventStore, ProfileUpdateQueue
+
+# Events per queue message: one profile commit's worth (see mixtape.profiles.MAX_EVENTS_PER_MESSAGE).
+MAX_EVENTS_PER_MESSAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     accepted: int
     duplicates: int
-    enqueued: int
 
 
 def profile_update_messages(events: Sequence[StoredEvent]) -> list[str]:
@@ -28,10 +30,10 @@ def profile_update_messages(events: Sequence[StoredEvent]) -> list[str]:
         by_user[event.user_id].append(event)
     return [
         ProfileUpdateMessage(
-            user_id=user_id, events=user_events[i : i + MAX_EVENTS_PER_COMMIT]
+            user_id=user_id, events=user_events[i : i + MAX_EVENTS_PER_MESSAGE]
         ).model_dump_json(exclude_none=True)
         for user_id, user_events in by_user.items()
-        for i in range(0, len(user_events), MAX_EVENTS_PER_COMMIT)
+        for i in range(0, len(user_events), MAX_EVENTS_PER_MESSAGE)
     ]
 
 
@@ -39,22 +41,18 @@ def ingest_events(
     events: Sequence[ListeningEvent],
     store: EventStore,
     queue: ProfileUpdateQueue,
-    settings: IngestSettings,
     now_ms: int,
 ) -> IngestResult:
-    """Store each new event once and enqueue it. A duplicate whose stored copy has not been folded into
-    the profile yet is enqueued again: the earlier attempt may have stored it and then failed to enqueue,
-    and profile updates are idempotent, so re-sending is safe and nothing accepted is lost."""
+    """Enqueue every event not already in the applied-events log (one eventually consistent batched
+    read). The profile updater is the exact deduplicator: an event still in flight, or re-sent by a
+    client retry, is enqueued again and recognised there, so a retry can never lose an event."""
     unique: dict[tuple[str, str], ListeningEvent] = {}
     for event in events:
         unique.setdefault((event.user_id, event.event_id), event)
-    stored = [StoredEvent.accept(e, ingested_at=now_ms) for e in unique.values()]
-    expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
-    outcomes = store.put_new(stored, expires_at_s)
-    pending = [o.event for o in outcomes if o.is_new or not o.applied]
+    known = store.stored(unique)
+    pending = [StoredEvent.accept(e, ingested_at=now_ms) for key, e in unique.items() if key not in known]
     queue.send(profile_update_messages(pending))
-    accepted = sum(1 for o in outcomes if o.is_new)
-    return IngestResult(accepted=accepted, duplicates=len(events) - accepted, enqueued=len(pending))
+    return IngestResult(accepted=len(pending), duplicates=len(events) - len(pending))
 
 
 def upsert_items(

@@ -1,5 +1,6 @@
-"""A batch of profile-update messages: group by listener, fold each listener's events in one commit,
-then credit item popularity. One listener's failure fails only the messages that carried its events."""
+"""A batch of profile-update messages: group by listener, fold each listener's events in one commit and
+log them, then credit item popularity. One listener's failure fails only the messages that carried its
+events."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from mixtape.model.artifact import ModelArtifact
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.observability import logger
 from mixtape.profiles import apply_user_events
-from mixtape.storage.base import CatalogStore, ProfileStore
+from mixtape.storage.base import CatalogStore, EventStore, ProfileStore
 
 
 @dataclass
@@ -20,12 +21,15 @@ class BatchOutcome:
     users: int = 0
     applied: int = 0
     already_applied: int = 0
+    erased: int = 0
     profile_writes: int = 0
+    stored: int = 0
 
 
 def process_messages(
     messages: Sequence[tuple[str, ProfileUpdateMessage]],
     profiles: ProfileStore,
+    log: EventStore,
     catalog: CatalogStore,
     settings: ProfileSettings,
     now_ms: int,
@@ -43,15 +47,20 @@ def process_messages(
     applied: list[StoredEvent] = []
     for user_id, events in events_by_user.items():
         try:
-            result = apply_user_events(user_id, events, features, profiles, settings, now_ms, model)
+            result = apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
         except Exception as error:  # isolate one listener: its messages are retried, the others commit
             logger.warning("profile update failed", extra={"user_id": user_id, "error": repr(error)})
             outcome.failed_message_ids |= messages_by_user[user_id]
             continue
+        if result.unstored:  # applied, but the events log must still get them: redeliver
+            logger.warning("applied events not logged", extra={"user_id": user_id, "events": result.unstored})
+            outcome.failed_message_ids |= messages_by_user[user_id]
         applied.extend(result.applied)
         outcome.applied += len(result.applied)
         outcome.already_applied += result.already_applied
+        outcome.erased += result.erased
         outcome.profile_writes += result.writes
+        outcome.stored += result.stored
 
     deltas = popularity.contributions(applied, now_ms, settings.popularity_half_life_ms)
     if deltas:

@@ -7,16 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixtape.config import ProfileSettings
-from mixtape.errors import ConcurrentUpdateError
+from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.foldin import fold_in
 from mixtape.models.catalog import ItemFeatures
 from mixtape.models.events import EventType, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
-from mixtape.storage.base import AlreadyAppliedError, ProfileStore, VersionConflictError
+from mixtape.storage.base import EventStore, ProfileStore, VersionConflictError
 
-# One DynamoDB transaction holds 100 actions: the profile write plus up to 99 event marks.
-MAX_EVENTS_PER_COMMIT = 99
+# Events folded per profile commit: bounds the ids a commit adds to the profile's `pending` list.
+MAX_EVENTS_PER_COMMIT = 100
+MAX_PENDING_IDS = 1_000
 # Rebase the reference time once stored sums would grow past 2**REBASE_AFTER_HALF_LIVES.
 REBASE_AFTER_HALF_LIVES = 32.0
 POSITIVE_RECENT_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})
@@ -99,9 +100,19 @@ def fold_events(
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
-    applied: list[StoredEvent]
-    already_applied: int
-    writes: int
+    applied: list[StoredEvent]  # folded into the profile by this call
+    already_applied: int  # duplicates: redelivered, re-sent, or repeated in the batch
+    erased: int  # dropped: ingested before the listener's erasure
+    writes: int  # profile commits
+    stored: int  # events written to the events table (this call's and earlier unconfirmed ones)
+    unstored: int  # applied but not logged (events table unavailable): the message must come back
+
+
+def _pending_after(previous: list[str], unconfirmed: set[str], fresh: Sequence[StoredEvent]) -> list[str]:
+    """Ids still to confirm, oldest first, bounded so a long events-table outage cannot grow the item
+    without limit (past the cap an unconfirmed event, if ever delivered again, would count twice)."""
+    kept = [i for i in previous if i in unconfirmed] + [e.event_id for e in fresh]
+    return kept[-MAX_PENDING_IDS:]
 
 
 def apply_user_events(
@@ -109,39 +120,62 @@ def apply_user_events(
     events: Sequence[StoredEvent],
     features: Mapping[str, ItemFeatures],
     store: ProfileStore,
+    log: EventStore,
     settings: ProfileSettings,
     now_ms: int,
     model: ModelArtifact | None = None,
 ) -> ApplyResult:
-    """Fold one user's events into the stored profile, each event exactly once.
+    """Fold one user's events into the stored profile, each event exactly once, then store them.
 
-    Every commit writes the profile (conditional on the version read) and marks its events applied in
-    the same transaction; an event already marked is dropped, a version conflict re-reads and refolds.
+    The events table holds only applied events, written right after the commit that applied them; the
+    profile keeps the ids it applied whose stored copy is not confirmed yet (`pending`). So an event has
+    been applied iff it is stored or pending, and a redelivered or re-sent event is recognised by one
+    consistent batched read: no per-event mark, no transaction, one conditional profile write per
+    commit. A version conflict re-reads and refolds; events ingested before an erasure are dropped.
     """
     unique = list({e.event_id: e for e in events}.values())
+    expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
     applied: list[StoredEvent] = []
     already = len(events) - len(unique)
-    writes = 0
+    erased = writes = stored_count = unstored = 0
     for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
         chunk = unique[start : start + MAX_EVENTS_PER_COMMIT]
         for _attempt in range(settings.max_update_attempts):
-            if not chunk:
-                break
             current = store.get(user_id, consistent=True) or Profile(user_id=user_id)
-            updated = fold_events(current, chunk, features, settings, model)
-            updated.version = current.version + 1
-            updated.updated_at = now_ms
+            live = [e for e in chunk if e.ingested_at > current.erased_at]
+            pending = set(current.pending)
+            keys = [(user_id, i) for i in {e.event_id for e in live} | pending]
+            stored = {event_id for _, event_id in log.stored(keys, consistent=True)}
+            unconfirmed = pending - stored
+            fresh = [e for e in live if e.event_id not in stored and e.event_id not in pending]
+            if fresh:
+                updated = fold_events(current, fresh, features, settings, model)
+                updated.version = current.version + 1
+                updated.updated_at = now_ms
+                updated.pending = _pending_after(current.pending, unconfirmed, fresh)
+                try:
+                    store.commit(updated, current.version)
+                except VersionConflictError:
+                    continue
+                writes += 1
+            to_store = [e for e in live if e.event_id in unconfirmed] + fresh
             try:
-                store.commit(updated, current.version, [e.event_id for e in chunk])
-            except VersionConflictError:
-                continue
-            except AlreadyAppliedError as done:
-                already += sum(1 for e in chunk if e.event_id in done.event_ids)
-                chunk = [e for e in chunk if e.event_id not in done.event_ids]
-                continue
-            writes += 1
-            applied.extend(chunk)
+                failed = len(log.put_applied(to_store, expires_at_s)) if to_store else 0
+            except StorageUnavailableError:
+                failed = len(to_store)
+            applied.extend(fresh)
+            already += len(live) - len(fresh)
+            erased += len(chunk) - len(live)
+            stored_count += len(to_store) - failed
+            unstored += failed  # still pending in the profile: a redelivery of the message logs them
             break
         else:
             raise ConcurrentUpdateError(f"profile of {user_id} kept changing; giving up for now")
-    return ApplyResult(applied=applied, already_applied=already, writes=writes)
+    return ApplyResult(
+        applied=applied,
+        already_applied=already,
+        erased=erased,
+        writes=writes,
+        stored=stored_count,
+        unstored=unstored,
+    )

@@ -10,8 +10,14 @@ class _Out(BaseModel):
 
 
 class IngestResponse(_Out):
-    accepted: int = Field(description="Events stored for the first time")
-    duplicates: int = Field(description="Events already seen (same user_id and event_id), counted once")
+    accepted: int = Field(
+        description="Events queued for the profile. Each counts once: a resent event still in flight is "
+        "accepted again and recognised by the profile update"
+    )
+    duplicates: int = Field(
+        description="Events already applied to the profile (same user_id and event_id), or repeated in "
+        "this batch: not counted again"
+    )
 
 
 class UpsertItemsResponse(_Out):

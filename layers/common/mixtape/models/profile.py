@@ -41,6 +41,10 @@ class Profile(BaseModel):
     # every update and, when a newer model is live, recomputed on read until the next update stores it.
     model_version: str | None = None
     user_vector: npt.NDArray[np.float32] | None = Field(default=None, exclude=True)
+    # Exactly-once bookkeeping (see mixtape.profiles.apply_user_events): ids of events applied here whose
+    # copy in the events table is not confirmed yet, and the erasure time before which events are dropped.
+    pending: list[str] = Field(default_factory=list)
+    erased_at: int = 0
 
     def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
         """Multiply a stored sum by this to get its value as of `now_ms`."""
@@ -63,6 +67,10 @@ class Profile(BaseModel):
         """Item weights decayed to the listener's latest event (what fold-in sees)."""
         factor = self.decay_factor(self.last_event_at, half_life_ms) if self.last_event_at else 1.0
         return {item_id: value * factor for item_id, value in self.items.items()}
+
+    def has_history(self) -> bool:
+        """False for a new listener and for an erasure tombstone nothing was folded into since."""
+        return bool(self.counts)
 
     def has_positive_signal(self) -> bool:
         return any(v > 0 for v in self.artists.values()) or any(v > 0 for v in self.items.values())

@@ -16,23 +16,6 @@ class VersionConflictError(Exception):
     """Another writer changed the profile since it was read."""
 
 
-class AlreadyAppliedError(Exception):
-    """Some events of a profile commit were already applied (or erased): drop them and retry."""
-
-    def __init__(self, event_ids: set[str]) -> None:
-        super().__init__(f"{len(event_ids)} event(s) already applied")
-        self.event_ids = event_ids
-
-
-@dataclass(frozen=True, slots=True)
-class PutOutcome:
-    """Result of a conditional event insert: new, or a duplicate that may still need its profile update."""
-
-    event: StoredEvent
-    is_new: bool
-    applied: bool  # only meaningful for duplicates: the stored copy was already folded into the profile
-
-
 @dataclass(frozen=True, slots=True)
 class CatalogRecord:
     """A stored catalog item (validated when written) plus its live popularity buckets."""
@@ -58,15 +41,32 @@ class InteractionSource(Protocol):
     def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterable[Interaction]: ...
 
 
+EventKey = tuple[str, str]  # (user_id, event_id)
+
+
 class EventStore(Protocol):
-    def put_new(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[PutOutcome]: ...
+    """The log of applied events. Only the profile updater writes it, after the profile commit that
+    applied them, so an event is stored only once it counts in its listener's profile."""
+
+    def stored(self, keys: Iterable[EventKey], *, consistent: bool = False) -> set[EventKey]: ...
+    def put_applied(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[StoredEvent]:
+        """Store the events (plain batched writes); returns those that could not be stored."""
+        ...
+
     def delete_user_events(self, user_id: str) -> int: ...
 
 
 class ProfileStore(Protocol):
     def get(self, user_id: str, *, consistent: bool = False) -> Profile | None: ...
-    def commit(self, profile: Profile, expected_version: int, event_ids: Sequence[str]) -> None: ...
-    def delete(self, user_id: str) -> bool: ...
+    def commit(self, profile: Profile, expected_version: int) -> None:
+        """Write the profile if its stored version is still `expected_version` (0: no profile yet),
+        else raise VersionConflictError."""
+        ...
+
+    def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
+        """Replace the profile by a tombstone (a newer version holding only `erased_at`, expiring at
+        `expires_at_s`) so no update that read the old one can commit; True if a profile had history."""
+        ...
 
 
 class CatalogStore(Protocol):

@@ -1,8 +1,8 @@
-"""Raw events in DynamoDB: (user_id, event_id) keys, conditional inserts for deduplication, TTL expiry."""
+"""The applied-events log in DynamoDB: (user_id, event_id) keys, written by the profile updater after the
+commit that applied them, read in batches to recognise duplicates, expired by TTL."""
 
 import json
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.events import StoredEvent
 from mixtape.storage import clients
-from mixtape.storage.base import PutOutcome
-from mixtape.storage.dynamo_util import batch_delete
+from mixtape.storage.base import EventKey
+from mixtape.storage.dynamo_util import batch_delete, batch_get, batch_write
 
 
 def event_to_item(event: StoredEvent, expires_at_s: int) -> dict[str, Any]:
@@ -47,37 +47,44 @@ def item_to_event(item: dict[str, Any]) -> StoredEvent:
 
 
 class DynamoEventStore:
-    def __init__(self, table: str, concurrency: int = 16, client: Any = None) -> None:
+    def __init__(self, table: str, client: Any = None) -> None:
         self._table = table
         self._client = client
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="events")
 
     @property
     def client(self) -> Any:
         return self._client or clients.dynamodb()
 
-    def _put_one(self, event: StoredEvent, expires_at_s: int) -> PutOutcome:
+    def stored(self, keys: Iterable[EventKey], *, consistent: bool = False) -> set[EventKey]:
+        """Which of these events are in the log: batched reads (100 keys a call), keys only."""
+        wanted = [{"user_id": {"S": u}, "event_id": {"S": e}} for u, e in dict.fromkeys(keys)]
+        if not wanted:
+            return set()
         try:
-            self.client.put_item(
-                TableName=self._table,
-                Item=event_to_item(event, expires_at_s),
-                ConditionExpression="attribute_not_exists(event_id)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            found = batch_get(
+                self.client, self._table, wanted, projection="user_id, event_id", consistent=consistent
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailableError(
-                    f"storing event failed: {error.response['Error']['Code']}"
-                ) from error
-            old = error.response.get("Item") or {}
-            stored = item_to_event(old) if old else event
-            return PutOutcome(event=stored, is_new=False, applied="applied_at" in old)
-        return PutOutcome(event=event, is_new=True, applied=False)
+            raise StorageUnavailableError(
+                f"reading events failed: {error.response['Error']['Code']}"
+            ) from error
+        return {(item["user_id"]["S"], item["event_id"]["S"]) for item in found}
 
-    def put_new(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[PutOutcome]:
-        """Insert each event unless its (user_id, event_id) exists; concurrent single-item writes,
-        because BatchWriteItem cannot be conditional and a transaction fails whole on one duplicate."""
-        return list(self._pool.map(lambda e: self._put_one(e, expires_at_s), events))
+    def put_applied(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[StoredEvent]:
+        """Plain batched writes (25 a call): the events are already deduplicated by the profile commit,
+        so no condition is needed and a rewrite of the same event is harmless."""
+        by_key = {(e.user_id, e.event_id): e for e in events}
+        requests = [{"PutRequest": {"Item": event_to_item(e, expires_at_s)}} for e in by_key.values()]
+        try:
+            left = batch_write(self.client, self._table, requests)
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"storing events failed: {error.response['Error']['Code']}"
+            ) from error
+        return [
+            by_key[(r["PutRequest"]["Item"]["user_id"]["S"], r["PutRequest"]["Item"]["event_id"]["S"])]
+            for r in left
+        ]
 
     def delete_user_events(self, user_id: str) -> int:
         keys: list[dict[str, Any]] = []

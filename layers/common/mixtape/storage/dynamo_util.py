@@ -1,4 +1,4 @@
-"""Small DynamoDB helpers: batched deletes and reads that retry what DynamoDB leaves unprocessed."""
+"""Small DynamoDB helpers: batched writes, deletes and reads that retry what DynamoDB leaves unprocessed."""
 
 import time
 from collections.abc import Iterator, Sequence
@@ -18,25 +18,38 @@ def chunks[T](seq: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield seq[start : start + size]
 
 
-def batch_delete(client: Any, table: str, keys: Sequence[dict[str, Any]]) -> None:
-    for chunk in chunks(keys, 25):
-        requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": key}} for key in chunk]
+def batch_write(client: Any, table: str, requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """BatchWriteItem 25 requests at a time, retrying unprocessed ones with backoff; returns the requests
+    DynamoDB still had not processed after the retries."""
+    left: list[dict[str, Any]] = []
+    for chunk in chunks(requests, 25):
+        pending = list(chunk)
         for attempt in range(MAX_UNPROCESSED_RETRIES):
-            response = client.batch_write_item(RequestItems={table: requests})
-            requests = response.get("UnprocessedItems", {}).get(table, [])
-            if not requests:
+            response = client.batch_write_item(RequestItems={table: pending})
+            pending = response.get("UnprocessedItems", {}).get(table, [])
+            if not pending:
                 break
             _backoff(attempt)
-        else:
-            raise StorageUnavailableError("DynamoDB kept returning unprocessed deletes")
+        left.extend(pending)
+    return left
+
+
+def batch_delete(client: Any, table: str, keys: Sequence[dict[str, Any]]) -> None:
+    if batch_write(client, table, [{"DeleteRequest": {"Key": key}} for key in keys]):
+        raise StorageUnavailableError("DynamoDB kept returning unprocessed deletes")
 
 
 def batch_get(
-    client: Any, table: str, keys: Sequence[dict[str, Any]], projection: str | None = None
+    client: Any,
+    table: str,
+    keys: Sequence[dict[str, Any]],
+    projection: str | None = None,
+    *,
+    consistent: bool = False,
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for chunk in chunks(keys, 100):
-        request: dict[str, Any] = {"Keys": list(chunk)}
+        request: dict[str, Any] = {"Keys": list(chunk), "ConsistentRead": consistent}
         if projection:
             request["ProjectionExpression"] = projection
         pending: dict[str, Any] = {table: request}

@@ -9,41 +9,34 @@ from mixtape.model.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.base import (
-    AlreadyAppliedError,
-    CatalogRecord,
-    Interaction,
-    PutOutcome,
-    VersionConflictError,
-)
+from mixtape.storage.base import CatalogRecord, EventKey, Interaction, VersionConflictError
 
 
 @dataclass
 class _StoredEventRow:
     event: StoredEvent
     expires_at_s: int
-    applied_at: int | None = None
 
 
 @dataclass
 class MemoryEventStore:
-    rows: dict[tuple[str, str], _StoredEventRow] = field(default_factory=dict)
+    rows: dict[EventKey, _StoredEventRow] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     writes: int = 0
+    reads: int = 0
 
-    def put_new(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[PutOutcome]:
-        outcomes = []
+    def stored(self, keys: Iterable[EventKey], *, consistent: bool = False) -> set[EventKey]:
+        with self.lock:
+            wanted = set(keys)
+            self.reads += len(wanted)
+            return {k for k in wanted if k in self.rows}
+
+    def put_applied(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[StoredEvent]:
         with self.lock:
             for event in events:
-                key = (event.user_id, event.event_id)
                 self.writes += 1
-                if key in self.rows:
-                    row = self.rows[key]
-                    outcomes.append(PutOutcome(row.event, is_new=False, applied=row.applied_at is not None))
-                else:
-                    self.rows[key] = _StoredEventRow(event, expires_at_s)
-                    outcomes.append(PutOutcome(event, is_new=True, applied=False))
-        return outcomes
+                self.rows[(event.user_id, event.event_id)] = _StoredEventRow(event, expires_at_s)
+        return []
 
     def delete_user_events(self, user_id: str) -> int:
         with self.lock:
@@ -55,7 +48,6 @@ class MemoryEventStore:
 
 @dataclass
 class MemoryProfileStore:
-    events: MemoryEventStore
     profiles: dict[str, Profile] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     reads: int = 0
@@ -67,26 +59,20 @@ class MemoryProfileStore:
             stored = self.profiles.get(user_id)
             return stored.model_copy(deep=True) if stored else None
 
-    def commit(self, profile: Profile, expected_version: int, event_ids: Sequence[str]) -> None:
-        with self.lock, self.events.lock:
+    def commit(self, profile: Profile, expected_version: int) -> None:
+        with self.lock:
             current = self.profiles.get(profile.user_id)
-            done = {
-                eid
-                for eid in event_ids
-                if (row := self.events.rows.get((profile.user_id, eid))) is None or row.applied_at is not None
-            }
-            if done:
-                raise AlreadyAppliedError(done)
             if (current.version if current else 0) != expected_version:
                 raise VersionConflictError(profile.user_id)
             self.profiles[profile.user_id] = profile.model_copy(deep=True)
-            for eid in event_ids:
-                self.events.rows[(profile.user_id, eid)].applied_at = profile.updated_at
             self.commits += 1
 
-    def delete(self, user_id: str) -> bool:
+    def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
         with self.lock:
-            return self.profiles.pop(user_id, None) is not None
+            current = self.profiles.get(user_id)
+            version = (current.version if current else 0) + 1
+            self.profiles[user_id] = Profile(user_id=user_id, version=version, erased_at=erased_at)
+            return current is not None and current.has_history()
 
     def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterator[Interaction]:
         with self.lock:
