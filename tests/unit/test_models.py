@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from mixtape.models.catalog import CatalogItem
-from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage
+from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage, StoredEvent
 from tests.unit.conftest import NOW_MS, stored
 
 GOOD = {
@@ -105,3 +105,22 @@ def test_profile_update_messages_carry_one_users_events():
     assert good.events[0].event_id == "e1"
     with pytest.raises(ValidationError, match="belong to its user"):
         ProfileUpdateMessage(user_id="u-2", events=[stored("e1", "r1")])
+
+
+def test_an_accepted_event_is_the_validated_event_plus_its_ingestion_time():
+    assert set(StoredEvent.model_fields) == set(ListeningEvent.model_fields) | {"ingested_at"}
+    event = ListeningEvent.model_validate(
+        {
+            "event_id": "e-1",
+            "user_id": "u-1",
+            "item_id": "i-1",
+            "type": "play",
+            "timestamp": NOW_MS - 60_000,
+            "ms_played": 1000,
+            "context": {"source": "home"},
+        }
+    )
+    accepted = StoredEvent.accept(event, ingested_at=1_800_000_000_000)
+    validated = StoredEvent.model_validate({**event.model_dump(), "ingested_at": 1_800_000_000_000})
+    assert accepted == validated
+    assert StoredEvent.model_validate_json(accepted.model_dump_json()) == validated

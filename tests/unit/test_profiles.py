@@ -391,3 +391,37 @@ def test_a_batch_fails_the_messages_of_listeners_whose_events_could_not_be_logge
     again = process_messages(messages, profiles_store, log, catalog, profile_settings, NOW_MS)
     assert (again.failed_message_ids, again.applied, again.already_applied, again.stored) == (set(), 0, 2, 2)
     assert set(log.rows) == {("u-1", "a"), ("u-2", "b")}
+
+
+def test_a_clone_shares_no_mutable_state_and_folding_leaves_its_input_alone(
+    catalog: MemoryCatalogStore, profile_settings: ProfileSettings
+):
+    original = fold_events(
+        Profile(user_id="u-1"),
+        [stored("e1", "j1"), stored("e2", "r1", EventType.DISLIKE)],
+        catalog.features(["j1", "r1"]),
+        profile_settings,
+    )
+    original.pending = ["e1"]
+    original.user_vector = np.ones(4, dtype=np.float32)
+    before = original.model_dump()
+    taste = original.taste_sum.copy() if original.taste_sum is not None else None
+
+    copy = original.clone()
+    assert copy.model_dump() == before
+    for table in (copy.items, copy.artists, copy.genres, copy.counts, copy.disliked):
+        table["x"] = 1
+    copy.recent.clear()
+    copy.pending.append("e2")
+    assert copy.taste_sum is not None
+    assert copy.user_vector is not None
+    copy.taste_sum += 1.0
+    copy.user_vector += 1.0
+    folded = fold_events(original, [stored("e3", "j2")], catalog.features(["j2"]), profile_settings)
+
+    assert folded.counts == {"play": 2, "dislike": 1}
+    assert original.model_dump() == before
+    assert taste is not None
+    assert original.taste_sum is not None
+    assert np.array_equal(original.taste_sum, taste)
+    assert np.array_equal(original.user_vector, np.ones(4, dtype=np.float32))

@@ -55,7 +55,7 @@ def fold_events(
 ) -> Profile:
     """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps).
     With a model, the listener is folded into it again so the stored vector matches the new history."""
-    folded = profile.model_copy(deep=True)
+    folded = profile.clone()
     half_life = settings.half_life_ms
     weights = settings.event_weights
     recent = {r.item_id: r.ts for r in folded.recent}

@@ -46,6 +46,24 @@ class Profile(BaseModel):
     pending: list[str] = Field(default_factory=list)
     erased_at: int = 0
 
+    def clone(self) -> "Profile":
+        """An independent copy: new containers and arrays, shared immutable parts (ids, RecentItem).
+        `model_copy(deep=True)` walks every key and float through `copy.deepcopy`: 0.29 ms for a profile
+        at its size caps against 4 µs here, and it was the largest cost of a profile update."""
+        return self.model_copy(
+            update={
+                "items": dict(self.items),
+                "artists": dict(self.artists),
+                "genres": dict(self.genres),
+                "counts": dict(self.counts),
+                "recent": list(self.recent),
+                "disliked": dict(self.disliked),
+                "pending": list(self.pending),
+                "taste_sum": None if self.taste_sum is None else self.taste_sum.copy(),
+                "user_vector": None if self.user_vector is None else self.user_vector.copy(),
+            }
+        )
+
     def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
         """Multiply a stored sum by this to get its value as of `now_ms`."""
         return float(2.0 ** ((self.ref_ms - now_ms) / half_life_ms))

@@ -57,14 +57,14 @@ class MemoryProfileStore:
         with self.lock:
             self.reads += 1
             stored = self.profiles.get(user_id)
-            return stored.model_copy(deep=True) if stored else None
+            return stored.clone() if stored else None
 
     def commit(self, profile: Profile, expected_version: int) -> None:
         with self.lock:
             current = self.profiles.get(profile.user_id)
             if (current.version if current else 0) != expected_version:
                 raise VersionConflictError(profile.user_id)
-            self.profiles[profile.user_id] = profile.model_copy(deep=True)
+            self.profiles[profile.user_id] = profile.clone()
             self.commits += 1
 
     def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
