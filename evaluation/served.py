@@ -86,6 +86,7 @@ class ServedStack:
             profiles=self.profiles,
             catalog=self.catalog,
             models=ModelCache(self.models, check_seconds=0),
+            follow_up=self.queue,
         )
         _wire(profile, profile_deps)
 

@@ -11,22 +11,24 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from mixtape import clock
 from mixtape.config import ProfileSettings, profile_settings
-from mixtape.erasure import erase_user
+from mixtape.erasure import erase_user, finish_erasure
+from mixtape.errors import StorageUnavailableError
 from mixtape.http import create_app, ok_doc
 from mixtape.model.cache import ModelCache
 from mixtape.models.api import ErasureResponse
-from mixtape.models.events import ProfileUpdateMessage
+from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage
 from mixtape.models.ids import UserId
 from mixtape.observability import logger, metrics, tracer
 from mixtape.profile_updates import process_messages
-from mixtape.storage.base import CatalogStore, EventStore, ProfileStore
+from mixtape.storage.base import CatalogStore, EventStore, ProfileStore, ProfileUpdateQueue
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.queues import SqsProfileUpdateQueue
 from mixtape.storage.s3_models import S3ModelStore
 
 
@@ -37,6 +39,7 @@ class Dependencies:
     profiles: ProfileStore
     catalog: CatalogStore
     models: ModelCache | None
+    follow_up: ProfileUpdateQueue  # this function's own queue: delayed erasure follow-ups
 
 
 @cache
@@ -49,11 +52,13 @@ def dependencies() -> Dependencies:
         profiles=DynamoProfileStore(settings.profiles_table),
         catalog=DynamoCatalogStore(settings.catalog_table),
         models=ModelCache(S3ModelStore(bucket), settings.model_check_seconds) if bucket else None,
+        follow_up=SqsProfileUpdateQueue(settings.profile_update_queue_url or ""),
     )
 
 
 app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
+_queue_body = TypeAdapter[ProfileUpdateMessage | ErasureFollowUp](ProfileUpdateMessage | ErasureFollowUp)
 
 
 @app.delete(
@@ -65,7 +70,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
     deps = dependencies()
-    result = erase_user(user_id, deps.events, deps.profiles, deps.settings, clock.now_ms())
+    result = erase_user(user_id, deps.events, deps.profiles, deps.follow_up, deps.settings, clock.now_ms())
     metrics.add_metric(name="UsersErased", unit=MetricUnit.Count, value=1)
     return ErasureResponse(
         user_id=result.user_id, deleted_events=result.deleted_events, profile_deleted=result.profile_deleted
@@ -73,21 +78,34 @@ def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
 
 
 def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
-    """Parse every record, fold the whole batch grouped by listener (one commit per listener), then let
-    Powertools build the partial-batch response from which records failed."""
-    parsed: list[tuple[str, ProfileUpdateMessage]] = []
+    """Parse every record, fold the whole batch grouped by listener (one commit per listener), run any
+    erasure follow-ups, then let Powertools build the partial-batch response from which records failed."""
+    updates: list[tuple[str, ProfileUpdateMessage]] = []
+    follow_ups: list[tuple[str, ErasureFollowUp]] = []
     poison: set[str] = set()
     for record in event["Records"]:
         try:
-            parsed.append((record["messageId"], ProfileUpdateMessage.model_validate_json(record["body"])))
+            body = _queue_body.validate_json(record["body"])
         except ValidationError:
             poison.add(record["messageId"])
+            continue
+        if isinstance(body, ProfileUpdateMessage):
+            updates.append((record["messageId"], body))
+        else:
+            follow_ups.append((record["messageId"], body))
     deps = dependencies()
     model = deps.models.get() if deps.models is not None else None
     outcome = process_messages(
-        parsed, deps.profiles, deps.events, deps.catalog, deps.settings, clock.now_ms(), model
+        updates, deps.profiles, deps.events, deps.catalog, deps.settings, clock.now_ms(), model
     )
     failed = poison | outcome.failed_message_ids
+    for message_id, follow_up in follow_ups:
+        try:
+            purged = finish_erasure(follow_up, deps.events)
+        except StorageUnavailableError:
+            failed.add(message_id)  # retried; after maxReceiveCount it waits in the DLQ
+        else:
+            metrics.add_metric(name="ErasureFollowUpPurged", unit=MetricUnit.Count, value=purged)
     metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=outcome.profile_writes)
     metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=outcome.applied)
     metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=outcome.already_applied)

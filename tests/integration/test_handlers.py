@@ -6,8 +6,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from mixtape.models.events import ProfileUpdateMessage
+from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
 from mixtape.storage import clients
+from mixtape.storage.dynamo_events import DynamoEventStore
+from mixtape.storage.dynamo_profiles import DynamoProfileStore
 from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 
@@ -160,6 +162,33 @@ def test_profile_404_then_200_and_delete_erases(aws: Aws, invoke):
     assert invoke(RECOMMEND, load_event("get_profile.json"))["statusCode"] == 404
     assert aws.scan("EventsTable") == []
     assert body(invoke(RECOMMEND, load_event("get_recommendations.json")))["cold_start"] is True
+
+
+def test_the_erasure_follow_up_is_delayed_and_purges_events_logged_after_the_first_purge(aws: Aws, invoke):
+    erased = invoke(PROFILE, load_event("delete_user.json"))
+    assert erased["statusCode"] == 200
+    user_id = load_event("delete_user.json")["pathParameters"]["user_id"]
+    attributes = aws.sqs.get_queue_attributes(
+        QueueUrl=aws.queue("ProfileUpdateQueue"), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
+    assert aws.drain("ProfileUpdateQueue") == []  # not before the delay
+    tombstone = DynamoProfileStore(aws.table("ProfilesTable")).get(user_id, consistent=True)
+    assert tombstone is not None
+    # An update that committed before the tombstone logs its event now, after the first purge.
+    late = StoredEvent(
+        event_id="late",
+        user_id=user_id,
+        item_id="trk-1",
+        type=EventType.LIKE,
+        timestamp=tombstone.erased_at - 5000,
+        ingested_at=tombstone.erased_at - 1000,
+    )
+    assert DynamoEventStore(aws.table("EventsTable")).put_applied([late], 2_000_000_000) == []
+    follow_up = {"user_id": user_id, "erased_at": tombstone.erased_at}
+    record = {"messageId": "follow-up", "body": json.dumps(follow_up), "eventSource": "aws:sqs"}
+    assert invoke(PROFILE, {"Records": [record]})["batchItemFailures"] == []
+    assert aws.scan("EventsTable") == []
 
 
 def test_similar_items_and_unknown_item(aws: Aws, invoke):

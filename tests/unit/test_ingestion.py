@@ -5,10 +5,10 @@ import json
 import pytest
 
 from mixtape import popularity
-from mixtape.erasure import erase_user
+from mixtape.erasure import erase_user, finish_erasure
 from mixtape.errors import InvalidInputError
 from mixtape.ingestion import MAX_EVENTS_PER_MESSAGE, ingest_events, profile_update_messages, upsert_items
-from mixtape.models.events import EventType, ListeningEvent, ProfileUpdateMessage
+from mixtape.models.events import ErasureFollowUp, EventType, ListeningEvent, ProfileUpdateMessage
 from mixtape.models.profile import Profile
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.unit.conftest import DAY_MS, NOW_MS, make_item, stored
@@ -112,18 +112,35 @@ def test_popularity_buckets_decay_and_ignore_negative_or_stale_events():
     assert max(bucket_values) < 2 ** (popularity.EPOCH_MS / half_life) * 4  # bounded: ADD never overflows
 
 
-def test_erasure_leaves_a_tombstone_and_removes_the_events(
+def test_erasure_leaves_a_tombstone_removes_the_events_and_schedules_a_second_purge(
     profiles_store: MemoryProfileStore, events_store: MemoryEventStore, profile_settings
 ):
     events_store.put_applied(
         [stored("e1", "r1"), stored("e2", "r2"), stored("o", "r1", user_id="u-other")], 0
     )
     profiles_store.profiles["u-1"] = Profile(user_id="u-1", version=3, counts={"play": 2})
-    result = erase_user("u-1", events_store, profiles_store, profile_settings, NOW_MS)
+    queue = MemoryQueue()
+    result = erase_user("u-1", events_store, profiles_store, queue, profile_settings, NOW_MS)
     assert (result.deleted_events, result.profile_deleted) == (2, True)
     tombstone = profiles_store.get("u-1")
     assert tombstone is not None
     assert (tombstone.version, tombstone.erased_at, tombstone.has_history()) == (4, NOW_MS, False)
     assert list(events_store.rows) == [("u-other", "o")]
-    again = erase_user("u-1", events_store, profiles_store, profile_settings, NOW_MS + 1)
+    assert queue.messages == []
+    assert queue.delayed == [
+        (
+            profile_settings.erasure_follow_up_seconds,
+            ErasureFollowUp(user_id="u-1", erased_at=NOW_MS).model_dump_json(),
+        )
+    ]
+    again = erase_user("u-1", events_store, profiles_store, queue, profile_settings, NOW_MS + 1)
     assert (again.deleted_events, again.profile_deleted) == (0, False)
+
+
+def test_the_follow_up_purges_what_was_logged_late_and_keeps_newer_events(events_store: MemoryEventStore):
+    """An update that committed before the tombstone logs its events after the first purge."""
+    late = stored("late", "r1")  # ingested at NOW_MS
+    newer = stored("new", "r1").model_copy(update={"ingested_at": NOW_MS + 10})
+    events_store.put_applied([late, newer], 0)
+    assert finish_erasure(ErasureFollowUp(user_id="u-1", erased_at=NOW_MS + 5), events_store) == 1
+    assert list(events_store.rows) == [("u-1", "new")]

@@ -105,6 +105,10 @@ class ProfileSettings(_ModelSettings):
     # An erasure tombstone must outlive every message that could still carry the listener's older
     # events: the profile-update queue and its DLQ keep messages for at most 14 days.
     tombstone_days: int = Field(default=15, ge=1)
+    # The erasure's second purge runs this long after the first: longer than the function timeout, so an
+    # update that committed before the tombstone has logged its events by then (SQS delays up to 900 s).
+    erasure_follow_up_seconds: int = Field(default=180, ge=0, le=900)
+    profile_update_queue_url: str | None = Field(default=None, description="Where the follow-up goes")
 
 
 class RecommendSettings(_ModelSettings):

@@ -159,3 +159,13 @@ class ProfileUpdateMessage(BaseModel):
         if any(e.user_id != self.user_id for e in self.events):
             raise ValueError("all events of a profile-update message belong to its user")
         return self
+
+
+class ErasureFollowUp(BaseModel):
+    """Body of the delayed profile-update message an erasure sends itself: purge once more the events
+    an update that was already past its profile commit may have logged after the first purge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: UserId
+    erased_at: int

@@ -53,7 +53,9 @@ class EventStore(Protocol):
         """Store the events (plain batched writes); returns those that could not be stored."""
         ...
 
-    def delete_user_events(self, user_id: str) -> int: ...
+    def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
+        """Delete the listener's logged events (only those ingested at or before `ingested_before`)."""
+        ...
 
 
 class ProfileStore(Protocol):
@@ -78,4 +80,4 @@ class CatalogStore(Protocol):
 
 
 class ProfileUpdateQueue(Protocol):
-    def send(self, messages: Sequence[str]) -> None: ...
+    def send(self, messages: Sequence[str], delay_seconds: int = 0) -> None: ...

@@ -86,16 +86,20 @@ class DynamoEventStore:
             for r in left
         ]
 
-    def delete_user_events(self, user_id: str) -> int:
+    def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
         keys: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="user_id = :u",
             ExpressionAttributeValues={":u": {"S": user_id}},
-            ProjectionExpression="user_id, event_id",
+            ProjectionExpression="user_id, event_id, ingested_at",
             ConsistentRead=True,
         ):
-            keys.extend(page["Items"])
+            keys.extend(
+                {"user_id": item["user_id"], "event_id": item["event_id"]}
+                for item in page["Items"]
+                if ingested_before is None or int(item["ingested_at"]["N"]) <= ingested_before
+            )
         batch_delete(self.client, self._table, keys)
         return len(keys)

@@ -38,9 +38,13 @@ class MemoryEventStore:
                 self.rows[(event.user_id, event.event_id)] = _StoredEventRow(event, expires_at_s)
         return []
 
-    def delete_user_events(self, user_id: str) -> int:
+    def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
         with self.lock:
-            keys = [k for k in self.rows if k[0] == user_id]
+            keys = [
+                k
+                for k, row in self.rows.items()
+                if k[0] == user_id and (ingested_before is None or row.event.ingested_at <= ingested_before)
+            ]
             for key in keys:
                 del self.rows[key]
         return len(keys)
@@ -133,9 +137,13 @@ class MemoryCatalogStore:
 @dataclass
 class MemoryQueue:
     messages: list[str] = field(default_factory=list)
+    delayed: list[tuple[int, str]] = field(default_factory=list)  # (delay_seconds, body): not delivered
 
-    def send(self, messages: Sequence[str]) -> None:
-        self.messages.extend(messages)
+    def send(self, messages: Sequence[str], delay_seconds: int = 0) -> None:
+        if delay_seconds:
+            self.delayed.extend((delay_seconds, m) for m in messages)
+        else:
+            self.messages.extend(messages)
 
 
 @dataclass

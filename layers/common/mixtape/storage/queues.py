@@ -22,9 +22,12 @@ class SqsProfileUpdateQueue:
     def client(self) -> Any:
         return self._client or clients.sqs()
 
-    def send(self, messages: Sequence[str]) -> None:
+    def send(self, messages: Sequence[str], delay_seconds: int = 0) -> None:
         for chunk in chunks(messages, 10):
-            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            entries = [
+                {"Id": str(i), "MessageBody": body, "DelaySeconds": delay_seconds}
+                for i, body in enumerate(chunk)
+            ]
             for attempt in range(MAX_SEND_ATTEMPTS):
                 try:
                     response = self.client.send_message_batch(QueueUrl=self._url, Entries=entries)
