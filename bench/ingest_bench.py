@@ -224,8 +224,6 @@ def compute(repeat: int, sizes: Sequence[int]) -> dict[str, Any]:
 def _moto_environment() -> Iterator[None]:
     from moto import mock_aws  # noqa: PLC0415 - a dev dependency, only for this part
 
-    from local import moto_patches  # noqa: PLC0415
-
     saved = dict(os.environ)
     os.environ.update(
         AWS_DEFAULT_REGION="us-east-1",
@@ -233,7 +231,6 @@ def _moto_environment() -> Iterator[None]:
         AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's dummy credentials
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    moto_patches.apply()
     try:
         with mock_aws():
             yield

@@ -18,7 +18,6 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import moto_patches
 from local.context import LambdaContext
 from local.template import (
     REGION,
@@ -73,7 +72,6 @@ def start_moto(aws_port: int) -> ThreadedMotoServer:
             probe.bind(("127.0.0.1", aws_port))
         except OSError as exc:
             raise SystemExit(f"port {aws_port} is in use: pick another with --aws-port") from exc
-    moto_patches.apply()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     server.start()
     return server

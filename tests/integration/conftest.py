@@ -8,7 +8,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_patches
 from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function
 from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
@@ -16,7 +15,6 @@ from mixtape import config
 from mixtape.storage import clients
 
 TEMPLATE: Template = load_template()
-moto_patches.apply()  # DynamoDB's all-or-nothing transactions, as in the local stack
 _FUNCTIONS: dict[str, LocalFunction] = {}
 
 

@@ -379,39 +379,3 @@ def test_sqs_record_has_the_lambda_shape():
         "arn:aws:sqs:us-east-1:123456789012:q",
         "us-east-1",
     )
-
-
-def test_patched_moto_transactions_are_all_or_nothing():
-    """A cancelled transaction writes nothing, and reports one reason per action (as DynamoDB does)."""
-    import boto3
-    from botocore.exceptions import ClientError
-    from moto import mock_aws
-
-    from local import moto_patches
-
-    moto_patches.apply()
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.put_item(TableName="t", Item={"k": {"S": "exists"}})
-        with pytest.raises(ClientError) as excinfo:
-            client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": "t", "Item": {"k": {"S": "new"}}}},
-                    {
-                        "Put": {
-                            "TableName": "t",
-                            "Item": {"k": {"S": "exists"}},
-                            "ConditionExpression": "attribute_not_exists(k)",
-                        }
-                    },
-                ]
-            )
-        reasons = [r["Code"] for r in excinfo.value.response["CancellationReasons"]]
-        assert reasons == ["None", "ConditionalCheckFailed"]
-        assert "Item" not in client.get_item(TableName="t", Key={"k": {"S": "new"}})
