@@ -3,10 +3,13 @@
 Logic receives these objects; nothing else reads `os.environ`.
 """
 
+import json
+import os
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mixtape.model.training import TrainingParams
 from mixtape.models.events import EventType
@@ -63,8 +66,64 @@ class RankingWeights(BaseModel):
     max_per_artist: int = Field(default=2, ge=1)
 
 
-class _Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_nested_delimiter="__")
+NESTED_DELIMITER = "__"
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _deep_update(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        old = merged.get(key)
+        merged[key] = _deep_update(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def environment_values(model: type[BaseModel], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The values `model`'s fields take from `environ`: each field from the variable of the same name in
+    any case (EMBEDDING_DIM=64); a nested model from JSON (EVENT_WEIGHTS='{"like": 4}') and per field
+    (EVENT_WEIGHTS__LIKE=4, which wins over the same key in the JSON). Variables of no field are ignored.
+
+    These are pydantic-settings' rules for such fields (`env_nested_delimiter="__"`); the package itself
+    cost every cold start ~15 ms of imports (measured with bench.cold_start) for what these lines do.
+    """
+    env = {key.lower(): value for key, value in environ.items()}
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        nested = _is_model(field.annotation)
+        if name in env:
+            if not nested:
+                values[name] = env[name]
+                continue
+            try:
+                values[name] = json.loads(env[name])
+            except ValueError as error:
+                raise ValueError(f"{name.upper()} is not valid JSON: {error}") from error
+        prefix = name + NESTED_DELIMITER
+        parts: dict[str, Any] = {}
+        for key, value in env.items():
+            if nested and key.startswith(prefix):
+                *path, leaf = key.removeprefix(prefix).split(NESTED_DELIMITER)
+                target = parts
+                for step in path:
+                    target = target.setdefault(step, {})
+                target[leaf] = value
+        if parts and isinstance(values.get(name, {}), dict):
+            values[name] = _deep_update(values.get(name, {}), parts)
+    return values
+
+
+class _Settings(BaseModel):
+    """A function's settings. `from_environ()` reads them from the environment (`environment_values`);
+    constructed directly, they hold the values given and the defaults, nothing from the environment."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
+        return cls.model_validate(environment_values(cls, environ))
 
     embedding_dim: int = Field(default=32, ge=2, le=1024)
     half_life_days: float = Field(default=30.0, gt=0)
@@ -129,19 +188,19 @@ class TrainSettings(_Settings):
 
 @lru_cache(maxsize=1)
 def ingest_settings() -> IngestSettings:
-    return IngestSettings()
+    return IngestSettings.from_environ()
 
 
 @lru_cache(maxsize=1)
 def profile_settings() -> ProfileSettings:
-    return ProfileSettings()
+    return ProfileSettings.from_environ()
 
 
 @lru_cache(maxsize=1)
 def recommend_settings() -> RecommendSettings:
-    return RecommendSettings()
+    return RecommendSettings.from_environ()
 
 
 @lru_cache(maxsize=1)
 def train_settings() -> TrainSettings:
-    return TrainSettings()
+    return TrainSettings.from_environ()

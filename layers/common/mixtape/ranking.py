@@ -5,11 +5,19 @@ Score = learned model (ALS fold-in + EASE neighbours, minus a popularity debias)
 parts are each scaled by their largest magnitude for this listener so their weights stay comparable.
 Affinities are normalised by the listener's strongest one, so time decay (a common factor) never
 changes the order, and weights stay comparable across listeners.
+
+Per request the listener's ids are mapped to catalog positions once (`_Listener`), every catalog-wide
+term is written into preallocated float32 buffers (`_Workspace`, one per catalog index), sparse terms are
+scatters of the listener's few thousand entries, and only the k chosen items are explained (one small
+matrix of terms, one row per item). Nothing loops over catalog items in Python.
 """
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +26,17 @@ from mixtape.catalog_index import CatalogIndex, FloatArray
 from mixtape.config import RankingWeights
 from mixtape.model.aligned import AlignedModel
 from mixtape.models.profile import Profile
-from mixtape.topk import top_k
+from mixtape.topk import IndexArray, TopK, top_k
 
 EXPLAIN_FROM_TOP_ITEMS = 5
+DENSE_NEIGHBORS = 4  # EASE entries >= catalog size / 4: add the accumulator as a vector, not by position
 FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
+
+Positions = npt.NDArray[np.int64]
+Selector = Callable[[FloatArray, int], IndexArray]
+_NO_POSITIONS: Positions = np.empty(0, dtype=np.int64)
+_NO_COLUMNS = np.empty(0, dtype=np.int32)
+_NO_VALUES: FloatArray = np.empty(0, dtype=np.float32)
 
 
 class Reason(StrEnum):
@@ -50,51 +65,134 @@ def _normalised(values: Mapping[str, float]) -> dict[str, float]:
     return {k: max(-1.0, v / top) for k, v in values.items()}
 
 
-def top_k_capped(scores: FloatArray, k: int, artist_of: npt.NDArray[np.int32], cap: int) -> list[int]:
+def top_k_capped(
+    scores: FloatArray,
+    k: int,
+    artist_of: npt.NDArray[np.int32],
+    cap: int,
+    select: Selector = top_k,
+) -> list[int]:
     """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (sampled
-    threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many."""
-    valid = int(np.isfinite(scores).sum())
-    want = min(k, valid)
-    pool = min(valid, max(4 * k, 32))
+    threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many;
+    a pool that comes back short holds every finite score, so no count of them is needed up front."""
+    pool = min(len(scores), max(4 * k, 32))
     while True:
+        found = select(scores, pool)
         chosen: list[int] = []
         per_artist: dict[int, int] = {}
-        for idx in top_k(scores, pool).tolist():
-            artist = int(artist_of[idx])
-            if per_artist.get(artist, 0) >= cap:
+        for idx, artist in zip(found.tolist(), artist_of[found].tolist(), strict=True):
+            seen = per_artist.get(artist, 0)
+            if seen >= cap:
                 continue
-            per_artist[artist] = per_artist.get(artist, 0) + 1
+            per_artist[artist] = seen + 1
             chosen.append(idx)
-            if len(chosen) == want:
+            if len(chosen) == k:
                 return chosen
-        if pool >= valid:
+        if len(found) < pool or pool >= len(scores):
             return chosen
-        pool = min(valid, pool * 4)
+        pool = min(len(scores), pool * 4)
 
 
-EMPTY_POSITIONS = np.empty(0, dtype=np.int32)
+class _Workspace:
+    """Catalog-sized buffers reused by every request on one catalog index: the score vector, a spare
+    vector for dense terms, a zeroed accumulator for EASE sums (zeroed again after each request) and the
+    top-k selector's buffers. Score and accumulator have one extra slot, the sink of EASE padding."""
+
+    def __init__(self, n: int) -> None:
+        self.padded: FloatArray = np.empty(n + 1, dtype=np.float32)
+        self.scores: FloatArray = self.padded[:n]
+        self.spare: FloatArray = np.empty(n, dtype=np.float32)
+        self.neighbors: FloatArray = np.zeros(n + 1, dtype=np.float32)
+        self.select = TopK(n)
+        self.lock = threading.Lock()
 
 
-def _apply_filters(
+@contextmanager
+def _workspace(index: CatalogIndex) -> Iterator[_Workspace]:
+    shared = index.scratch("ranking", lambda: _Workspace(len(index)))
+    if not shared.lock.acquire(blocking=False):  # another thread ranks on this container: own buffers
+        yield _Workspace(len(index))
+        return
+    try:
+        yield shared
+    finally:
+        shared.lock.release()
+
+
+@dataclass(frozen=True, slots=True)
+class _Listener:
+    """A profile's ids resolved to catalog positions once per request (filters, EASE rows, reasons)."""
+
+    liked: Positions  # positions of the items with positive weight, in profile order
+    liked_values: npt.NDArray[np.float64]
+    liked_ids: list[str]
+    liked_missing: list[str]  # liked ids the catalog no longer holds (the model may still know them)
+    known: Positions  # everything the listener has interacted with (never recommended back)
+
+    @classmethod
+    def resolve(cls, profile: Profile, index: CatalogIndex) -> "_Listener":
+        ids = list(profile.items)
+        count = len(ids)
+        everything = list(chain(ids, (r.item_id for r in profile.recent), profile.disliked))
+        positions = index.ids.find(everything)
+        values = np.fromiter(profile.items.values(), dtype=np.float64, count=count)
+        found = positions[:count] >= 0
+        positive = values > 0
+        liked = np.flatnonzero(positive & found)
+        known = positions[positions >= 0]
+        return cls(
+            liked=positions[liked],
+            liked_values=values[liked],
+            liked_ids=[ids[j] for j in liked.tolist()],
+            liked_missing=[ids[j] for j in np.flatnonzero(positive & ~found).tolist()],
+            known=known,
+        )
+
+    def strongest(self, usable: npt.NDArray[np.bool_]) -> list[int]:
+        """The strongest liked items with a vector (weight, then item id, descending): what "similar
+        to ..." can point at. Only the items tied with the few strongest are sorted."""
+        keep = np.flatnonzero(usable[self.liked])
+        values = self.liked_values[keep]
+        if len(values) > EXPLAIN_FROM_TOP_ITEMS:
+            kth = np.partition(values, len(values) - EXPLAIN_FROM_TOP_ITEMS)[
+                len(values) - EXPLAIN_FROM_TOP_ITEMS
+            ]
+            keep = keep[values >= kth]
+        ordered = sorted(
+            ((self.liked_values[j], self.liked_ids[j], int(self.liked[j])) for j in keep.tolist()),
+            reverse=True,
+        )
+        return [p for _, _, p in ordered[:EXPLAIN_FROM_TOP_ITEMS]]
+
+
+def _filter(
     scores: FloatArray,
+    spare: FloatArray,
     index: CatalogIndex,
-    profile: Profile | None,
+    known: Positions,
     exclude_explicit: bool,
     genre: str | None,
 ) -> FloatArray:
     """Set everything the listener must not get to -inf: known items, explicit ones on request, and
-    (with a genre filter) everything outside the genre. Positions only: no catalog-wide mask."""
+    (with a genre filter) everything outside the genre. Positions only: no catalog-wide mask. Returns the
+    buffer holding the result (`spare` when a genre filter copied the genre's members into it)."""
     if genre is not None:
-        members = index.genre_members.get(genre.lower(), EMPTY_POSITIONS)
-        kept = np.full(len(index), -np.inf, dtype=np.float32)
-        kept[members] = scores[members]
-        scores = kept
+        members = index.genre_members.get(genre.lower(), _NO_COLUMNS)
+        spare.fill(-np.inf)
+        spare[members] = scores[members]
+        scores = spare
     if exclude_explicit:
         scores[index.explicit_positions] = -np.inf
-    if profile is not None:
-        known = [p for i in profile.known_items() if (p := index.position.get(i)) is not None]
+    if len(known):
         scores[known] = -np.inf
     return scores
+
+
+def _known_positions(profile: Profile | None, index: CatalogIndex) -> Positions:
+    if profile is None:
+        return _NO_POSITIONS
+    positions = index.ids.find(list(profile.known_items()))
+    return positions[positions >= 0]
 
 
 def _cold_start(
@@ -105,112 +203,174 @@ def _cold_start(
     genre: str | None,
     limit: int,
 ) -> list[Ranked]:
-    scores = weights.popularity * index.popularity + FRESHNESS_TIE_BREAK * index.freshness
-    scores = _apply_filters(scores, index, profile, exclude_explicit, genre)
-    return [
-        Ranked(i, float(scores[i]), Reason.POPULAR, "popular now")
-        if index.popularity[i] > 0
-        else Ranked(i, float(scores[i]), Reason.NEW_RELEASE, "new release")
-        for i in top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
-    ]
+    with _workspace(index) as ws:
+        scores = ws.scores
+        np.multiply(index.popularity, weights.popularity, out=scores)
+        np.multiply(index.freshness, FRESHNESS_TIE_BREAK, out=ws.spare)
+        scores += ws.spare
+        scores = _filter(scores, ws.spare, index, _known_positions(profile, index), exclude_explicit, genre)
+        return [
+            Ranked(i, float(scores[i]), Reason.POPULAR, "popular now")
+            if index.popularity[i] > 0
+            else Ranked(i, float(scores[i]), Reason.NEW_RELEASE, "new release")
+            for i in top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, ws.select)
+        ]
+
+
+def _csr_take(
+    start: npt.NDArray[np.int64], data: npt.NDArray[np.int32], rows: Positions
+) -> tuple[npt.NDArray[np.int32], Positions]:
+    """The entries of CSR rows `rows` concatenated, and each row's length (no loop over entries)."""
+    first = start[rows]
+    lengths = start[rows + 1] - first
+    total = int(lengths.sum())
+    if total == 0:
+        return data[:0], lengths
+    offsets = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+    return data[offsets + np.arange(total)], lengths
 
 
 class _Terms:
-    """A listener's score terms. `total()` sums them into one float32 buffer (one matrix-vector product
-    plus sparse updates: no per-term catalog-sized arrays); `at(i)` recomputes each term for one item,
-    which only the few returned items need (to say why they were chosen)."""
+    """A listener's score terms. `total()` sums them into the workspace's float32 buffer (one
+    matrix-vector product plus sparse updates: no per-term catalog-sized arrays); `explain(chosen)`
+    recomputes each term for the chosen items only, as one (k, terms) matrix."""
 
     def __init__(
         self,
         profile: Profile,
+        listener: _Listener,
         index: CatalogIndex,
         weights: RankingWeights,
         model: AlignedModel | None,
         half_life_ms: float,
+        ws: _Workspace,
     ) -> None:
-        self.index, self.weights, self.model = index, weights, model
+        self.index, self.weights, self.model, self.ws = index, weights, model, ws
+        artists = _normalised(profile.artists)
         self.artist_affinity = {
-            index.artist_position[a]: v
-            for a, v in _normalised(profile.artists).items()
-            if a in index.artist_position
+            a: v
+            for a, v in zip(index.artist_lookup.find(list(artists)).tolist(), artists.values(), strict=True)
+            if a >= 0
         }
         self.genre_affinity = _normalised(profile.genres)
+        self.genre_table = self._genre_table() if weights.genre else None
         taste = profile.taste_vector()
         self.taste = taste if taste is not None and taste.shape[0] == index.embeddings.shape[1] else None
         self.vector = (
             model.user_vector(profile, half_life_ms) if model is not None and weights.factors else None
         )
         self.factor_scale = 0.0
-        self.neighbor_positions = np.zeros(0, dtype=np.int64)  # sorted catalog positions
-        self.neighbor_values = np.zeros(0, dtype=np.float32)
+        # EASE: the listener's rows scatter-added into the zeroed accumulator; `reset()` zeroes it again.
+        # With many entries for the catalog's size the accumulator is then used as a dense vector (two
+        # sequential passes); with few, only the touched positions are (a gather-assign).
+        self.neighbor_columns = _NO_COLUMNS
+        self.neighbor_sums = _NO_VALUES  # sparse mode: the sum at each column (duplicates share it)
+        self.neighbor_dense = False
+        self.neighbor_scale = np.float32(0.0)
         if model is not None and weights.neighbors:
-            positions, values = model.neighbor_contributions(profile.items)
-            top = float(np.abs(values).max()) if len(values) else 0.0
-            if top > 0:
-                self.neighbor_positions = positions
-                self.neighbor_values = values * np.float32(weights.neighbors / top)
+            columns, values = model.neighbor_entries(model.liked_rows(listener.liked, listener.liked_missing))
+            if len(columns):
+                self.neighbor_columns = columns
+                np.add.at(ws.neighbors, columns, values)
+                n = len(index)
+                self.neighbor_dense = len(columns) * DENSE_NEIGHBORS >= n
+                if self.neighbor_dense:
+                    sums = ws.neighbors[:n]
+                    top = max(float(sums.max()), -float(sums.min()))
+                else:
+                    self.neighbor_sums = ws.neighbors[columns]
+                    top = float(np.abs(self.neighbor_sums).max())
+                if top > 0:
+                    self.neighbor_scale = np.float32(weights.neighbors / top)
+
+    def _genre_table(self) -> FloatArray | None:
+        """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set."""
+        index = self.index
+        table = np.zeros(len(index.genre_set_size), dtype=np.float64)
+        touched = False
+        for genre, value in self.genre_affinity.items():
+            sets = index.genre_sets_of_genre.get(genre)
+            if sets is not None:
+                np.add.at(table, sets, value)  # a set lists a genre once per occurrence in the item
+                touched = True
+        if not touched:
+            return None
+        table *= self.weights.genre
+        table /= index.genre_set_size
+        return table.astype(np.float32)
+
+    def reset(self) -> None:
+        if len(self.neighbor_columns) * DENSE_NEIGHBORS >= len(self.index):
+            self.ws.neighbors.fill(0.0)
+        else:
+            self.ws.neighbors[self.neighbor_columns] = 0.0
 
     def total(self) -> FloatArray:
-        index, weights, model = self.index, self.weights, self.model
-        scores = np.empty(len(index), dtype=np.float32)
+        index, weights, model, ws = self.index, self.weights, self.model, self.ws
+        scores, spare = ws.scores, ws.spare
         if model is not None and self.vector is not None:
             np.matmul(model.factors, self.vector, out=scores)
             top = max(float(scores.max()), -float(scores.min())) if len(scores) else 0.0
             self.factor_scale = weights.factors / top if top > 0 else 0.0
-            scores *= self.factor_scale
+            scores *= np.float32(self.factor_scale)
         else:
             scores.fill(0.0)
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
             if weights.debias:
                 scores -= model.debias(weights.debias)
-            scores[self.neighbor_positions] += self.neighbor_values
+            if self.neighbor_scale and self.neighbor_dense:
+                dense = ws.neighbors[: len(scores)]
+                dense *= self.neighbor_scale
+                scores += dense
+            elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
+                ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
         else:
-            scores += weights.popularity * index.popularity
+            np.multiply(index.popularity, weights.popularity, out=spare)
+            scores += spare
         if self.taste is not None and weights.taste:
-            scores += weights.taste * (index.embeddings @ self.taste)
-        # Sparse terms as one scatter-add each (members of several genres get several adds).
-        genres = [
-            (index.genre_members[g], v) for g, v in self.genre_affinity.items() if g in index.genre_members
-        ]
-        if genres and weights.genre:
-            members = np.concatenate([m for m, _ in genres])
-            values = np.repeat([v for _, v in genres], [len(m) for m, _ in genres]).astype(np.float32)
-            scores += np.bincount(members, weights.genre * values / index.genre_count[members], len(scores))
-        liked = [(index.artist_members[a], v) for a, v in self.artist_affinity.items() if v > 0]
-        if liked and weights.artist:
-            members = np.concatenate([m for m, _ in liked])  # an item has one artist: no repeats
-            scores[members] += weights.artist * np.repeat([v for _, v in liked], [len(m) for m, _ in liked])
-        for artist, value in self.artist_affinity.items():  # artists the listener turned against
-            if value < 0:
-                scores[index.artist_members[artist]] = -np.inf
+            np.matmul(index.embeddings, self.taste, out=spare)
+            spare *= np.float32(weights.taste)
+            scores += spare
+        if self.genre_table is not None:
+            np.take(self.genre_table, index.genre_set_of, out=spare)
+            scores += spare
+        liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
+        if liked and weights.artist:  # an item has one artist: no repeated positions
+            members, lengths = _csr_take(
+                index.artist_start, index.artist_items, np.array([a for a, _ in liked], dtype=np.int64)
+            )
+            scores[members] += weights.artist * np.repeat([v for _, v in liked], lengths)
+        against = [a for a, v in self.artist_affinity.items() if v < 0]  # artists the listener turned against
+        if against:
+            members, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
+            scores[members] = -np.inf
         return scores
 
-    def _neighbor_value(self, i: int) -> float:
-        at = int(np.searchsorted(self.neighbor_positions, i))
-        found = at < len(self.neighbor_positions) and self.neighbor_positions[at] == i
-        return float(self.neighbor_values[at]) if found else 0.0
-
-    def at(self, i: int) -> dict[Reason, float]:
+    def explain(self, chosen: Positions) -> list[Reason]:
+        """The strongest term of each chosen item (first of equals, in the order of `_TERM_ORDER`)."""
         index, weights, model = self.index, self.weights, self.model
-        genres = index.records[i].genres
-        terms = {
-            Reason.ARTIST: weights.artist * self.artist_affinity.get(int(index.artist_of[i]), 0.0),
-            Reason.GENRE: weights.genre
-            * sum(self.genre_affinity.get(g, 0.0) for g in genres)
-            / index.genre_count[i],
-            Reason.SIMILAR: weights.taste * float(index.embeddings[i] @ self.taste)
-            if self.taste is not None
-            else 0.0,
-        }
+        k = len(chosen)
+        terms = np.zeros((k, 4), dtype=np.float64)
+        artists = index.artist_of[chosen].tolist()
+        terms[:, 0] = [weights.artist * self.artist_affinity.get(a, 0.0) for a in artists]
+        if self.genre_table is not None:
+            terms[:, 1] = self.genre_table[index.genre_set_of[chosen]]
+        if self.taste is not None:
+            terms[:, 2] = weights.taste * (index.embeddings[chosen] @ self.taste)
         if model is None:
-            terms[Reason.POPULAR] = weights.popularity * float(index.popularity[i])
+            terms[:, 3] = weights.popularity * index.popularity[chosen]
+            last = Reason.POPULAR
         else:
-            factor = (
-                self.factor_scale * float(model.factors[i] @ self.vector) if self.vector is not None else 0.0
-            )
-            debias = float(model.debias(weights.debias)[i]) if weights.debias else 0.0
-            terms[Reason.LISTENERS] = factor + self._neighbor_value(i) - debias
-        return terms
+            if self.vector is not None:
+                terms[:, 3] = self.factor_scale * (model.factors[chosen] @ self.vector)
+            if self.neighbor_scale:  # dense mode scaled the accumulator in place
+                scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
+                terms[:, 3] += self.ws.neighbors[chosen] * scale
+            if weights.debias:
+                terms[:, 3] -= model.debias(weights.debias)[chosen]
+            last = Reason.LISTENERS
+        codes = (Reason.ARTIST, Reason.GENRE, Reason.SIMILAR, last)
+        return [codes[c] for c in np.argmax(terms, axis=1).tolist()]
 
 
 def recommend(
@@ -230,69 +390,72 @@ def recommend(
     if profile is None or not profile.has_positive_signal():
         return _cold_start(index, weights, profile, exclude_explicit, genre, limit), True
 
-    terms = _Terms(profile, index, weights, model, half_life_ms)
-    scores = _apply_filters(terms.total(), index, profile, exclude_explicit, genre)
-    chosen = top_k_capped(scores, limit, index.artist_of, weights.max_per_artist)
-    liked = _liked_positions(profile, index)
-    anchors = _Anchors(
-        _first_usable(liked, index.has_embedding),
-        _first_usable(liked, model.known) if model is not None else [],
-        model.factors if model is not None else None,
-    )
-    ranked = []
-    for i in chosen:
-        parts = terms.at(i)
-        code = max(parts, key=lambda r: parts[r])
-        reason = _explain(code, i, index, terms.genre_affinity, anchors)
-        ranked.append(Ranked(i, float(scores[i]), code, reason))
-    return ranked, False
+    listener = _Listener.resolve(profile, index)
+    with _workspace(index) as ws:
+        terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws)
+        try:
+            scores = _filter(terms.total(), ws.spare, index, listener.known, exclude_explicit, genre)
+            chosen = np.asarray(
+                top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, ws.select),
+                dtype=np.int64,
+            )
+            codes = terms.explain(chosen)
+            chosen_scores = scores[chosen].tolist()
+        finally:
+            terms.reset()
+    reasons = _reasons(chosen, codes, index, listener, terms.genre_affinity, model)
+    return [
+        Ranked(i, s, code, reason)
+        for i, s, code, reason in zip(chosen.tolist(), chosen_scores, codes, reasons, strict=True)
+    ], False
 
 
-def _liked_positions(profile: Profile, index: CatalogIndex) -> list[int]:
-    """Catalog positions of the listener's liked items, strongest first."""
-    liked = sorted(((v, k) for k, v in profile.items.items() if v > 0), reverse=True)
-    return [p for _, item_id in liked if (p := index.position.get(item_id)) is not None]
+def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:
+    """For each chosen item, the anchor whose vector has the largest inner product with its own."""
+    if not len(chosen):
+        return []
+    best = np.argmax(vectors[chosen] @ vectors[anchors].T, axis=1)
+    return [anchors[b] for b in best.tolist()]
 
 
-def _first_usable(liked: list[int], usable: npt.NDArray[np.bool_]) -> list[int]:
-    """The strongest liked items with a vector: what "similar to ..." can point at."""
-    return [p for p in liked if usable[p]][:EXPLAIN_FROM_TOP_ITEMS]
-
-
-@dataclass(frozen=True, slots=True)
-class _Anchors:
-    by_embedding: list[int]
-    by_factors: list[int]
-    factors: FloatArray | None
-
-    def closest(self, pos: int, index: CatalogIndex, code: Reason) -> int | None:
-        if code is Reason.LISTENERS and self.by_factors and self.factors is not None:
-            return self.by_factors[int(np.argmax(self.factors[self.by_factors] @ self.factors[pos]))]
-        if code is Reason.SIMILAR and self.by_embedding:
-            return self.by_embedding[
-                int(np.argmax(index.embeddings[self.by_embedding] @ index.embeddings[pos]))
-            ]
-        return None
-
-
-def _explain(
-    code: Reason, pos: int, index: CatalogIndex, genre_affinity: Mapping[str, float], anchors: _Anchors
-) -> str:
-    record = index.records[pos]
-    if code is Reason.ARTIST:
-        return f"because you listen to {record.artist_name}"
-    if code is Reason.GENRE and record.genres:
-        genre = max(record.genres, key=lambda g: genre_affinity.get(g, 0.0))
-        return f"because you like {genre}"
-    best = anchors.closest(pos, index, code)
-    if best is None:
-        return "listeners with your taste play this" if code is Reason.LISTENERS else "popular now"
-    anchor = index.records[best]
-    if anchor.artist_id == record.artist_id:  # "more of that artist" reads better than "similar to"
-        return f"because you listen to {record.artist_name}"
-    if code is Reason.LISTENERS:
-        return f"listeners of {anchor.artist_name} also play this"
-    return f"similar to {anchor.title} by {anchor.artist_name}"
+def _reasons(
+    chosen: Positions,
+    codes: list[Reason],
+    index: CatalogIndex,
+    listener: _Listener,
+    genre_affinity: Mapping[str, float],
+    model: AlignedModel | None,
+) -> list[str]:
+    """The text of each pick: its artist, its genre the listener likes best, or the liked item it is
+    closest to (anchors: the listener's 5 strongest liked items with a vector, one (k, 5) product)."""
+    anchor: dict[int, int] = {}
+    for code, vectors, usable in (
+        (Reason.LISTENERS, model.factors if model is not None else None, model.known if model else None),
+        (Reason.SIMILAR, index.embeddings, index.has_embedding),
+    ):
+        picked = [j for j, c in enumerate(codes) if c is code]
+        if not picked or vectors is None or usable is None:
+            continue
+        anchors = listener.strongest(usable)
+        if anchors:
+            anchor.update(zip(picked, _closest(chosen[picked], anchors, vectors), strict=True))
+    texts = []
+    for j, (pos, code) in enumerate(zip(chosen.tolist(), codes, strict=True)):
+        record = index.records[pos]
+        if code is Reason.ARTIST:
+            texts.append(f"because you listen to {record.artist_name}")
+        elif code is Reason.GENRE and record.genres:
+            genre = max(record.genres, key=lambda g: genre_affinity.get(g, 0.0))
+            texts.append(f"because you like {genre}")
+        elif (best := anchor.get(j)) is None:
+            texts.append("listeners with your taste play this" if code is Reason.LISTENERS else "popular now")
+        elif (near := index.records[best]).artist_id == record.artist_id:  # reads better than "similar to"
+            texts.append(f"because you listen to {record.artist_name}")
+        elif code is Reason.LISTENERS:
+            texts.append(f"listeners of {near.artist_name} also play this")
+        else:
+            texts.append(f"similar to {near.title} by {near.artist_name}")
+    return texts
 
 
 def similar_items(index: CatalogIndex, pos: int, weights: RankingWeights, *, limit: int) -> list[Ranked]:

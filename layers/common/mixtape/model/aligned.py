@@ -1,7 +1,7 @@
 """The model re-indexed by catalog position, built once per (catalog index, model version) pair so a
 request never maps ids: factors as a dense (n, d) float32 matrix and EASE rows as catalog positions."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,9 +22,13 @@ class AlignedModel:
     index: CatalogIndex
     factors: FloatArray  # (n_catalog, d); zero rows for items the model has not seen
     known: npt.NDArray[np.bool_]  # (n_catalog,) the model has a factor row for the item
-    neighbor_indptr: npt.NDArray[np.int64]  # CSR by model row, columns are catalog positions
-    neighbor_columns: npt.NDArray[np.int32]
-    neighbor_weights: FloatArray
+    row_of: npt.NDArray[np.int32]  # (n_catalog,) the item's model row (its EASE row), -1 when unseen
+    # EASE rows as a padded table (one gather of whole rows per request, no per-entry index arithmetic):
+    # model row r's entries are row neighbor_slot[r] of the two tables; columns are catalog positions,
+    # padding points at the sink position n_catalog with weight 0 (score buffers have one spare slot).
+    neighbor_slot: npt.NDArray[np.int32]  # (n_model_rows,)
+    neighbor_columns: npt.NDArray[np.int32]  # (rows with entries + 1, widest row)
+    neighbor_weights: FloatArray  # same shape; the last row is all padding
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
     _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
 
@@ -41,6 +45,8 @@ class AlignedModel:
         factors[catalog_of_row[present]] = model.factors[present]
         known = np.zeros(n, dtype=np.bool_)
         known[catalog_of_row[present]] = True
+        row_of = np.full(n, -1, dtype=np.int32)
+        row_of[catalog_of_row[present]] = np.flatnonzero(present)
         listeners = np.zeros(n, dtype=np.float32)
         listeners[catalog_of_row[present]] = np.log1p(model.listeners[present])
         top = float(listeners.max()) if n else 0.0
@@ -49,17 +55,27 @@ class AlignedModel:
             catalog_of_row[model.neighbor_indices] if len(model.neighbor_indices) else np.zeros(0, np.int64)
         )
         keep = columns >= 0
-        row_of_entry = np.repeat(np.arange(len(model.item_ids)), np.diff(model.neighbor_indptr))
-        indptr = np.zeros(len(model.item_ids) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row_of_entry[keep], minlength=len(model.item_ids)), out=indptr[1:])
+        row_of_entry = np.repeat(np.arange(len(model.item_ids)), np.diff(model.neighbor_indptr))[keep]
+        lengths = np.bincount(row_of_entry, minlength=len(model.item_ids))
+        filled = np.flatnonzero(lengths)
+        slot = np.full(len(model.item_ids), len(filled), dtype=np.int32)
+        slot[filled] = np.arange(len(filled), dtype=np.int32)
+        width = max(1, int(lengths.max()) if len(lengths) else 1)
+        table_columns = np.full((len(filled) + 1, width), n, dtype=np.int32)
+        table_weights = np.zeros((len(filled) + 1, width), dtype=np.float32)
+        starts = np.cumsum(lengths) - lengths  # entries stay grouped by row, in row order
+        rank = np.arange(len(row_of_entry)) - starts[row_of_entry]
+        table_columns[slot[row_of_entry], rank] = columns[keep]
+        table_weights[slot[row_of_entry], rank] = model.neighbor_weights[keep]
         return cls(
             model=model,
             index=index,
             factors=factors,
             known=known,
-            neighbor_indptr=indptr,
-            neighbor_columns=columns[keep].astype(np.int32),
-            neighbor_weights=model.neighbor_weights[keep],
+            row_of=row_of,
+            neighbor_slot=slot,
+            neighbor_columns=table_columns,
+            neighbor_weights=table_weights,
             log_listeners=listeners / top if top > 0 else listeners,
         )
 
@@ -69,21 +85,31 @@ class AlignedModel:
             return profile.user_vector
         return fold_in(self.model, profile.weights_as_of_latest(half_life_ms))
 
+    def liked_rows(self, positions: npt.NDArray[np.int64], missing_ids: Iterable[str] = ()) -> Positions:
+        """Model rows of liked items given by catalog position, plus liked items the catalog no longer
+        holds but the model still knows (`missing_ids`, looked up by id: rare)."""
+        rows = self.row_of[positions]
+        found = rows[rows >= 0].astype(np.int64)
+        extra = [r for i in missing_ids if (r := self.model.position.get(i)) is not None]
+        return np.concatenate((found, np.asarray(extra, dtype=np.int64))) if extra else found
+
+    def neighbor_entries(self, rows: Positions) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Every entry of the given EASE rows, concatenated: (catalog positions, weights). A position
+        appears once per row that holds it, and padding as the sink position n_catalog with weight 0;
+        summing per position is left to the caller (a scatter-add into n_catalog + 1 slots)."""
+        slots = self.neighbor_slot[rows]
+        return self.neighbor_columns[slots].ravel(), self.neighbor_weights[slots].ravel()
+
     def neighbor_contributions(
         self, weights: Mapping[str, float]
     ) -> tuple[npt.NDArray[np.int64], FloatArray]:
         """Sum over liked items of their EASE rows (binary history, as EASE was trained): the catalog
-        positions touched and their sums. Sparse: a listener's ~300 rows, not the catalog."""
+        positions touched (sorted) and their sums. Sparse: a listener's ~300 rows, not the catalog."""
         rows, _ = positive_positions(self.model, weights)
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        starts = self.neighbor_indptr[rows]
-        lengths = self.neighbor_indptr[np.asarray(rows) + 1] - starts
-        # Indexes of every entry of the selected CSR rows, without a Python loop over entries.
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        entries = offsets + np.arange(int(lengths.sum()))
-        positions, inverse = np.unique(self.neighbor_columns[entries], return_inverse=True)
-        sums = np.bincount(inverse, weights=self.neighbor_weights[entries], minlength=len(positions))
+        columns, values = self.neighbor_entries(np.asarray(rows, dtype=np.int64))
+        real = columns < len(self.index)
+        positions, inverse = np.unique(columns[real], return_inverse=True)
+        sums = np.bincount(inverse, weights=values[real], minlength=len(positions))
         return positions.astype(np.int64), sums.astype(np.float32)
 
     def debias(self, weight: float) -> FloatArray:
