@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from mixtape import clock
+from mixtape import clock, gc_tuning
 from mixtape.config import IngestSettings, ProfileSettings
 from mixtape.ingestion import ingest_events, profile_update_messages
 from mixtape.models.catalog import CatalogItem, ItemFeatures
@@ -553,6 +553,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--profile", action="store_true", help="append cProfile output of the hot paths")
     parser.add_argument("--profile-only", action="store_true", help="only the cProfile output")
     args = parser.parse_args(argv)
+    gc_tuning.end_of_init()  # the collector as the ingest and profile-update handler modules leave it
     if args.profile_only:
         print(hot_paths())
         return {}

@@ -1,5 +1,11 @@
 """IngestFunction: POST /v1/events, PUT /v1/items, and the bulk ingest queue (SQS)."""
 
+# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
+import gc
+
+gc.disable()
+
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
-from mixtape import clock
+from mixtape import clock, gc_tuning
 from mixtape.config import IngestSettings, ingest_settings
 from mixtape.http import create_app, json_response, ok_doc
 from mixtape.ingestion import IngestResult, ingest_events, upsert_items
@@ -106,3 +112,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
             event=event, record_handler=_record_handler, processor=processor, context=context
         )
     return app.resolve(event, context)
+
+
+gc_tuning.end_of_init()  # last statement of init: see the top of the module

@@ -1,5 +1,11 @@
 """ProfileUpdateFunction: folds the profile-update queue into taste profiles; DELETE /v1/users/{user_id}."""
 
+# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
+import gc
+
+gc.disable()
+
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
-from mixtape import clock
+from mixtape import clock, gc_tuning
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.erasure import erase_user, finish_erasure
 from mixtape.errors import StorageUnavailableError
@@ -130,3 +136,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
     if "Records" in event:
         return _handle_queue_batch(event, context)
     return app.resolve(event, context)
+
+
+gc_tuning.end_of_init()  # last statement of init: see the top of the module
