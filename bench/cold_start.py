@@ -6,9 +6,10 @@
     .venv/bin/python -m bench.cold_start --env-variant PYDANTIC_DISABLE_PLUGINS=__all__  # with and without
 
 Each repetition spawns one interpreter per (tree, mode, function), interleaved so that machine noise hits
-every variant alike; `bench/_cold_start_child.py` measures the phases inside it. Environment: the
-function's own variables from template.yaml (Globals merged, Refs resolved to dummy names), dummy
-credentials, and an endpoint nobody listens on (clients are built, never used: no network).
+every variant alike; `bench/_cold_start_child.py` measures the phases inside it, the tree's own copy when it
+has one (the child fills the tree's in-memory stores, whose constructors change with the tree).
+Environment: the function's own variables from template.yaml (Globals merged, Refs resolved to dummy
+names), dummy credentials, and an endpoint nobody listens on (clients are built, never used: no network).
 
 Modes:
 - `lambda`: what a deployed function sees (`LAMBDA_TASK_ROOT` and an `_X_AMZN_TRACE_ID` header are set):
@@ -64,12 +65,17 @@ def template_environment(root: Path, function: str) -> dict[str, str]:
     return Resolver(template, resources).environment(matches[0])
 
 
+def child_root(root: Path) -> Path:
+    """Where the measuring child comes from: the measured tree, or this checkout if the tree has none."""
+    return root if (root / "bench" / "_cold_start_child.py").is_file() else ROOT
+
+
 def child_environment(root: Path, function: str, mode: str) -> dict[str, str]:
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.update(template_environment(root, function))
     env.update(
-        PYTHONPATH=os.pathsep.join([str(root / "layers" / "common"), str(ROOT)]),
+        PYTHONPATH=os.pathsep.join([str(root / "layers" / "common"), str(child_root(root))]),
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - a dummy for client construction
         AWS_DEFAULT_REGION="us-east-1",
@@ -135,7 +141,10 @@ def run_once(tree: Tree | Path, mode: str, function: str, catalog_items: int) ->
     env.update(tree.env)
     child = [sys.executable, "-m", "bench._cold_start_child", str(root), function, str(catalog_items)]
     env["BENCH_SPAWN_NS"] = str(time.time_ns())
-    done = subprocess.run(child, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    # `-m` puts the working directory first on sys.path: run where the child should come from.
+    done = subprocess.run(  # noqa: S603
+        child, env=env, cwd=child_root(root), capture_output=True, text=True, timeout=120, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{function} ({mode}) failed:\n{done.stderr[-4000:]}")
     return parse_result(done.stdout)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bench.cold_start import FIELDS, RESULT_PREFIX, parse_env, parse_result, summarize
+from bench.cold_start import FIELDS, RESULT_PREFIX, ROOT, child_root, parse_env, parse_result, summarize
 
 
 def run(**phases: float) -> dict[str, float]:
@@ -52,3 +52,10 @@ def test_environment_variants_parse_as_key_value_pairs():
     )
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_env("novalue")
+
+
+def test_each_tree_is_measured_by_its_own_child_when_it_has_one(tmp_path):
+    assert child_root(tmp_path) == ROOT  # a tree without the child: this checkout's
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "_cold_start_child.py").write_text("")
+    assert child_root(tmp_path) == tmp_path
