@@ -97,6 +97,7 @@ def get_recommendations(
         genre=genre,
         model=model,
         half_life_ms=deps.settings.half_life_ms,
+        index_config=deps.settings.ranking_index,
     )
     body = recommendations_json(
         index,

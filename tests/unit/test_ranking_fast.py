@@ -14,7 +14,7 @@ import pytest
 
 from mixtape import ranking
 from mixtape.catalog_index import CatalogIndex, IdLookup
-from mixtape.config import RankingWeights
+from mixtape.config import RankingIndex, RankingWeights
 from mixtape.model.aligned import AlignedModel
 from mixtape.model.artifact import ModelArtifact
 from mixtape.models.api import RecommendationsResponse
@@ -257,3 +257,65 @@ def test_recommendations_json_is_the_documented_model() -> None:
     )
     assert RecommendationsResponse.model_validate_json(body) == expected
     assert json.loads(body) == expected.model_dump(mode="json")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int) -> None:
+    """With every list probed every item is a candidate: same items, scores and reasons as exact."""
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(150, 400))
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    model = AlignedModel.build(artifact, index)
+    config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=12, n_probe=12, rescore=10)
+    weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)))
+    for limit, explicit, genre in [(10, False, None), (30, True, None), (20, False, "rock")]:
+        profile = random_listener(rng, n, artifact)
+        exact, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model
+        )
+        approximate, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model,
+            index_config=config,
+        )  # fmt: skip
+        assert [r.position for r in approximate] == [r.position for r in exact]
+        assert [r.score for r in approximate] == pytest.approx([r.score for r in exact], abs=1e-5)
+        assert [r.reason for r in approximate] == [r.reason for r in exact]
+
+
+def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
+    rng = np.random.default_rng(11)
+    n = 4000
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    centres = rng.normal(size=(20, artifact.dim)).astype(np.float32)  # clustered factors, as ALS gives
+    artifact.factors[:] = centres[rng.integers(0, 20, len(artifact.factors))] + 0.3 * artifact.factors
+    model = AlignedModel.build(artifact, index)
+    config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=64, n_probe=12)
+    weights = RankingWeights()
+    hits = total = 0
+    for _ in range(20):
+        profile = random_listener(rng, n, artifact)
+        exact, _ = recommend(profile, index, weights, limit=10, model=model)
+        approximate, _ = recommend(profile, index, weights, limit=10, model=model, index_config=config)
+        assert len(approximate) == 10
+        by_position = {r.position: r.score for r in exact}
+        for r in approximate:  # whatever it finds carries its exact score
+            if r.position in by_position:
+                assert r.score == pytest.approx(by_position[r.position], abs=1e-5)
+        hits += len(by_position.keys() & {r.position for r in approximate})
+        total += 10
+    assert hits / total >= 0.9
+
+
+def test_a_catalog_large_enough_for_sampled_selection_matches_the_reference() -> None:
+    """Above 8,192 items the top-k samples a threshold and the genre term is added to candidates only."""
+    rng = np.random.default_rng(21)
+    n = 12_000
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    model = AlignedModel.build(artifact, index)
+    for limit, genre in [(50, None), (20, "folk")]:
+        profile = random_listener(rng, n, artifact)
+        fast, _ = recommend(profile, index, RankingWeights(), limit=limit, genre=genre, model=model)
+        assert_same(fast, reference(profile, index, RankingWeights(), model, limit, False, genre))

@@ -17,19 +17,22 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog_index import CatalogIndex, FloatArray
-from mixtape.config import RankingWeights
+from mixtape.config import RankingIndex, RankingWeights
 from mixtape.model.aligned import AlignedModel
 from mixtape.models.profile import Profile
-from mixtape.topk import IndexArray, TopK, top_k
+from mixtape.topk import IndexArray, IvfIndex, TopK, top_k, top_k_keyed
 
 EXPLAIN_FROM_TOP_ITEMS = 5
-DENSE_NEIGHBORS = 4  # EASE entries >= catalog size / 4: add the accumulator as a vector, not by position
+# EASE entries >= catalog size / 32: add the accumulator as a vector (sequential passes) rather than by
+# position (random accesses into a buffer the matrix-vector product has just pushed out of the cache).
+DENSE_NEIGHBORS = 32
 FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
 
 Positions = npt.NDArray[np.int64]
@@ -103,8 +106,17 @@ class _Workspace:
         self.scores: FloatArray = self.padded[:n]
         self.spare: FloatArray = np.empty(n, dtype=np.float32)
         self.neighbors: FloatArray = np.zeros(n + 1, dtype=np.float32)
+        self.blocked = np.zeros(n, dtype=np.bool_)  # approximate path: known items, cleared after use
+        self.stamp = np.zeros(n, dtype=np.int32)  # approximate path: deduplicates candidates
+        self._artist_values: FloatArray | None = None
         self.select = TopK(n)
         self.lock = threading.Lock()
+
+    def artist_values(self, artists: int) -> FloatArray:
+        """A zeroed per-artist table (the approximate path sets and clears the listener's artists)."""
+        if self._artist_values is None or len(self._artist_values) != artists:
+            self._artist_values = np.zeros(artists, dtype=np.float32)
+        return self._artist_values
 
 
 @contextmanager
@@ -244,6 +256,8 @@ class _Terms:
         model: AlignedModel | None,
         half_life_ms: float,
         ws: _Workspace,
+        *,
+        dense_ok: bool = True,
     ) -> None:
         self.index, self.weights, self.model, self.ws = index, weights, model, ws
         artists = _normalised(profile.artists)
@@ -273,7 +287,7 @@ class _Terms:
                 self.neighbor_columns = columns
                 np.add.at(ws.neighbors, columns, values)
                 n = len(index)
-                self.neighbor_dense = len(columns) * DENSE_NEIGHBORS >= n
+                self.neighbor_dense = dense_ok and len(columns) * DENSE_NEIGHBORS >= n
                 if self.neighbor_dense:
                     sums = ws.neighbors[:n]
                     top = max(float(sums.max()), -float(sums.min()))
@@ -300,12 +314,18 @@ class _Terms:
         return table.astype(np.float32)
 
     def reset(self) -> None:
-        if len(self.neighbor_columns) * DENSE_NEIGHBORS >= len(self.index):
+        if self.neighbor_dense or len(self.neighbor_columns) * DENSE_NEIGHBORS >= len(self.index):
             self.ws.neighbors.fill(0.0)
         else:
             self.ws.neighbors[self.neighbor_columns] = 0.0
 
-    def total(self) -> FloatArray:
+    def genre_at(self, positions: IndexArray) -> FloatArray:
+        assert self.genre_table is not None
+        return self.genre_table[self.index.genre_set_of[positions]]
+
+    def total(self, *, genre: bool = True) -> FloatArray:
+        """Every term summed into the score buffer; without the genre term when `genre` is False (the
+        selection then adds it to candidates only: `TopK.plus`)."""
         index, weights, model, ws = self.index, self.weights, self.model, self.ws
         scores, spare = ws.scores, ws.spare
         if model is not None and self.vector is not None:
@@ -331,7 +351,7 @@ class _Terms:
             np.matmul(index.embeddings, self.taste, out=spare)
             spare *= np.float32(weights.taste)
             scores += spare
-        if self.genre_table is not None:
+        if self.genre_table is not None and genre:
             np.take(self.genre_table, index.genre_set_of, out=spare)
             scores += spare
         liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
@@ -383,24 +403,41 @@ def recommend(
     genre: str | None = None,
     model: AlignedModel | None = None,
     half_life_ms: float = 30 * 86_400_000,
+    index_config: RankingIndex | None = None,
 ) -> tuple[list[Ranked], bool]:
-    """Top `limit` items for a listener and whether the cold-start (popularity) list was served."""
+    """Top `limit` items for a listener and whether the cold-start (popularity) list was served.
+    `index_config` may select the approximate (IVF) path for large catalogs; exact otherwise."""
     if len(index) == 0:
         return [], True
     if profile is None or not profile.has_positive_signal():
         return _cold_start(index, weights, profile, exclude_explicit, genre, limit), True
 
     listener = _Listener.resolve(profile, index)
+    ivf = model.ivf(index_config) if model is not None and weights.factors else None
     with _workspace(index) as ws:
-        terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws)
+        terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws, dense_ok=ivf is None)
         try:
-            scores = _filter(terms.total(), ws.spare, index, listener.known, exclude_explicit, genre)
-            chosen = np.asarray(
-                top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, ws.select),
-                dtype=np.int64,
-            )
+            if ivf is not None and terms.vector is not None:
+                found = _Approximate(terms, listener, ivf, index_config or RankingIndex()).search(
+                    limit, exclude_explicit, genre
+                )
+                chosen, chosen_scores = found[0], found[1].tolist()
+            else:
+                deferred = terms.genre_table is not None  # added to candidates only, not the catalog
+                total = terms.total(genre=not deferred)
+                scores = _filter(total, ws.spare, index, listener.known, exclude_explicit, genre)
+                select: Selector = ws.select
+                if terms.genre_table is not None:
+                    high = float(terms.genre_table.max())
+                    select = partial(ws.select.plus, extra=terms.genre_at, high=high)
+                chosen = np.asarray(
+                    top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, select),
+                    dtype=np.int64,
+                )
+                chosen_scores = (
+                    scores[chosen] + terms.genre_at(chosen) if deferred else scores[chosen]
+                ).tolist()
             codes = terms.explain(chosen)
-            chosen_scores = scores[chosen].tolist()
         finally:
             terms.reset()
     reasons = _reasons(chosen, codes, index, listener, terms.genre_affinity, model)
@@ -408,6 +445,111 @@ def recommend(
         Ranked(i, s, code, reason)
         for i, s, code, reason in zip(chosen.tolist(), chosen_scores, codes, reasons, strict=True)
     ], False
+
+
+class _Approximate:
+    """The ranker over an IVF index instead of the whole catalog (RankingIndex.kind = "ivf").
+
+    Candidates: every item of the `n_probe` lists whose centroids score best for the listener's vector
+    (their factor scores are exact), the listener's `rescore` strongest EASE neighbours outside those
+    lists and the items of liked artists (factor scores computed row by row). Every candidate's score is
+    then exactly the exact ranker's: scaled factor term, debias, EASE sum, artist, genre and taste, with
+    the same filters. Approximate are only which items are candidates, and the factor term's scale: the
+    largest |factor score| among the probed items and the items of the lists scoring lowest, instead of
+    over the whole catalog."""
+
+    NEGATIVE_PROBE = 4  # lists scoring lowest, scanned for the most negative factor score
+
+    def __init__(self, terms: _Terms, listener: _Listener, ivf: IvfIndex, config: RankingIndex) -> None:
+        self.terms, self.listener, self.ivf, self.config = terms, listener, ivf, config
+
+    def search(self, limit: int, exclude_explicit: bool, genre: str | None) -> tuple[Positions, FloatArray]:
+        terms, ivf = self.terms, self.ivf
+        model, weights, vector = terms.model, terms.weights, terms.vector
+        assert model is not None
+        assert vector is not None
+        routing = ivf.route(vector)
+        lists = len(routing)
+        low = min(self.NEGATIVE_PROBE, lists)
+        _, low_scores = ivf.probe(vector, np.argpartition(routing, low - 1)[:low])
+        floor = float(low_scores.min()) if len(low_scores) else 0.0
+        probe = min(self.config.n_probe, lists)
+        best = np.argpartition(-routing, probe - 1)[:probe] if probe < lists else np.arange(lists)
+        keys, raw = ivf.probe(vector, best)
+        top = max(float(raw.max()) if len(raw) else 0.0, -min(floor, float(raw.min()) if len(raw) else 0.0))
+        terms.factor_scale = weights.factors / top if top > 0 else 0.0
+        probed = np.zeros(lists, dtype=np.bool_)
+        probed[best] = True
+        extra = self._outside(probed)
+        extra_raw = model.factors[extra] @ vector
+        positions = np.concatenate((keys, extra))
+        scores = np.concatenate((raw, extra_raw))
+        scores *= np.float32(terms.factor_scale)
+        scores += self._rest(positions, exclude_explicit, genre)
+        return self._capped(positions, scores, limit)
+
+    def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
+        """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
+        items. Deduplicated (an item can be both, and EASE rows repeat columns)."""
+        terms, index = self.terms, self.terms.index
+        columns, sums = terms.neighbor_columns, terms.neighbor_sums
+        parts = []
+        if len(columns) and terms.neighbor_scale:
+            if len(columns) > self.config.rescore:
+                strongest = top_k_keyed(sums, self.config.rescore, columns.astype(np.int64))
+                columns = columns[strongest]
+            parts.append(columns[columns < len(index)].astype(np.int64))
+        liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
+        if len(liked) and terms.weights.artist:
+            parts.append(_csr_take(index.artist_start, index.artist_items, liked)[0].astype(np.int64))
+        if not parts:
+            return _NO_POSITIONS
+        extra = np.concatenate(parts)
+        extra = extra[~probed[self.ivf.list_of[extra]]]
+        stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
+        stamp[extra] = np.arange(len(extra), dtype=np.int32)
+        unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
+        return unique
+
+    def _rest(self, positions: Positions, exclude_explicit: bool, genre: str | None) -> FloatArray:
+        """Every term but the factor term at the given positions, -inf where a filter excludes."""
+        terms, index, weights, ws = self.terms, self.terms.index, self.terms.weights, self.terms.ws
+        model = terms.model
+        assert model is not None
+        rest = np.zeros(len(positions), dtype=np.float32)
+        if weights.debias:
+            rest -= model.debias(weights.debias)[positions]
+        if terms.neighbor_scale:
+            rest += ws.neighbors[positions] * terms.neighbor_scale
+        if terms.taste is not None and weights.taste:
+            rest += np.float32(weights.taste) * (index.embeddings[positions] @ terms.taste)
+        if terms.genre_table is not None:
+            rest += terms.genre_table[index.genre_set_of[positions]]
+        if terms.artist_affinity:  # one gather from a per-artist table, cleared after use
+            table = ws.artist_values(len(index.artist_names))
+            ids = np.fromiter(terms.artist_affinity, dtype=np.int64, count=len(terms.artist_affinity))
+            values = np.fromiter(terms.artist_affinity.values(), dtype=np.float64, count=len(ids))
+            table[ids] = np.where(values < 0, -np.inf, weights.artist * np.maximum(values, 0.0))
+            rest += table[index.artist_of[positions]]
+            table[ids] = 0.0
+        if genre is not None:
+            inside = np.zeros(len(index.genre_set_size), dtype=np.bool_)
+            inside[index.genre_sets_of_genre.get(genre.lower(), _NO_COLUMNS)] = True
+            rest[~inside[index.genre_set_of[positions]]] = -np.inf
+        if exclude_explicit:
+            rest[index.explicit[positions]] = -np.inf
+        blocked = ws.blocked
+        blocked[self.listener.known] = True
+        rest[blocked[positions]] = -np.inf
+        blocked[self.listener.known] = False
+        return rest
+
+    def _capped(self, positions: Positions, scores: FloatArray, limit: int) -> tuple[Positions, FloatArray]:
+        artist_of, cap = self.terms.index.artist_of, self.terms.weights.max_per_artist
+        chosen = top_k_capped(
+            scores, limit, artist_of[positions], cap, lambda values, k: top_k_keyed(values, k, positions)
+        )
+        return positions[chosen], scores[chosen]
 
 
 def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:

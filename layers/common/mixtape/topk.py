@@ -10,7 +10,7 @@ Buffers are preallocated per catalog size (`TopK`, `ExactIndex`, `IvfIndex`) so 
 arrays of candidate size. These objects are safe to reuse from one thread at a time, not concurrently.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil, isqrt, sqrt
 from typing import Any, Literal, Protocol, Self
@@ -171,6 +171,33 @@ class TopK:
             sample = np.take(values, self._sample_at, out=out)
         return _select(values, k, sample, keys=keys, scratch=self._scratch)
 
+    def plus(
+        self, base: FloatArray, k: int, extra: Callable[[IndexArray], FloatArray], high: float
+    ) -> IndexArray:
+        """As `__call__` for the scores base + extra(positions) when extra never exceeds `high`, without
+        evaluating extra over the whole catalog: only at the sampled positions (for the threshold t) and
+        at the items whose base reaches t - high, which holds every item whose sum reaches t. Exact: when
+        fewer than k sums reach t it evaluates extra everywhere."""
+        values = _as_vector(base)
+        n = len(values)
+        if len(values) != self.n:
+            raise ValueError(f"expected {self.n} scores, got {len(values)}")
+        if k <= 0 or n == 0:
+            return _EMPTY_INDEX
+        if len(self._sample):
+            at = self._sample_at
+            t = _threshold(values[at] + extra(at), k, n)
+            if t is not None:
+                floor = float(t) - high
+                floor -= 1e-6 * (abs(float(t)) + abs(high)) + 1e-30  # float32 rounding of the sums
+                cand = _at_least(values, np.float32(floor), self._scratch)
+                sums = values[cand] + extra(cand)
+                reach = sums >= t
+                if np.count_nonzero(reach) >= k:
+                    return _order(cand[reach], sums[reach], None, k)
+        everything: FloatArray = values + extra(np.arange(n))
+        return self(everything, k)
+
 
 def score_into(
     embeddings: FloatArray, query: FloatArray, out: FloatArray, bias: FloatArray | None = None
@@ -258,6 +285,7 @@ class IvfIndex:
             labels = _EMPTY_INDEX
         # Items stored contiguously per list (original order inside a list), so a probe is one slice.
         self._ids: IndexArray = np.argsort(labels, kind="stable").astype(np.int64)
+        self.list_of: npt.NDArray[np.int32] = labels.astype(np.int32)  # each item's list
         counts = np.bincount(labels, minlength=self.n_lists)
         self._bounds: list[int] = [0, *np.cumsum(counts).tolist()]
         self._embeddings: FloatArray = matrix[self._ids]
@@ -303,6 +331,19 @@ class IvfIndex:
         finally:
             if ids is not None:
                 self._excluded[ids] = False
+
+    def route(self, query: npt.ArrayLike) -> FloatArray:
+        """Each list's centroid score for the query (bias included): which lists to probe, and an
+        estimate of the score of any item in a list that is not probed."""
+        q = _as_query(query, self._d)
+        return score_into(self._centroids, q, np.empty(self.n_lists, np.float32), self._centroid_bias)
+
+    def probe(self, query: npt.ArrayLike, lists: npt.ArrayLike) -> tuple[IndexArray, FloatArray]:
+        """Every item of the given lists with its exact score: (item positions, scores), views into
+        buffers the next call overwrites. The caller ranks, filters and merges them."""
+        q = _as_query(query, self._d)
+        total = self._scan(q, np.sort(np.asarray(lists, dtype=np.int64)).tolist())
+        return self._keys[:total], self._scores[:total]
 
     def _scan(self, q: FloatArray, lists: list[int]) -> int:
         """Score the given lists into the front of the buffers; returns how many items were scored."""
@@ -364,6 +405,15 @@ def _assign(matrix: FloatArray, bias: FloatArray | None, centroids: FloatArray) 
         points = _augment(matrix[part], None if bias is None else bias[part])
         labels[part] = _nearest(points, centroids, half_norms)
     return labels
+
+
+def top_k_keyed(values: FloatArray, k: int, keys: IndexArray) -> IndexArray:
+    """Indexes into `values` of its k best finite values, best first, ties by the lower key: `top_k` for
+    candidates that are not a whole catalog (keys are their catalog positions)."""
+    values = _as_vector(values)
+    s = _sample_size(len(values))
+    sample = values[:: len(values) // s] if s else None
+    return _select(values, k, sample, keys=keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,12 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog_index import CatalogIndex, FloatArray
+from mixtape.config import RankingIndex
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in, positive_positions
 from mixtape.models.profile import Profile
+from mixtape.topk import IvfIndex
 
 Positions = npt.NDArray[np.int64]
 
@@ -31,6 +33,7 @@ class AlignedModel:
     neighbor_weights: FloatArray  # same shape; the last row is all padding
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
     _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+    _ivf: dict[tuple[int | None, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -111,6 +114,17 @@ class AlignedModel:
         positions, inverse = np.unique(columns[real], return_inverse=True)
         sums = np.bincount(inverse, weights=values[real], minlength=len(positions))
         return positions.astype(np.int64), sums.astype(np.float32)
+
+    def ivf(self, config: RankingIndex | None) -> IvfIndex | None:
+        """The IVF index over the factors when `config` asks for one and the catalog is large enough;
+        built on first use (once per model and catalog in the container), None for the exact scan."""
+        if config is None or config.kind != "ivf" or len(self.index) < config.ivf_min_items:
+            return None
+        key = (config.n_lists, config.n_probe)
+        found = self._ivf.get(key)
+        if found is None:
+            found = self._ivf[key] = IvfIndex(self.factors, n_lists=config.n_lists, n_probe=config.n_probe)
+        return found
 
     def debias(self, weight: float) -> FloatArray:
         """weight * log1p(listeners) / max, computed once per weight (a setting, so once per container)."""
