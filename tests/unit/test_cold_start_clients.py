@@ -1,16 +1,27 @@
 """The clients' data loader (mixtape.storage.clients.DataLoader) skips cold-start work, not behaviour:
 same service models, same endpoints, same signing as botocore's own loader."""
 
+import base64
 import json
+import random
+from collections.abc import Callable
 from typing import Any
 
 import botocore.session
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
+from botocore.parsers import JSONParser
 
 from mixtape.storage import clients
-from mixtape.storage.clients import ENDPOINTS_FILE, SERVICES, DataLoader, trimmed_endpoints
+from mixtape.storage.clients import (
+    ENDPOINTS_FILE,
+    SERVICES,
+    AttributeValueJSONParser,
+    DataLoader,
+    trimmed_endpoints,
+)
 
 REGENERATE = "PYTHONPATH=layers/common .venv/bin/python -m mixtape.storage.clients"
 
@@ -128,3 +139,141 @@ def test_the_clients_session_uses_the_data_loader(monkeypatch):
         assert not isinstance(clients._session().get_component("data_loader"), DataLoader)
     finally:
         clients.reset()
+
+
+# --- AttributeValueJSONParser: the same parsed responses as botocore's JSON parser -----------------------
+
+DYNAMODB = botocore.session.get_session().get_service_model("dynamodb")
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    tag = rng.choice(["S", "N", "B", "SS", "NS", "BS", "NULL", "BOOL"] + (["M", "L"] if depth < 3 else []))
+
+    def blob() -> str:
+        return base64.b64encode(rng.randbytes(rng.randrange(0, 12))).decode()
+
+    makers: dict[str, Callable[[], Any]] = {
+        "S": lambda: rng.choice(["", "x", "trk-000001", "é🎵"]),
+        "N": lambda: str(rng.uniform(-1e6, 1e6)),
+        "B": blob,
+        "SS": lambda: [f"s{i}" for i in range(rng.randrange(1, 4))],
+        "NS": lambda: [str(i) for i in range(rng.randrange(1, 4))],
+        "BS": lambda: [blob() for _ in range(rng.randrange(1, 4))],
+        "NULL": lambda: True,
+        "BOOL": lambda: rng.random() < 0.5,
+        "M": lambda: {f"k{i}": _random_value(rng, depth + 1) for i in range(rng.randrange(0, 4))},
+        "L": lambda: [_random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))],
+    }
+    return {tag: makers[tag]()}
+
+
+def _item(rng: random.Random) -> dict[str, Any]:
+    return {f"a{i}": _random_value(rng) for i in range(rng.randrange(1, 12))}
+
+
+# Not what DynamoDB sends, but parsed the same way all the same.
+ODD_VALUES: list[Any] = [
+    {},
+    {"S": None},
+    {"S": "a", "N": "1"},  # two members: both kept, in botocore's member order
+    {"BOOL": True, "S": "a", "Q": "unknown"},
+    {"Q": "unknown"},
+    {"SS": ["a", None]},
+    {"BS": [None, "YQ=="]},
+    {"L": [None, {"S": "a"}]},
+    {"M": {"x": None, "y": {"B": "YQ=="}}},
+    {"M": {"z": {"N": "1", "B": "YQ=="}}},
+]
+
+
+def _body(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"status_code": 200, "headers": {}, "body": json.dumps(payload).encode()}
+
+
+def _both(operation_model: Any, payload: dict[str, Any]) -> tuple[Any, Any]:
+    shape = operation_model.output_shape
+    return JSONParser().parse(_body(payload), shape), AttributeValueJSONParser().parse(_body(payload), shape)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scan_query_and_get_responses_parse_as_with_botocore(seed):
+    rng = random.Random(seed)
+    items = [_item(rng) for _ in range(40)] + [{"odd": v} for v in ODD_VALUES]
+    payloads: dict[str, dict[str, Any]] = {
+        "Scan": {"Items": items, "Count": len(items), "LastEvaluatedKey": {"item_id": {"S": "trk-1"}}},
+        "Query": {"Items": items, "Count": len(items)},
+        "GetItem": {"Item": items[0]},
+        "BatchGetItem": {"Responses": {"t": items}, "UnprocessedKeys": {"t": {"Keys": items[:2]}}},
+        "TransactGetItems": {"Responses": [{"Item": item} for item in items]},
+        "UpdateItem": {"Attributes": items[1]},
+    }
+    for operation, payload in payloads.items():
+        botocores, ours = _both(DYNAMODB.operation_model(operation), payload)
+        assert ours == botocores, operation
+        assert list(ours) == list(botocores)
+
+
+def test_odd_values_parse_exactly_as_with_botocore():
+    for value in ODD_VALUES:
+        botocores, ours = _both(DYNAMODB.operation_model("GetItem"), {"Item": {"a": value}})
+        assert ours == botocores, value
+        assert list(ours["Item"]["a"] or {}) == list(botocores["Item"]["a"] or {}), value  # member order
+
+
+def test_binary_values_are_decoded_to_bytes():
+    payload = {"Item": {"e": {"B": base64.b64encode(b"\x00\x01").decode()}, "s": {"BS": ["AAE="]}}}
+    _, ours = _both(DYNAMODB.operation_model("GetItem"), payload)
+    assert ours["Item"] == {"e": {"B": b"\x00\x01"}, "s": {"BS": [b"\x00\x01"]}}
+
+
+def test_other_services_on_the_json_protocol_parse_as_with_botocore():
+    sqs = botocore.session.get_session().get_service_model("sqs")
+    payload = {
+        "Messages": [
+            {
+                "MessageId": "m",
+                "Body": "{}",
+                "Attributes": {"ApproximateReceiveCount": "1"},
+                "MessageAttributes": {"k": {"DataType": "Binary", "BinaryValue": "YQ=="}},
+            }
+        ]
+    }
+    botocores, ours = _both(sqs.operation_model("ReceiveMessage"), payload)
+    assert ours == botocores
+    assert ours["Messages"][0]["MessageAttributes"]["k"]["BinaryValue"] == b"a"
+
+
+def test_the_clients_dynamodb_client_parses_with_the_fast_parser(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    parsed: list[type] = []
+    original = AttributeValueJSONParser._handle_map
+
+    def spy(self: Any, shape: Any, value: Any) -> Any:
+        parsed.append(type(self))
+        return original(self, shape, value)
+
+    monkeypatch.setattr(AttributeValueJSONParser, "_handle_map", spy)
+    body = json.dumps({"Item": {"pk": {"S": "a"}, "e": {"B": "AAE="}}}).encode()
+
+    def reply(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, {}, _Raw(body))
+
+    clients.reset()
+    try:
+        client = clients.dynamodb()
+        client.meta.events.register("before-send", reply)
+        item = client.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
+    finally:
+        clients.reset()
+    assert item == {"pk": {"S": "a"}, "e": {"B": b"\x00\x01"}}
+    assert parsed == [AttributeValueJSONParser]
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body

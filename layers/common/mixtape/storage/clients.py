@@ -6,6 +6,8 @@ Cold start and per-request CPU (measured with `bench.cold_start` and `bench.inge
   collections) for ~15 ms of import on every cold start.
 - The session reads botocore's data through `DataLoader`, which skips two costs of the first client
   (~30 ms of a ~45 ms DynamoDB client): see its docstring.
+- DynamoDB responses are parsed by `AttributeValueJSONParser`: same result, 2.5x less CPU for items
+  (the catalog load at each recommend cold start is 10 Scan pages of them).
 - Client-side parameter validation is off. Every request is built by the storage modules from typed
   models and DynamoDB and SQS validate it again anyway; the check costs CPU on every call, and
   botocore's ~0.25 ms of CPU per request is what caps how many requests one invocation can make. A
@@ -18,7 +20,7 @@ says when it is due: after a botocore upgrade).
 
 import json
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader, instance_cache
+from botocore.parsers import JSONParser, ResponseParserFactory
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
@@ -90,11 +93,85 @@ class DataLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
             return json.load(source), os.path.join(self.BUILTIN_DATA_PATH, name)
 
 
+# DynamoDB's AttributeValue: a structure whose members are the type tags of one value.
+ATTRIBUTE_VALUE_TAGS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+_AS_SENT = frozenset({"S", "N", "SS", "NS", "NULL", "BOOL"})  # strings, lists of strings, booleans
+
+
+@lru_cache(maxsize=64)
+def _is_attribute_value(shape: Any) -> bool:
+    return bool(
+        shape.name == "AttributeValue"
+        and shape.type_name == "structure"
+        and tuple(shape.members) == ATTRIBUTE_VALUE_TAGS
+        and not any(m.serialization for m in shape.members.values())
+    )
+
+
+def _typed(tag: str, raw: Any, blob: Any) -> Any:
+    if tag == "M":
+        return {key: _attribute_value(v, blob) for key, v in raw.items()}
+    if tag == "L":
+        return [_attribute_value(v, blob) for v in raw]
+    if tag == "B":
+        return blob(raw)
+    if tag == "BS":
+        return [None if v is None else blob(v) for v in raw]
+    return raw
+
+
+def _attribute_value(value: Any, blob: Any) -> Any:
+    """What botocore's JSON parser makes of one AttributeValue (see AttributeValueJSONParser): the members
+    that are set, in member order, blobs decoded; a value of a plain type is returned as parsed from JSON."""
+    if value is None:
+        return None
+    if len(value) == 1:  # every valid value
+        ((tag, raw),) = value.items()
+        if raw is None or tag not in ATTRIBUTE_VALUE_TAGS:
+            return {}
+        return value if tag in _AS_SENT else {tag: _typed(tag, raw, blob)}
+    return {tag: _typed(tag, value[tag], blob) for tag in ATTRIBUTE_VALUE_TAGS if value.get(tag) is not None}
+
+
+class AttributeValueJSONParser(JSONParser):  # type: ignore[misc]  # botocore ships no type hints
+    """botocore's parser for the "json" protocol with a direct path for DynamoDB's AttributeValue, same
+    output (unit tests compare the two). The generic path visits all ten members of the structure for every
+    attribute of every item: a 1,000-item Scan page of the catalog took ~30 ms of CPU to parse, ~12 ms this
+    way (4 of them json.loads), so a recommend container's catalog load of 10,000 items saves ~180 ms.
+    Every other shape, and every other service, takes botocore's own path."""
+
+    def _handle_structure(self, shape: Any, value: Any) -> Any:
+        if _is_attribute_value(shape):
+            return _attribute_value(value, self._blob_parser)
+        return super()._handle_structure(shape, value)
+
+    def _handle_map(self, shape: Any, value: Any) -> Any:
+        if _is_attribute_value(shape.value):  # an item: the common case gets no function call per value
+            blob, plain = self._blob_parser, _AS_SENT.issuperset
+            return {
+                key: v
+                if v is not None and len(v) == 1 and plain(v) and None not in v.values()
+                else _attribute_value(v, blob)
+                for key, v in value.items()
+            }
+        return super()._handle_map(shape, value)
+
+
+class ResponseParsers(ResponseParserFactory):  # type: ignore[misc]  # botocore ships no type hints
+    """botocore's response parsers, with AttributeValueJSONParser for the "json" protocol."""
+
+    def create_parser(self, protocol_name: str) -> Any:
+        if protocol_name == "json":
+            return AttributeValueJSONParser(**self._defaults)
+        return super().create_parser(protocol_name)
+
+
 @cache
 def _session() -> botocore.session.Session:
     session = botocore.session.get_session()
     if session.get_config_variable("data_path") is None:  # AWS_DATA_PATH: botocore's own loader, as set up
         session.register_component("data_loader", DataLoader())
+    session.register_component("response_parser_factory", ResponseParsers())
     return session
 
 
