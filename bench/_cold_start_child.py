@@ -8,6 +8,11 @@ cost. Phases, in the order a real container pays them:
 - `clients`: building the boto3 clients the function uses (dummy credentials and endpoint; no network).
 - `catalog_load`: the recommend function's in-memory catalog index (`CatalogCache.get()`), 0 elsewhere.
 - `first_request` / `second_request`: one invocation through `lambda_handler` against in-memory stores.
+- `catalog_scan` (recommend only, reported apart): what `catalog_load` leaves out, the catalog's read from
+  DynamoDB. `DynamoCatalogStore.load_all()` on the function's own DynamoDB client, its requests answered
+  in-process with the same catalog as DynamoDB JSON (prepared beforehand): request building, signing,
+  response parsing and record decoding, no network. Measured after the requests, so it is not in the
+  phases above; a real cold start pays it, plus the round trips, inside its first request.
 
 Each phase has its wall time and, as `cpu_<phase>`, its CPU time (steadier on a busy machine).
 `bytecode_compile` is measured last: see `bytecode_compile_ms`.
@@ -164,7 +169,80 @@ def _stored_events(n: int, items: int, now_ms: int) -> list[dict[str, Any]]:
     ]
 
 
-def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dict[str, Any], Any]:
+def _dynamodb_item(record: Any) -> dict[str, Any]:
+    """A catalog record as the catalog table holds it (mixtape.storage.dynamo_catalog.record_from_item)."""
+    import base64
+
+    from mixtape.storage.dynamo_catalog import POP_PREFIX
+
+    item: dict[str, Any] = {
+        "item_id": {"S": record.item_id},
+        "title": {"S": record.title},
+        "artist_id": {"S": record.artist_id},
+        "artist_name": {"S": record.artist_name},
+        "genres": {"L": [{"S": g} for g in record.genres]},
+        "explicit": {"BOOL": record.explicit},
+        "duration_ms": {"N": str(record.duration_ms)},
+        "embedding": {"B": base64.b64encode(record.embedding.tobytes()).decode()},
+        **{f"{POP_PREFIX}{epoch}": {"N": repr(v)} for epoch, v in record.popularity.items()},
+    }
+    if record.release_date:
+        item["release_date"] = {"S": record.release_date}
+    return item
+
+
+class _Body:
+    """The raw body botocore reads a response from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def _catalog_scan(records: list[Any]) -> dict[str, float]:
+    """`catalog_scan` (see the module docstring): load_all() with DynamoDB's answers served in-process."""
+    import json
+
+    from botocore.awsrequest import AWSResponse
+
+    from mixtape.storage import clients
+    from mixtape.storage.dynamo_catalog import META_KEY, SCAN_PAGE_ITEMS, DynamoCatalogStore
+
+    items = [_dynamodb_item(r) for r in records]
+    version = json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
+    pages: dict[str | None, bytes] = {}  # by the ExclusiveStartKey's item id
+    for start in range(0, len(items), SCAN_PAGE_ITEMS):
+        page = items[start : start + SCAN_PAGE_ITEMS]
+        payload: dict[str, Any] = {"Items": page, "Count": len(page), "ScannedCount": len(page)}
+        if start + SCAN_PAGE_ITEMS < len(items):
+            payload["LastEvaluatedKey"] = {"item_id": page[-1]["item_id"]}
+        previous = items[start - 1]["item_id"]["S"] if start else None
+        pages[previous] = json.dumps(payload).encode()
+
+    def answer(request: Any, **_: Any) -> Any:
+        target = request.headers["X-Amz-Target"]
+        target = target.decode() if isinstance(target, bytes) else target
+        if target.endswith(".GetItem"):
+            body = version
+        else:
+            start_key = json.loads(request.body).get("ExclusiveStartKey")
+            body = pages[start_key["item_id"]["S"] if start_key else None]
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench"}, _Body(body))
+
+    client = clients.dynamodb()
+    client.meta.events.register("before-send.dynamodb", answer)
+    clock = _Clock()
+    loaded_version, loaded = DynamoCatalogStore("mixtape-bench-catalog", client=client).load_all()
+    clock.lap("catalog_scan")
+    client.meta.events.unregister("before-send.dynamodb", answer)
+    if loaded_version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
+        raise RuntimeError("the catalog read back from the served Scan pages differs from the catalog")
+    return clock.phases
+
+
+def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dict[str, Any], Any, list[Any]]:
     import numpy as np
 
     from mixtape import clock
@@ -205,7 +283,7 @@ def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dic
         pathParameters={"user_id": USER},
         queryStringParameters={"limit": "20"},
     )
-    return event, lambda: dependencies().catalog.get()
+    return event, lambda: dependencies().catalog.get(), records
 
 
 def _prepare_ingest(module: ModuleType, now_ms: int) -> dict[str, Any]:
@@ -300,8 +378,9 @@ def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) 
 
     now_ms = time.time_ns() // 1_000_000
     load_catalog = None
+    records: list[Any] = []
     if function == "recommend":
-        event, load_catalog = _prepare_recommend(module, catalog_items, now_ms)
+        event, load_catalog, records = _prepare_recommend(module, catalog_items, now_ms)
     elif function == "ingest":
         event = _prepare_ingest(module, now_ms)
     else:
@@ -318,10 +397,12 @@ def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) 
         response = module.lambda_handler(event, context)
         clock.lap(phase)
         _check(function, response)
+    scan = _catalog_scan(records) if records else {"catalog_scan": 0.0, "cpu_catalog_scan": 0.0}
     return {
         "startup": startup_wall,
         "cpu_startup": startup_cpu,
         **clock.phases,
+        **scan,
         "bytecode_compile": bytecode_compile_ms(),
     }
 

@@ -1,10 +1,24 @@
-"""The cold-start benchmark's result parsing and summary (bench.cold_start)."""
+"""The cold-start benchmark's result parsing and summary (bench.cold_start) and what its child serves."""
 
+import base64
 import json
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from bench.cold_start import FIELDS, RESULT_PREFIX, ROOT, child_root, parse_env, parse_result, summarize
+from bench._cold_start_child import _catalog_records, _dynamodb_item
+from bench.cold_start import (
+    APART,
+    FIELDS,
+    RESULT_PREFIX,
+    ROOT,
+    child_root,
+    parse_env,
+    parse_result,
+    summarize,
+)
+from mixtape.storage.dynamo_catalog import record_from_item
 
 
 def run(**phases: float) -> dict[str, float]:
@@ -59,3 +73,21 @@ def test_each_tree_is_measured_by_its_own_child_when_it_has_one(tmp_path):
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "_cold_start_child.py").write_text("")
     assert child_root(tmp_path) == tmp_path
+
+
+def test_fields_reported_apart_may_be_missing_from_an_older_child():
+    older = {k: v for k, v in run(imports=1.0).items() if k not in APART}
+    parsed = parse_result(RESULT_PREFIX + json.dumps(older))
+    assert parsed["catalog_scan"] == 0.0
+    assert parsed["imports"] == 1.0
+
+
+def test_the_served_catalog_items_read_back_as_the_same_records():
+    for record in _catalog_records(30, 8):
+        wire = json.loads(json.dumps(_dynamodb_item(record)))  # what DynamoDB would send
+        wire["embedding"]["B"] = base64.b64decode(wire["embedding"]["B"])  # as botocore hands it over
+        back = record_from_item(wire)
+        assert back.embedding is not None
+        assert record.embedding is not None
+        np.testing.assert_allclose(back.embedding, record.embedding, rtol=1e-6)
+        assert replace(back, embedding=None) == replace(record, embedding=None)
