@@ -1,9 +1,8 @@
 """RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
 
-# ruff: noqa: E402 - the collector is switched off before the other imports (see below)
+# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
 # Cold start: while ~700 modules load, the cyclic garbage collector would scan the growing heap some fifty
-# times (~16 ms, measured with bench.cold_start). It is off until the end of this module, which freezes
-# what init built (it lives as long as the container) and switches it back on for what requests allocate.
+# times (~16 ms, measured with bench.cold_start).
 import gc
 
 gc.disable()
@@ -21,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import mixtape
-from mixtape import clock
+from mixtape import clock, gc_tuning
 from mixtape.catalog_index import CatalogCache
 from mixtape.config import RecommendSettings, recommend_settings
 from mixtape.errors import NotFoundError
@@ -200,6 +199,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return app.resolve(event, context)
 
 
-# End of init (see the top of the module): later collections skip everything built so far.
-gc.freeze()
-gc.enable()
+gc_tuning.end_of_init()  # last statement of init: see the top of the module

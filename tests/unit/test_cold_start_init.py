@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from mixtape import gc_tuning
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +24,7 @@ spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / f
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                   "handler": callable(module.lambda_handler)}}))
+                   "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler)}}))
 """
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
     done = subprocess.run(
@@ -39,8 +43,10 @@ print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_recommend_init_leaves_the_collector_on_with_the_init_heap_frozen():
-    state = _import_handler("recommend")
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_init_leaves_the_collector_on_with_the_init_heap_frozen(function):
+    state = _import_handler(function)
     assert state["handler"]
     assert state["enabled"]  # switched off only while the module loads
     assert state["frozen"] > 10_000  # modules, classes and functions built at init: never scanned again
+    assert state["threshold"] == gc_tuning.GEN0_THRESHOLD  # every handler sets the collector the same way
