@@ -114,10 +114,11 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.records)
 
-    def scratch[T](self, name: str, build: Callable[[], T]) -> T:
-        """A per-index object built once on first use (preallocated buffers sized to this catalog)."""
+    def scratch[T](self, name: str, build: Callable[[], T], valid: Callable[[T], bool] = lambda _: True) -> T:
+        """A per-index object built on first use (preallocated buffers sized to this catalog), and again
+        whenever `valid` rejects the one kept."""
         found = self._scratch.get(name)
-        if found is None:
+        if found is None or not valid(found):
             found = self._scratch[name] = build()
         return found
 

@@ -79,8 +79,8 @@ class RankingIndex(BaseModel):
     kind: Literal["exact", "ivf"] = "exact"
     ivf_min_items: int = Field(default=250_000, ge=1)
     n_lists: int | None = Field(default=None, ge=1, description="None: √(catalog items)")
-    n_probe: int = Field(default=24, ge=1)
-    rescore: int = Field(default=2_048, ge=0, description="EASE-boosted items outside the probed lists")
+    n_probe: int = Field(default=16, ge=1)
+    rescore: int = Field(default=1_024, ge=0, description="EASE-boosted items outside the probed lists")
 
 
 NESTED_DELIMITER = "__"

@@ -8,8 +8,10 @@ changes the order, and weights stay comparable across listeners.
 
 Per request the listener's ids are mapped to catalog positions once (`_Listener`), every catalog-wide
 term is written into preallocated float32 buffers (`_Workspace`, one per catalog index), sparse terms are
-scatters of the listener's few thousand entries, and only the k chosen items are explained (one small
-matrix of terms, one row per item). Nothing loops over catalog items in Python.
+scatters of the listener's few thousand entries, the genre term is added to top-k candidates only
+(`TopK.plus`), and only the k chosen items are explained (one small matrix of terms, one row per item).
+Nothing loops over catalog items in Python. With `RankingIndex(kind="ivf")` on a large catalog the dense
+term is searched in an IVF index instead (`_Approximate`) and the sparse terms merged exactly.
 """
 
 import threading
@@ -328,25 +330,10 @@ class _Terms:
         selection then adds it to candidates only: `TopK.plus`)."""
         index, weights, model, ws = self.index, self.weights, self.model, self.ws
         scores, spare = ws.scores, ws.spare
-        if model is not None and self.vector is not None:
-            np.matmul(model.factors, self.vector, out=scores)
-            top = max(float(scores.max()), -float(scores.min())) if len(scores) else 0.0
-            self.factor_scale = weights.factors / top if top > 0 else 0.0
-            scores *= np.float32(self.factor_scale)
-        else:
-            scores.fill(0.0)
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
-            if weights.debias:
-                scores -= model.debias(weights.debias)
-            if self.neighbor_scale and self.neighbor_dense:
-                dense = ws.neighbors[: len(scores)]
-                dense *= self.neighbor_scale
-                scores += dense
-            elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
-                ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
+            self._model_terms(model, scores)
         else:
-            np.multiply(index.popularity, weights.popularity, out=spare)
-            scores += spare
+            np.multiply(index.popularity, weights.popularity, out=scores)
         if self.taste is not None and weights.taste:
             np.matmul(index.embeddings, self.taste, out=spare)
             spare *= np.float32(weights.taste)
@@ -365,6 +352,26 @@ class _Terms:
             members, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
             scores[members] = -np.inf
         return scores
+
+    def _model_terms(self, model: AlignedModel, scores: FloatArray) -> None:
+        """scale · factors @ vector - debias + EASE sums. (Blocking these passes so a block of scores
+        stays in cache while its max, scale, debias and sums are applied measured no faster at 1M.)"""
+        weights, ws = self.weights, self.ws
+        if self.vector is not None:
+            np.matmul(model.factors, self.vector, out=scores)
+            top = max(float(scores.max()), -float(scores.min())) if len(scores) else 0.0
+            self.factor_scale = weights.factors / top if top > 0 else 0.0
+            scores *= np.float32(self.factor_scale)
+        else:
+            scores.fill(0.0)
+        if weights.debias:
+            scores -= model.debias(weights.debias)
+        if self.neighbor_scale and self.neighbor_dense:
+            dense = ws.neighbors[: len(scores)]
+            dense *= self.neighbor_scale
+            scores += dense
+        elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
+            ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
 
     def explain(self, chosen: Positions) -> list[Reason]:
         """The strongest term of each chosen item (first of equals, in the order of `_TERM_ORDER`)."""
@@ -471,22 +478,23 @@ class _Approximate:
         routing = ivf.route(vector)
         lists = len(routing)
         low = min(self.NEGATIVE_PROBE, lists)
-        _, low_scores = ivf.probe(vector, np.argpartition(routing, low - 1)[:low])
+        _, low_scores, _ = ivf.probe(vector, np.argpartition(routing, low - 1)[:low])
         floor = float(low_scores.min()) if len(low_scores) else 0.0
         probe = min(self.config.n_probe, lists)
         best = np.argpartition(-routing, probe - 1)[:probe] if probe < lists else np.arange(lists)
-        keys, raw = ivf.probe(vector, best)
+        keys, raw, slots = ivf.probe(vector, best)
         top = max(float(raw.max()) if len(raw) else 0.0, -min(floor, float(raw.min()) if len(raw) else 0.0))
         terms.factor_scale = weights.factors / top if top > 0 else 0.0
+        scale = np.float32(terms.factor_scale)
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra = self._outside(probed)
-        extra_raw = model.factors[extra] @ vector
-        positions = np.concatenate((keys, extra))
-        scores = np.concatenate((raw, extra_raw))
-        scores *= np.float32(terms.factor_scale)
-        scores += self._rest(positions, exclude_explicit, genre)
-        return self._capped(positions, scores, limit)
+        ordered = _ListOrder.of(ivf, model, terms.index)
+        inside = raw * scale
+        inside += self._rest(keys, ordered.items(slots), exclude_explicit, genre)
+        outside = (model.factors[extra] @ vector) * scale
+        outside += self._rest(extra, _Items.of_catalog(terms.index, model, extra), exclude_explicit, genre)
+        return self._capped(np.concatenate((keys, extra)), np.concatenate((inside, outside)), limit)
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
         """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
@@ -511,33 +519,34 @@ class _Approximate:
         unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
         return unique
 
-    def _rest(self, positions: Positions, exclude_explicit: bool, genre: str | None) -> FloatArray:
-        """Every term but the factor term at the given positions, -inf where a filter excludes."""
+    def _rest(
+        self, positions: Positions, items: "_Items", exclude_explicit: bool, genre: str | None
+    ) -> FloatArray:
+        """Every term but the factor term at the given positions, -inf where a filter excludes. Per-item
+        catalog data comes from `items` (read in list order for probed items: sequential)."""
         terms, index, weights, ws = self.terms, self.terms.index, self.terms.weights, self.terms.ws
-        model = terms.model
-        assert model is not None
         rest = np.zeros(len(positions), dtype=np.float32)
         if weights.debias:
-            rest -= model.debias(weights.debias)[positions]
+            rest -= np.float32(weights.debias) * items.log_listeners
         if terms.neighbor_scale:
             rest += ws.neighbors[positions] * terms.neighbor_scale
         if terms.taste is not None and weights.taste:
             rest += np.float32(weights.taste) * (index.embeddings[positions] @ terms.taste)
         if terms.genre_table is not None:
-            rest += terms.genre_table[index.genre_set_of[positions]]
+            rest += terms.genre_table[items.genre_set]
         if terms.artist_affinity:  # one gather from a per-artist table, cleared after use
             table = ws.artist_values(len(index.artist_names))
             ids = np.fromiter(terms.artist_affinity, dtype=np.int64, count=len(terms.artist_affinity))
             values = np.fromiter(terms.artist_affinity.values(), dtype=np.float64, count=len(ids))
             table[ids] = np.where(values < 0, -np.inf, weights.artist * np.maximum(values, 0.0))
-            rest += table[index.artist_of[positions]]
+            rest += table[items.artist]
             table[ids] = 0.0
         if genre is not None:
-            inside = np.zeros(len(index.genre_set_size), dtype=np.bool_)
-            inside[index.genre_sets_of_genre.get(genre.lower(), _NO_COLUMNS)] = True
-            rest[~inside[index.genre_set_of[positions]]] = -np.inf
+            allowed = np.zeros(len(index.genre_set_size), dtype=np.bool_)
+            allowed[index.genre_sets_of_genre.get(genre.lower(), _NO_COLUMNS)] = True
+            rest[~allowed[items.genre_set]] = -np.inf
         if exclude_explicit:
-            rest[index.explicit[positions]] = -np.inf
+            rest[items.explicit] = -np.inf
         blocked = ws.blocked
         blocked[self.listener.known] = True
         rest[blocked[positions]] = -np.inf
@@ -550,6 +559,56 @@ class _Approximate:
             scores, limit, artist_of[positions], cap, lambda values, k: top_k_keyed(values, k, positions)
         )
         return positions[chosen], scores[chosen]
+
+
+@dataclass(frozen=True, slots=True)
+class _Items:
+    """Per-item catalog and model data for a set of candidates, aligned with them."""
+
+    log_listeners: FloatArray
+    genre_set: npt.NDArray[np.int32]
+    artist: npt.NDArray[np.int32]
+    explicit: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of_catalog(cls, index: CatalogIndex, model: AlignedModel, positions: Positions) -> "_Items":
+        return cls(
+            model.log_listeners[positions],
+            index.genre_set_of[positions],
+            index.artist_of[positions],
+            index.explicit[positions],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _ListOrder:
+    """The catalog and model data the approximate path reads per candidate, stored in the IVF lists'
+    order, so the probed items' data is a few contiguous runs instead of ~25k random reads."""
+
+    ivf: IvfIndex
+    log_listeners: FloatArray
+    genre_set: npt.NDArray[np.int32]
+    artist: npt.NDArray[np.int32]
+    explicit: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex) -> "_ListOrder":
+        return index.scratch(  # one per (model, catalog index): rebuilt when the IVF index is new
+            "ivf-order",
+            lambda: cls(
+                ivf,
+                ivf.in_list_order(model.log_listeners),
+                ivf.in_list_order(index.genre_set_of),
+                ivf.in_list_order(index.artist_of),
+                ivf.in_list_order(index.explicit),
+            ),
+            lambda found: found.ivf is ivf,
+        )
+
+    def items(self, slots: IndexArray) -> _Items:
+        return _Items(
+            self.log_listeners[slots], self.genre_set[slots], self.artist[slots], self.explicit[slots]
+        )
 
 
 def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:

@@ -93,7 +93,7 @@ def recommendations_json(
                 "duration_ms": record.duration_ms,
                 "score": round(entry.score, SCORE_DIGITS),
                 "reason": entry.reason,
-                "reason_code": entry.reason_code.value,
+                "reason_code": entry.reason_code,  # a StrEnum: serialised as its value
             }
         )
     body: _RecommendationsJson = {

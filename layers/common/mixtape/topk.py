@@ -29,6 +29,7 @@ FULL_PASS_BELOW = 8_192  # below this, one partition of everything is as cheap a
 SAMPLE_FRACTION = 8  # never sample more than 1/8 of the scores
 FOLD = 16  # rows of the folded view that finds the candidates (see _at_least)
 FOLD_FROM = 65_536  # below this the fold's fixed cost outweighs what it saves
+FLAT_FROM = 256  # candidates expected above 1/256 of the scores: the fold would gather too many columns
 _EMPTY_INDEX: IndexArray = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES: FloatArray = np.empty(0, dtype=np.float32)
 
@@ -186,11 +187,15 @@ class TopK:
             return _EMPTY_INDEX
         if len(self._sample):
             at = self._sample_at
-            t = _threshold(values[at] + extra(at), k, n)
+            sampled = values[at]
+            t = _threshold(sampled + extra(at), k, n)
             if t is not None:
-                floor = float(t) - high
-                floor -= 1e-6 * (abs(float(t)) + abs(high)) + 1e-30  # float32 rounding of the sums
-                cand = _at_least(values, np.float32(floor), self._scratch)
+                floor = np.float32(float(t) - high - 1e-6 * (abs(float(t)) + abs(high)) - 1e-30)  # rounding
+                if np.count_nonzero(sampled >= floor) * FLAT_FROM > len(at):  # many candidates: a flat pass
+                    flags = self._scratch.flags[:n]
+                    cand = np.flatnonzero(np.greater_equal(values, floor, out=flags)).astype(np.int64)
+                else:
+                    cand = _at_least(values, floor, self._scratch)
                 sums = values[cand] + extra(cand)
                 reach = sums >= t
                 if np.count_nonzero(reach) >= k:
@@ -294,6 +299,8 @@ class IvfIndex:
         self._centroid_bias = None if biases is None else np.ascontiguousarray(centroids[:, d])
         self._scores: FloatArray = np.empty(n, dtype=np.float32)
         self._keys: IndexArray = np.empty(n, dtype=np.int64)
+        self._slots: IndexArray = np.empty(n, dtype=np.int64)
+        self._counting: IndexArray = np.arange(max(self.list_sizes.max(initial=0), 1), dtype=np.int64)
         self._select_scratch = _Scratch.of_size(n)
         self._excluded: BoolArray = np.zeros(n, dtype=np.bool_)  # integer exclusions, cleared after use
 
@@ -338,12 +345,18 @@ class IvfIndex:
         q = _as_query(query, self._d)
         return score_into(self._centroids, q, np.empty(self.n_lists, np.float32), self._centroid_bias)
 
-    def probe(self, query: npt.ArrayLike, lists: npt.ArrayLike) -> tuple[IndexArray, FloatArray]:
-        """Every item of the given lists with its exact score: (item positions, scores), views into
-        buffers the next call overwrites. The caller ranks, filters and merges them."""
+    def probe(self, query: npt.ArrayLike, lists: npt.ArrayLike) -> tuple[IndexArray, FloatArray, IndexArray]:
+        """Every item of the given lists with its exact score: (item positions, scores, their indexes in
+        list order), views into buffers the next call overwrites. The caller ranks, filters and merges
+        them; per-item data kept in list order (`in_list_order`) is read sequentially at those indexes."""
         q = _as_query(query, self._d)
         total = self._scan(q, np.sort(np.asarray(lists, dtype=np.int64)).tolist())
-        return self._keys[:total], self._scores[:total]
+        return self._keys[:total], self._scores[:total], self._slots[:total]
+
+    def in_list_order[T: np.generic](self, values: npt.NDArray[T]) -> npt.NDArray[T]:
+        """Per-item data (indexed by item position) reordered the way the lists store the items."""
+        reordered: npt.NDArray[T] = values[self._ids]
+        return reordered
 
     def _scan(self, q: FloatArray, lists: list[int]) -> int:
         """Score the given lists into the front of the buffers; returns how many items were scored."""
@@ -357,6 +370,7 @@ class IvfIndex:
             if self._bias is not None:
                 np.add(out, self._bias[start:stop], out=out)
             self._keys[filled:end] = self._ids[start:stop]
+            np.add(self._counting[: stop - start], start, out=self._slots[filled:end])
             filled = end
         return filled
 
