@@ -81,16 +81,15 @@ class DataLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
 
     @instance_cache
     def load_data_with_path(self, name: str) -> tuple[Any, str]:
-        overridden = any(
+        if name == "endpoints" and not any(
             self.file_loader.exists(os.path.join(path, name))
             for path in self.search_paths
             if path != self.BUILTIN_DATA_PATH
-        )
-        if name != "endpoints" or overridden:
-            found: tuple[Any, str] = super().load_data_with_path(name)
-            return found
-        with ENDPOINTS_FILE.open("rb") as source:
-            return json.load(source), os.path.join(self.BUILTIN_DATA_PATH, name)
+        ):
+            with ENDPOINTS_FILE.open("rb") as source:
+                return json.load(source), os.path.join(self.BUILTIN_DATA_PATH, name)
+        found: tuple[Any, str] = super().load_data_with_path(name)
+        return found
 
 
 # DynamoDB's AttributeValue: a structure whose members are the type tags of one value.
