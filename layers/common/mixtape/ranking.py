@@ -14,6 +14,7 @@ Nothing loops over catalog items in Python. With `RankingIndex(kind="ivf")` on a
 term is searched in an IVF index instead (`_Approximate`) and the sparse terms merged exactly.
 """
 
+import heapq
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -111,8 +112,15 @@ class _Workspace:
         self.blocked = np.zeros(n, dtype=np.bool_)  # approximate path: known items, cleared after use
         self.stamp = np.zeros(n, dtype=np.int32)  # approximate path: deduplicates candidates
         self._artist_values: FloatArray | None = None
+        self._sample_sets: npt.NDArray[np.int32] | None = None
         self.select = TopK(n)
         self.lock = threading.Lock()
+
+    def sample_genre_sets(self, index: CatalogIndex) -> npt.NDArray[np.int32]:
+        """The genre sets of the top-k selector's sampled items (fixed per catalog index)."""
+        if self._sample_sets is None:
+            self._sample_sets = index.genre_set_of[self.select.sample_at]
+        return self._sample_sets
 
     def artist_values(self, artists: int) -> FloatArray:
         """A zeroed per-artist table (the approximate path sets and clears the listener's artists)."""
@@ -164,7 +172,7 @@ class _Listener:
 
     def strongest(self, usable: npt.NDArray[np.bool_]) -> list[int]:
         """The strongest liked items with a vector (weight, then item id, descending): what "similar
-        to ..." can point at. Only the items tied with the few strongest are sorted."""
+        to ..." can point at. Only the items tied with the few strongest are compared by id."""
         keep = np.flatnonzero(usable[self.liked])
         values = self.liked_values[keep]
         if len(values) > EXPLAIN_FROM_TOP_ITEMS:
@@ -172,11 +180,17 @@ class _Listener:
                 len(values) - EXPLAIN_FROM_TOP_ITEMS
             ]
             keep = keep[values >= kth]
-        ordered = sorted(
-            ((self.liked_values[j], self.liked_ids[j], int(self.liked[j])) for j in keep.tolist()),
-            reverse=True,
+        picked = keep.tolist()
+        ordered = heapq.nlargest(  # a heap of 5: one comparison for most of a large tie
+            EXPLAIN_FROM_TOP_ITEMS,
+            zip(
+                self.liked_values[keep].tolist(),
+                [self.liked_ids[j] for j in picked],
+                self.liked[keep].tolist(),
+                strict=True,
+            ),
         )
-        return [p for _, _, p in ordered[:EXPLAIN_FROM_TOP_ITEMS]]
+        return [p for _, _, p in ordered]
 
 
 def _filter(
@@ -435,8 +449,9 @@ def recommend(
                 scores = _filter(total, ws.spare, index, listener.known, exclude_explicit, genre)
                 select: Selector = ws.select
                 if terms.genre_table is not None:
+                    sampled = terms.genre_table[ws.sample_genre_sets(index)]
                     high = float(terms.genre_table.max())
-                    select = partial(ws.select.plus, extra=terms.genre_at, high=high)
+                    select = partial(ws.select.plus, extra=terms.genre_at, high=high, sampled_extra=sampled)
                 chosen = np.asarray(
                     top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, select),
                     dtype=np.int64,

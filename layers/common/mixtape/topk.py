@@ -172,13 +172,24 @@ class TopK:
             sample = np.take(values, self._sample_at, out=out)
         return _select(values, k, sample, keys=keys, scratch=self._scratch)
 
+    @property
+    def sample_at(self) -> IndexArray:
+        """The positions sampled for the threshold (sorted; empty below FULL_PASS_BELOW scores)."""
+        return self._sample_at
+
     def plus(
-        self, base: FloatArray, k: int, extra: Callable[[IndexArray], FloatArray], high: float
+        self,
+        base: FloatArray,
+        k: int,
+        extra: Callable[[IndexArray], FloatArray],
+        high: float,
+        sampled_extra: FloatArray | None = None,
     ) -> IndexArray:
         """As `__call__` for the scores base + extra(positions) when extra never exceeds `high`, without
         evaluating extra over the whole catalog: only at the sampled positions (for the threshold t) and
         at the items whose base reaches t - high, which holds every item whose sum reaches t. Exact: when
-        fewer than k sums reach t it evaluates extra everywhere."""
+        fewer than k sums reach t it evaluates extra everywhere. `sampled_extra`: extra(sample_at), if the
+        caller has it cheaper."""
         values = _as_vector(base)
         n = len(values)
         if len(values) != self.n:
@@ -188,7 +199,7 @@ class TopK:
         if len(self._sample):
             at = self._sample_at
             sampled = values[at]
-            t = _threshold(sampled + extra(at), k, n)
+            t = _threshold(sampled + (extra(at) if sampled_extra is None else sampled_extra), k, n)
             if t is not None:
                 floor = np.float32(float(t) - high - 1e-6 * (abs(float(t)) + abs(high)) - 1e-30)  # rounding
                 if np.count_nonzero(sampled >= floor) * FLAT_FROM > len(at):  # many candidates: a flat pass

@@ -28,9 +28,9 @@ class AlignedModel:
     # EASE rows as a padded table (one gather of whole rows per request, no per-entry index arithmetic):
     # model row r's entries are row neighbor_slot[r] of the two tables; columns are catalog positions,
     # padding points at the sink position n_catalog with weight 0 (score buffers have one spare slot).
+    # Columns and weights interleaved (the weight's float32 bits as int32): one gather per request.
     neighbor_slot: npt.NDArray[np.int32]  # (n_model_rows,)
-    neighbor_columns: npt.NDArray[np.int32]  # (rows with entries + 1, widest row)
-    neighbor_weights: FloatArray  # same shape; the last row is all padding
+    neighbor_table: npt.NDArray[np.int32]  # (rows with entries + 1, widest row, 2); last row: padding
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
     _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
     _ivf: dict[tuple[int | None, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
@@ -64,12 +64,12 @@ class AlignedModel:
         slot = np.full(len(model.item_ids), len(filled), dtype=np.int32)
         slot[filled] = np.arange(len(filled), dtype=np.int32)
         width = max(1, int(lengths.max()) if len(lengths) else 1)
-        table_columns = np.full((len(filled) + 1, width), n, dtype=np.int32)
-        table_weights = np.zeros((len(filled) + 1, width), dtype=np.float32)
+        table = np.zeros((len(filled) + 1, width, 2), dtype=np.int32)
+        table[:, :, 0] = n  # padding: the sink position, weight 0
         starts = np.cumsum(lengths) - lengths  # entries stay grouped by row, in row order
         rank = np.arange(len(row_of_entry)) - starts[row_of_entry]
-        table_columns[slot[row_of_entry], rank] = columns[keep]
-        table_weights[slot[row_of_entry], rank] = model.neighbor_weights[keep]
+        table[slot[row_of_entry], rank, 0] = columns[keep]
+        table[slot[row_of_entry], rank, 1] = model.neighbor_weights[keep].astype(np.float32).view(np.int32)
         return cls(
             model=model,
             index=index,
@@ -77,8 +77,7 @@ class AlignedModel:
             known=known,
             row_of=row_of,
             neighbor_slot=slot,
-            neighbor_columns=table_columns,
-            neighbor_weights=table_weights,
+            neighbor_table=table,
             log_listeners=listeners / top if top > 0 else listeners,
         )
 
@@ -100,8 +99,8 @@ class AlignedModel:
         """Every entry of the given EASE rows, concatenated: (catalog positions, weights). A position
         appears once per row that holds it, and padding as the sink position n_catalog with weight 0;
         summing per position is left to the caller (a scatter-add into n_catalog + 1 slots)."""
-        slots = self.neighbor_slot[rows]
-        return self.neighbor_columns[slots].ravel(), self.neighbor_weights[slots].ravel()
+        entries = self.neighbor_table[self.neighbor_slot[rows]]
+        return entries[:, :, 0].ravel(), entries[:, :, 1].ravel().view(np.float32)
 
     def neighbor_contributions(
         self, weights: Mapping[str, float]
