@@ -1,12 +1,17 @@
-"""Shared test helpers: sample events from events/, API Gateway HTTP API (v2) events, JSON bodies."""
+"""Shared test helpers: sample events from events/, API Gateway HTTP API (v2) events, JSON bodies, and a
+fresh interpreter for what is process state (imports, the garbage collector)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from local.template import load_template, match_route
 
-EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_DIR = ROOT / "events"
 ROUTES = load_template().routes
 
 
@@ -60,3 +65,24 @@ def http_event(
 
 def body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
+
+
+def fresh_python(code: str, **env: str) -> Any:
+    """Run `code` in a new interpreter with the layer and the repository on its path and a Lambda-like
+    minimal environment (plus `env`); returns the JSON its last output line prints."""
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **keep,
+            "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
+            "POWERTOOLS_SERVICE_NAME": "mixtape",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])

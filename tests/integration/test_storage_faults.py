@@ -4,6 +4,7 @@ redelivery, and conditional-write details, against moto with the template's tabl
 import contextlib
 import json
 import threading
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -117,25 +118,32 @@ def test_profile_round_trips_through_dynamodb_with_its_taste_vector(aws: Aws, in
     assert stored.artists == {"art-90": 1.0}
 
 
-def test_erasure_retries_unprocessed_deletes(aws: Aws):
-    events_store, _, _ = stores(aws)
-    assert events_store.put_applied([event(i, "u-erase") for i in range(30)], 2_000_000_000) == []
-    client = clients.dynamodb()
+@contextlib.contextmanager
+def first_batch_write_unprocessed(client: Any) -> Iterator[dict[str, int]]:
+    """The first BatchWriteItem is answered without reaching DynamoDB: everything unprocessed (a
+    throttled partition); yields the count of BatchWriteItem calls."""
     calls = {"n": 0}
 
-    def throttle_first(params: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any]] | None:
-        """The first BatchWriteItem is answered without reaching DynamoDB: everything unprocessed."""
+    def answer(params: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any]] | None:
         calls["n"] += 1
         if calls["n"] > 1:
             return None
         requests = json.loads(params["body"])["RequestItems"]
         return SimpleNamespace(status_code=200), {"UnprocessedItems": requests, "ResponseMetadata": {}}
 
-    client.meta.events.register("before-call.dynamodb.BatchWriteItem", throttle_first, unique_id="throttle")
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", answer, unique_id="throttle")
     try:
-        deleted = DynamoEventStore(aws.table("EventsTable"), client=client).delete_user_events("u-erase")
+        yield calls
     finally:
         client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", unique_id="throttle")
+
+
+def test_erasure_retries_unprocessed_deletes(aws: Aws):
+    events_store, _, _ = stores(aws)
+    assert events_store.put_applied([event(i, "u-erase") for i in range(30)], 2_000_000_000) == []
+    client = clients.dynamodb()
+    with first_batch_write_unprocessed(client) as calls:
+        deleted = DynamoEventStore(aws.table("EventsTable"), client=client).delete_user_events("u-erase")
     assert deleted == 30
     assert calls["n"] >= 3  # the throttled chunk was sent again
     assert aws.scan("EventsTable") == []
@@ -143,21 +151,9 @@ def test_erasure_retries_unprocessed_deletes(aws: Aws):
 
 def test_the_log_answers_which_events_are_stored_and_retries_unprocessed_writes(aws: Aws):
     client = clients.dynamodb()
-    calls = {"n": 0}
-
-    def throttle_first(params: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any]] | None:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            return None
-        requests = json.loads(params["body"])["RequestItems"]
-        return SimpleNamespace(status_code=200), {"UnprocessedItems": requests, "ResponseMetadata": {}}
-
     log = DynamoEventStore(aws.table("EventsTable"), client=client)
-    client.meta.events.register("before-call.dynamodb.BatchWriteItem", throttle_first, unique_id="throttle")
-    try:
+    with first_batch_write_unprocessed(client) as calls:
         assert log.put_applied([event(i, "u-log") for i in range(3)], 2_000_000_000) == []
-    finally:
-        client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", unique_id="throttle")
     assert calls["n"] == 2
     keys = [("u-log", "e0"), ("u-log", "e2"), ("u-log", "e7"), ("u-other", "e0")]
     assert log.stored(keys, consistent=True) == {("u-log", "e0"), ("u-log", "e2")}

@@ -3,16 +3,13 @@
 The garbage collector is process state, so the handler is imported in a fresh interpreter.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mixtape import gc_tuning
+from tests.helpers import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,21 +23,8 @@ spec.loader.exec_module(module)
 print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
                    "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler)}}))
 """
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **keep,
-            "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
-            "POWERTOOLS_SERVICE_NAME": "mixtape",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    state: dict[str, Any] = fresh_python(code)
+    return state
 
 
 @pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])

@@ -2,18 +2,14 @@
 fields, without importing pydantic-settings on every cold start."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from mixtape import config
 from mixtape.config import ProfileSettings, RecommendSettings, TrainSettings
+from tests.helpers import fresh_python
 
-ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"PROFILES_TABLE": "profiles", "CATALOG_TABLE": "catalog", "EVENTS_TABLE": "events"}
 
 
@@ -101,17 +97,9 @@ def test_settings_built_directly_hold_the_given_values_and_defaults_only(monkeyp
 
 def test_reading_settings_does_not_import_pydantic_settings():
     code = (
-        "import sys\n"
+        "import json, sys\n"
         "from mixtape.config import RecommendSettings\n"
         "RecommendSettings.from_environ({'PROFILES_TABLE': 'p', 'CATALOG_TABLE': 'c'})\n"
-        "print('pydantic_settings' in sys.modules)\n"
+        "print(json.dumps('pydantic_settings' in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "layers" / "common")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.strip() == "False"
+    assert fresh_python(code) is False

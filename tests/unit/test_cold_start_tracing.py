@@ -3,16 +3,12 @@
 The tracer is built at import, so each case runs in a fresh interpreter with its own environment.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mixtape.observability import NoopTracingProvider, tracing_enabled
+from tests.helpers import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -43,27 +39,8 @@ def test_the_noop_provider_accepts_what_the_decorators_send():
     assert ran == [segment]  # the body ran inside the no-op subsegment, and nothing raised
 
 
-def _python(code: str, **env: str) -> dict[str, Any]:
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **keep,
-            "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
-            "POWERTOOLS_SERVICE_NAME": "mixtape",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_outside_lambda_the_xray_sdk_is_never_imported():
-    result = _python(
+    result = fresh_python(
         "import json, sys\n"
         "from mixtape.observability import tracer\n"
         "@tracer.capture_lambda_handler\n"
@@ -106,7 +83,9 @@ def names(entity):
 patched = sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES
 print(json.dumps({"names": sorted({n for e in sent for n in names(e)}), "patched": sorted(patched)}))
 """
-    result = _python(code, LAMBDA_TASK_ROOT=str(ROOT / "functions" / "ingest"), _X_AMZN_TRACE_ID=TRACE_HEADER)
+    result = fresh_python(
+        code, LAMBDA_TASK_ROOT=str(ROOT / "functions" / "ingest"), _X_AMZN_TRACE_ID=TRACE_HEADER
+    )
     assert "## handler" in result["names"]
     assert "dynamodb" in result["names"]  # botocore is patched: the GetItem is a subsegment
     assert result["patched"] == ["botocore"]  # and nothing else

@@ -5,7 +5,7 @@ import functools
 import itertools
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ from mixtape.errors import ConcurrentUpdateError
 from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profile_updates import process_messages
-from mixtape.profiles import MAX_EVENTS_PER_COMMIT, apply_user_events, fold_events
+from mixtape.profiles import MAX_EVENTS_PER_COMMIT, ApplyResult, apply_user_events, fold_events
 from mixtape.storage.base import VersionConflictError
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
 from tests.unit.conftest import DAY_MS, NOW_MS, stored
@@ -165,16 +165,7 @@ def test_each_event_applies_exactly_once_across_redeliveries(
     profile_settings: ProfileSettings,
 ):
     events = [stored(f"e{i}", "r1") for i in range(3)]
-    features = catalog.features(["r1"])
-    apply = functools.partial(
-        apply_user_events,
-        "u-1",
-        features=features,
-        store=profiles_store,
-        log=events_store,
-        settings=profile_settings,
-        now_ms=NOW_MS,
-    )
+    apply = applier(catalog, profiles_store, events_store, profile_settings, NOW_MS)
     first = apply(events=events + events[:1])
     again = apply(events=events)
     assert (len(first.applied), first.already_applied, first.writes, first.stored) == (3, 1, 1, 3)
@@ -186,6 +177,25 @@ def test_each_event_applies_exactly_once_across_redeliveries(
     row = events_store.rows[("u-1", "e0")]
     assert row.expires_at_s == NOW_MS // 1000 + profile_settings.event_retention_days * 86_400
     assert events_store.writes == 3  # one write per event, no marks
+
+
+def applier(
+    catalog: MemoryCatalogStore,
+    store: MemoryProfileStore,
+    log: MemoryEventStore,
+    settings: ProfileSettings,
+    now_ms: int,
+) -> Callable[..., ApplyResult]:
+    """`apply(events=[...])`: apply_user_events for listener u-1 with these stores, features of r1."""
+    return functools.partial(
+        apply_user_events,
+        "u-1",
+        features=catalog.features(["r1"]),
+        store=store,
+        log=log,
+        settings=settings,
+        now_ms=now_ms,
+    )
 
 
 class FlakyLog(MemoryEventStore):
@@ -202,16 +212,7 @@ def test_an_outage_after_the_commit_is_repaired_by_the_redelivery_without_refold
 ):
     log = FlakyLog()
     events = [stored(f"e{i}", "r1") for i in range(3)]
-    features = catalog.features(["r1"])
-    apply = functools.partial(
-        apply_user_events,
-        "u-1",
-        features=features,
-        store=profiles_store,
-        log=log,
-        settings=profile_settings,
-        now_ms=NOW_MS,
-    )
+    apply = applier(catalog, profiles_store, log, profile_settings, NOW_MS)
     failed = apply(events=events)  # committed, not logged: the message fails and comes back
     assert (len(failed.applied), failed.stored, failed.unstored) == (3, 0, 3)
     profile = profiles_store.get("u-1")
@@ -233,16 +234,7 @@ def test_unconfirmed_ids_stay_pending_until_their_events_are_logged(
 ):
     """Another message of the listener commits while the first is still waiting for its redelivery."""
     log = FlakyLog()
-    features = catalog.features(["r1"])
-    apply = functools.partial(
-        apply_user_events,
-        "u-1",
-        features=features,
-        store=profiles_store,
-        log=log,
-        settings=profile_settings,
-        now_ms=NOW_MS,
-    )
+    apply = applier(catalog, profiles_store, log, profile_settings, NOW_MS)
     assert apply(events=[stored("a", "r1")]).unstored == 1
     log.down = False
     apply(events=[stored("b", "r1")])
@@ -261,16 +253,7 @@ def test_events_ingested_before_an_erasure_are_dropped_and_later_ones_apply(
     profile_settings: ProfileSettings,
 ):
     profiles_store.erase("u-1", erased_at=NOW_MS, expires_at_s=0)
-    features = catalog.features(["r1"])
-    apply = functools.partial(
-        apply_user_events,
-        "u-1",
-        features=features,
-        store=profiles_store,
-        log=events_store,
-        settings=profile_settings,
-        now_ms=NOW_MS + 10,
-    )
+    apply = applier(catalog, profiles_store, events_store, profile_settings, NOW_MS + 10)
     before = apply(events=[stored("e1", "r1")])  # ingested_at == NOW_MS: in flight during the erasure
     assert (before.applied, before.erased, before.writes) == ([], 1, 0)
     assert events_store.rows == {}
