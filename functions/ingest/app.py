@@ -72,7 +72,7 @@ def _ingest(events: list[ListeningEvent]) -> IngestResult:
     tags=["events"],
     responses=ok_doc(IngestResponse, 202, "Accepted: queued for the profile"),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def post_events(batch: EventBatch) -> Response[IngestResponse]:
     result = _ingest(batch.events)
     return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))
@@ -84,7 +84,7 @@ def post_events(batch: EventBatch) -> Response[IngestResponse]:
     tags=["catalog"],
     responses=ok_doc(UpsertItemsResponse),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def put_items(batch: ItemBatch) -> UpsertItemsResponse:
     deps = dependencies()
     version = upsert_items(batch.items, deps.catalog, deps.settings, clock.now_ms())
@@ -105,7 +105,7 @@ def _record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
     if "Records" in event:
         return process_partial_response(

@@ -73,7 +73,7 @@ _queue_body = TypeAdapter[ProfileUpdateMessage | ErasureFollowUp](ProfileUpdateM
     tags=["users"],
     responses=ok_doc(ErasureResponse),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
     deps = dependencies()
     result = erase_user(user_id, deps.events, deps.profiles, deps.follow_up, deps.settings, clock.now_ms())
@@ -131,7 +131,7 @@ def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mappin
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
     if "Records" in event:
         return _handle_queue_batch(event, context)

@@ -72,7 +72,7 @@ app = create_app()
     tags=["users"],
     responses=ok_doc(RecommendationsResponse),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def get_recommendations(
     user_id: Annotated[UserId, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -121,7 +121,7 @@ def get_recommendations(
     tags=["users"],
     responses=ok_doc(ProfileResponse),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
     deps = dependencies()
     profile = deps.profiles.get(user_id)
@@ -136,7 +136,7 @@ def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
     tags=["catalog"],
     responses=ok_doc(SimilarItemsResponse),
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def get_similar(
     item_id: Annotated[ItemId, Path()], limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> SimilarItemsResponse:
@@ -194,7 +194,7 @@ def get_docs() -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
 

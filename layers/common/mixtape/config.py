@@ -70,8 +70,9 @@ class RankingIndex(BaseModel):
     """How the ranker finds the best items of its dense (learned model) term. `exact` scores every item
     (memory-bandwidth bound: ~7 ms per request at 1M items x 64 factors); `ivf` probes the `n_probe`
     best of ~√n k-means lists of the factors (mixtape.topk.IvfIndex, built once per model and catalog in
-    the container, a few seconds at 1M) and merges the sparse terms (EASE neighbours, liked artists) exactly. IVF
-    applies only from `ivf_min_items` catalog items: below that the exact scan is about a millisecond.
+    the container, a few seconds at 1M) and merges the sparse terms (EASE neighbours, liked artists)
+    exactly. IVF applies only from `ivf_min_items` catalog items: below that the exact scan is about a
+    millisecond.
     RANKING_INDEX__KIND=ivf switches it on."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
