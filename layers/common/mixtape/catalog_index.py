@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -131,28 +131,28 @@ class CatalogIndex:
         now_ms: int,
         popularity_half_life_ms: float,
     ) -> "CatalogIndex":
+        # Column-wise, without numpy item assignment per record: one pass per column, at C speed where
+        # Python allows (dict.fromkeys keeps first-seen order, np.fromiter consumes `map` directly).
         n = len(records)
-        artist_position: dict[str, int] = {}
-        artist_names: list[str] = []
-        artist_of = np.empty(n, dtype=np.int32)
-        members: dict[str, list[int]] = defaultdict(list)
-        set_ids: dict[tuple[str, ...], int] = {}
-        genre_set_of = np.empty(n, dtype=np.int32)
+        artist_keys = [r.artist_id for r in records]
+        artist_position = {a: i for i, a in enumerate(dict.fromkeys(artist_keys))}
+        first_names = {r.artist_id: r.artist_name for r in reversed(records)}  # first record's name wins
+        artist_names = [first_names[a] for a in artist_position]
+        artist_of = np.fromiter(map(artist_position.__getitem__, artist_keys), dtype=np.int32, count=n)
+        genre_lists = [r.genres for r in records]
+        set_ids = {genres: i for i, genres in enumerate(dict.fromkeys(genre_lists))}
+        genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.int32, count=n)
+        members = _genre_members(genre_lists)
         embeddings = np.zeros((n, dim), dtype=np.float32)
-        has_embedding = np.zeros(n, dtype=np.bool_)
-        raw_popularity = np.empty(n, dtype=np.float64)
-        for i, record in enumerate(records):
-            if record.artist_id not in artist_position:
-                artist_position[record.artist_id] = len(artist_names)
-                artist_names.append(record.artist_name)
-            artist_of[i] = artist_position[record.artist_id]
-            for genre in record.genres:
-                members[genre].append(i)
-            genre_set_of[i] = set_ids.setdefault(record.genres, len(set_ids))
-            if record.embedding is not None and record.embedding.shape == (dim,):
-                embeddings[i] = record.embedding
-                has_embedding[i] = True
-            raw_popularity[i] = popularity.score(record.popularity, now_ms, popularity_half_life_ms)
+        has_embedding = np.fromiter(
+            (r.embedding is not None and r.embedding.shape == (dim,) for r in records),
+            dtype=np.bool_,
+            count=n,
+        )
+        with_embedding = np.flatnonzero(has_embedding)
+        if len(with_embedding):
+            embeddings[with_embedding] = np.stack([records[i].embedding for i in with_embedding.tolist()])
+        raw_popularity = popularity.scores([r.popularity for r in records], now_ms, popularity_half_life_ms)
         scaled = np.log1p(np.maximum(raw_popularity, 0.0))
         top = float(scaled.max()) if n else 0.0
         sets_of_genre: dict[str, list[int]] = defaultdict(list)
@@ -171,7 +171,7 @@ class CatalogIndex:
             artist_names=artist_names,
             artist_position=artist_position,
             artist_of=artist_of,
-            genre_members={g: np.asarray(idx, dtype=np.int32) for g, idx in members.items()},
+            genre_members=members,
             explicit_positions=np.flatnonzero([r.explicit for r in records]).astype(np.int32),
             genre_count=np.maximum(np.array([len(r.genres) for r in records], dtype=np.float32), 1.0),
             explicit=np.array([r.explicit for r in records], dtype=np.bool_),
@@ -187,6 +187,20 @@ class CatalogIndex:
             ids=IdLookup(position),
             artist_lookup=IdLookup(artist_position),
         )
+
+
+def _genre_members(genre_lists: Sequence[tuple[str, ...]]) -> dict[str, IntArray]:
+    """genre -> positions of the items that have it, ascending (an item listing a genre twice, twice)."""
+    lengths = np.fromiter(map(len, genre_lists), dtype=np.int64, count=len(genre_lists))
+    flat = list(chain.from_iterable(genre_lists))
+    genre_index = {g: i for i, g in enumerate(dict.fromkeys(flat))}
+    if not genre_index:
+        return {}
+    of_entry = np.fromiter(map(genre_index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    item_of_entry = np.repeat(np.arange(len(genre_lists), dtype=np.int32), lengths)
+    order = np.argsort(of_entry, kind="stable")  # by genre, items ascending within each
+    bounds = np.cumsum(np.bincount(of_entry, minlength=len(genre_index)))
+    return dict(zip(genre_index, np.split(item_of_entry[order], bounds[:-1]), strict=True))
 
 
 def _freshness(records: Sequence[CatalogRecord], now_ms: int) -> FloatArray:

@@ -6,7 +6,10 @@ current and previous bucket decayed to now. Older buckets are dropped by the wri
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from mixtape.models.events import EventType, StoredEvent
 
@@ -35,13 +38,24 @@ def contributions(
     return {item: dict(buckets) for item, buckets in deltas.items()}
 
 
-def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
-    """Decayed play count as of `now_ms`."""
+def scores(
+    all_buckets: Sequence[Mapping[int, float]], now_ms: int, half_life_ms: float
+) -> npt.NDArray[np.float64]:
+    """`score` of many items at once (the catalog index build): two dict reads per item, no loop over
+    buckets (older ones are dropped by the writers and never count)."""
     current = epoch_of(now_ms)
-    return float(
-        sum(
-            value * 2.0 ** ((bucket * EPOCH_MS - now_ms) / half_life_ms)
-            for bucket, value in buckets.items()
-            if current - 1 <= bucket <= current
-        )
+    weight_now = 2.0 ** ((current * EPOCH_MS - now_ms) / half_life_ms)
+    weight_before = 2.0 ** (((current - 1) * EPOCH_MS - now_ms) / half_life_ms)
+    return np.fromiter(
+        (
+            b.get(current, 0.0) * weight_now + b.get(current - 1, 0.0) * weight_before if b else 0.0
+            for b in all_buckets
+        ),
+        dtype=np.float64,
+        count=len(all_buckets),
     )
+
+
+def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
+    """Decayed play count as of `now_ms`: the current and the previous bucket, decayed to now."""
+    return float(scores([buckets], now_ms, half_life_ms)[0])
