@@ -131,7 +131,11 @@ def ingest_settings() -> IngestSettings:
 
 def profile_settings(events: str = "e", profiles: str = "p", catalog: str = "c") -> ProfileSettings:
     return ProfileSettings(
-        events_table=events, profiles_table=profiles, catalog_table=catalog, embedding_dim=DIM
+        events_table=events,
+        profiles_table=profiles,
+        catalog_table=catalog,
+        profile_update_queue_url="-",
+        embedding_dim=DIM,
     )
 
 

@@ -81,7 +81,9 @@ class ServedStack:
 
         profile = function_module("ProfileUpdateFunction")
         profile_deps = profile.Dependencies(
-            settings=ProfileSettings(events_table="-", profiles_table="-", catalog_table="-"),
+            settings=ProfileSettings(
+                events_table="-", profiles_table="-", catalog_table="-", profile_update_queue_url="-"
+            ),
             events=self.events,
             profiles=self.profiles,
             catalog=self.catalog,

@@ -58,7 +58,7 @@ def dependencies() -> Dependencies:
         profiles=DynamoProfileStore(settings.profiles_table),
         catalog=DynamoCatalogStore(settings.catalog_table),
         models=ModelCache(S3ModelStore(bucket), settings.model_check_seconds) if bucket else None,
-        follow_up=SqsProfileUpdateQueue(settings.profile_update_queue_url or ""),
+        follow_up=SqsProfileUpdateQueue(settings.profile_update_queue_url),
     )
 
 

@@ -50,6 +50,7 @@ def settings(aws: Aws) -> ProfileSettings:
         events_table=aws.table("EventsTable"),
         profiles_table=aws.table("ProfilesTable"),
         catalog_table=aws.table("CatalogTable"),
+        profile_update_queue_url=aws.queue("ProfileUpdateQueue"),
         max_update_attempts=100,
     )
 

@@ -26,7 +26,9 @@ def ingest_settings() -> IngestSettings:
 
 @pytest.fixture
 def profile_settings() -> ProfileSettings:
-    return ProfileSettings(events_table="e", profiles_table="p", catalog_table="c", embedding_dim=4)
+    return ProfileSettings(
+        events_table="e", profiles_table="p", catalog_table="c", profile_update_queue_url="q", embedding_dim=4
+    )
 
 
 @pytest.fixture

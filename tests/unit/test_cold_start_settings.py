@@ -10,7 +10,12 @@ from mixtape import config
 from mixtape.config import ProfileSettings, RecommendSettings, TrainSettings
 from tests.helpers import fresh_python
 
-TABLES = {"PROFILES_TABLE": "profiles", "CATALOG_TABLE": "catalog", "EVENTS_TABLE": "events"}
+TABLES = {
+    "PROFILES_TABLE": "profiles",
+    "CATALOG_TABLE": "catalog",
+    "EVENTS_TABLE": "events",
+    "PROFILE_UPDATE_QUEUE_URL": "queue",
+}
 
 
 def test_fields_come_from_variables_of_the_same_name_in_any_case():

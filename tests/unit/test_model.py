@@ -8,7 +8,7 @@ from mixtape.errors import StorageUnavailableError
 from mixtape.model.aligned import AlignedModel, AlignedModelCache
 from mixtape.model.artifact import ModelArtifact, confidence
 from mixtape.model.cache import ModelCache
-from mixtape.model.foldin import fold_in
+from mixtape.model.foldin import fold_in, positive_positions
 from mixtape.model.training import Interactions, TrainingParams, _cg_half, train, train_als, train_ease
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.memory import MemoryModelStore
@@ -168,8 +168,12 @@ def test_aligned_model_maps_model_rows_onto_catalog_positions():
         row = model.position[item]
         for k in range(model.neighbor_indptr[row], model.neighbor_indptr[row + 1]):
             dense[model.neighbor_indices[k]] += model.neighbor_weights[k]
-    positions, values = aligned.neighbor_contributions(liked)
-    got = dict(zip(positions.tolist(), values.tolist(), strict=True))
+    rows, _ = positive_positions(model, liked)
+    columns, weights = aligned.neighbor_entries(np.asarray(rows, dtype=np.int64))
+    real = columns < len(index)  # padding points at the sink position
+    got: dict[int, float] = {}
+    for position, weight in zip(columns[real].tolist(), weights[real].tolist(), strict=True):
+        got[position] = got.get(position, 0.0) + weight
     for item_id, pos in index.position.items():
         expected = dense[model.position[item_id]] if item_id in model.position else 0.0
         assert got.get(pos, 0.0) == pytest.approx(expected, abs=1e-6)

@@ -131,6 +131,7 @@ def test_profile_size_is_capped_keeping_the_strongest(catalog: MemoryCatalogStor
         events_table="e",
         profiles_table="p",
         catalog_table="c",
+        profile_update_queue_url="q",
         limits=ProfileLimits(max_items=2, max_recent=2, max_artists=1),
     )
     events = [

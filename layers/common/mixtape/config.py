@@ -185,7 +185,7 @@ class ProfileSettings(_ModelSettings):
     # The erasure's second purge runs this long after the first: longer than the function timeout, so an
     # update that committed before the tombstone has logged its events by then (SQS delays up to 900 s).
     erasure_follow_up_seconds: int = Field(default=180, ge=0, le=900)
-    profile_update_queue_url: str | None = Field(default=None, description="Where the follow-up goes")
+    profile_update_queue_url: str = Field(description="This function's own queue: erasure follow-ups")
 
 
 class RecommendSettings(_ModelSettings):

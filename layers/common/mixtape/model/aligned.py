@@ -1,7 +1,7 @@
 """The model re-indexed by catalog position, built once per (catalog index, model version) pair so a
 request never maps ids: factors as a dense (n, d) float32 matrix and EASE rows as catalog positions."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +11,7 @@ from mixtape.catalog_index import CatalogIndex, FloatArray
 from mixtape.config import RankingIndex
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
-from mixtape.model.foldin import fold_in, positive_positions
+from mixtape.model.foldin import fold_in
 from mixtape.models.profile import Profile
 from mixtape.topk import IvfIndex
 
@@ -101,18 +101,6 @@ class AlignedModel:
         summing per position is left to the caller (a scatter-add into n_catalog + 1 slots)."""
         entries = self.neighbor_table[self.neighbor_slot[rows]]
         return entries[:, :, 0].ravel(), entries[:, :, 1].ravel().view(np.float32)
-
-    def neighbor_contributions(
-        self, weights: Mapping[str, float]
-    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """Sum over liked items of their EASE rows (binary history, as EASE was trained): the catalog
-        positions touched (sorted) and their sums. Sparse: a listener's ~300 rows, not the catalog."""
-        rows, _ = positive_positions(self.model, weights)
-        columns, values = self.neighbor_entries(np.asarray(rows, dtype=np.int64))
-        real = columns < len(self.index)
-        positions, inverse = np.unique(columns[real], return_inverse=True)
-        sums = np.bincount(inverse, weights=values[real], minlength=len(positions))
-        return positions.astype(np.int64), sums.astype(np.float32)
 
     def ivf(self, config: RankingIndex | None) -> IvfIndex | None:
         """The IVF index over the factors when `config` asks for one and the catalog is large enough;
