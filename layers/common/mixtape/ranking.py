@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -508,7 +509,7 @@ class _Approximate:
         inside = raw * scale
         inside += self._rest(keys, ordered.items(slots), exclude_explicit, genre)
         outside = (model.factors[extra] @ vector) * scale
-        outside += self._rest(extra, _Items.of_catalog(terms.index, model, extra), exclude_explicit, genre)
+        outside += self._rest(extra, _Items.of_catalog(terms.index, model).at(extra), exclude_explicit, genre)
         return self._capped(np.concatenate((keys, extra)), np.concatenate((inside, outside)), limit)
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
@@ -578,7 +579,8 @@ class _Approximate:
 
 @dataclass(frozen=True, slots=True)
 class _Items:
-    """Per-item catalog and model data for a set of candidates, aligned with them."""
+    """Per-item catalog and model data, aligned with a set of items (the catalog, candidates, or the
+    catalog in IVF list order)."""
 
     log_listeners: FloatArray
     genre_set: npt.NDArray[np.int32]
@@ -586,13 +588,17 @@ class _Items:
     explicit: npt.NDArray[np.bool_]
 
     @classmethod
-    def of_catalog(cls, index: CatalogIndex, model: AlignedModel, positions: Positions) -> "_Items":
-        return cls(
-            model.log_listeners[positions],
-            index.genre_set_of[positions],
-            index.artist_of[positions],
-            index.explicit[positions],
+    def of_catalog(cls, index: CatalogIndex, model: AlignedModel) -> "_Items":
+        return cls(model.log_listeners, index.genre_set_of, index.artist_of, index.explicit)
+
+    def map(self, column: Callable[[Any], Any]) -> "_Items":
+        """The same data with `column` applied to each array (a selection, a reordering)."""
+        return _Items(
+            column(self.log_listeners), column(self.genre_set), column(self.artist), column(self.explicit)
         )
+
+    def at(self, rows: npt.NDArray[np.integer[Any]]) -> "_Items":
+        return self.map(lambda column: column[rows])
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,29 +607,18 @@ class _ListOrder:
     order, so the probed items' data is a few contiguous runs instead of ~25k random reads."""
 
     ivf: IvfIndex
-    log_listeners: FloatArray
-    genre_set: npt.NDArray[np.int32]
-    artist: npt.NDArray[np.int32]
-    explicit: npt.NDArray[np.bool_]
+    columns: _Items
 
     @classmethod
     def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex) -> "_ListOrder":
         return index.scratch(  # one per (model, catalog index): rebuilt when the IVF index is new
             "ivf-order",
-            lambda: cls(
-                ivf,
-                ivf.in_list_order(model.log_listeners),
-                ivf.in_list_order(index.genre_set_of),
-                ivf.in_list_order(index.artist_of),
-                ivf.in_list_order(index.explicit),
-            ),
+            lambda: cls(ivf, _Items.of_catalog(index, model).map(ivf.in_list_order)),
             lambda found: found.ivf is ivf,
         )
 
     def items(self, slots: IndexArray) -> _Items:
-        return _Items(
-            self.log_listeners[slots], self.genre_set[slots], self.artist[slots], self.explicit[slots]
-        )
+        return self.columns.at(slots)
 
 
 def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:
