@@ -22,7 +22,7 @@ Positions = npt.NDArray[np.int64]
 class AlignedModel:
     model: ModelArtifact
     index: CatalogIndex
-    factors: FloatArray  # (n_catalog, d); zero rows for items the model has not seen
+    factors: FloatArray  # (n_catalog, d) in `scan_layout`; zero rows for items the model has not seen
     known: npt.NDArray[np.bool_]  # (n_catalog,) the model has a factor row for the item
     row_of: npt.NDArray[np.int32]  # (n_catalog,) the item's model row (its EASE row), -1 when unseen
     # EASE rows as a padded table (one gather of whole rows per request, no per-entry index arithmetic):
@@ -44,7 +44,7 @@ class AlignedModel:
         n = len(index)
         catalog_of_row = np.array([index.position.get(i, -1) for i in model.item_ids], dtype=np.int64)
         present = catalog_of_row >= 0
-        factors = np.zeros((n, model.dim), dtype=np.float32)
+        factors = np.zeros((n, model.dim), dtype=np.float32, order="F")  # = scan_layout
         factors[catalog_of_row[present]] = model.factors[present]
         known = np.zeros(n, dtype=np.bool_)
         known[catalog_of_row[present]] = True
