@@ -64,6 +64,9 @@ class RankingWeights(BaseModel):
     genre: float = 0.35
     popularity: float = 0.25  # cold start, and the prior while no model is live
     max_per_artist: int = Field(default=2, ge=1)
+    # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
+    # the profile holds (profiles keep max_items = 300 weighted items by default, so none is cut then).
+    max_neighbor_rows: int = Field(default=300, ge=0)
 
 
 class RankingIndex(BaseModel):

@@ -150,6 +150,8 @@ class _Listener:
     liked_values: npt.NDArray[np.float64]
     liked_ids: list[str]
     liked_missing: list[str]  # liked ids the catalog no longer holds (the model may still know them)
+    liked_missing_values: npt.NDArray[np.float64]
+    liked_at: Positions  # where each liked item (catalog ones, then missing ones) sits in the profile
     known: Positions  # everything the listener has interacted with (never recommended back)
 
     @classmethod
@@ -162,14 +164,28 @@ class _Listener:
         found = positions[:count] >= 0
         positive = values > 0
         liked = np.flatnonzero(positive & found)
+        missing = np.flatnonzero(positive & ~found)
         known = positions[positions >= 0]
         return cls(
             liked=positions[liked],
             liked_values=values[liked],
             liked_ids=[ids[j] for j in liked.tolist()],
-            liked_missing=[ids[j] for j in np.flatnonzero(positive & ~found).tolist()],
+            liked_missing=[ids[j] for j in missing.tolist()],
+            liked_missing_values=values[missing],
+            liked_at=np.concatenate((liked, missing)),
             known=known,
         )
+
+    def strongest_liked(self, limit: int) -> tuple[Positions, list[str]]:
+        """The `limit` most liked items (ties: first in the profile), as (catalog positions, ids the
+        catalog no longer holds); all of them when there are no more."""
+        found = len(self.liked)
+        if found + len(self.liked_missing) <= limit:
+            return self.liked, self.liked_missing
+        values = np.concatenate((self.liked_values, self.liked_missing_values))
+        keep = np.sort(np.lexsort((self.liked_at, -values))[:limit])
+        missing = keep[keep >= found] - found
+        return self.liked[keep[keep < found]], [self.liked_missing[j] for j in missing.tolist()]
 
     def strongest(self, usable: npt.NDArray[np.bool_]) -> list[int]:
         """The strongest liked items with a vector (weight, then item id, descending): what "similar
@@ -299,7 +315,8 @@ class _Terms:
         self.neighbor_dense = False
         self.neighbor_scale = np.float32(0.0)
         if model is not None and weights.neighbors:
-            columns, values = model.neighbor_entries(model.liked_rows(listener.liked, listener.liked_missing))
+            sources = listener.strongest_liked(weights.max_neighbor_rows)
+            columns, values = model.neighbor_entries(model.liked_rows(*sources))
             if len(columns):
                 self.neighbor_columns = columns
                 np.add.at(ws.neighbors, columns, values)
@@ -508,7 +525,7 @@ class _Approximate:
         ordered = _ListOrder.of(ivf, model, terms.index)
         inside = raw * scale
         inside += self._rest(keys, ordered.items(slots), exclude_explicit, genre)
-        outside = (model.factors[extra] @ vector) * scale
+        outside = (ivf.vectors(extra) @ vector) * scale
         outside += self._rest(extra, _Items.of_catalog(terms.index, model).at(extra), exclude_explicit, genre)
         return self._capped(np.concatenate((keys, extra)), np.concatenate((inside, outside)), limit)
 

@@ -301,6 +301,8 @@ class IvfIndex:
             labels = _EMPTY_INDEX
         # Items stored contiguously per list (original order inside a list), so a probe is one slice.
         self._ids: IndexArray = np.argsort(labels, kind="stable").astype(np.int64)
+        self._slot_of = np.empty(n, dtype=np.int32)  # item position -> its row in list order
+        self._slot_of[self._ids] = np.arange(n, dtype=np.int32)
         self.list_of: npt.NDArray[np.int32] = labels.astype(np.int32)  # each item's list
         counts = np.bincount(labels, minlength=self.n_lists)
         self._bounds: list[int] = [0, *np.cumsum(counts).tolist()]
@@ -363,6 +365,12 @@ class IvfIndex:
         q = _as_query(query, self._d)
         total = self._scan(q, np.sort(np.asarray(lists, dtype=np.int64)).tolist())
         return self._keys[:total], self._scores[:total], self._slots[:total]
+
+    def vectors(self, positions: npt.NDArray[np.integer[Any]]) -> FloatArray:
+        """The embeddings of the given items, from the index's own row-major copy (a caller's column-major
+        matrix would cost one cache miss per element of a gathered row)."""
+        rows: FloatArray = self._embeddings[self._slot_of[positions]]
+        return rows
 
     def in_list_order[T: np.generic](self, values: npt.NDArray[T]) -> npt.NDArray[T]:
         """Per-item data (indexed by item position) reordered the way the lists store the items."""
