@@ -334,15 +334,17 @@ class _Terms:
     def _genre_table(self) -> FloatArray | None:
         """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set."""
         index = self.index
-        table = np.zeros(len(index.genre_set_size), dtype=np.float64)
-        touched = False
-        for genre, value in self.genre_affinity.items():
-            sets = index.genre_sets_of_genre.get(genre)
-            if sets is not None:
-                np.add.at(table, sets, value)  # a set lists a genre once per occurrence in the item
-                touched = True
-        if not touched:
+        found = [
+            (sets, value)
+            for g, value in self.genre_affinity.items()
+            if (sets := index.genre_sets_of_genre.get(g)) is not None
+        ]
+        if not found:
             return None
+        sets = np.concatenate([s for s, _ in found])
+        values = np.repeat([v for _, v in found], [len(s) for s, _ in found])
+        # A set lists a genre once per occurrence in the item; one scatter-add for all the genres.
+        table = np.bincount(sets, weights=values, minlength=len(index.genre_set_size))
         table *= self.weights.genre
         table /= index.genre_set_size
         return table.astype(np.float32)
