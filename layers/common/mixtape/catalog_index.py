@@ -101,7 +101,7 @@ class CatalogIndex:
     freshness: FloatArray  # (n,) release recency in [0, 1]: breaks ties when nothing is popular yet
     # Each item's genre list as one "genre set" id, so a listener's genre term is one small per-request
     # table (one value per distinct genre list) gathered by `genre_set_of`, not a scatter per genre.
-    genre_set_of: IntArray  # (n,) genre set of each item
+    genre_set_of: npt.NDArray[np.intp]  # (n,) genre set of each item; intp: np.take converts nothing
     genre_set_size: FloatArray  # (n_sets,) genres in the set (with repeats), at least 1
     genre_sets_of_genre: dict[str, IntArray]  # genre -> the sets holding it (once per occurrence)
     # Items grouped by artist (CSR): artist a's items are artist_items[artist_start[a]:artist_start[a + 1]].
@@ -141,7 +141,7 @@ class CatalogIndex:
         artist_of = np.fromiter(map(artist_position.__getitem__, artist_keys), dtype=np.int32, count=n)
         genre_lists = [r.genres for r in records]
         set_ids = {genres: i for i, genres in enumerate(dict.fromkeys(genre_lists))}
-        genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.int32, count=n)
+        genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.intp, count=n)
         members = _genre_members(genre_lists)
         embeddings = np.zeros((n, dim), dtype=np.float32)
         has_embedding = np.fromiter(

@@ -8,8 +8,8 @@ changes the order, and weights stay comparable across listeners.
 
 Per request the listener's ids are mapped to catalog positions once (`_Listener`), every catalog-wide
 term is written into preallocated float32 buffers (`_Workspace`, one per catalog index), sparse terms are
-scatters of the listener's few thousand entries, the genre term is added to top-k candidates only
-(`TopK.plus`), and only the k chosen items are explained (one small matrix of terms, one row per item).
+scatters of the listener's few thousand entries, the genre term is one gather from a per-request table
+of genre sets, and only the k chosen items are explained (one small matrix of terms, one row per item).
 Nothing loops over catalog items in Python. With `RankingIndex(kind="ivf")` on a large catalog the dense
 term is searched in an IVF index instead (`_Approximate`) and the sparse terms merged exactly.
 """
@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -113,15 +112,8 @@ class _Workspace:
         self.blocked = np.zeros(n, dtype=np.bool_)  # approximate path: known items, cleared after use
         self.stamp = np.zeros(n, dtype=np.int32)  # approximate path: deduplicates candidates
         self._artist_values: FloatArray | None = None
-        self._sample_sets: npt.NDArray[np.int32] | None = None
         self.select = TopK(n)
         self.lock = threading.Lock()
-
-    def sample_genre_sets(self, index: CatalogIndex) -> npt.NDArray[np.int32]:
-        """The genre sets of the top-k selector's sampled items (fixed per catalog index)."""
-        if self._sample_sets is None:
-            self._sample_sets = index.genre_set_of[self.select.sample_at]
-        return self._sample_sets
 
     def artist_values(self, artists: int) -> FloatArray:
         """A zeroed per-artist table (the approximate path sets and clears the listener's artists)."""
@@ -344,7 +336,7 @@ class _Terms:
         sets = np.concatenate([s for s, _ in found])
         values = np.repeat([v for _, v in found], [len(s) for s, _ in found])
         # A set lists a genre once per occurrence in the item; one scatter-add for all the genres.
-        table = np.bincount(sets, weights=values, minlength=len(index.genre_set_size))
+        table = np.bincount(sets, weights=values, minlength=len(index.genre_set_size)).astype(np.float64)
         table *= self.weights.genre
         table /= index.genre_set_size
         return table.astype(np.float32)
@@ -355,13 +347,8 @@ class _Terms:
         else:
             self.ws.neighbors[self.neighbor_columns] = 0.0
 
-    def genre_at(self, positions: IndexArray) -> FloatArray:
-        assert self.genre_table is not None
-        return self.genre_table[self.index.genre_set_of[positions]]
-
-    def total(self, *, genre: bool = True) -> FloatArray:
-        """Every term summed into the score buffer; without the genre term when `genre` is False (the
-        selection then adds it to candidates only: `TopK.plus`)."""
+    def total(self) -> FloatArray:
+        """Every term summed into the score buffer."""
         index, weights, model, ws = self.index, self.weights, self.model, self.ws
         scores, spare = ws.scores, ws.spare
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
@@ -372,8 +359,12 @@ class _Terms:
             np.matmul(index.embeddings, self.taste, out=spare)
             spare *= np.float32(weights.taste)
             scores += spare
-        if self.genre_table is not None and genre:
-            np.take(self.genre_table, index.genre_set_of, out=spare)
+        if self.genre_table is not None:
+            # One gather from a table of a few hundred values; mode="clip" skips the bounds check (the set
+            # ids index the table by construction). Measured in place against adding the term to top-k
+            # candidates only (the superset reaching t - max genre term): 0.98 vs 1.12 ms at 1M items,
+            # 0.19 vs 0.22 ms at 100k.
+            np.take(self.genre_table, index.genre_set_of, out=spare, mode="clip")
             scores += spare
         liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
         if liked and weights.artist:  # an item has one artist: no repeated positions
@@ -464,21 +455,12 @@ def recommend(
                 )
                 chosen, chosen_scores = found[0], found[1].tolist()
             else:
-                deferred = terms.genre_table is not None  # added to candidates only, not the catalog
-                total = terms.total(genre=not deferred)
-                scores = _filter(total, ws.spare, index, listener.known, exclude_explicit, genre)
-                select: Selector = ws.select
-                if terms.genre_table is not None:
-                    sampled = terms.genre_table[ws.sample_genre_sets(index)]
-                    high = float(terms.genre_table.max())
-                    select = partial(ws.select.plus, extra=terms.genre_at, high=high, sampled_extra=sampled)
+                scores = _filter(terms.total(), ws.spare, index, listener.known, exclude_explicit, genre)
                 chosen = np.asarray(
-                    top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, select),
+                    top_k_capped(scores, limit, index.artist_of, weights.max_per_artist, ws.select),
                     dtype=np.int64,
                 )
-                chosen_scores = (
-                    scores[chosen] + terms.genre_at(chosen) if deferred else scores[chosen]
-                ).tolist()
+                chosen_scores = scores[chosen].tolist()
             codes = terms.explain(chosen)
         finally:
             terms.reset()
@@ -602,7 +584,7 @@ class _Items:
     catalog in IVF list order)."""
 
     log_listeners: FloatArray
-    genre_set: npt.NDArray[np.int32]
+    genre_set: npt.NDArray[np.intp]
     artist: npt.NDArray[np.int32]
     explicit: npt.NDArray[np.bool_]
 

@@ -10,7 +10,7 @@ Buffers are preallocated per catalog size (`TopK`, `ExactIndex`, `IvfIndex`) so 
 arrays of candidate size. These objects are safe to reuse from one thread at a time, not concurrently.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil, isqrt, sqrt
 from typing import Any, Literal, Protocol, Self
@@ -171,48 +171,6 @@ class TopK:
             out = self._sample if values.dtype == np.float32 else None
             sample = np.take(values, self._sample_at, out=out)
         return _select(values, k, sample, keys=keys, scratch=self._scratch)
-
-    @property
-    def sample_at(self) -> IndexArray:
-        """The positions sampled for the threshold (sorted; empty below FULL_PASS_BELOW scores)."""
-        return self._sample_at
-
-    def plus(
-        self,
-        base: FloatArray,
-        k: int,
-        extra: Callable[[IndexArray], FloatArray],
-        high: float,
-        sampled_extra: FloatArray | None = None,
-    ) -> IndexArray:
-        """As `__call__` for the scores base + extra(positions) when extra never exceeds `high`, without
-        evaluating extra over the whole catalog: only at the sampled positions (for the threshold t) and
-        at the items whose base reaches t - high, which holds every item whose sum reaches t. Exact: when
-        fewer than k sums reach t it evaluates extra everywhere. `sampled_extra`: extra(sample_at), if the
-        caller has it cheaper."""
-        values = _as_vector(base)
-        n = len(values)
-        if len(values) != self.n:
-            raise ValueError(f"expected {self.n} scores, got {len(values)}")
-        if k <= 0 or n == 0:
-            return _EMPTY_INDEX
-        if len(self._sample):
-            at = self._sample_at
-            sampled = values[at]
-            t = _threshold(sampled + (extra(at) if sampled_extra is None else sampled_extra), k, n)
-            if t is not None:
-                floor = np.float32(float(t) - high - 1e-6 * (abs(float(t)) + abs(high)) - 1e-30)  # rounding
-                if np.count_nonzero(sampled >= floor) * FLAT_FROM > len(at):  # many candidates: a flat pass
-                    flags = self._scratch.flags[:n]
-                    cand = np.flatnonzero(np.greater_equal(values, floor, out=flags)).astype(np.int64)
-                else:
-                    cand = _at_least(values, floor, self._scratch)
-                sums = values[cand] + extra(cand)
-                reach = sums >= t
-                if np.count_nonzero(reach) >= k:
-                    return _order(cand[reach], sums[reach], None, k)
-        everything: FloatArray = values + extra(np.arange(n))
-        return self(everything, k)
 
 
 def score_into(
