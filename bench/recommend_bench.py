@@ -1,5 +1,6 @@
 """Warm recommend compute through the real handler, in process: catalogs of 10k, 100k and 1M items with a
-d=64 model, a listener with 1,000 known (excluded) items, k = 20, 50, 100.
+d=64 model, a listener with 1,000 known (excluded) items, k = 20, 50, 100. All 1,000 are liked, more than
+a profile keeps (300): the ranker reads the EASE rows of the 300 strongest (RANKING__MAX_NEIGHBOR_ROWS).
 
     .venv/bin/python -m bench.recommend_bench [--sizes 10000,100000] [--json]
 
