@@ -5,10 +5,11 @@ a profile keeps (300): the ranker reads the EASE rows of the 300 strongest (RANK
     .venv/bin/python -m bench.recommend_bench [--sizes 10000,100000] [--json]
 
 What is timed, per request (medians and p99 over the repeats, round-robin across k):
-- handler: `lambda_handler` with an API Gateway HTTP API event, as Lambda calls it (routing, validation,
-  ranking, response JSON); the profile is read as DynamoProfileStore reads it, parsed from its stored item
-  (`profile_from_item`: inflate + pydantic validation, ~0.1 ms for this listener) but without the network
-  and botocore's parsing of the GetItem reply (`ItemProfileStore`);
+- handler: `lambda_handler` with an API Gateway HTTP API event, as the Lambda runtime calls it: the
+  event's JSON parsed, the handler (routing, validation, ranking, response JSON), its result serialised
+  (`LocalFunction.invoke_json`); the profile is read as DynamoProfileStore reads it, parsed from its
+  stored item (`profile_from_item`: inflate + pydantic validation, ~0.1 ms for this listener) but without
+  the network and botocore's parsing of the GetItem reply (`ItemProfileStore`);
 - ranking: `mixtape.ranking.recommend` alone (what the handler spends on numpy);
 - ivf (catalogs from RankingIndex.ivf_min_items): `recommend` with `RANKING_INDEX__KIND=ivf` (IVF probe +
   exact merge of the sparse terms), its p50 and its recall@10 against the exact ranker over
@@ -22,6 +23,7 @@ time-based, one small read every few seconds per container, so they are reported
 import argparse
 import contextlib
 import io
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -169,11 +171,13 @@ def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]
     path = f"/v1/users/{profile.user_id}/recommendations"
     match = match_route(template.routes, "GET", path)
     assert match is not None
-    events = {k: http_api_event(match, method="GET", raw_path=path, raw_query=f"limit={k}") for k in KS}
+    events = {
+        k: json.dumps(http_api_event(match, method="GET", raw_path=path, raw_query=f"limit={k}")) for k in KS
+    }
 
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        first = function.invoke(events[KS[0]])  # loads the catalog index and the model (cold container)
+        first = json.loads(function.invoke_json(events[KS[0]]))  # loads the catalog index and the model
     load_s = time.perf_counter() - started
     assert first["statusCode"] == 200, first
     index = deps.catalog.get()
@@ -189,7 +193,7 @@ def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]
             sink.truncate()
             t0 = time.perf_counter()
             with contextlib.redirect_stdout(sink):
-                function.invoke(events[k])
+                function.invoke_json(events[k])  # event JSON in, result JSON out, as the Lambda runtime
             handler[k].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             recommend(

@@ -115,7 +115,11 @@ class LocalFunction:
         self._lock = threading.Lock()
 
     def invoke(self, event: Any) -> Any:
-        payload = json.loads(json.dumps(event))  # the handler gets what Lambda would deserialize
+        return json.loads(self.invoke_json(json.dumps(event)))
+
+    def invoke_json(self, event: str) -> str:
+        """What the Lambda runtime does per invocation: the event's JSON in, the result's JSON out."""
+        payload = json.loads(event)
         with self._lock:
             context = LambdaContext.for_function(self.function)
             started = time.monotonic()
@@ -130,8 +134,7 @@ class LocalFunction:
                         elapsed,
                         self.function.timeout,
                     )
-        # Lambda serializes the result; a non-JSON result is a function error there too.
-        return json.loads(json.dumps(result))
+        return json.dumps(result)  # as Lambda does: a result that is not JSON is a function error there too
 
 
 def _module_name(logical_id: str) -> str:

@@ -140,7 +140,7 @@ class _Listener:
 
     liked: Positions  # positions of the items with positive weight, in profile order
     liked_values: npt.NDArray[np.float64]
-    liked_ids: list[str]
+    ids: list[str]  # the profile's item ids, in profile order
     liked_missing: list[str]  # liked ids the catalog no longer holds (the model may still know them)
     liked_missing_values: npt.NDArray[np.float64]
     liked_at: Positions  # where each liked item (catalog ones, then missing ones) sits in the profile
@@ -161,7 +161,7 @@ class _Listener:
         return cls(
             liked=positions[liked],
             liked_values=values[liked],
-            liked_ids=[ids[j] for j in liked.tolist()],
+            ids=ids,
             liked_missing=[ids[j] for j in missing.tolist()],
             liked_missing_values=values[missing],
             liked_at=np.concatenate((liked, missing)),
@@ -189,12 +189,11 @@ class _Listener:
                 len(values) - EXPLAIN_FROM_TOP_ITEMS
             ]
             keep = keep[values >= kth]
-        picked = keep.tolist()
         ordered = heapq.nlargest(  # a heap of 5: one comparison for most of a large tie
             EXPLAIN_FROM_TOP_ITEMS,
             zip(
                 self.liked_values[keep].tolist(),
-                [self.liked_ids[j] for j in picked],
+                [self.ids[j] for j in self.liked_at[keep].tolist()],
                 self.liked[keep].tolist(),
                 strict=True,
             ),
