@@ -33,9 +33,10 @@ from mixtape.observability import logger, metrics, tracer
 from mixtape.profile_view import profile_response
 from mixtape.ranking import recommend, similar_items
 from mixtape.serving import scored_items
-from mixtape.storage.base import ProfileStore
+from mixtape.storage.base import CatalogReader, ProfileStore
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.s3_catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3_models import S3ModelStore
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
@@ -53,10 +54,19 @@ class Dependencies:
 def dependencies() -> Dependencies:
     settings = recommend_settings()
     models = settings.models_bucket
+    table = DynamoCatalogStore(settings.catalog_table)
+    # With a models bucket the catalog comes from its snapshot there (one GET) while it is current.
+    catalog: CatalogReader = (
+        SnapshotCatalogReader(
+            table, S3CatalogSnapshots(models), settings.catalog_snapshot_max_age_seconds * 1000, clock.now_ms
+        )
+        if models
+        else table
+    )
     return Dependencies(
         settings=settings,
         profiles=DynamoProfileStore(settings.profiles_table),
-        catalog=CatalogCache(DynamoCatalogStore(settings.catalog_table), settings, clock.now_ms),
+        catalog=CatalogCache(catalog, settings, clock.now_ms),
         model=AlignedModelCache(
             ModelCache(S3ModelStore(models), settings.model_check_seconds) if models else None
         ),

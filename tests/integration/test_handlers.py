@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
 from mixtape.storage import clients
+from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore
 from mixtape.storage.dynamo_profiles import DynamoProfileStore
 from tests.helpers import body, http_event, load_event
@@ -281,3 +282,21 @@ def test_enqueue_failure_is_a_503_and_the_retry_loses_nothing(aws: Aws, invoke, 
     assert retried == {"accepted": len(sent), "duplicates": 0}
     queued = [ProfileUpdateMessage.model_validate_json(r["body"]) for r in aws.drain("ProfileUpdateQueue")]
     assert sorted(e.event_id for m in queued for e in m.events) == sorted(e["event_id"] for e in sent)
+
+
+def test_a_recommend_container_loads_the_catalog_from_its_snapshot(aws: Aws, invoke, monkeypatch):
+    seed_catalog(invoke)
+    scheduled = load_event("catalog_snapshot_scheduled.json")
+    published = invoke("CatalogSnapshotFunction", scheduled)
+    items = json.loads(load_event("put_items.json")["body"])["items"]
+    assert published == {"published": True, "version": 1, "items": len(items), "reason": "missing"}
+    assert invoke("CatalogSnapshotFunction", scheduled)["published"] is False  # nothing changed since
+
+    def no_scan(self: DynamoCatalogStore) -> None:
+        raise AssertionError("the catalog table was scanned")
+
+    monkeypatch.setattr(DynamoCatalogStore, "load_all", no_scan)
+    response = invoke(RECOMMEND, http_event("GET", "/v1/users/nobody/recommendations", query="limit=10"))
+    assert response["statusCode"] == 200
+    assert body(response)["catalog_version"] == 1
+    assert {i["item_id"] for i in body(response)["items"]} == {i["item_id"] for i in items}

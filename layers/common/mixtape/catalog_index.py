@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from mixtape import popularity
 from mixtape.config import RecommendSettings
-from mixtape.storage.base import CatalogRecord, CatalogStore
+from mixtape.storage.base import CatalogReader, CatalogRecord
 
 FloatArray = npt.NDArray[np.float32]
 EPOCH_DATE = date(1970, 1, 1)
@@ -222,7 +222,7 @@ class CatalogCache:
 
     def __init__(
         self,
-        store: CatalogStore,
+        store: CatalogReader,
         settings: RecommendSettings,
         wall_clock_ms: Callable[[], int],
         monotonic: Callable[[], float] = time.monotonic,

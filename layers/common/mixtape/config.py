@@ -198,6 +198,15 @@ class RecommendSettings(_ModelSettings):
     ranking_index: RankingIndex = RankingIndex()
     catalog_check_seconds: float = Field(default=2.0, ge=0, description="How often to look for a new catalog")
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
+    # A catalog snapshot (models bucket, `catalog/`) older than this is not used: the table is scanned.
+    catalog_snapshot_max_age_seconds: float = Field(default=600.0, ge=0)
+
+
+class CatalogSnapshotSettings(_Settings):
+    catalog_table: str
+    models_bucket: str
+    # Republish at least this often (popularity moves), and whenever the catalog version changes.
+    catalog_snapshot_refresh_seconds: float = Field(default=240.0, ge=0)
 
 
 class TrainSettings(_Settings):
@@ -221,6 +230,11 @@ def profile_settings() -> ProfileSettings:
 @lru_cache(maxsize=1)
 def recommend_settings() -> RecommendSettings:
     return RecommendSettings.from_environ()
+
+
+@lru_cache(maxsize=1)
+def catalog_snapshot_settings() -> CatalogSnapshotSettings:
+    return CatalogSnapshotSettings.from_environ()
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,60 @@
+"""CatalogSnapshotFunction: publishes the catalog table as one S3 object for recommend containers to load
+with one GET (EventBridge schedule, every minute; republishes only on a new version or a stale snapshot).
+
+Invoke with any event (`{}`); the result says whether a snapshot was published and why.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mixtape import clock
+from mixtape.catalog_snapshot import refresh_snapshot
+from mixtape.config import CatalogSnapshotSettings, catalog_snapshot_settings
+from mixtape.observability import logger, metrics, tracer
+from mixtape.storage.base import CatalogReader
+from mixtape.storage.dynamo_catalog import DynamoCatalogStore
+from mixtape.storage.s3_catalog import S3CatalogSnapshots
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: CatalogSnapshotSettings
+    table: CatalogReader
+    snapshots: S3CatalogSnapshots
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = catalog_snapshot_settings()
+    return Dependencies(
+        settings=settings,
+        table=DynamoCatalogStore(settings.catalog_table),
+        snapshots=S3CatalogSnapshots(settings.models_bucket),
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    outcome = refresh_snapshot(
+        deps.table, deps.snapshots, clock.now_ms(), deps.settings.catalog_snapshot_refresh_seconds * 1000
+    )
+    # Published or not, one data point a minute: an alarm on its absence catches a stopped schedule.
+    metrics.add_metric(name="CatalogSnapshotPublished", unit=MetricUnit.Count, value=int(outcome.published))
+    if outcome.published:
+        logger.info(
+            "catalog snapshot published", extra={"version": outcome.version, "reason": outcome.reason}
+        )
+        metrics.add_metric(name="CatalogSnapshotItems", unit=MetricUnit.Count, value=outcome.items)
+    return {
+        "published": outcome.published,
+        "version": outcome.version,
+        "items": outcome.items,
+        "reason": outcome.reason,
+    }
