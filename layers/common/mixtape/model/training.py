@@ -25,7 +25,9 @@ IntArray = npt.NDArray[np.int64]
 class TrainingParams(BaseModel):
     """Hyper-parameters, chosen with `make eval` on Last.fm (see README, "Model quality")."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     factors: int = Field(default=64, ge=2, le=512)
     iterations: int = Field(default=12, ge=1, le=100)

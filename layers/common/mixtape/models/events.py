@@ -82,7 +82,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class EventContext(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: ShortText | None = Field(
         default=None, examples=["home"], description="Surface, e.g. home, search"
@@ -93,7 +95,7 @@ class EventContext(BaseModel):
 class ListeningEvent(BaseModel):
     """One listening event as clients send it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     event_id: EventId
     user_id: UserId
@@ -118,7 +120,7 @@ class ListeningEvent(BaseModel):
 
 
 class EventBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     events: list[ListeningEvent] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
 
@@ -129,7 +131,7 @@ class StoredEvent(BaseModel):
     No future-timestamp check here: it is re-read after ingestion, when "now" has moved on.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     event_id: EventId
     user_id: UserId
@@ -151,7 +153,7 @@ class StoredEvent(BaseModel):
 class ProfileUpdateMessage(BaseModel):
     """Body of a profile-update queue message: accepted events of one user."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     user_id: UserId
     events: list[StoredEvent] = Field(min_length=1)
@@ -167,7 +169,7 @@ class ErasureFollowUp(BaseModel):
     """Body of the delayed profile-update message an erasure sends itself: purge once more the events
     an update that was already past its profile commit may have logged after the first purge."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     user_id: UserId
     erased_at: int
