@@ -73,3 +73,16 @@ BUILT_AT_IMPORT = {
 def test_init_builds_no_api_event_or_settings_model(function):
     # defer_build (mixtape.models): each model is built at its first use, so init pays for none of them.
     assert set(_models_built_at_import(function)) <= BUILT_AT_IMPORT
+
+
+@pytest.mark.parametrize("function", ["ingest", "profile_update"])
+def test_init_skips_the_batch_utilitys_parser_models(function):
+    # The batch utility imports them (for type hints only) when pydantic is loaded before it.
+    code = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.utilities.parser"))))
+"""
+    assert fresh_python(code) == []
