@@ -63,7 +63,7 @@ BUILT_AT_IMPORT = {
     "mixtape.config.ProfileLimits",
     "mixtape.config.RankingWeights",
     "mixtape.config.RankingIndex",
-    "mixtape.model.training.TrainingParams",
+    "mixtape.model.params.TrainingParams",
     "mixtape.models.profile.Profile",
     "mixtape.models.profile.RecentItem",
 }
@@ -84,5 +84,18 @@ spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / f
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.utilities.parser"))))
+"""
+    assert fresh_python(code) == []
+
+
+def test_recommend_init_imports_neither_the_event_models_nor_the_training_code():
+    # It never validates an event or trains: settings and popularity need only EventType and
+    # TrainingParams, which live apart (mixtape.models.event_type, mixtape.model.params).
+    code = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(m for m in ("mixtape.models.events", "mixtape.model.training") if m in sys.modules)))
 """
     assert fresh_python(code) == []

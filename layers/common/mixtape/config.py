@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mixtape.model.training import TrainingParams
-from mixtape.models.events import EventType
+from mixtape.model.params import TrainingParams
+from mixtape.models.event_type import EventType
 
 DAY_MS = 86_400_000
 

@@ -1,7 +1,6 @@
 """Listening events: the public input shape and the normalised shape that flows through the pipeline."""
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -16,21 +15,13 @@ from pydantic import (
 )
 
 from mixtape import clock
+from mixtape.models.event_type import EventType
 from mixtape.models.ids import EventId, ItemId, UserId
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 # Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
 MIN_TIMESTAMP_MS = 946_684_800_000
 MAX_EVENTS_PER_BATCH = 500
-
-
-class EventType(StrEnum):
-    PLAY = "play"
-    SKIP = "skip"
-    LIKE = "like"
-    DISLIKE = "dislike"
-    SAVE = "save"
-    PLAYLIST_ADD = "playlist_add"
 
 
 TYPES_WITH_MS_PLAYED = frozenset({EventType.PLAY, EventType.SKIP})
