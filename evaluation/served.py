@@ -25,7 +25,7 @@ from mixtape.catalog_index import CatalogCache
 from mixtape.config import IngestSettings, ProfileSettings, RankingWeights, RecommendSettings, TrainSettings
 from mixtape.model.aligned import AlignedModelCache
 from mixtape.model.cache import ModelCache
-from mixtape.model.training import TrainingParams
+from mixtape.model.params import TrainingParams
 from mixtape.storage import memory
 
 PROFILE_BATCH = 100  # the template's SQS BatchSize for ProfileUpdateFunction

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
+from mixtape.models.event_type import EventType
+from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.storage import clients
 from mixtape.storage.dynamo_catalog import DynamoCatalogStore
 from mixtape.storage.dynamo_events import DynamoEventStore

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from mixtape.config import ProfileSettings
-from mixtape.models.events import EventType, StoredEvent
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profiles import apply_user_events
 from mixtape.storage import clients

@@ -6,7 +6,8 @@ import pytest
 from mixtape import clock
 from mixtape.config import IngestSettings, ProfileSettings, RecommendSettings
 from mixtape.models.catalog import CatalogItem
-from mixtape.models.events import EventType, StoredEvent
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
 
 NOW_MS = 1_795_000_000_000  # 2026-11-18

@@ -34,3 +34,68 @@ def test_init_leaves_the_collector_on_with_the_init_heap_frozen(function):
     assert state["enabled"]  # switched off only while the module loads
     assert state["frozen"] > 10_000  # modules, classes and functions built at init: never scanned again
     assert state["threshold"] == gc_tuning.GEN0_THRESHOLD  # every handler sets the collector the same way
+
+
+def _models_built_at_import(function: str) -> list[str]:
+    code = f"""
+import importlib.util, json, sys
+from pydantic import BaseModel
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+seen, todo = set(), list(BaseModel.__subclasses__())
+while todo:
+    cls = todo.pop()
+    if cls not in seen:
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+print(json.dumps(sorted(f"{{c.__module__}}.{{c.__qualname__}}" for c in seen
+                        if c.__module__.startswith("mixtape.") and c.__pydantic_complete__)))
+"""
+    built: list[str] = fresh_python(code)
+    return built
+
+
+# Models whose validator exists right after import: a settings default is an instance (built when the
+# class is created), and mixtape.models.profile does not defer.
+BUILT_AT_IMPORT = {
+    "mixtape.config.EventWeights",
+    "mixtape.config.ProfileLimits",
+    "mixtape.config.RankingWeights",
+    "mixtape.config.RankingIndex",
+    "mixtape.model.params.TrainingParams",
+    "mixtape.models.profile.Profile",
+    "mixtape.models.profile.RecentItem",
+}
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_init_builds_no_api_event_or_settings_model(function):
+    # defer_build (mixtape.models): each model is built at its first use, so init pays for none of them.
+    assert set(_models_built_at_import(function)) <= BUILT_AT_IMPORT
+
+
+@pytest.mark.parametrize("function", ["ingest", "profile_update"])
+def test_init_skips_the_batch_utilitys_parser_models(function):
+    # The batch utility imports them (for type hints only) when pydantic is loaded before it.
+    code = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.utilities.parser"))))
+"""
+    assert fresh_python(code) == []
+
+
+def test_recommend_init_imports_neither_the_event_models_nor_the_training_code():
+    # It never validates an event or trains: settings and popularity need only EventType and
+    # TrainingParams, which live apart (mixtape.models.event_type, mixtape.model.params).
+    code = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(m for m in ("mixtape.models.events", "mixtape.model.training") if m in sys.modules)))
+"""
+    assert fresh_python(code) == []

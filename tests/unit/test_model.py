@@ -9,7 +9,8 @@ from mixtape.model.aligned import AlignedModel, AlignedModelCache
 from mixtape.model.artifact import ModelArtifact, confidence
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in, positive_positions
-from mixtape.model.training import Interactions, TrainingParams, _cg_half, train, train_als, train_ease
+from mixtape.model.params import TrainingParams
+from mixtape.model.training import Interactions, _cg_half, train, train_als, train_ease
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.memory import MemoryModelStore
 

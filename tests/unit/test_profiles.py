@@ -12,7 +12,8 @@ import pytest
 
 from mixtape.config import ProfileLimits, ProfileSettings
 from mixtape.errors import ConcurrentUpdateError
-from mixtape.models.events import EventType, ProfileUpdateMessage, StoredEvent
+from mixtape.models.event_type import EventType
+from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profile_updates import process_messages
 from mixtape.profiles import MAX_EVENTS_PER_COMMIT, ApplyResult, apply_user_events, fold_events

@@ -5,7 +5,7 @@ import pytest
 
 from mixtape.catalog_index import CatalogCache, CatalogIndex
 from mixtape.config import ProfileSettings, RankingWeights, RecommendSettings
-from mixtape.models.events import EventType
+from mixtape.models.event_type import EventType
 from mixtape.models.profile import Profile
 from mixtape.profiles import fold_events
 from mixtape.ranking import recommend, similar_items, top_k_capped

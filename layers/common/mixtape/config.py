@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mixtape.model.training import TrainingParams
-from mixtape.models.events import EventType
+from mixtape.model.params import TrainingParams
+from mixtape.models.event_type import EventType
 
 DAY_MS = 86_400_000
 
@@ -23,7 +23,9 @@ class EventWeights(BaseModel):
     Override with EVENT_WEIGHTS='{"play": 1.0, ...}' or EVENT_WEIGHTS__LIKE=4.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     play: float = 1.0
     skip: float = -0.3
@@ -42,7 +44,7 @@ class EventWeights(BaseModel):
 class ProfileLimits(BaseModel):
     """Bounds that keep a profile item small (one write of a few KB) and a request's work bounded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_items: int = Field(default=300, ge=1)
     max_artists: int = Field(default=100, ge=1)
@@ -54,7 +56,7 @@ class ProfileLimits(BaseModel):
 class RankingWeights(BaseModel):
     """Term weights of the ranker, chosen with `make eval` (README, "Model quality")."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
     factors: float = 0.5  # learned model: ALS fold-in
@@ -78,7 +80,7 @@ class RankingIndex(BaseModel):
     millisecond.
     RANKING_INDEX__KIND=ivf switches it on."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["exact", "ivf"] = "exact"
     ivf_min_items: int = Field(default=250_000, ge=1)
@@ -140,7 +142,7 @@ class _Settings(BaseModel):
     """A function's settings. `from_environ()` reads them from the environment (`environment_values`);
     constructed directly, they hold the values given and the defaults, nothing from the environment."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:

@@ -5,13 +5,19 @@ stays below 2**(EPOCH / half_life), so atomic ADDs never overflow and need no re
 current and previous bucket decayed to now. Older buckets are dropped by the writers.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from mixtape.models.events import EventType, StoredEvent
+from mixtape.models.event_type import EventType
+
+if TYPE_CHECKING:  # the recommend function reads popularity but never imports the event models
+    from mixtape.models.events import StoredEvent
 
 EPOCH_MS = 28 * 86_400_000
 POPULAR_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})

@@ -11,7 +11,8 @@ from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.foldin import fold_in
 from mixtape.models.catalog import ItemFeatures
-from mixtape.models.events import EventType, StoredEvent
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile, RecentItem
 from mixtape.storage.base import EventStore, ProfileStore, VersionConflictError
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelStore
-from mixtape.model.training import Interactions, TrainingParams, train
+from mixtape.model.params import TrainingParams
+from mixtape.model.training import Interactions, train
 from mixtape.observability import logger
 from mixtape.storage.base import InteractionSource
 

@@ -14,30 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 
 from mixtape.model.artifact import ModelArtifact, confidence
+from mixtape.model.params import TrainingParams
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-class TrainingParams(BaseModel):
-    """Hyper-parameters, chosen with `make eval` on Last.fm (see README, "Model quality")."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    factors: int = Field(default=64, ge=2, le=512)
-    iterations: int = Field(default=12, ge=1, le=100)
-    regularization: float = Field(default=1.0, gt=0)
-    alpha: float = Field(default=5.0, gt=0, description="confidence = 1 + alpha * log1p(weight / epsilon)")
-    epsilon: float = Field(default=0.0, ge=0, description="0 = binary confidence 1 + alpha")
-    cg_steps: int = Field(default=3, ge=1, le=20)
-    ease_lambda: float = Field(default=100.0, gt=0)
-    neighbors: int = Field(default=200, ge=0, le=5000, description="EASE weights kept per item (0 = none)")
-    min_item_users: int = Field(default=2, ge=1, description="items with fewer listeners get no EASE row")
-    max_ease_items: int = Field(default=15_000, ge=0, description="EASE is skipped above this (O(n^3))")
-    seed: int = 0
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class IngestResponse(_Out):

@@ -25,7 +25,9 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
 class CatalogItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     item_id: ItemId
     title: Title
@@ -41,7 +43,7 @@ class CatalogItem(BaseModel):
 
 
 class ItemBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     items: list[CatalogItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_BATCH)
 

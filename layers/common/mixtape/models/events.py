@@ -1,7 +1,6 @@
 """Listening events: the public input shape and the normalised shape that flows through the pipeline."""
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -16,21 +15,13 @@ from pydantic import (
 )
 
 from mixtape import clock
+from mixtape.models.event_type import EventType
 from mixtape.models.ids import EventId, ItemId, UserId
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 # Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
 MIN_TIMESTAMP_MS = 946_684_800_000
 MAX_EVENTS_PER_BATCH = 500
-
-
-class EventType(StrEnum):
-    PLAY = "play"
-    SKIP = "skip"
-    LIKE = "like"
-    DISLIKE = "dislike"
-    SAVE = "save"
-    PLAYLIST_ADD = "playlist_add"
 
 
 TYPES_WITH_MS_PLAYED = frozenset({EventType.PLAY, EventType.SKIP})
@@ -82,7 +73,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class EventContext(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: ShortText | None = Field(
         default=None, examples=["home"], description="Surface, e.g. home, search"
@@ -93,7 +86,7 @@ class EventContext(BaseModel):
 class ListeningEvent(BaseModel):
     """One listening event as clients send it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     event_id: EventId
     user_id: UserId
@@ -118,7 +111,7 @@ class ListeningEvent(BaseModel):
 
 
 class EventBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     events: list[ListeningEvent] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
 
@@ -129,7 +122,7 @@ class StoredEvent(BaseModel):
     No future-timestamp check here: it is re-read after ingestion, when "now" has moved on.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     event_id: EventId
     user_id: UserId
@@ -151,7 +144,7 @@ class StoredEvent(BaseModel):
 class ProfileUpdateMessage(BaseModel):
     """Body of a profile-update queue message: accepted events of one user."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     user_id: UserId
     events: list[StoredEvent] = Field(min_length=1)
@@ -167,7 +160,7 @@ class ErasureFollowUp(BaseModel):
     """Body of the delayed profile-update message an erasure sends itself: purge once more the events
     an update that was already past its profile commit may have logged after the first purge."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     user_id: UserId
     erased_at: int

@@ -1,15 +1,19 @@
 """Storage interfaces shared by the DynamoDB implementations and the in-memory ones (tests, benchmarks)."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from mixtape.models.catalog import CatalogItem, ItemFeatures
-from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
+
+if TYPE_CHECKING:  # annotations only: the recommend function never imports the event models
+    from mixtape.models.events import StoredEvent
 
 
 class VersionConflictError(Exception):
