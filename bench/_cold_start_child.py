@@ -13,6 +13,9 @@ cost. Phases, in the order a real container pays them:
   in-process with the same catalog as DynamoDB JSON (prepared beforehand): request building, signing,
   response parsing and record decoding, no network. Measured after the requests, so it is not in the
   phases above; a real cold start pays it, plus the round trips, inside its first request.
+- `catalog_snapshot` (recommend only, reported apart): the same catalog read the way a container reads it
+  while the catalog snapshot in S3 is current (`SnapshotCatalogReader.load_all()`: the version GetItem and
+  two S3 GETs, answered in-process with the snapshot `CatalogSnapshotFunction` would publish).
 
 Each phase has its wall time and, as `cpu_<phase>`, its CPU time (steadier on a busy machine).
 `bytecode_compile` is measured last: see `bytecode_compile_ms`.
@@ -200,6 +203,10 @@ class _Body:
     def stream(self, **_: Any) -> Any:
         yield self._data
 
+    def read(self, amt: int | None = None) -> bytes:  # streaming payloads (S3 GetObject) are read directly
+        data, self._data = (self._data, b"") if amt is None else (self._data[:amt], self._data[amt:])
+        return data
+
 
 def _catalog_scan(records: list[Any]) -> dict[str, float]:
     """`catalog_scan` (see the module docstring): load_all() with DynamoDB's answers served in-process."""
@@ -239,6 +246,56 @@ def _catalog_scan(records: list[Any]) -> dict[str, float]:
     client.meta.events.unregister("before-send.dynamodb", answer)
     if loaded_version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
         raise RuntimeError("the catalog read back from the served Scan pages differs from the catalog")
+    return clock.phases
+
+
+def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
+    """`catalog_snapshot` (see the module docstring): the catalog from its S3 snapshot, served in-process."""
+    import json
+    from urllib.parse import urlsplit
+
+    from botocore.awsrequest import AWSResponse
+
+    from mixtape.storage import clients
+    from mixtape.storage.dynamo_catalog import META_KEY, DynamoCatalogStore
+    from mixtape.storage.s3_catalog import (
+        POINTER_KEY,
+        S3CatalogSnapshots,
+        SnapshotCatalogReader,
+        encode_snapshot,
+        snapshot_key,
+    )
+
+    bucket, written_at = "mixtape-bench-artifacts", 1_000
+    key = snapshot_key(1, written_at)
+    pointer = {"version": 1, "key": key, "written_at_ms": written_at, "items": len(records)}
+    objects = {POINTER_KEY: json.dumps(pointer).encode(), key: encode_snapshot(1, written_at, records)}
+    version = json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
+
+    def answer_s3(request: Any, **_: Any) -> Any:
+        path = urlsplit(request.url).path.lstrip("/").removeprefix(f"{bucket}/")
+        data = objects[path]
+        return AWSResponse(request.url, 200, {"content-length": str(len(data))}, _Body(data))
+
+    def answer_dynamodb(request: Any, **_: Any) -> Any:
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench"}, _Body(version))
+
+    dynamodb, s3 = clients.dynamodb(), clients.s3()
+    dynamodb.meta.events.register("before-send.dynamodb", answer_dynamodb)
+    s3.meta.events.register("before-send.s3", answer_s3)
+    reader = SnapshotCatalogReader(
+        DynamoCatalogStore("mixtape-bench-catalog", client=dynamodb),
+        S3CatalogSnapshots(bucket, client=s3),
+        max_age_ms=60_000,
+        wall_clock_ms=lambda: written_at,
+    )
+    clock = _Clock()
+    loaded_version, loaded = reader.load_all()
+    clock.lap("catalog_snapshot")
+    dynamodb.meta.events.unregister("before-send.dynamodb", answer_dynamodb)
+    s3.meta.events.unregister("before-send.s3", answer_s3)
+    if loaded_version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
+        raise RuntimeError("the catalog read back from the served snapshot differs from the catalog")
     return clock.phases
 
 
@@ -398,6 +455,8 @@ def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) 
         clock.lap(phase)
         _check(function, response)
     scan = _catalog_scan(records) if records else {"catalog_scan": 0.0, "cpu_catalog_scan": 0.0}
+    if records:
+        scan |= _catalog_snapshot(records)
     return {
         "startup": startup_wall,
         "cpu_startup": startup_cpu,
