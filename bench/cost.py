@@ -46,6 +46,8 @@ class Prices:
     wru_per_million: float
     rru_per_million: float
     sqs_requests_per_million: float
+    s3_get_per_million: float
+    s3_put_per_million: float
     http_api_requests_per_million: float
     xray_traces_per_million: float
     logs_per_gb: float
@@ -66,6 +68,8 @@ class Prices:
             wru_per_million=t["dynamodb"]["write_request_units_per_million"],
             rru_per_million=t["dynamodb"]["read_request_units_per_million"],
             sqs_requests_per_million=t["sqs"]["requests_per_million"],
+            s3_get_per_million=t["s3"]["get_requests_per_million"],
+            s3_put_per_million=t["s3"]["put_requests_per_million"],
             http_api_requests_per_million=t["http_api"]["requests_per_million"],
             xray_traces_per_million=t["xray"]["traces_recorded_per_million"],
             logs_per_gb=t["cloudwatch_logs"]["ingestion_per_gb"],
@@ -95,6 +99,12 @@ class Assumptions:
     catalog_items: int = 10_000
     catalog_check_seconds: float = 2.0  # CATALOG_CHECK_SECONDS
     catalog_max_age_seconds: float = 300.0  # CATALOG_MAX_AGE_SECONDS
+    snapshot_checks_per_day: float = 1_440  # CatalogSnapshotFunction's schedule: every minute
+    snapshot_refresh_seconds: float = 240.0  # CATALOG_SNAPSHOT_REFRESH_SECONDS: a publish (scan) each
+    snapshot_check_ms: float = 20.0  # a quiet run: one GetItem, one S3 GET
+    # A publish at 10k items: the Scan (bench.cold_start catalog_scan: ~0.2 s of CPU, plus 10 pages of
+    # round trips), encoding, two PUTs.
+    snapshot_publish_ms: float = 600.0
     cold_start_share: float = 0.002  # share of recommendation requests that start a container
     log_bytes_per_invocation: int = 700  # START/END/REPORT lines + one EMF metrics document
     xray_reservoir_per_s: float = 1.0  # X-Ray default sampling rule: 1 request/s, then 5%
@@ -297,11 +307,18 @@ def recommendation_lines(m: Measured, scenario: str, a: Assumptions, p: Prices) 
     warm_ms = (m.recommend_warm_ms + m.botocore_us_per_request / 1000) * slow + a.dynamo_read_ms
     cold_ms = m.recommend_cold_start_ms * slow
     profile_rru = math.ceil(d["profile_item_bytes"] / 4096) * 0.5  # one eventually consistent GetItem
-    # Per warm container and day: a version probe every check interval, a full scan every max age.
+    # Per warm container and day: a version probe every check interval, a reload every max age (two S3
+    # GETs while the catalog snapshot is current). Per day, whatever the fleet: the snapshot function's
+    # check every minute and its publish (a full scan) every refresh interval.
     days = MILLION / a.recommendations_per_day
     probes = a.recommend_containers * SECONDS_PER_DAY / a.catalog_check_seconds * 0.5 * days
+    snapshot_gets = a.recommend_containers * SECONDS_PER_DAY / a.catalog_max_age_seconds * 2 * days
     scan_rru = math.ceil(a.catalog_items * d["catalog_item_bytes"] / 4096) * 0.5
-    reloads = a.recommend_containers * SECONDS_PER_DAY / a.catalog_max_age_seconds * scan_rru * days
+    publishes = SECONDS_PER_DAY / a.snapshot_refresh_seconds * days
+    checks = a.snapshot_checks_per_day * days
+    snapshot_gb_s = gb_seconds(checks, a.snapshot_check_ms, m.memory_mb) + gb_seconds(
+        publishes, a.snapshot_publish_ms, m.memory_mb
+    )
     rate = a.recommendations_per_day / SECONDS_PER_DAY
     traces = xray_traces(rate, a) * SECONDS_PER_DAY * days
     return [
@@ -319,7 +336,7 @@ def recommendation_lines(m: Measured, scenario: str, a: Assumptions, p: Prices) 
             gb_seconds(MILLION * a.cold_start_share, cold_ms, m.memory_mb),
             "GB-s",
             p.lambda_gb_second,
-            f"{a.cold_start_share:.1%} of requests, {cold_ms:.0f} ms each",
+            f"{a.cold_start_share:.1%} of requests, {cold_ms:.0f} ms each, catalog read included",
         ),
         Line(
             "DynamoDB profile reads",
@@ -336,11 +353,39 @@ def recommendation_lines(m: Measured, scenario: str, a: Assumptions, p: Prices) 
             f"{a.recommend_containers} containers, every {a.catalog_check_seconds:g} s",
         ),
         Line(
-            "DynamoDB catalog reloads",
-            reloads,
+            "S3 catalog snapshot reads",
+            snapshot_gets,
+            "requests",
+            per_million(p.s3_get_per_million),
+            f"pointer + snapshot, every {a.catalog_max_age_seconds:g} s per container",
+        ),
+        Line(
+            "Catalog snapshot function: invocations",
+            checks,
+            "invocations",
+            per_million(p.lambda_requests_per_million),
+        ),
+        Line(
+            "Catalog snapshot function: duration",
+            snapshot_gb_s,
+            "GB-s",
+            p.lambda_gb_second,
+            f"{a.snapshot_check_ms:g} ms per check (every minute), {a.snapshot_publish_ms:g} ms per publish",
+        ),
+        Line(
+            "Catalog snapshot function: DynamoDB reads",
+            checks * 0.5 + publishes * scan_rru,
             "RRU",
             per_million(p.rru_per_million),
-            f"{a.catalog_items:,} items scanned every {a.catalog_max_age_seconds:g} s per container",
+            f"a GetItem per check; {a.catalog_items:,} items scanned every {a.snapshot_refresh_seconds:g} s",
+        ),
+        Line("Catalog snapshot function: S3 GETs", checks, "requests", per_million(p.s3_get_per_million)),
+        Line(
+            "Catalog snapshot function: S3 PUTs",
+            publishes * 2,
+            "requests",
+            per_million(p.s3_put_per_million),
+            "snapshot + pointer per publish",
         ),
         Line(
             "X-Ray traces",
@@ -419,7 +464,9 @@ def from_reports(ingest: Mapping[str, Any], cold_start: Mapping[str, Any], memor
         dynamo=dict(ingest["dynamodb"]),
         botocore_us_per_request=ingest["botocore_put_item_cpu"]["shipped_config_us"],
         recommend_warm_ms=recommend["second_request"],
-        recommend_cold_start_ms=recommend["cold_start"],
+        # A real cold start also reads the catalog: from its S3 snapshot while that is current.
+        recommend_cold_start_ms=recommend["cold_start"]
+        + recommend.get("catalog_snapshot", recommend.get("catalog_scan", 0.0)),
         source={"compute batch": size},
     )
 
