@@ -335,7 +335,7 @@ class _Terms:
         sets = np.concatenate([s for s, _ in found])
         values = np.repeat([v for _, v in found], [len(s) for s, _ in found])
         # A set lists a genre once per occurrence in the item; one scatter-add for all the genres.
-        table = np.bincount(sets, weights=values, minlength=len(index.genre_set_size)).astype(np.float64)
+        table = np.asarray(np.bincount(sets, weights=values, minlength=len(index.genre_set_size)), np.float64)
         table *= self.weights.genre
         table /= index.genre_set_size
         return table.astype(np.float32)

@@ -12,17 +12,16 @@ read before its scan, so its content is never older than its label: a reader tha
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 
 from mixtape.errors import StorageUnavailableError
 from mixtape.observability import logger
-from mixtape.storage import clients
 from mixtape.storage.base import CatalogReader, CatalogRecord
+from mixtape.storage.s3_objects import S3Artifacts
 
 POINTER_KEY = "catalog/current.json"
 FORMAT = 1
@@ -100,23 +99,11 @@ def decode_snapshot(data: bytes) -> tuple[int, int, list[CatalogRecord]]:
     return int(meta["version"]), int(meta["written_at_ms"]), records
 
 
-class S3CatalogSnapshots:
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        self._bucket = bucket
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.s3()
-
+class S3CatalogSnapshots(S3Artifacts):
     def pointer(self) -> SnapshotPointer | None:
-        try:
-            body = self.client.get_object(Bucket=self._bucket, Key=POINTER_KEY)["Body"].read()
-        except ClientError as error:
-            if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
-                return None
-            raise StorageUnavailableError(f"reading the catalog snapshot pointer failed: {error}") from error
-        found = json.loads(body)
+        found = self.read_pointer(POINTER_KEY)
+        if found is None:
+            return None
         return SnapshotPointer(
             version=int(found["version"]),
             key=str(found["key"]),
@@ -125,26 +112,18 @@ class S3CatalogSnapshots:
         )
 
     def load(self, key: str) -> tuple[int, int, list[CatalogRecord]]:
-        try:
-            body = self.client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            raise StorageUnavailableError(f"reading catalog snapshot {key} failed: {error}") from error
-        return decode_snapshot(body)
+        return decode_snapshot(self.read(key))
 
     def publish(self, version: int, written_at_ms: int, records: Sequence[CatalogRecord]) -> SnapshotPointer:
-        """The snapshot first, then the pointer: a reader never sees a pointer to a missing object."""
-        key = snapshot_key(version, written_at_ms)
-        body = encode_snapshot(version, written_at_ms, records)
-        self.client.put_object(Bucket=self._bucket, Key=key, Body=body)
-        pointer = SnapshotPointer(version=version, key=key, written_at_ms=written_at_ms, items=len(records))
-        self.client.put_object(
-            Bucket=self._bucket,
-            Key=POINTER_KEY,
-            Body=json.dumps(
-                {"version": version, "key": key, "written_at_ms": written_at_ms, "items": len(records)}
-            ).encode(),
-            ContentType="application/json",
+        """The snapshot first, then the pointer (`S3Artifacts`)."""
+        pointer = SnapshotPointer(
+            version=version,
+            key=snapshot_key(version, written_at_ms),
+            written_at_ms=written_at_ms,
+            items=len(records),
         )
+        self.write(pointer.key, encode_snapshot(version, written_at_ms, records))
+        self.write_pointer(POINTER_KEY, asdict(pointer))
         return pointer
 
 
