@@ -505,12 +505,13 @@ class _Approximate:
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra = self._outside(probed)
-        ordered = _ListOrder.of(ivf, model, terms.index)
-        inside = raw * scale
-        inside += self._rest(keys, ordered.items(slots), exclude_explicit, genre)
-        outside = (ivf.vectors(extra) @ vector) * scale
-        outside += self._rest(extra, _Items.of_catalog(terms.index, model).at(extra), exclude_explicit, genre)
-        return self._capped(np.concatenate((keys, extra)), np.concatenate((inside, outside)), limit)
+        positions = np.concatenate((keys, extra))
+        scores = np.concatenate((raw, ivf.vectors(extra) @ vector))
+        scores *= scale
+        items = _ListOrder.of(ivf, model, terms.index).items(slots)  # probed items: sequential reads
+        items = items.join(_Items.of_catalog(terms.index, model).at(extra))
+        scores += self._rest(positions, items, exclude_explicit, genre)
+        return self._capped(positions, scores, limit)
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
         """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
@@ -599,6 +600,15 @@ class _Items:
 
     def at(self, rows: npt.NDArray[np.integer[Any]]) -> "_Items":
         return self.map(lambda column: column[rows])
+
+    def join(self, other: "_Items") -> "_Items":
+        """These items followed by `other`'s."""
+        return _Items(
+            np.concatenate((self.log_listeners, other.log_listeners)),
+            np.concatenate((self.genre_set, other.genre_set)),
+            np.concatenate((self.artist, other.artist)),
+            np.concatenate((self.explicit, other.explicit)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
