@@ -99,3 +99,22 @@ spec.loader.exec_module(module)
 print(json.dumps(sorted(m for m in ("mixtape.models.events", "mixtape.model.training") if m in sys.modules)))
 """
     assert fresh_python(code) == []
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update", "catalog_snapshot", "train"])
+def test_init_creates_no_aws_client_and_opens_no_connection(function):
+    # What SnapStart (template parameter) snapshots is the state after init: a client, a connection or
+    # a loaded catalog in it would outlive its restore. Everything of the kind is made on first use.
+    code = f"""
+import importlib.util, json, socket
+opened = []
+real_connect = socket.socket.connect
+socket.socket.connect = lambda self, address: opened.append(str(address)) or real_connect(self, address)
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from mixtape.storage import clients
+made = [name for name in ("dynamodb", "sqs", "s3") if getattr(clients, name).cache_info().currsize]
+print(json.dumps({{"connections": opened, "clients": made, "handler": callable(module.lambda_handler)}}))
+"""
+    assert fresh_python(code) == {"connections": [], "clients": [], "handler": True}
