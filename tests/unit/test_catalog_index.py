@@ -47,22 +47,30 @@ def test_columns_match_a_loop_over_the_records(n: int, seed: int):
     records = random_records(n, seed)
     index = CatalogIndex.build(7, records, DIM, NOW_MS, HALF_LIFE_MS)
 
+    sets: dict[tuple[str, ...], int] = {}  # genre lists numbered in first-seen order
+    first_name: dict[str, str] = {}  # the first record's artist name wins
+    for r in records:
+        sets.setdefault(r.genres, len(sets))
+        first_name.setdefault(r.artist_id, r.artist_name)
+    # Positions grouped by genre set, sets in that order, the records' order kept inside a set.
+    grouped = sorted(records, key=lambda r: sets[r.genres])
+    assert [r.item_id for r in index.records] == [r.item_id for r in grouped]
+    records = grouped
     artists: dict[str, int] = {}
     names: list[str] = []
     members: dict[str, list[int]] = {}
-    sets: dict[tuple[str, ...], int] = {}
     for i, r in enumerate(records):
         if r.artist_id not in artists:
             artists[r.artist_id] = len(names)
-            names.append(r.artist_name)
+            names.append(first_name[r.artist_id])
         for g in r.genres:
             members.setdefault(g, []).append(i)
-        sets.setdefault(r.genres, len(sets))
     assert index.artist_position == artists
     assert list(index.artist_names) == names
     assert index.artist_of.tolist() == [artists[r.artist_id] for r in records]
     assert {g: m.tolist() for g, m in index.genre_members.items()} == members
     assert index.genre_set_of.tolist() == [sets[r.genres] for r in records]
+    assert index.genre_set_items.tolist() == [sum(r.genres == g for r in records) for g in sets]
     usable = [r.embedding is not None and r.embedding.shape == (DIM,) for r in records]
     assert index.has_embedding.tolist() == usable
     for i, r in enumerate(records):

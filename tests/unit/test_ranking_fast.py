@@ -307,17 +307,15 @@ def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
         exact, _ = recommend(profile, index, weights, limit=10, model=model)
         approximate, _ = recommend(profile, index, weights, limit=10, model=model, index_config=config)
         assert len(approximate) == 10
-        by_position = {r.position: r.score for r in exact}
-        for r in approximate:  # whatever it finds carries its exact score
-            if r.position in by_position:
-                assert r.score == pytest.approx(by_position[r.position], abs=1e-5)
-        hits += len(by_position.keys() & {r.position for r in approximate})
+        # Scores are not compared here: with few lists probed the factor term's scale is estimated (see
+        # _Approximate); the test above checks every term's exactness with every list probed.
+        hits += len({r.position for r in exact} & {r.position for r in approximate})
         total += 10
     assert hits / total >= 0.9
 
 
 def test_a_catalog_large_enough_for_sampled_selection_matches_the_reference() -> None:
-    """Above 8,192 items the top-k samples a threshold and the genre term is added to candidates only."""
+    """Above 8,192 items the top-k samples a threshold instead of partitioning every score."""
     rng = np.random.default_rng(21)
     n = 12_000
     index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)

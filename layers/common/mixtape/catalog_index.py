@@ -101,7 +101,8 @@ class CatalogIndex:
     freshness: FloatArray  # (n,) release recency in [0, 1]: breaks ties when nothing is popular yet
     # Each item's genre list as one "genre set" id, so a listener's genre term is one small per-request
     # table (one value per distinct genre list) gathered by `genre_set_of`, not a scatter per genre.
-    genre_set_of: npt.NDArray[np.intp]  # (n,) genre set of each item; intp: np.take converts nothing
+    genre_set_of: npt.NDArray[np.intp]  # (n,) genre set of each item, ascending (items grouped by set)
+    genre_set_items: npt.NDArray[np.intp]  # (n_sets,) items in each set: np.repeat(table, this) is per item
     genre_set_size: FloatArray  # (n_sets,) genres in the set (with repeats), at least 1
     genre_sets_of_genre: dict[str, IntArray]  # genre -> the sets holding it (once per occurrence)
     # Items grouped by artist (CSR): artist a's items are artist_items[artist_start[a]:artist_start[a + 1]].
@@ -134,14 +135,20 @@ class CatalogIndex:
         # Column-wise, without numpy item assignment per record: one pass per column, at C speed where
         # Python allows (dict.fromkeys keeps first-seen order, np.fromiter consumes `map` directly).
         n = len(records)
-        artist_keys = [r.artist_id for r in records]
-        artist_position = {a: i for i, a in enumerate(dict.fromkeys(artist_keys))}
         first_names = {r.artist_id: r.artist_name for r in reversed(records)}  # first record's name wins
-        artist_names = [first_names[a] for a in artist_position]
-        artist_of = np.fromiter(map(artist_position.__getitem__, artist_keys), dtype=np.int32, count=n)
         genre_lists = [r.genres for r in records]
         set_ids = {genres: i for i, genres in enumerate(dict.fromkeys(genre_lists))}
         genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.intp, count=n)
+        # Positions grouped by genre set (stable): a listener's genre term over the catalog is then one
+        # np.repeat of its per-set table, ~6x faster than gathering it by each item's set id.
+        order = np.argsort(genre_set_of, kind="stable")
+        records = [records[i] for i in order.tolist()]
+        genre_lists = [genre_lists[i] for i in order.tolist()]
+        genre_set_of = genre_set_of[order]
+        artist_keys = [r.artist_id for r in records]
+        artist_position = {a: i for i, a in enumerate(dict.fromkeys(artist_keys))}
+        artist_names = [first_names[a] for a in artist_position]
+        artist_of = np.fromiter(map(artist_position.__getitem__, artist_keys), dtype=np.int32, count=n)
         members = _genre_members(genre_lists)
         embeddings = np.zeros((n, dim), dtype=np.float32)
         has_embedding = np.fromiter(
@@ -180,6 +187,7 @@ class CatalogIndex:
             popularity=(scaled / top if top > 0 else scaled).astype(np.float32),
             freshness=_freshness(records, now_ms),
             genre_set_of=genre_set_of,
+            genre_set_items=np.bincount(genre_set_of, minlength=len(set_ids)),
             genre_set_size=np.maximum(np.array([len(g) for g in set_ids], dtype=np.float32), 1.0),
             genre_sets_of_genre={g: np.asarray(s, dtype=np.int32) for g, s in sets_of_genre.items()},
             artist_start=artist_start,
