@@ -77,16 +77,20 @@ def top_k_capped(
     artist_of: npt.NDArray[np.int32],
     cap: int,
     select: Selector = top_k,
+    positions: Positions | None = None,
 ) -> list[int]:
     """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (sampled
     threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many;
-    a pool that comes back short holds every finite score, so no count of them is needed up front."""
+    a pool that comes back short holds every finite score, so no count of them is needed up front.
+    `positions`: the catalog position of each score (candidates), when the scores are not the catalog's;
+    artists are then looked up for the pool only."""
     pool = min(len(scores), max(4 * k, 32))
     while True:
         found = select(scores, pool)
         chosen: list[int] = []
         per_artist: dict[int, int] = {}
-        for idx, artist in zip(found.tolist(), artist_of[found].tolist(), strict=True):
+        artists = artist_of[found if positions is None else positions[found]]
+        for idx, artist in zip(found.tolist(), artists.tolist(), strict=True):
             seen = per_artist.get(artist, 0)
             if seen >= cap:
                 continue
@@ -568,7 +572,7 @@ class _Approximate:
     def _capped(self, positions: Positions, scores: FloatArray, limit: int) -> tuple[Positions, FloatArray]:
         artist_of, cap = self.terms.index.artist_of, self.terms.weights.max_per_artist
         chosen = top_k_capped(
-            scores, limit, artist_of[positions], cap, lambda values, k: top_k_keyed(values, k, positions)
+            scores, limit, artist_of, cap, lambda values, k: top_k_keyed(values, k, positions), positions
         )
         return positions[chosen], scores[chosen]
 
