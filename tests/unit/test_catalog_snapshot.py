@@ -64,6 +64,21 @@ def test_an_empty_catalog_round_trips() -> None:
     assert decode_snapshot(encode_snapshot(0, 1, [])) == (0, 1, [])
 
 
+@pytest.mark.parametrize("damage", ["truncated", "flipped byte", "empty"])
+def test_a_damaged_snapshot_is_refused_as_not_a_snapshot(damage: str) -> None:
+    data = encode_snapshot(1, 1, [record(i) for i in range(50)])
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    elif damage == "flipped byte":
+        flipped = bytearray(data)
+        flipped[len(data) // 2] ^= 0xFF
+        data = bytes(flipped)
+    else:
+        data = b""
+    with pytest.raises(ValueError, match="not a catalog snapshot"):
+        decode_snapshot(data)
+
+
 def test_an_object_of_another_format_is_refused() -> None:
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.frombuffer(b'{"format": 9}', dtype=np.uint8))
@@ -134,7 +149,10 @@ def test_without_a_snapshot_or_with_a_broken_one_the_table_is_scanned(table, sna
     assert len(reader(table, snapshots, now_ms=0).load_all()[1]) == 5
     snapshots.client.put_object(Bucket=BUCKET, Key=snapshots.pointer().key, Body=b"not a snapshot")
     assert len(reader(table, snapshots, now_ms=0).load_all()[1]) == 5
-    assert table.scans == 3
+    whole = encode_snapshot(3, 0, [record(0)])
+    snapshots.client.put_object(Bucket=BUCKET, Key=snapshots.pointer().key, Body=whole[: len(whole) // 2])
+    assert len(reader(table, snapshots, now_ms=0).load_all()[1]) == 5  # a truncated object
+    assert table.scans == 4
 
 
 def test_the_writer_publishes_a_missing_new_or_stale_snapshot_and_nothing_else(table, snapshots) -> None:

@@ -11,6 +11,8 @@ read before its scan, so its content is never older than its label: a reader tha
 
 import io
 import json
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -72,7 +74,15 @@ def encode_snapshot(version: int, written_at_ms: int, records: Sequence[CatalogR
 
 
 def decode_snapshot(data: bytes) -> tuple[int, int, list[CatalogRecord]]:
-    """(version, written_at_ms, records) of an `encode_snapshot` object; ValueError if it is not one."""
+    """(version, written_at_ms, records) of an `encode_snapshot` object; ValueError for anything else,
+    truncated or corrupted objects included."""
+    try:
+        return _decode(data)
+    except (ValueError, KeyError, TypeError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as error:
+        raise ValueError(f"not a catalog snapshot: {error}") from error
+
+
+def _decode(data: bytes) -> tuple[int, int, list[CatalogRecord]]:
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         meta = json.loads(arrays["meta"].tobytes())
         if meta.get("format") != FORMAT:
@@ -153,7 +163,7 @@ class SnapshotCatalogReader:
             if pointer is not None and self._usable(pointer, version):
                 _, _, records = self._snapshots.load(pointer.key)
                 return version, records
-        except (StorageUnavailableError, BotoCoreError, ValueError, KeyError) as error:
+        except (StorageUnavailableError, BotoCoreError, ValueError, KeyError) as error:  # KeyError: pointer
             # The table is the source of truth: a missing or broken snapshot costs time, not correctness.
             logger.warning("catalog snapshot unusable, scanning the table", extra={"error": str(error)})
         return self._table.load_all()
