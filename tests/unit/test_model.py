@@ -149,6 +149,28 @@ def test_model_cache_probes_at_most_every_interval_and_loads_each_version_once()
     assert store.loads == 2
 
 
+def test_an_unreadable_model_keeps_the_loaded_one_and_is_not_fetched_again():
+    store = MemoryModelStore()
+    store.publish(artifact("v1"))
+    clock = [0.0]
+    cache = ModelCache(store, check_seconds=5, monotonic=lambda: clock[0])
+    assert cache.get().version == "v1"  # type: ignore[union-attr]
+    damaged = artifact("v2").to_bytes()
+    store.publish(artifact("v2"))
+    store.load = lambda version: ModelArtifact.from_bytes(damaged[: len(damaged) // 2])  # type: ignore[method-assign]
+    for t in (5.0, 10.0):
+        clock[0] = t
+        assert cache.get().version == "v1"  # type: ignore[union-attr]  # requests keep being served
+    calls: list[str] = []
+    store.load = lambda version: calls.append(version) or artifact(version)  # type: ignore[method-assign]
+    clock[0] = 15.0
+    assert cache.get().version == "v1"  # type: ignore[union-attr]
+    assert calls == []  # the unreadable v2 is not fetched again...
+    store.publish(artifact("v3"))
+    clock[0] = 20.0
+    assert cache.get().version == "v3"  # type: ignore[union-attr]  # ...but the next version is
+
+
 def record(item_id: str) -> CatalogRecord:
     return CatalogRecord(
         item_id, item_id, f"art-{item_id}", f"Artist {item_id}", (), False, None, None, None, {}

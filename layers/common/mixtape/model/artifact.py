@@ -7,6 +7,8 @@ profile-update functions.
 
 import io
 import json
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -93,6 +95,14 @@ class ModelArtifact:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "ModelArtifact":
+        """The artifact `to_bytes` wrote; ValueError for anything else, truncated or damaged data included."""
+        try:
+            return cls._from_bytes(data)
+        except (ValueError, KeyError, TypeError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as error:
+            raise ValueError(f"not a model artifact: {error}") from error
+
+    @classmethod
+    def _from_bytes(cls, data: bytes) -> "ModelArtifact":
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             meta = json.loads(arrays["meta"].tobytes())
             if meta.get("format") != FORMAT:

@@ -26,19 +26,27 @@ class ModelCache:
         self._monotonic = monotonic
         self._model: ModelArtifact | None = None
         self._checked_at: float | None = None
+        self._unreadable: str | None = None  # a published version that failed to decode: not fetched again
 
     def get(self) -> ModelArtifact | None:
         now = self._monotonic()
         if self._checked_at is not None and now - self._checked_at < self._check_seconds:
             return self._model
         self._checked_at = now
+        version = None
         try:
             version = self._store.current_version()
-            if version is not None and (self._model is None or self._model.version != version):
+            current = self._model is not None and self._model.version == version
+            if version is not None and not current and version != self._unreadable:
                 self._model = self._store.load(version)
                 logger.info("model loaded", extra=self._model.summary())
         except StorageUnavailableError as error:
             # S3 trouble must not fail requests or profile updates: keep the model we have (or none:
             # rank without it, fold without it) and look again at the next interval.
             logger.warning("model probe failed", extra={"error": str(error)})
+        except ValueError as error:  # e.g. a newer format, or a damaged object: the same, but once
+            self._unreadable = version
+            logger.error(
+                "model unreadable, keeping the one loaded", extra={"version": version, "error": str(error)}
+            )
         return self._model
