@@ -162,7 +162,12 @@ def test_an_unreadable_model_keeps_the_loaded_one_and_is_not_fetched_again():
         clock[0] = t
         assert cache.get().version == "v1"  # type: ignore[union-attr]  # requests keep being served
     calls: list[str] = []
-    store.load = lambda version: calls.append(version) or artifact(version)  # type: ignore[method-assign]
+
+    def counted_load(version: str) -> ModelArtifact:
+        calls.append(version)
+        return artifact(version)
+
+    store.load = counted_load  # type: ignore[method-assign]
     clock[0] = 15.0
     assert cache.get().version == "v1"  # type: ignore[union-attr]
     assert calls == []  # the unreadable v2 is not fetched again...
