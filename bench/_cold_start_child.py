@@ -208,6 +208,35 @@ class _Body:
         return data
 
 
+class _Served:
+    """The client's requests answered in-process by `answer` (botocore's before-send hook), while in the
+    `with` block. A class, not contextlib: nothing the handler would import may be loaded here first."""
+
+    def __init__(self, client: Any, service: str, answer: Callable[..., Any]) -> None:
+        self._events, self._name, self._answer = client.meta.events, f"before-send.{service}", answer
+
+    def __enter__(self) -> None:
+        self._events.register(self._name, self._answer)
+
+    def __exit__(self, *_: object) -> None:
+        self._events.unregister(self._name, self._answer)
+
+
+def _version_item() -> bytes:
+    """GetItem's answer for the catalog's `#meta` item at version 1."""
+    import json
+
+    from mixtape.storage.dynamo_catalog import META_KEY
+
+    return json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
+
+
+def _read_back(measured: tuple[int, list[Any]], records: list[Any], source: str) -> None:
+    version, loaded = measured
+    if version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
+        raise RuntimeError(f"the catalog read back from {source} differs from the catalog")
+
+
 def _catalog_scan(records: list[Any]) -> dict[str, float]:
     """`catalog_scan` (see the module docstring): load_all() with DynamoDB's answers served in-process."""
     import json
@@ -215,10 +244,10 @@ def _catalog_scan(records: list[Any]) -> dict[str, float]:
     from botocore.awsrequest import AWSResponse
 
     from mixtape.storage import clients
-    from mixtape.storage.dynamo_catalog import META_KEY, SCAN_PAGE_ITEMS, DynamoCatalogStore
+    from mixtape.storage.dynamo_catalog import SCAN_PAGE_ITEMS, DynamoCatalogStore
 
     items = [_dynamodb_item(r) for r in records]
-    version = json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
+    version = _version_item()
     pages: dict[str | None, bytes] = {}  # by the ExclusiveStartKey's item id
     for start in range(0, len(items), SCAN_PAGE_ITEMS):
         page = items[start : start + SCAN_PAGE_ITEMS]
@@ -239,13 +268,11 @@ def _catalog_scan(records: list[Any]) -> dict[str, float]:
         return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench"}, _Body(body))
 
     client = clients.dynamodb()
-    client.meta.events.register("before-send.dynamodb", answer)
-    clock = _Clock()
-    loaded_version, loaded = DynamoCatalogStore("mixtape-bench-catalog", client=client).load_all()
-    clock.lap("catalog_scan")
-    client.meta.events.unregister("before-send.dynamodb", answer)
-    if loaded_version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
-        raise RuntimeError("the catalog read back from the served Scan pages differs from the catalog")
+    with _Served(client, "dynamodb", answer):
+        clock = _Clock()
+        loaded = DynamoCatalogStore("mixtape-bench-catalog", client=client).load_all()
+        clock.lap("catalog_scan")
+    _read_back(loaded, records, "the served Scan pages")
     return clock.phases
 
 
@@ -257,7 +284,7 @@ def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
     from botocore.awsrequest import AWSResponse
 
     from mixtape.storage import clients
-    from mixtape.storage.dynamo_catalog import META_KEY, DynamoCatalogStore
+    from mixtape.storage.dynamo_catalog import DynamoCatalogStore
     from mixtape.storage.s3_catalog import (
         POINTER_KEY,
         S3CatalogSnapshots,
@@ -270,7 +297,7 @@ def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
     key = snapshot_key(1, written_at)
     pointer = {"version": 1, "key": key, "written_at_ms": written_at, "items": len(records)}
     objects = {POINTER_KEY: json.dumps(pointer).encode(), key: encode_snapshot(1, written_at, records)}
-    version = json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
+    version = _version_item()
 
     def answer_s3(request: Any, **_: Any) -> Any:
         path = urlsplit(request.url).path.lstrip("/").removeprefix(f"{bucket}/")
@@ -281,21 +308,17 @@ def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
         return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench"}, _Body(version))
 
     dynamodb, s3 = clients.dynamodb(), clients.s3()
-    dynamodb.meta.events.register("before-send.dynamodb", answer_dynamodb)
-    s3.meta.events.register("before-send.s3", answer_s3)
     reader = SnapshotCatalogReader(
         DynamoCatalogStore("mixtape-bench-catalog", client=dynamodb),
         S3CatalogSnapshots(bucket, client=s3),
         max_age_ms=60_000,
         wall_clock_ms=lambda: written_at,
     )
-    clock = _Clock()
-    loaded_version, loaded = reader.load_all()
-    clock.lap("catalog_snapshot")
-    dynamodb.meta.events.unregister("before-send.dynamodb", answer_dynamodb)
-    s3.meta.events.unregister("before-send.s3", answer_s3)
-    if loaded_version != 1 or [r.item_id for r in loaded] != [r.item_id for r in records]:
-        raise RuntimeError("the catalog read back from the served snapshot differs from the catalog")
+    with _Served(dynamodb, "dynamodb", answer_dynamodb), _Served(s3, "s3", answer_s3):
+        clock = _Clock()
+        loaded = reader.load_all()
+        clock.lap("catalog_snapshot")
+    _read_back(loaded, records, "the served snapshot")
     return clock.phases
 
 

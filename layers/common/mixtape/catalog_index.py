@@ -101,7 +101,7 @@ class CatalogIndex:
     freshness: FloatArray  # (n,) release recency in [0, 1]: breaks ties when nothing is popular yet
     # Each item's genre list as one "genre set" id, so a listener's genre term is one small per-request
     # table (one value per distinct genre list) gathered by `genre_set_of`, not a scatter per genre.
-    genre_set_of: npt.NDArray[np.intp]  # (n,) genre set of each item, ascending (items grouped by set)
+    genre_set_of: IntArray  # (n,) genre set of each item, ascending (items grouped by set)
     genre_set_items: npt.NDArray[np.intp]  # (n_sets,) items in each set: np.repeat(table, this) is per item
     genre_set_size: FloatArray  # (n_sets,) genres in the set (with repeats), at least 1
     genre_sets_of_genre: dict[str, IntArray]  # genre -> the sets holding it (once per occurrence)
@@ -138,7 +138,7 @@ class CatalogIndex:
         first_names = {r.artist_id: r.artist_name for r in reversed(records)}  # first record's name wins
         genre_lists = [r.genres for r in records]
         set_ids = {genres: i for i, genres in enumerate(dict.fromkeys(genre_lists))}
-        genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.intp, count=n)
+        genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.int32, count=n)
         # Positions grouped by genre set (stable): a listener's genre term over the catalog is then one
         # np.repeat of its per-set table, ~6x faster than gathering it by each item's set id.
         order = np.argsort(genre_set_of, kind="stable")

@@ -583,7 +583,7 @@ class _Items:
     catalog in IVF list order)."""
 
     log_listeners: FloatArray
-    genre_set: npt.NDArray[np.intp]
+    genre_set: npt.NDArray[np.int32]
     artist: npt.NDArray[np.int32]
     explicit: npt.NDArray[np.bool_]
 
