@@ -430,7 +430,7 @@ def bytecode_compile_ms() -> float:
     files = {
         path
         for module in list(sys.modules.values())
-        if isinstance(path := getattr(module, "__file__", None), str)
+        if isinstance(path := getattr(module, "__dict__", {}).get("__file__"), str)  # a deferred one stays so
         and path.endswith(".py")
         and not path.startswith(stdlib)
     }

@@ -5,6 +5,10 @@ import gc
 
 gc.disable()
 
+from mixtape.deferred_imports import defer
+
+defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
+
 # Before anything imports pydantic: Powertools' batch utility then skips importing its parser models
 # (24 pydantic models in 9 modules, ~14 ms of init), needed only for type hints (`model=` is not used).
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

@@ -7,6 +7,10 @@ import gc
 
 gc.disable()
 
+from mixtape.deferred_imports import defer
+
+defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
+
 import time
 from dataclasses import dataclass
 from functools import cache

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bench.cold_start import child_environment
 from mixtape import gc_tuning
 from tests.helpers import fresh_python
 
@@ -118,3 +119,19 @@ made = [name for name in ("dynamodb", "sqs", "s3") if getattr(clients, name).cac
 print(json.dumps({{"connections": opened, "clients": made, "handler": callable(module.lambda_handler)}}))
 """
     assert fresh_python(code) == {"connections": [], "clients": [], "handler": True}
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_asyncio_stays_deferred_through_init_and_requests(function):
+    # mixtape.deferred_imports: the function's libraries import asyncio, nothing it runs uses it. The bench's
+    # cold-start child serves two requests (in-memory stores) and, for recommend, reads the catalog
+    # through botocore; asyncio must still be the placeholder afterwards, in a deployed function's mode.
+    code = f"""
+import json, sys
+from bench._cold_start_child import measure
+measure({str(ROOT)!r}, {function!r}, 200, None)
+from mixtape.deferred_imports import is_loaded
+print(json.dumps({{"loaded": is_loaded("asyncio"), "deferred": "asyncio" in sys.modules}}))
+"""
+    env = child_environment(ROOT, function, "lambda")
+    assert fresh_python(code, **env) == {"loaded": False, "deferred": True}
