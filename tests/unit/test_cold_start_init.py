@@ -123,7 +123,7 @@ print(json.dumps({{"connections": opened, "clients": made, "handler": callable(m
 
 @pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
 def test_asyncio_stays_deferred_through_init_and_requests(function):
-    # mixtape.deferred_imports: the function's libraries import asyncio, nothing it runs uses it. The bench's
+    # mixtape.deferred_imports: the libraries import asyncio, nothing the functions run uses it. The bench's
     # cold-start child serves two requests (in-memory stores) and, for recommend, reads the catalog
     # through botocore; asyncio must still be the placeholder afterwards, in a deployed function's mode.
     code = f"""
@@ -135,3 +135,19 @@ print(json.dumps({{"loaded": is_loaded("asyncio"), "deferred": "asyncio" in sys.
 """
     env = child_environment(ROOT, function, "lambda")
     assert fresh_python(code, **env) == {"loaded": False, "deferred": True}
+
+
+def test_recommend_imports_no_numpy_random_nor_does_its_top_k():
+    # Top-k samples with spread_positions, not numpy.random (~4 ms of a cold start); the IVF builder's
+    # k-means still uses it, imported when an index is built.
+    code = f"""
+import importlib.util, json, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from mixtape.topk import TopK
+picked = TopK(100_000)(np.arange(100_000, dtype=np.float32), 3).tolist()
+print(json.dumps({{"picked": picked, "numpy.random": "numpy.random" in sys.modules}}))
+"""
+    assert fresh_python(code) == {"picked": [99_999, 99_998, 99_997], "numpy.random": False}

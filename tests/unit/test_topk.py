@@ -5,7 +5,16 @@ import numpy.typing as npt
 import pytest
 
 from mixtape import topk
-from mixtape.topk import ExactIndex, IndexConfig, IvfIndex, TopK, build_index, score_into, top_k
+from mixtape.topk import (
+    ExactIndex,
+    IndexConfig,
+    IvfIndex,
+    TopK,
+    build_index,
+    score_into,
+    spread_positions,
+    top_k,
+)
 
 FOLDED = topk.FOLD_FROM + 7  # large enough for the folded candidate scan, with a ragged tail
 
@@ -284,3 +293,18 @@ def test_build_index_follows_configuration(catalog) -> None:
     ivf = build_index(embeddings, bias, IndexConfig(kind="ivf", ivf_min_items=1, n_lists=20, n_probe=3))
     assert isinstance(ivf, IvfIndex)
     assert (ivf.n_lists, ivf.n_probe) == (20, 3)
+
+
+@pytest.mark.parametrize(("n", "s"), [(8_192, 1_024), (100_000, 12_500), (1_000_003, 16_384)])
+def test_the_sample_positions_are_distinct_ascending_and_spread_over_the_catalog(n, s):
+    # TopK's threshold sample: a stand-in for a random one (no numpy.random at cold start), so it must
+    # cover the whole catalog evenly, not a prefix or a few clusters.
+    positions = spread_positions(n, s)
+    assert len(positions) == s
+    assert np.all(np.diff(positions) > 0)
+    assert positions[0] >= 0
+    assert positions[-1] < n
+    assert np.diff(positions).max() <= 3 * n / s  # no stretch of the catalog is skipped
+    halves = np.bincount(positions * 2 // n, minlength=2)  # any window gets its share, not just the ends
+    assert abs(int(halves[0]) - int(halves[1])) <= s // 100
+    assert not np.array_equal(spread_positions(n, s, seed=1), positions)
