@@ -1,12 +1,13 @@
 """The catalog index's columns, built column-wise, against a plain loop over the records."""
 
 import random
+from datetime import date
 
 import numpy as np
 import pytest
 
 from mixtape import popularity
-from mixtape.catalog_index import CatalogIndex
+from mixtape.catalog_index import CatalogIndex, IdLookup
 from mixtape.storage.base import CatalogRecord
 
 NOW_MS = 1_795_000_000_000
@@ -14,8 +15,9 @@ HALF_LIFE_MS = 7 * 86_400_000
 DIM = 4
 
 
-def random_records(n: int, seed: int) -> list[CatalogRecord]:
+def random_records(n: int, seed: int, *, all_embedded: bool = False) -> list[CatalogRecord]:
     rng = random.Random(seed)
+    dates = [None, "2024-02-29", "1999-12-31", "2026-11-01", "2030-01-01"]  # shared, and one in the future
     genres = ["rock", "jazz", "pop", "ambient", "metal"]
     epoch = popularity.epoch_of(NOW_MS)
     records = []
@@ -23,7 +25,9 @@ def random_records(n: int, seed: int) -> list[CatalogRecord]:
         artist = f"a{rng.randrange(max(n // 4, 1))}"
         buckets = {e: rng.random() * 10 for e in (epoch - 3, epoch - 1, epoch) if rng.random() < 0.6}
         embedding = None
-        if rng.random() < 0.5:
+        if all_embedded:
+            embedding = np.asarray([rng.random() for _ in range(DIM)], np.float32)
+        elif rng.random() < 0.5:
             embedding = np.asarray([rng.random() for _ in range(rng.choice([DIM, DIM, 3]))], np.float32)
         records.append(
             CatalogRecord(
@@ -33,7 +37,7 @@ def random_records(n: int, seed: int) -> list[CatalogRecord]:
                 artist_name=f"{artist} name {i}",  # differs per record: the first one must win
                 genres=tuple(rng.choice(genres) for _ in range(rng.randrange(4))),  # repeats, or none
                 explicit=rng.random() < 0.2,
-                release_date=None,
+                release_date=rng.choice(dates),
                 duration_ms=None,
                 embedding=embedding,
                 popularity=buckets,
@@ -42,9 +46,12 @@ def random_records(n: int, seed: int) -> list[CatalogRecord]:
     return records
 
 
-@pytest.mark.parametrize(("n", "seed"), [(0, 0), (1, 1), (50, 2), (400, 3)])
-def test_columns_match_a_loop_over_the_records(n: int, seed: int):
-    records = random_records(n, seed)
+@pytest.mark.parametrize(
+    ("n", "seed", "all_embedded"),
+    [(0, 0, False), (1, 1, False), (50, 2, False), (400, 3, False), (60, 4, True)],
+)
+def test_columns_match_a_loop_over_the_records(n: int, seed: int, all_embedded: bool):
+    records = random_records(n, seed, all_embedded=all_embedded)
     index = CatalogIndex.build(7, records, DIM, NOW_MS, HALF_LIFE_MS)
 
     sets: dict[tuple[str, ...], int] = {}  # genre lists numbered in first-seen order
@@ -76,6 +83,14 @@ def test_columns_match_a_loop_over_the_records(n: int, seed: int):
     for i, r in enumerate(records):
         expected = r.embedding if usable[i] and r.embedding is not None else np.zeros(DIM, np.float32)
         assert np.array_equal(index.embeddings[i], expected)
+    today = NOW_MS / 86_400_000
+    freshness = [
+        2 ** (-max(0.0, today - (date.fromisoformat(r.release_date) - date(1970, 1, 1)).days) / 365)
+        if r.release_date
+        else 0.0
+        for r in records
+    ]
+    assert index.freshness == pytest.approx(np.array(freshness, np.float32), rel=1e-6)
     raw = np.array([popularity.score(r.popularity, NOW_MS, HALF_LIFE_MS) for r in records])
     scaled = np.log1p(raw)
     expected_popularity = scaled / scaled.max() if n and scaled.max() > 0 else scaled
@@ -94,3 +109,19 @@ def test_popularity_counts_the_current_and_previous_bucket_decayed_to_now():
     assert popularity.scores([buckets, {}, {epoch - 5: 9.0}], NOW_MS, HALF_LIFE_MS).tolist() == pytest.approx(
         [expected, 0.0, 0.0]
     )
+
+
+class _Colliding(str):
+    """An id whose hash collides with every other's."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 1
+
+
+def test_id_lookup_of_a_catalog_whose_ids_collide_falls_back_to_the_dict():
+    # Ids are matched by 64-bit hash alone; a catalog with two ids of one hash must not confuse them.
+    ids = [_Colliding(f"c{i}") for i in range(40)]
+    lookup = IdLookup({item_id: i for i, item_id in enumerate(ids)})
+    assert lookup.find([ids[3], ids[0], ids[39], _Colliding("absent")]).tolist() == [3, 0, 39, -1]

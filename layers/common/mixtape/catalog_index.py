@@ -44,7 +44,8 @@ class IdLookup:
         self._hashes = np.zeros((buckets, self.BUCKET), dtype=np.int64)
         self._positions = np.full((buckets, self.BUCKET), -1, dtype=np.int32)
         self._full = np.zeros(buckets, dtype=np.bool_)
-        self._exact = len(np.unique(hashes)) == n
+        ordered = np.sort(hashes)  # not np.unique: its first call imports numpy.ma (~5 ms of a cold start)
+        self._exact = not bool(np.any(ordered[1:] == ordered[:-1]))
         if not self._exact:
             return
         fill = np.zeros(buckets, dtype=np.int64)
@@ -150,15 +151,12 @@ class CatalogIndex:
         artist_names = [first_names[a] for a in artist_position]
         artist_of = np.fromiter(map(artist_position.__getitem__, artist_keys), dtype=np.int32, count=n)
         members = _genre_members(genre_lists)
-        embeddings = np.zeros((n, dim), dtype=np.float32)
         has_embedding = np.fromiter(
             (r.embedding is not None and r.embedding.shape == (dim,) for r in records),
             dtype=np.bool_,
             count=n,
         )
-        with_embedding = np.flatnonzero(has_embedding)
-        if len(with_embedding):
-            embeddings[with_embedding] = np.stack([records[i].embedding for i in with_embedding.tolist()])
+        embeddings = _embeddings(records, has_embedding, dim)
         raw_popularity = popularity.scores([r.popularity for r in records], now_ms, popularity_half_life_ms)
         scaled = np.log1p(np.maximum(raw_popularity, 0.0))
         top = float(scaled.max()) if n else 0.0
@@ -211,15 +209,28 @@ def _genre_members(genre_lists: Sequence[tuple[str, ...]]) -> dict[str, IntArray
     return dict(zip(genre_index, np.split(item_of_entry[order], bounds[:-1]), strict=True))
 
 
+def _embeddings(records: Sequence[CatalogRecord], present: npt.NDArray[np.bool_], dim: int) -> FloatArray:
+    """The (n, dim) float32 matrix of the items' embeddings, zero rows where an item has none. One
+    concatenation of the vectors (np.stack would add an axis to each: 3x slower at 10k items)."""
+    n = len(records)
+    with_embedding = np.flatnonzero(present)
+    vectors = [records[i].embedding for i in with_embedding.tolist()]
+    if len(vectors) == n and n:
+        return np.concatenate(vectors, dtype=np.float32).reshape(n, dim)
+    embeddings = np.zeros((n, dim), dtype=np.float32)
+    if vectors:
+        embeddings[with_embedding] = np.concatenate(vectors).reshape(-1, dim)
+    return embeddings
+
+
 def _freshness(records: Sequence[CatalogRecord], now_ms: int) -> FloatArray:
-    """1 for a release today, halving every year; 0 without a release date."""
+    """1 for a release today, halving every year; 0 without a release date. Each distinct date is parsed
+    once (an album's tracks share theirs)."""
+    dates = [r.release_date for r in records]
+    day_of = {d: (date.fromisoformat(d) - EPOCH_DATE).days for d in set(dates) if d}
     today = now_ms / 86_400_000
-    days = np.array(
-        [
-            today - (date.fromisoformat(r.release_date) - EPOCH_DATE).days if r.release_date else np.inf
-            for r in records
-        ],
-        dtype=np.float64,
+    days = np.fromiter(
+        (today - day_of[d] if d else np.inf for d in dates), dtype=np.float64, count=len(dates)
     )
     return np.exp2(-np.maximum(days, 0.0) / 365.0).astype(np.float32)
 
