@@ -4,6 +4,7 @@ same service models, same endpoints, same signing as botocore's own loader."""
 import base64
 import json
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,15 +14,21 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 from botocore.parsers import JSONParser
+from botocore.session import Session
 
 from mixtape.storage import clients
 from mixtape.storage.clients import (
     ENDPOINTS_FILE,
+    OPERATIONS,
     SERVICES,
     AttributeValueJSONParser,
     DataLoader,
+    committed_service_model,
+    service_model_file,
     trimmed_endpoints,
+    trimmed_service_model,
 )
+from tests.helpers import ROOT
 
 REGENERATE = "PYTHONPATH=layers/common .venv/bin/python -m mixtape.storage.clients"
 
@@ -49,8 +56,15 @@ def test_trimming_keeps_partitions_and_drops_other_services():
 
 
 @pytest.mark.parametrize("service", SERVICES)
-@pytest.mark.parametrize("type_name", ["service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2"])
-def test_service_models_are_botocores_own(service, type_name):
+def test_the_committed_service_models_are_the_installed_botocores_cut_to_our_operations(service):
+    committed = json.loads(service_model_file(service).read_text())
+    assert committed == json.loads(json.dumps(committed_service_model(service))), f"stale: run {REGENERATE}"
+    assert DataLoader().load_service_model(service, "service-2") == committed["model"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("type_name", ["endpoint-rule-set-1", "paginators-1", "waiters-2"])
+def test_other_service_data_is_botocores_own(service, type_name):
     def load(loader: Loader) -> Any:
         try:
             return loader.load_service_model(service, type_name)
@@ -58,6 +72,81 @@ def test_service_models_are_botocores_own(service, type_name):
             return type(error)
 
     assert load(DataLoader()) == load(Loader())
+
+
+def test_a_service_model_in_an_override_directory_still_wins(tmp_path):
+    version = Loader().determine_latest_version("sqs", "service-2")
+    (tmp_path / "sqs" / version).mkdir(parents=True)
+    (tmp_path / "sqs" / version / "service-2.json").write_text(json.dumps({"custom": True}))
+    assert DataLoader(extra_search_paths=[str(tmp_path)]).load_service_model("sqs", "service-2") == {
+        "custom": True
+    }
+
+
+def test_trimming_keeps_the_operations_the_shapes_they_reach_and_no_documentation():
+    model = {
+        "version": "2.0",
+        "metadata": {"protocol": "json"},
+        "documentation": "a service",
+        "operations": {
+            "Get": {
+                "name": "Get",
+                "input": {"shape": "GetIn"},
+                "errors": [{"shape": "Oops"}],
+                "documentation": "d",
+            },
+            "Other": {"name": "Other", "input": {"shape": "OtherIn"}},
+            "Describe": {"name": "Describe", "endpointoperation": True, "output": {"shape": "Endpoints"}},
+        },
+        "shapes": {
+            "GetIn": {"type": "structure", "members": {"Keys": {"shape": "KeyList", "documentation": "k"}}},
+            "KeyList": {"type": "list", "member": {"shape": "Map"}},
+            "Map": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "N"}},
+            "S": {"type": "string", "documentation": "s"},
+            "N": {"type": "integer"},
+            "Oops": {"type": "structure", "members": {}, "exception": True},
+            "OtherIn": {"type": "structure", "members": {"Only": {"shape": "OnlyOther"}}},
+            "OnlyOther": {"type": "string"},
+            "Endpoints": {"type": "structure", "members": {}},
+        },
+    }
+    assert trimmed_service_model(model, ("Get",)) == {
+        "version": "2.0",
+        "metadata": {"protocol": "json"},
+        "operations": {
+            "Describe": {"name": "Describe", "endpointoperation": True, "output": {"shape": "Endpoints"}},
+            "Get": {"name": "Get", "input": {"shape": "GetIn"}, "errors": [{"shape": "Oops"}]},
+        },
+        "shapes": {
+            "Endpoints": {"type": "structure", "members": {}},
+            "GetIn": {"type": "structure", "members": {"Keys": {"shape": "KeyList"}}},
+            "KeyList": {"type": "list", "member": {"shape": "Map"}},
+            "Map": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "N"}},
+            "N": {"type": "integer"},
+            "Oops": {"type": "structure", "members": {}, "exception": True},
+            "S": {"type": "string"},
+        },
+    }
+
+
+def test_every_operation_the_layer_calls_is_in_its_services_cut_model():
+    # A client has no method for an operation its (cut) service model leaves out: find every call.
+    source = "\n".join(p.read_text() for p in (ROOT / "layers" / "common" / "mixtape").rglob("*.py"))
+    methods = set(re.findall(r"client\.([a-z_]+)\(", source)) - {"get_paginator"}
+    methods |= set(re.findall(r"get_paginator\(\"([a-z_]+)\"\)", source))
+    full = Session()
+    mapping = {
+        method: (service, operation)
+        for service in SERVICES
+        for method, operation in full.create_client(
+            service, region_name="us-east-1"
+        ).meta.method_to_api_mapping.items()
+    }
+    called = {mapping[m] for m in methods}
+    assert called == {(service, op) for service, ops in OPERATIONS.items() for op in ops}
+    for service in SERVICES:
+        client = clients._session().create_client(service, region_name="us-east-1")
+        assert set(client.meta.method_to_api_mapping.values()) >= set(OPERATIONS[service])
 
 
 def test_an_unknown_service_still_gets_botocores_error():
@@ -95,7 +184,10 @@ def _first_request(client: Any, operation: str, params: dict[str, Any]) -> dict[
 REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
     "dynamodb": ("get_item", {"TableName": "t", "Key": {"pk": {"S": "a"}}}),
     "s3": ("get_object", {"Bucket": "models-bucket", "Key": "current.json"}),
-    "sqs": ("get_queue_url", {"QueueName": "q"}),
+    "sqs": (
+        "send_message_batch",
+        {"QueueUrl": "https://sqs.x/1/q", "Entries": [{"Id": "1", "MessageBody": "b"}]},
+    ),
 }
 
 

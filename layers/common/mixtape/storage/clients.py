@@ -4,8 +4,8 @@ can start moto first. `AWS_ENDPOINT_URL` (honoured by botocore) points them at t
 Cold start and per-request CPU (measured with `bench.cold_start` and `bench.ingest_bench`):
 - The clients come straight from one botocore session: boto3 would add nothing used here (resources,
   collections) for ~15 ms of import on every cold start.
-- The session reads botocore's data through `DataLoader`, which skips two costs of the first client
-  (~30 ms of a ~45 ms DynamoDB client): see its docstring.
+- The session reads botocore's data through `DataLoader`, which skips three costs of a client's creation
+  (~35 ms of a ~45 ms DynamoDB client, and the parsing of S3's 1.3 MB service model): see its docstring.
 - DynamoDB responses are parsed by `AttributeValueJSONParser`: same result, 2.5x less CPU for items
   (the catalog load at each recommend cold start is 10 Scan pages of them).
 - Client-side parameter validation is off. Every request is built by the storage modules from typed
@@ -14,8 +14,8 @@ Cold start and per-request CPU (measured with `bench.cold_start` and `bench.inge
   malformed request now fails as a `ClientError` (ValidationException) from the service instead of a
   `ParamValidationError` before sending.
 
-`python -m mixtape.storage.clients` rewrites ENDPOINTS_FILE from the installed botocore (a unit test
-says when it is due: after a botocore upgrade).
+`python -m mixtape.storage.clients` rewrites ENDPOINTS_FILE and the service model files from the installed
+botocore (a unit test says when it is due: after a botocore upgrade, or when OPERATIONS changes).
 """
 
 import json
@@ -38,9 +38,20 @@ _CONFIG = Config(
     parameter_validation=False,
 )
 
-# The services this module builds clients for (the functions below).
-SERVICES = ("dynamodb", "s3", "sqs")
+# The services this module builds clients for (the functions below), and the operations the storage
+# modules call on them (paginators included). A unit test finds every call in the layer's code and checks it
+# is listed: a client has no method for an operation left out of its service model.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "dynamodb": ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query", "Scan", "UpdateItem"),
+    "s3": ("GetObject", "PutObject"),
+    "sqs": ("SendMessageBatch",),
+}
+SERVICES = tuple(OPERATIONS)
 ENDPOINTS_FILE = Path(__file__).with_name("botocore_endpoints.json")
+
+
+def service_model_file(service: str) -> Path:
+    return Path(__file__).with_name(f"botocore_{service}.json")
 
 
 def trimmed_endpoints(endpoints: dict[str, Any], services: tuple[str, ...] = SERVICES) -> dict[str, Any]:
@@ -55,8 +66,43 @@ def trimmed_endpoints(endpoints: dict[str, Any], services: tuple[str, ...] = SER
     }
 
 
+def _undocumented(definition: dict[str, Any]) -> dict[str, Any]:
+    """An operation or shape without its documentation (used for docstrings only), members included."""
+    kept = {k: v for k, v in definition.items() if k != "documentation"}
+    if "members" in kept:
+        kept["members"] = {name: _undocumented(member) for name, member in kept["members"].items()}
+    return kept
+
+
+def trimmed_service_model(model: dict[str, Any], operations: tuple[str, ...]) -> dict[str, Any]:
+    """A botocore service model (extras applied) cut to `operations`, the endpoint-discovery operation (if
+    the service has one) and the shapes they reach, without documentation; everything else kept whole."""
+    names = [*operations, *(n for n, op in model["operations"].items() if op.get("endpointoperation"))]
+    shapes = model["shapes"]
+    reached: set[str] = set()
+    todo = [
+        ref["shape"]
+        for name in names
+        for ref in (model["operations"][name].get("input"), model["operations"][name].get("output"))
+        if ref
+    ] + [error["shape"] for name in names for error in model["operations"][name].get("errors", [])]
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        shape = shapes[name]
+        todo.extend(shape[k]["shape"] for k in ("member", "key", "value") if k in shape)
+        todo.extend(member["shape"] for member in shape.get("members", {}).values())
+    return {
+        **{k: v for k, v in model.items() if k not in ("operations", "shapes", "documentation")},
+        "operations": {name: _undocumented(model["operations"][name]) for name in sorted(set(names))},
+        "shapes": {name: _undocumented(shapes[name]) for name in sorted(reached)},
+    }
+
+
 class DataLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
-    """botocore's data loader, minus two costs of the first client, with the same results for SERVICES:
+    """botocore's data loader, minus three costs of a client's creation, with the same requests for SERVICES:
 
     - `load_service_model` looks in the requested service's own directory instead of first listing every
       service botocore ships (~450 directories walked, per model type: service-2, then the endpoint rule
@@ -66,6 +112,11 @@ class DataLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
       (`trimmed_endpoints`; a unit test compares it with the installed botocore). It is reported as loaded
       from botocore's own data directory, which it is a part of: that keeps botocore's endpoint rule sets in
       charge, exactly as with the full file. A table in an override directory (~/.aws/models) still wins.
+    - A service model (`service-2`, the operations and their shapes) comes from `service_model_file`: the
+      installed botocore's model with its extras applied, cut to OPERATIONS (`trimmed_service_model`; a
+      unit test compares it with the installed botocore). DynamoDB's model is 0.5 MB of JSON (~4 ms to
+      decompress and parse), S3's 1.3 MB, the cut ones 3-50 KB. Other versions, or a model in an override
+      directory, are botocore's own.
     """
 
     @instance_cache
@@ -75,9 +126,21 @@ class DataLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
                 api_version = self.determine_latest_version(service_name, type_name)
             except DataNotFoundError:
                 return super().load_service_model(service_name, type_name)  # raises UnknownServiceError
+        if type_name == "service-2" and service_name in OPERATIONS and not self._overridden(service_name):
+            with service_model_file(service_name).open("rb") as source:
+                trimmed: dict[str, Any] = json.load(source)
+            if trimmed["api_version"] == api_version:
+                return trimmed["model"]
         model = self.load_data(os.path.join(service_name, api_version, type_name))
         self._extras_processor.process(model, self._find_extras(service_name, type_name, api_version))
         return model
+
+    def _overridden(self, service_name: str) -> bool:
+        return any(
+            os.path.isdir(os.path.join(path, service_name))
+            for path in self.search_paths
+            if path != self.BUILTIN_DATA_PATH
+        )
 
     @instance_cache
     def load_data_with_path(self, name: str) -> tuple[Any, str]:
@@ -197,10 +260,20 @@ def reset() -> None:
     _session.cache_clear()
 
 
-def _write_endpoints() -> None:
+def committed_service_model(service: str, loader: Loader | None = None) -> dict[str, Any]:
+    """What `service_model_file(service)` holds, made from `loader`'s (default: botocore's own) data."""
+    loader = loader or Loader()
+    version = loader.determine_latest_version(service, "service-2")
+    full = loader.load_service_model(service, "service-2", version)
+    return {"api_version": version, "model": trimmed_service_model(full, OPERATIONS[service])}
+
+
+def _write_data_files() -> None:
     full, _ = Loader().load_data_with_path("endpoints")
     ENDPOINTS_FILE.write_text(json.dumps(trimmed_endpoints(full), indent=1) + "\n")
+    for service in SERVICES:
+        service_model_file(service).write_text(json.dumps(committed_service_model(service), indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    _write_endpoints()
+    _write_data_files()
