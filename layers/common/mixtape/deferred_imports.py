@@ -2,16 +2,16 @@
 when something actually reads from them.
 
 Powertools' `event_handler` package imports its AppSync resolvers and its batch utility its async
-processor, and both import `asyncio` at the top of the module: ~6 ms of every cold start of the HTTP and
-SQS functions (`bench.cold_start`, side by side), none of which runs a coroutine.
+processor, and both import `asyncio` at the top of the module: ~7 ms of every cold start of the HTTP and
+SQS functions (its import after the other libraries'), none of which runs a coroutine.
 
 `defer()` puts a placeholder module in `sys.modules`. `import asyncio` binds it without running asyncio's
 code; the first attribute read through it (`asyncio.run`, `from asyncio import ...`, `import *`) imports the
 real module and answers from it, and every later import gets the real one. Two differences remain:
 attributes *set* on the placeholder do not reach the real module, and importing a submodule
 (`import asyncio.events`) while the placeholder stands fails (ModuleNotFoundError) rather than loading the
-submodule twice (none of the pinned dependencies does; `tests/unit/test_deferred_imports.py` checks
-that the handlers never load asyncio at all). Call `defer()` before the libraries are imported: the first
+submodule twice (none of the pinned dependencies does, and `tests/unit/test_cold_start_init.py` checks
+that the handlers' init and requests never load asyncio at all). Call `defer()` before the libraries are imported: the first
 lines of a handler module.
 """
 
