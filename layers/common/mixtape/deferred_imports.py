@@ -11,8 +11,8 @@ real module and answers from it, and every later import gets the real one. Two d
 attributes *set* on the placeholder do not reach the real module, and importing a submodule
 (`import asyncio.events`) while the placeholder stands fails (ModuleNotFoundError) rather than loading the
 submodule twice (none of the pinned dependencies does, and `tests/unit/test_cold_start_init.py` checks
-that the handlers' init and requests never load asyncio at all). Call `defer()` before the libraries are imported: the first
-lines of a handler module.
+that the handlers' init and requests never load asyncio at all). Call `defer()` before the libraries are
+imported: the first lines of a handler module.
 """
 
 import importlib
