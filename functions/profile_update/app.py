@@ -66,7 +66,13 @@ def dependencies() -> Dependencies:
         events=DynamoEventStore(settings.events_table),
         profiles=DynamoProfileStore(settings.profiles_table),
         catalog=DynamoCatalogStore(settings.catalog_table),
-        models=ModelCache(S3ModelStore(bucket), settings.model_check_seconds) if bucket else None,
+        models=ModelCache(
+            S3ModelStore(bucket),
+            settings.model_check_seconds,
+            join_after_seconds=settings.refresh_join_seconds,
+        )
+        if bucket
+        else None,
         follow_up=SqsProfileUpdateQueue(settings.profile_update_queue_url),
     )
 

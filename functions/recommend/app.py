@@ -67,13 +67,27 @@ def dependencies() -> Dependencies:
         if models
         else table
     )
+    model_cache = (
+        ModelCache(
+            S3ModelStore(models),
+            settings.model_check_seconds,
+            join_after_seconds=settings.refresh_join_seconds,
+        )
+        if models
+        else None
+    )
+    # A new catalog index or a new model is aligned (and its IVF index built) by the background refresh
+    # that found it, before requests see it.
+    aligned = AlignedModelCache(model_cache, warm=settings.ranking_index)
+    catalog_cache = CatalogCache(catalog, settings, clock.now_ms)
+    catalog_cache.on_new_index(lambda index: aligned.prepare(index=index))
+    if model_cache is not None:
+        model_cache.on_new_model(lambda model: aligned.prepare(model=model))
     return Dependencies(
         settings=settings,
         profiles=DynamoProfileStore(settings.profiles_table),
-        catalog=CatalogCache(catalog, settings, clock.now_ms),
-        model=AlignedModelCache(
-            ModelCache(S3ModelStore(models), settings.model_check_seconds) if models else None
-        ),
+        catalog=catalog_cache,
+        model=aligned,
     )
 
 

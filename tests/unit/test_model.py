@@ -143,8 +143,11 @@ def test_model_cache_probes_at_most_every_interval_and_loads_each_version_once()
     assert cache.get().version == "v1"  # type: ignore[union-attr]
     clock[0] = 11.0
     assert cache.get().version == "v1"  # type: ignore[union-attr]
+    cache.wait()  # once a model is loaded, probes run in the background
     store.publish(artifact("v2"))
     clock[0] = 16.0
+    cache.get()
+    cache.wait()
     assert cache.get().version == "v2"  # type: ignore[union-attr]
     assert store.loads == 2
 
@@ -161,6 +164,7 @@ def test_an_unreadable_model_keeps_the_loaded_one_and_is_not_fetched_again():
     for t in (5.0, 10.0):
         clock[0] = t
         assert cache.get().version == "v1"  # type: ignore[union-attr]  # requests keep being served
+        cache.wait()
     calls: list[str] = []
 
     def counted_load(version: str) -> ModelArtifact:
@@ -170,9 +174,12 @@ def test_an_unreadable_model_keeps_the_loaded_one_and_is_not_fetched_again():
     store.load = counted_load  # type: ignore[method-assign]
     clock[0] = 15.0
     assert cache.get().version == "v1"  # type: ignore[union-attr]
+    cache.wait()
     assert calls == []  # the unreadable v2 is not fetched again...
     store.publish(artifact("v3"))
     clock[0] = 20.0
+    cache.get()
+    cache.wait()
     assert cache.get().version == "v3"  # type: ignore[union-attr]  # ...but the next version is
 
 
@@ -210,13 +217,17 @@ def test_aligned_model_maps_model_rows_onto_catalog_positions():
 def test_aligned_cache_rebuilds_when_either_side_changes():
     store = MemoryModelStore()
     store.publish(artifact("v1"))
-    cache = AlignedModelCache(ModelCache(store, check_seconds=0))
+    models = ModelCache(store, check_seconds=0)
+    cache = AlignedModelCache(models)
     assert AlignedModelCache(None).get(CatalogIndex.build(1, [], 4, 0, 1.0)) is None
     first_index = CatalogIndex.build(1, [record("r0")], 4, 0, 1.0)
     first = cache.get(first_index)
     assert first is cache.get(first_index)
     assert cache.get(CatalogIndex.build(2, [record("r0")], 4, 0, 1.0)) is not first
+    models.wait()
     store.publish(artifact("v2"))
+    cache.get(first_index)
+    models.wait()
     assert cache.get(first_index).version == "v2"  # type: ignore[union-attr]
 
 

@@ -157,11 +157,16 @@ def test_catalog_cache_reloads_only_when_the_version_changes(catalog, recommend_
     assert len(cache.get()) == 8
     clock["t"] = 10.0
     cache.get()
+    cache.wait()  # once an index is loaded, checks run in the background
     assert loads["n"] == 1  # version unchanged: no reload
     catalog.upsert([make_item("new", "art-z", ["rock"], None)], NOW_MS)
     clock["t"] = 10.5
     assert len(cache.get()) == 8  # checked less than catalog_check_seconds ago
+    cache.wait()
+    assert len(cache.get()) == 8
     clock["t"] = 13.0
+    cache.get()
+    cache.wait()
     assert len(cache.get()) == 9
     assert loads["n"] == 2
 

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape import popularity
+from mixtape.background import BackgroundRefresh
 from mixtape.config import RecommendSettings
 from mixtape.storage.base import CatalogReader, CatalogRecord
 
@@ -236,8 +237,11 @@ def _freshness(records: Sequence[CatalogRecord], now_ms: int) -> FloatArray:
 
 
 class CatalogCache:
-    """Per-container cache of the index. The version probe is one small GetItem every
-    `catalog_check_seconds`, not one per request; a full reload happens only on change or when stale."""
+    """Per-container cache of the index. The first request loads it; after that the version probe (one
+    small GetItem every `catalog_check_seconds`) and any reload (on change, or for fresh popularity every
+    `catalog_max_age_seconds`) run in the background (mixtape.background) while requests are answered
+    from the loaded index. `on_new_index` listeners get a new index before requests do (to build what
+    depends on it), and a refresh that fails keeps the loaded index."""
 
     def __init__(
         self,
@@ -253,30 +257,48 @@ class CatalogCache:
         self._index: CatalogIndex | None = None
         self._loaded_at = 0.0
         self._checked_at = 0.0
+        self._listeners: list[Callable[[CatalogIndex], None]] = []
+        self._refresh = BackgroundRefresh("catalog-refresh", settings.refresh_join_seconds, monotonic)
 
     @property
     def loaded(self) -> CatalogIndex | None:
         return self._index
 
-    def _load(self, now: float) -> CatalogIndex:
+    def on_new_index(self, listener: Callable[[CatalogIndex], None]) -> None:
+        self._listeners.append(listener)
+
+    def _build(self) -> CatalogIndex:
         version, records = self._store.load_all()
-        self._index = CatalogIndex.build(
+        return CatalogIndex.build(
             version,
             records,
             self._settings.embedding_dim,
             self._wall_clock_ms(),
             self._settings.popularity_half_life_ms,
         )
-        self._loaded_at = self._checked_at = now
-        return self._index
 
     def get(self) -> CatalogIndex:
         now = self._monotonic()
-        if self._index is None:
-            return self._load(now)
+        if self._index is None:  # nothing to answer from: this request waits for the load
+            self._index = self._build()
+            self._loaded_at = self._checked_at = now
+            return self._index
         if now - self._checked_at >= self._settings.catalog_check_seconds:
             self._checked_at = now
-            stale = now - self._loaded_at >= self._settings.catalog_max_age_seconds
-            if stale or self._store.version() != self._index.version:
-                return self._load(now)
+            self._refresh.start(lambda: self._refresh_if_changed(now))
         return self._index
+
+    def wait(self) -> None:
+        """Until a running refresh is done (tests, benchmarks)."""
+        self._refresh.wait()
+
+    def _refresh_if_changed(self, now: float) -> None:
+        current = self._index
+        assert current is not None  # started by get() only once an index is loaded
+        stale = now - self._loaded_at >= self._settings.catalog_max_age_seconds
+        if not stale and self._store.version() == current.version:
+            return
+        index = self._build()
+        for listener in self._listeners:
+            listener(index)
+        self._index, self._loaded_at = index, now

@@ -166,6 +166,9 @@ class _ModelSettings(_Settings):
         default=None, description="S3 bucket of model artifacts; none = no model"
     )
     model_check_seconds: float = Field(default=5.0, ge=0, description="How often to look for a new model")
+    # Catalog and model refreshes run in the background (mixtape.background); a request waits for one
+    # that has run longer than this (a container frozen between rare invocations barely advances it).
+    refresh_join_seconds: float = Field(default=30.0, ge=0)
 
 
 class IngestSettings(_Settings):

@@ -122,21 +122,45 @@ class AlignedModel:
 
 
 class AlignedModelCache:
-    """Keeps one aligned model per container in step with both the catalog index and the live model."""
+    """The aligned model for the live model and the catalog index a request ranks on. `prepare` builds the
+    one for a new model or a new index ahead of use (called by the model and catalog caches' background
+    refreshes, so no request pays for the alignment or for the IVF index `warm` selects); the two latest
+    pairs are kept, so requests still on the previous index are not rebuilt in between."""
 
-    def __init__(self, models: ModelCache | None) -> None:
+    KEPT = 2
+
+    def __init__(self, models: ModelCache | None, warm: RankingIndex | None = None) -> None:
         self._models = models
-        self._aligned: AlignedModel | None = None
+        self._warm = warm
+        self._entries: list[AlignedModel] = []  # most recent first
+        self._index: CatalogIndex | None = None  # the index of the latest request
 
     @property
     def loaded(self) -> AlignedModel | None:
-        return self._aligned
+        entries = self._entries
+        return entries[0] if entries else None
 
     def get(self, index: CatalogIndex) -> AlignedModel | None:
+        self._index = index
         model = self._models.get() if self._models is not None else None
         if model is None:
             return None
-        current = self._aligned
-        if current is None or current.model is not model or current.index is not index:
-            current = self._aligned = AlignedModel.build(model, index)
-        return current
+        return self._find(model, index) or self._add(AlignedModel.build(model, index))
+
+    def prepare(self, *, model: ModelArtifact | None = None, index: CatalogIndex | None = None) -> None:
+        """Build the aligned model of `model` (default: the loaded one) on `index` (default: the index of
+        the latest request), and its IVF index if `warm` asks for one, unless it exists already."""
+        model = model or (self._models.loaded if self._models is not None else None)
+        index = index or self._index
+        if model is None or index is None or self._find(model, index) is not None:
+            return
+        aligned = AlignedModel.build(model, index)
+        aligned.ivf(self._warm)
+        self._add(aligned)
+
+    def _find(self, model: ModelArtifact, index: CatalogIndex) -> AlignedModel | None:
+        return next((a for a in self._entries if a.model is model and a.index is index), None)
+
+    def _add(self, aligned: AlignedModel) -> AlignedModel:
+        self._entries = [aligned, *self._entries][: self.KEPT]  # one assignment: readers see old or new
+        return aligned

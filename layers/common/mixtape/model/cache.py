@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from mixtape.background import BackgroundRefresh
 from mixtape.errors import StorageUnavailableError
 from mixtape.model.artifact import ModelArtifact
 from mixtape.observability import logger
@@ -18,8 +19,18 @@ class ModelStore(Protocol):
 
 
 class ModelCache:
+    """The live model, probed every `check_seconds`. Until one is loaded the probe runs in the request
+    (the first request of a container waits for the model, as it must); after that probes and loads run
+    in the background (mixtape.background) and requests keep the loaded model until the new one is
+    ready. `on_new_model` listeners get a new model before requests do."""
+
     def __init__(
-        self, store: ModelStore, check_seconds: float, monotonic: Callable[[], float] = time.monotonic
+        self,
+        store: ModelStore,
+        check_seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        join_after_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._check_seconds = check_seconds
@@ -27,19 +38,42 @@ class ModelCache:
         self._model: ModelArtifact | None = None
         self._checked_at: float | None = None
         self._unreadable: str | None = None  # a published version that failed to decode: not fetched again
+        self._listeners: list[Callable[[ModelArtifact], None]] = []
+        self._refresh = BackgroundRefresh("model-refresh", join_after_seconds, monotonic)
+
+    @property
+    def loaded(self) -> ModelArtifact | None:
+        return self._model
+
+    def on_new_model(self, listener: Callable[[ModelArtifact], None]) -> None:
+        self._listeners.append(listener)
 
     def get(self) -> ModelArtifact | None:
         now = self._monotonic()
         if self._checked_at is not None and now - self._checked_at < self._check_seconds:
             return self._model
         self._checked_at = now
+        if self._model is None:
+            self._probe()
+        else:
+            self._refresh.start(self._probe)
+        return self._model
+
+    def wait(self) -> None:
+        """Until a running background probe is done (tests, benchmarks)."""
+        self._refresh.wait()
+
+    def _probe(self) -> None:
         version = None
         try:
             version = self._store.current_version()
             current = self._model is not None and self._model.version == version
             if version is not None and not current and version != self._unreadable:
-                self._model = self._store.load(version)
-                logger.info("model loaded", extra=self._model.summary())
+                model = self._store.load(version)
+                for listener in self._listeners:
+                    listener(model)
+                self._model = model
+                logger.info("model loaded", extra=model.summary())
         except StorageUnavailableError as error:
             # S3 trouble must not fail requests or profile updates: keep the model we have (or none:
             # rank without it, fold without it) and look again at the next interval.
@@ -49,4 +83,3 @@ class ModelCache:
             logger.error(
                 "model unreadable, keeping the one loaded", extra={"version": version, "error": str(error)}
             )
-        return self._model
