@@ -209,10 +209,26 @@ def test_prepared_pairs_are_not_rebuilt_by_requests(monkeypatch):
     first = cache.get(old)
     cache.prepare(index=new)  # the catalog refresh's listener, before requests see `new`
     assert built == ["v1@1", "v1@2"]
-    assert cache.get(new) is not first
-    assert cache.get(old) is first  # a request still on the previous index: kept, not rebuilt
-    cache.prepare(model=artifact("v2"))  # the model refresh's listener: aligned on the latest index
-    assert built == ["v1@1", "v1@2", "v2@1"]  # the latest request ranked on `old`
+    assert cache.get(old) is first  # requests still on the previous index: kept, not rebuilt
+    swapped = cache.get(new)  # the catalog cache published `new`
+    assert built == ["v1@1", "v1@2"]
+    assert cache.loaded is swapped
+    assert cache.get(old) is not first  # once requests moved on, the previous pair was let go
+    assert built[-1] == "v1@1"
+
+
+def test_a_new_model_is_prepared_on_the_index_of_the_latest_request(monkeypatch):
+    built = _count_builds(monkeypatch)
+    store = MemoryModelStore()
+    store.publish(artifact("v1"))
+    cache = AlignedModelCache(ModelCache(store, check_seconds=60))
+    cache.get(CatalogIndex.build(1, [record("r0")], 4, 0, 1.0))
+    latest = CatalogIndex.build(2, [record("r0"), record("j1")], 4, 0, 1.0)
+    cache.get(latest)
+    cache.prepare(model=artifact("v2"))  # the model refresh's listener
+    assert built == ["v1@1", "v1@2", "v2@2"]
+    cache.prepare()  # nothing new: nothing built
+    assert built == ["v1@1", "v1@2", "v2@2"]
 
 
 def test_prepare_builds_the_ivf_index_it_is_told_to_warm(monkeypatch):

@@ -124,8 +124,9 @@ class AlignedModel:
 class AlignedModelCache:
     """The aligned model for the live model and the catalog index a request ranks on. `prepare` builds the
     one for a new model or a new index ahead of use (called by the model and catalog caches' background
-    refreshes, so no request pays for the alignment or for the IVF index `warm` selects); the two latest
-    pairs are kept, so requests still on the previous index are not rebuilt in between."""
+    refreshes, so no request pays for the alignment or for the IVF index `warm` selects). Until a request
+    ranks on the prepared pair the previous one is kept too (requests still get it until the caches swap);
+    then it is dropped, so memory holds two pairs only during a swap."""
 
     KEPT = 2
 
@@ -145,7 +146,13 @@ class AlignedModelCache:
         model = self._models.get() if self._models is not None else None
         if model is None:
             return None
-        return self._find(model, index) or self._add(AlignedModel.build(model, index))
+        entries = self._entries
+        found = self._find(model, index)
+        if found is None:
+            return self._add(AlignedModel.build(model, index))
+        if found is entries[0] and len(entries) > 1:
+            self._entries = [found]  # requests are on the newest pair: the previous one can go
+        return found
 
     def prepare(self, *, model: ModelArtifact | None = None, index: CatalogIndex | None = None) -> None:
         """Build the aligned model of `model` (default: the loaded one) on `index` (default: the index of
