@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -503,12 +503,15 @@ class _Approximate:
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra = self._outside(probed)
+        extra_slots = ivf.list_slots(extra)
         positions = np.concatenate((keys, extra))
-        scores = np.concatenate((raw, ivf.vectors(extra) @ vector))
+        scores = np.concatenate((raw, ivf.list_vectors(extra_slots) @ vector))
         scores *= scale
-        items = _ListOrder.of(ivf, model, terms.index).items(slots)  # probed items: sequential reads
-        items = items.join(_Items.of_catalog(terms.index, model).at(extra))
-        scores += self._rest(positions, items, exclude_explicit, genre)
+        # Each candidate's static columns in one gather (probed items: contiguous runs of list order).
+        # np.take, not table[...]: ~10x faster for rows this short (fancy indexing copies row by row).
+        table = _ListOrder.of(ivf, model, terms.index, weights.debias).rows
+        static = np.take(table, np.concatenate((slots, extra_slots)), axis=0)
+        scores += self._rest(positions, static, exclude_explicit, genre)
         return self._capped(positions, scores, limit)
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
@@ -535,33 +538,32 @@ class _Approximate:
         return unique
 
     def _rest(
-        self, positions: Positions, items: "_Items", exclude_explicit: bool, genre: str | None
+        self, positions: Positions, static: npt.NDArray[np.int32], exclude_explicit: bool, genre: str | None
     ) -> FloatArray:
-        """Every term but the factor term at the given positions, -inf where a filter excludes. Per-item
-        catalog data comes from `items` (read in list order for probed items: sequential)."""
+        """Every term but the factor term at the given positions, -inf where a filter excludes. `static`:
+        the candidates' rows of `_ListOrder.rows`."""
         terms, index, weights, ws = self.terms, self.terms.index, self.terms.weights, self.terms.ws
-        rest = np.zeros(len(positions), dtype=np.float32)
-        if weights.debias:
-            rest -= np.float32(weights.debias) * items.log_listeners
+        rest: FloatArray = static[:, _ListOrder.DEBIAS].view(np.float32).copy()  # 0 - debias: the first term
+        genre_set, artist = static[:, _ListOrder.GENRE_SET], static[:, _ListOrder.ARTIST]
         if terms.neighbor_scale:
             rest += ws.neighbors[positions] * terms.neighbor_scale
         if terms.taste is not None and weights.taste:
             rest += np.float32(weights.taste) * (index.embeddings[positions] @ terms.taste)
         if terms.genre_table is not None:
-            rest += terms.genre_table[items.genre_set]
+            rest += np.take(terms.genre_table, genre_set)
         if terms.artist_affinity:  # one gather from a per-artist table, cleared after use
             table = ws.artist_values(len(index.artist_names))
             ids = np.fromiter(terms.artist_affinity, dtype=np.int64, count=len(terms.artist_affinity))
             values = np.fromiter(terms.artist_affinity.values(), dtype=np.float64, count=len(ids))
             table[ids] = np.where(values < 0, -np.inf, weights.artist * np.maximum(values, 0.0))
-            rest += table[items.artist]
+            rest += np.take(table, artist)
             table[ids] = 0.0
         if genre is not None:
             allowed = np.zeros(len(index.genre_set_size), dtype=np.bool_)
             allowed[index.genre_sets_of_genre.get(genre.lower(), _NO_COLUMNS)] = True
-            rest[~allowed[items.genre_set]] = -np.inf
+            rest[~allowed[genre_set]] = -np.inf
         if exclude_explicit:
-            rest[items.explicit] = -np.inf
+            rest[static[:, _ListOrder.EXPLICIT] != 0] = -np.inf
         blocked = ws.blocked
         blocked[self.listener.known] = True
         rest[blocked[positions]] = -np.inf
@@ -577,56 +579,35 @@ class _Approximate:
 
 
 @dataclass(frozen=True, slots=True)
-class _Items:
-    """Per-item catalog and model data, aligned with a set of items (the catalog, candidates, or the
-    catalog in IVF list order)."""
-
-    log_listeners: FloatArray
-    genre_set: npt.NDArray[np.int32]
-    artist: npt.NDArray[np.int32]
-    explicit: npt.NDArray[np.bool_]
-
-    @classmethod
-    def of_catalog(cls, index: CatalogIndex, model: AlignedModel) -> "_Items":
-        return cls(model.log_listeners, index.genre_set_of, index.artist_of, index.explicit)
-
-    def map(self, column: Callable[[Any], Any]) -> "_Items":
-        """The same data with `column` applied to each array (a selection, a reordering)."""
-        return _Items(
-            column(self.log_listeners), column(self.genre_set), column(self.artist), column(self.explicit)
-        )
-
-    def at(self, rows: npt.NDArray[np.integer[Any]]) -> "_Items":
-        return self.map(lambda column: column[rows])
-
-    def join(self, other: "_Items") -> "_Items":
-        """These items followed by `other`'s."""
-        return _Items(
-            np.concatenate((self.log_listeners, other.log_listeners)),
-            np.concatenate((self.genre_set, other.genre_set)),
-            np.concatenate((self.artist, other.artist)),
-            np.concatenate((self.explicit, other.explicit)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class _ListOrder:
-    """The catalog and model data the approximate path reads per candidate, stored in the IVF lists'
-    order, so the probed items' data is a few contiguous runs instead of ~25k random reads."""
+    """The catalog and model data the approximate path reads per candidate, one int32 row per item in the
+    IVF lists' order, so a candidate's data is one row of one gather and the probed items' rows are a few
+    contiguous runs instead of ~17k random reads. Columns: 0 - debias (float32 bits: the first term of
+    `_rest`, computed as it would be per request), genre set, artist, explicit."""
+
+    DEBIAS, GENRE_SET, ARTIST, EXPLICIT = range(4)
 
     ivf: IvfIndex
-    columns: _Items
+    debias: float
+    rows: npt.NDArray[np.int32]
 
     @classmethod
-    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex) -> "_ListOrder":
+    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
         return index.scratch(  # one per (model, catalog index): rebuilt when the IVF index is new
             "ivf-order",
-            lambda: cls(ivf, _Items.of_catalog(index, model).map(ivf.in_list_order)),
-            lambda found: found.ivf is ivf,
+            lambda: cls.build(ivf, model, index, debias),
+            lambda found: found.ivf is ivf and found.debias == debias,
         )
 
-    def items(self, slots: IndexArray) -> _Items:
-        return self.columns.at(slots)
+    @classmethod
+    def build(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
+        rows = np.empty((len(index), 4), dtype=np.int32)
+        negative = np.float32(0.0) - np.float32(debias) * model.log_listeners
+        rows[:, cls.DEBIAS] = ivf.in_list_order(negative).view(np.int32)
+        rows[:, cls.GENRE_SET] = ivf.in_list_order(index.genre_set_of)
+        rows[:, cls.ARTIST] = ivf.in_list_order(index.artist_of)
+        rows[:, cls.EXPLICIT] = ivf.in_list_order(index.explicit)
+        return cls(ivf, debias, rows)
 
 
 def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:

@@ -324,10 +324,16 @@ class IvfIndex:
         total = self._scan(q, np.sort(np.asarray(lists, dtype=np.int64)).tolist())
         return self._keys[:total], self._scores[:total], self._slots[:total]
 
-    def vectors(self, positions: npt.NDArray[np.integer[Any]]) -> FloatArray:
-        """The embeddings of the given items, from the index's own row-major copy (a caller's column-major
-        matrix would cost one cache miss per element of a gathered row)."""
-        rows: FloatArray = self._embeddings[self._slot_of[positions]]
+    def list_slots(self, positions: npt.NDArray[np.integer[Any]]) -> IndexArray:
+        """Each item's index in list order (where `in_list_order` data and the index's vectors hold it)."""
+        slots: IndexArray = self._slot_of[positions].astype(np.int64)
+        return slots
+
+    def list_vectors(self, slots: npt.NDArray[np.integer[Any]]) -> FloatArray:
+        """The embeddings at the given indexes in list order, from the index's own row-major copy (a
+        caller's column-major matrix would cost one cache miss per element of a gathered row). np.take:
+        ~2x faster than fancy indexing for 2k rows."""
+        rows: FloatArray = np.take(self._embeddings, slots, axis=0)
         return rows
 
     def in_list_order[T: np.generic](self, values: npt.NDArray[T]) -> npt.NDArray[T]:
