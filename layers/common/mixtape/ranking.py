@@ -452,6 +452,9 @@ def recommend(
         return _cold_start(index, weights, profile, exclude_explicit, genre, limit), True
 
     listener = _Listener.resolve(profile, index)
+    # What LISTENERS reasons point at, found while the listener's arrays are still in cache (after the
+    # factor pass they are not: 1.5x slower). Most lists have a LISTENERS pick when a model is live.
+    anchors = listener.strongest(model.known) if model is not None else None
     ivf = model.ivf(index_config) if model is not None and weights.factors else None
     with _workspace(index) as ws:
         terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws, dense_ok=ivf is None)
@@ -471,7 +474,9 @@ def recommend(
             codes = terms.explain(chosen, ivf)
         finally:
             terms.reset()
-    reasons = _reasons(chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors)
+    reasons = _reasons(
+        chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors, anchors
+    )
     return list(map(Ranked._make, zip(chosen.tolist(), chosen_scores, codes, reasons, strict=True))), False
 
 
@@ -633,11 +638,13 @@ def _reasons(
     genre_affinity: Mapping[str, float],
     model: AlignedModel | None,
     chosen_factors: FloatArray | None = None,
+    listeners_anchors: list[int] | None = None,
 ) -> list[str]:
     """The text of each pick: its artist, its genre the listener likes best, or the liked item it is
     closest to (anchors: the listener's 5 strongest liked items with a vector, one (k, 5) product).
     `chosen_factors`: the chosen items' factor rows when `explain` gathered them already (a row of the
-    column-major factor matrix costs one cache miss per element)."""
+    column-major factor matrix costs one cache miss per element); `listeners_anchors`: the LISTENERS
+    anchors when the caller found them already."""
     anchor: dict[int, int] = {}
     for code, vectors, usable in (
         (Reason.LISTENERS, model.factors if model is not None else None, model.known if model else None),
@@ -646,7 +653,8 @@ def _reasons(
         picked = [j for j, c in enumerate(codes) if c is code]
         if not picked or vectors is None or usable is None:
             continue
-        anchors = listener.strongest(usable)
+        given = listeners_anchors if code is Reason.LISTENERS else None
+        anchors = given if given is not None else listener.strongest(usable)
         if anchors:
             known = chosen_factors if code is Reason.LISTENERS else None
             rows = known[picked] if known is not None else vectors[chosen[picked]]
