@@ -328,6 +328,8 @@ class _Terms:
                     top = float(np.abs(self.neighbor_sums).max())
                 if top > 0:
                     self.neighbor_scale = np.float32(weights.neighbors / top)
+                    if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
+                        ws.neighbors[:n] *= self.neighbor_scale
 
     def _genre_table(self) -> FloatArray | None:
         """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set."""
@@ -392,10 +394,8 @@ class _Terms:
             scores.fill(0.0)
         if weights.debias:
             scores -= model.debias(weights.debias)
-        if self.neighbor_scale and self.neighbor_dense:
-            dense = ws.neighbors[: len(scores)]
-            dense *= self.neighbor_scale
-            scores += dense
+        if self.neighbor_scale and self.neighbor_dense:  # scaled in place by __init__
+            scores += ws.neighbors[: len(scores)]
         elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
             ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
 
