@@ -42,6 +42,7 @@ Selector = Callable[[FloatArray, int], IndexArray]
 _NO_POSITIONS: Positions = np.empty(0, dtype=np.int64)
 _NO_COLUMNS = np.empty(0, dtype=np.int32)
 _NO_VALUES: FloatArray = np.empty(0, dtype=np.float32)
+_NO_VALUES_64: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
 
 
 class Reason(StrEnum):
@@ -359,6 +360,18 @@ class _Terms:
         """Every term summed into the score buffer."""
         index, weights, model, ws = self.index, self.weights, self.model, self.ws
         scores, spare = ws.scores, ws.spare
+        # The artist terms' positions and values first, while the affinities are cached (the factor pass
+        # evicts them); an item has one artist: no repeated positions.
+        liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
+        boosted, boost = _NO_COLUMNS, _NO_VALUES_64
+        if liked and weights.artist:
+            boosted, lengths = _csr_take(
+                index.artist_start, index.artist_items, np.array([a for a, _ in liked], dtype=np.int64)
+            )
+            boost = weights.artist * np.repeat([v for _, v in liked], lengths)
+        against = [a for a, v in self.artist_affinity.items() if v < 0]  # artists the listener turned against
+        if against:
+            blocked, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
             self._model_terms(model, scores)
         else:
@@ -369,16 +382,10 @@ class _Terms:
             scores += spare
         if self.genre_table is not None:  # positions are grouped by genre set: one repeat of the table
             scores += np.repeat(self.genre_table, index.genre_set_items)
-        liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
-        if liked and weights.artist:  # an item has one artist: no repeated positions
-            members, lengths = _csr_take(
-                index.artist_start, index.artist_items, np.array([a for a, _ in liked], dtype=np.int64)
-            )
-            scores[members] += weights.artist * np.repeat([v for _, v in liked], lengths)
-        against = [a for a, v in self.artist_affinity.items() if v < 0]  # artists the listener turned against
+        if len(boosted):
+            scores[boosted] += boost
         if against:
-            members, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
-            scores[members] = -np.inf
+            scores[blocked] = -np.inf
         return scores
 
     def _model_terms(self, model: AlignedModel, scores: FloatArray) -> None:
