@@ -194,9 +194,9 @@ class _Listener:
             return [p for _, _, p in sorted(self._named(keep), reverse=True)]
         kth = np.partition(values, len(values) - EXPLAIN_FROM_TOP_ITEMS)[len(values) - EXPLAIN_FROM_TOP_ITEMS]
         above = sorted(self._named(keep[values > kth]), reverse=True)  # fewer than 5
-        # The items tied at the 5th weight (often hundreds: integer play counts) are compared by id only.
+        # The items tied at the 5th weight (often hundreds: integer play counts) are compared by id only,
+        # sorting the id strings alone (C speed: 3x faster than a heap of (id, position) tuples).
         tied = keep[values == kth]
-        # Sorting the id strings alone runs at C speed (3x faster than a heap of (id, position) tuples).
         ids = [self.ids[j] for j in self.liked_at[tied].tolist()]
         best = sorted(ids, reverse=True)[: EXPLAIN_FROM_TOP_ITEMS - len(above)]
         positions = self.liked[tied].tolist()
@@ -612,7 +612,7 @@ class _ListOrder:
 
     @classmethod
     def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
-        return index.scratch(  # one per (model, catalog index): rebuilt when the IVF index is new
+        return index.scratch(  # one per (model, catalog index): rebuilt for a new IVF index or weight
             "ivf-order",
             lambda: cls.build(ivf, model, index, debias),
             lambda found: found.ivf is ivf and found.debias == debias,
