@@ -71,14 +71,16 @@ class IdLookup:
         if not self._exact:
             return np.fromiter(map(self._position.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
         hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
-        found = np.full(len(ids), -1, dtype=np.int64)
         todo = np.arange(len(ids))
         target = hashes & self._mask
+        found = np.full(len(ids), -1, dtype=np.int64)
         while len(todo):
-            equal = self._hashes[target] == hashes[:, None]
-            hit = equal.any(axis=1)
-            column = equal.argmax(axis=1)
-            found[todo[hit]] = self._positions[target[hit], column[hit]]
+            buckets = np.take(self._hashes, target, axis=0)  # ~3x faster than self._hashes[target]
+            # The first equal slot of each bucket (slot 0 when none is), checked with one 1-D gather:
+            # cheaper than reducing the (ids, 8) comparison twice (any, then argmax).
+            column = (buckets == hashes[:, None]).argmax(axis=1)
+            hit = buckets.ravel()[column + np.arange(0, self.BUCKET * len(todo), self.BUCKET)] == hashes
+            found[todo[hit]] = self._positions.ravel()[(target * self.BUCKET + column)[hit]]
             more = ~hit & self._full[target]  # a full bucket may have pushed the id on to the next one
             todo, hashes, target = todo[more], hashes[more], (target[more] + 1) & self._mask
         return found

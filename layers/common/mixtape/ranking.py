@@ -14,14 +14,13 @@ Nothing loops over catalog items in Python. With `RankingIndex(kind="ivf")` on a
 term is searched in an IVF index instead (`_Approximate`) and the sparse terms merged exactly.
 """
 
-import heapq
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +42,7 @@ Selector = Callable[[FloatArray, int], IndexArray]
 _NO_POSITIONS: Positions = np.empty(0, dtype=np.int64)
 _NO_COLUMNS = np.empty(0, dtype=np.int32)
 _NO_VALUES: FloatArray = np.empty(0, dtype=np.float32)
+_NO_VALUES_64: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
 
 
 class Reason(StrEnum):
@@ -55,8 +55,10 @@ class Reason(StrEnum):
     SAME_ARTIST = "same_artist"
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
+class Ranked(NamedTuple):
+    """One pick. A named tuple, not a frozen dataclass: built 100 times per request, at a third of the
+    cost (a frozen dataclass sets each field through object.__setattr__)."""
+
     position: int
     score: float
     reason_code: Reason
@@ -188,21 +190,22 @@ class _Listener:
         to ..." can point at. Only the items tied with the few strongest are compared by id."""
         keep = np.flatnonzero(usable[self.liked])
         values = self.liked_values[keep]
-        if len(values) > EXPLAIN_FROM_TOP_ITEMS:
-            kth = np.partition(values, len(values) - EXPLAIN_FROM_TOP_ITEMS)[
-                len(values) - EXPLAIN_FROM_TOP_ITEMS
-            ]
-            keep = keep[values >= kth]
-        ordered = heapq.nlargest(  # a heap of 5: one comparison for most of a large tie
-            EXPLAIN_FROM_TOP_ITEMS,
-            zip(
-                self.liked_values[keep].tolist(),
-                [self.ids[j] for j in self.liked_at[keep].tolist()],
-                self.liked[keep].tolist(),
-                strict=True,
-            ),
-        )
-        return [p for _, _, p in ordered]
+        if len(values) <= EXPLAIN_FROM_TOP_ITEMS:
+            return [p for _, _, p in sorted(self._named(keep), reverse=True)]
+        kth = np.partition(values, len(values) - EXPLAIN_FROM_TOP_ITEMS)[len(values) - EXPLAIN_FROM_TOP_ITEMS]
+        above = sorted(self._named(keep[values > kth]), reverse=True)  # fewer than 5
+        # The items tied at the 5th weight (often hundreds: integer play counts) are compared by id only,
+        # sorting the id strings alone (C speed: 3x faster than a heap of (id, position) tuples).
+        tied = keep[values == kth]
+        ids = [self.ids[j] for j in self.liked_at[tied].tolist()]
+        best = sorted(ids, reverse=True)[: EXPLAIN_FROM_TOP_ITEMS - len(above)]
+        positions = self.liked[tied].tolist()
+        return [p for _, _, p in above] + [positions[ids.index(i)] for i in best]  # ids are unique
+
+    def _named(self, keep: npt.NDArray[np.intp]) -> list[tuple[float, str, int]]:
+        """(weight, item id, catalog position) of the given liked items."""
+        ids = [self.ids[j] for j in self.liked_at[keep].tolist()]
+        return list(zip(self.liked_values[keep].tolist(), ids, self.liked[keep].tolist(), strict=True))
 
 
 def _filter(
@@ -302,6 +305,7 @@ class _Terms:
             model.user_vector(profile, half_life_ms) if model is not None and weights.factors else None
         )
         self.factor_scale = 0.0
+        self.chosen_factors: FloatArray | None = None  # set by explain()
         # EASE: the listener's rows scatter-added into the zeroed accumulator; `reset()` zeroes it again.
         # With many entries for the catalog's size the accumulator is then used as a dense vector (two
         # sequential passes); with few, only the touched positions are (a gather-assign).
@@ -325,6 +329,8 @@ class _Terms:
                     top = float(np.abs(self.neighbor_sums).max())
                 if top > 0:
                     self.neighbor_scale = np.float32(weights.neighbors / top)
+                    if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
+                        ws.neighbors[:n] *= self.neighbor_scale
 
     def _genre_table(self) -> FloatArray | None:
         """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set."""
@@ -354,6 +360,18 @@ class _Terms:
         """Every term summed into the score buffer."""
         index, weights, model, ws = self.index, self.weights, self.model, self.ws
         scores, spare = ws.scores, ws.spare
+        # The artist terms' positions and values first, while the affinities are cached (the factor pass
+        # evicts them); an item has one artist: no repeated positions.
+        liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
+        boosted, boost = _NO_COLUMNS, _NO_VALUES_64
+        if liked and weights.artist:
+            boosted, lengths = _csr_take(
+                index.artist_start, index.artist_items, np.array([a for a, _ in liked], dtype=np.int64)
+            )
+            boost = weights.artist * np.repeat([v for _, v in liked], lengths)
+        against = [a for a, v in self.artist_affinity.items() if v < 0]  # artists the listener turned against
+        if against:
+            blocked, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
         if model is not None:  # the model carries popularity itself (and debiases it): no separate prior
             self._model_terms(model, scores)
         else:
@@ -364,16 +382,10 @@ class _Terms:
             scores += spare
         if self.genre_table is not None:  # positions are grouped by genre set: one repeat of the table
             scores += np.repeat(self.genre_table, index.genre_set_items)
-        liked = [(a, v) for a, v in self.artist_affinity.items() if v > 0]
-        if liked and weights.artist:  # an item has one artist: no repeated positions
-            members, lengths = _csr_take(
-                index.artist_start, index.artist_items, np.array([a for a, _ in liked], dtype=np.int64)
-            )
-            scores[members] += weights.artist * np.repeat([v for _, v in liked], lengths)
-        against = [a for a, v in self.artist_affinity.items() if v < 0]  # artists the listener turned against
+        if len(boosted):
+            scores[boosted] += boost
         if against:
-            members, _ = _csr_take(index.artist_start, index.artist_items, np.array(against, dtype=np.int64))
-            scores[members] = -np.inf
+            scores[blocked] = -np.inf
         return scores
 
     def _model_terms(self, model: AlignedModel, scores: FloatArray) -> None:
@@ -389,15 +401,14 @@ class _Terms:
             scores.fill(0.0)
         if weights.debias:
             scores -= model.debias(weights.debias)
-        if self.neighbor_scale and self.neighbor_dense:
-            dense = ws.neighbors[: len(scores)]
-            dense *= self.neighbor_scale
-            scores += dense
+        if self.neighbor_scale and self.neighbor_dense:  # scaled in place by __init__
+            scores += ws.neighbors[: len(scores)]
         elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
             ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
 
-    def explain(self, chosen: Positions) -> list[Reason]:
-        """The strongest term of each chosen item (first of equals, in the order of `_TERM_ORDER`)."""
+    def explain(self, chosen: Positions, ivf: IvfIndex | None = None) -> list[Reason]:
+        """The strongest term of each chosen item (first of equals, in the order of `_TERM_ORDER`).
+        `ivf`: the IVF index in use, whose row-major copy of the factors serves the chosen rows."""
         index, weights, model = self.index, self.weights, self.model
         k = len(chosen)
         terms = np.zeros((k, 4), dtype=np.float64)
@@ -412,7 +423,12 @@ class _Terms:
             last = Reason.POPULAR
         else:
             if self.vector is not None:
-                terms[:, 3] = self.factor_scale * (model.factors[chosen] @ self.vector)
+                # The same float32 rows either way; a row of the column-major matrix costs one cache miss
+                # per element (~40 µs for 100 rows when the matrix is not cached), the IVF copy's one per row.
+                self.chosen_factors = (
+                    model.factors[chosen] if ivf is None else ivf.list_vectors(ivf.list_slots(chosen))
+                )  # kept for _reasons' anchors
+                terms[:, 3] = self.factor_scale * (self.chosen_factors @ self.vector)
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
@@ -443,6 +459,9 @@ def recommend(
         return _cold_start(index, weights, profile, exclude_explicit, genre, limit), True
 
     listener = _Listener.resolve(profile, index)
+    # What LISTENERS reasons point at, found while the listener's arrays are still in cache (after the
+    # factor pass they are not: 1.5x slower). Most lists have a LISTENERS pick when a model is live.
+    anchors = listener.strongest(model.known) if model is not None else None
     ivf = model.ivf(index_config) if model is not None and weights.factors else None
     with _workspace(index) as ws:
         terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws, dense_ok=ivf is None)
@@ -459,14 +478,13 @@ def recommend(
                     dtype=np.int64,
                 )
                 chosen_scores = scores[chosen].tolist()
-            codes = terms.explain(chosen)
+            codes = terms.explain(chosen, ivf)
         finally:
             terms.reset()
-    reasons = _reasons(chosen, codes, index, listener, terms.genre_affinity, model)
-    return [
-        Ranked(i, s, code, reason)
-        for i, s, code, reason in zip(chosen.tolist(), chosen_scores, codes, reasons, strict=True)
-    ], False
+    reasons = _reasons(
+        chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors, anchors
+    )
+    return list(map(Ranked._make, zip(chosen.tolist(), chosen_scores, codes, reasons, strict=True))), False
 
 
 class _Approximate:
@@ -504,12 +522,15 @@ class _Approximate:
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra = self._outside(probed)
+        extra_slots = ivf.list_slots(extra)
         positions = np.concatenate((keys, extra))
-        scores = np.concatenate((raw, ivf.vectors(extra) @ vector))
+        scores = np.concatenate((raw, ivf.list_vectors(extra_slots) @ vector))
         scores *= scale
-        items = _ListOrder.of(ivf, model, terms.index).items(slots)  # probed items: sequential reads
-        items = items.join(_Items.of_catalog(terms.index, model).at(extra))
-        scores += self._rest(positions, items, exclude_explicit, genre)
+        # Each candidate's static columns in one gather (probed items: contiguous runs of list order).
+        # np.take, not table[...]: ~10x faster for rows this short (fancy indexing copies row by row).
+        table = _ListOrder.of(ivf, model, terms.index, weights.debias).rows
+        static = np.take(table, np.concatenate((slots, extra_slots)), axis=0)
+        scores += self._rest(positions, static, exclude_explicit, genre)
         return self._capped(positions, scores, limit)
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
@@ -536,33 +557,32 @@ class _Approximate:
         return unique
 
     def _rest(
-        self, positions: Positions, items: "_Items", exclude_explicit: bool, genre: str | None
+        self, positions: Positions, static: npt.NDArray[np.int32], exclude_explicit: bool, genre: str | None
     ) -> FloatArray:
-        """Every term but the factor term at the given positions, -inf where a filter excludes. Per-item
-        catalog data comes from `items` (read in list order for probed items: sequential)."""
+        """Every term but the factor term at the given positions, -inf where a filter excludes. `static`:
+        the candidates' rows of `_ListOrder.rows`."""
         terms, index, weights, ws = self.terms, self.terms.index, self.terms.weights, self.terms.ws
-        rest = np.zeros(len(positions), dtype=np.float32)
-        if weights.debias:
-            rest -= np.float32(weights.debias) * items.log_listeners
+        rest: FloatArray = static[:, _ListOrder.DEBIAS].view(np.float32).copy()  # 0 - debias: the first term
+        genre_set, artist = static[:, _ListOrder.GENRE_SET], static[:, _ListOrder.ARTIST]
         if terms.neighbor_scale:
             rest += ws.neighbors[positions] * terms.neighbor_scale
         if terms.taste is not None and weights.taste:
             rest += np.float32(weights.taste) * (index.embeddings[positions] @ terms.taste)
         if terms.genre_table is not None:
-            rest += terms.genre_table[items.genre_set]
+            rest += np.take(terms.genre_table, genre_set)
         if terms.artist_affinity:  # one gather from a per-artist table, cleared after use
             table = ws.artist_values(len(index.artist_names))
             ids = np.fromiter(terms.artist_affinity, dtype=np.int64, count=len(terms.artist_affinity))
             values = np.fromiter(terms.artist_affinity.values(), dtype=np.float64, count=len(ids))
             table[ids] = np.where(values < 0, -np.inf, weights.artist * np.maximum(values, 0.0))
-            rest += table[items.artist]
+            rest += np.take(table, artist)
             table[ids] = 0.0
         if genre is not None:
             allowed = np.zeros(len(index.genre_set_size), dtype=np.bool_)
             allowed[index.genre_sets_of_genre.get(genre.lower(), _NO_COLUMNS)] = True
-            rest[~allowed[items.genre_set]] = -np.inf
+            rest[~allowed[genre_set]] = -np.inf
         if exclude_explicit:
-            rest[items.explicit] = -np.inf
+            rest[static[:, _ListOrder.EXPLICIT] != 0] = -np.inf
         blocked = ws.blocked
         blocked[self.listener.known] = True
         rest[blocked[positions]] = -np.inf
@@ -578,63 +598,42 @@ class _Approximate:
 
 
 @dataclass(frozen=True, slots=True)
-class _Items:
-    """Per-item catalog and model data, aligned with a set of items (the catalog, candidates, or the
-    catalog in IVF list order)."""
-
-    log_listeners: FloatArray
-    genre_set: npt.NDArray[np.int32]
-    artist: npt.NDArray[np.int32]
-    explicit: npt.NDArray[np.bool_]
-
-    @classmethod
-    def of_catalog(cls, index: CatalogIndex, model: AlignedModel) -> "_Items":
-        return cls(model.log_listeners, index.genre_set_of, index.artist_of, index.explicit)
-
-    def map(self, column: Callable[[Any], Any]) -> "_Items":
-        """The same data with `column` applied to each array (a selection, a reordering)."""
-        return _Items(
-            column(self.log_listeners), column(self.genre_set), column(self.artist), column(self.explicit)
-        )
-
-    def at(self, rows: npt.NDArray[np.integer[Any]]) -> "_Items":
-        return self.map(lambda column: column[rows])
-
-    def join(self, other: "_Items") -> "_Items":
-        """These items followed by `other`'s."""
-        return _Items(
-            np.concatenate((self.log_listeners, other.log_listeners)),
-            np.concatenate((self.genre_set, other.genre_set)),
-            np.concatenate((self.artist, other.artist)),
-            np.concatenate((self.explicit, other.explicit)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class _ListOrder:
-    """The catalog and model data the approximate path reads per candidate, stored in the IVF lists'
-    order, so the probed items' data is a few contiguous runs instead of ~25k random reads."""
+    """The catalog and model data the approximate path reads per candidate, one int32 row per item in the
+    IVF lists' order, so a candidate's data is one row of one gather and the probed items' rows are a few
+    contiguous runs instead of ~17k random reads. Columns: 0 - debias (float32 bits: the first term of
+    `_rest`, computed as it would be per request), genre set, artist, explicit."""
+
+    DEBIAS, GENRE_SET, ARTIST, EXPLICIT = range(4)
 
     ivf: IvfIndex
-    columns: _Items
+    debias: float
+    rows: npt.NDArray[np.int32]
 
     @classmethod
-    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex) -> "_ListOrder":
-        return index.scratch(  # one per (model, catalog index): rebuilt when the IVF index is new
+    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
+        return index.scratch(  # one per (model, catalog index): rebuilt for a new IVF index or weight
             "ivf-order",
-            lambda: cls(ivf, _Items.of_catalog(index, model).map(ivf.in_list_order)),
-            lambda found: found.ivf is ivf,
+            lambda: cls.build(ivf, model, index, debias),
+            lambda found: found.ivf is ivf and found.debias == debias,
         )
 
-    def items(self, slots: IndexArray) -> _Items:
-        return self.columns.at(slots)
+    @classmethod
+    def build(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
+        rows = np.empty((len(index), 4), dtype=np.int32)
+        negative = np.float32(0.0) - np.float32(debias) * model.log_listeners
+        rows[:, cls.DEBIAS] = ivf.in_list_order(negative).view(np.int32)
+        rows[:, cls.GENRE_SET] = ivf.in_list_order(index.genre_set_of)
+        rows[:, cls.ARTIST] = ivf.in_list_order(index.artist_of)
+        rows[:, cls.EXPLICIT] = ivf.in_list_order(index.explicit)
+        return cls(ivf, debias, rows)
 
 
-def _closest(chosen: Positions, anchors: list[int], vectors: FloatArray) -> list[int]:
-    """For each chosen item, the anchor whose vector has the largest inner product with its own."""
-    if not len(chosen):
+def _closest(rows: FloatArray, anchors: list[int], vectors: FloatArray) -> list[int]:
+    """For each row (a chosen item's vector), the anchor whose vector has the largest inner product."""
+    if not len(rows):
         return []
-    best = np.argmax(vectors[chosen] @ vectors[anchors].T, axis=1)
+    best = np.argmax(rows @ vectors[anchors].T, axis=1)
     return [anchors[b] for b in best.tolist()]
 
 
@@ -645,9 +644,14 @@ def _reasons(
     listener: _Listener,
     genre_affinity: Mapping[str, float],
     model: AlignedModel | None,
+    chosen_factors: FloatArray | None = None,
+    listeners_anchors: list[int] | None = None,
 ) -> list[str]:
     """The text of each pick: its artist, its genre the listener likes best, or the liked item it is
-    closest to (anchors: the listener's 5 strongest liked items with a vector, one (k, 5) product)."""
+    closest to (anchors: the listener's 5 strongest liked items with a vector, one (k, 5) product).
+    `chosen_factors`: the chosen items' factor rows when `explain` gathered them already (a row of the
+    column-major factor matrix costs one cache miss per element); `listeners_anchors`: the LISTENERS
+    anchors when the caller found them already."""
     anchor: dict[int, int] = {}
     for code, vectors, usable in (
         (Reason.LISTENERS, model.factors if model is not None else None, model.known if model else None),
@@ -656,9 +660,12 @@ def _reasons(
         picked = [j for j, c in enumerate(codes) if c is code]
         if not picked or vectors is None or usable is None:
             continue
-        anchors = listener.strongest(usable)
+        given = listeners_anchors if code is Reason.LISTENERS else None
+        anchors = given if given is not None else listener.strongest(usable)
         if anchors:
-            anchor.update(zip(picked, _closest(chosen[picked], anchors, vectors), strict=True))
+            known = chosen_factors if code is Reason.LISTENERS else None
+            rows = known[picked] if known is not None else vectors[chosen[picked]]
+            anchor.update(zip(picked, _closest(rows, anchors, vectors), strict=True))
     texts = []
     for j, (pos, code) in enumerate(zip(chosen.tolist(), codes, strict=True)):
         record = index.records[pos]

@@ -126,7 +126,8 @@ def _at_least(values: FloatArray, t: np.floating[Any], scratch: _Scratch | None)
     else:
         column_max = np.fmax.reduce(head, axis=0, out=scratch.column_max[:cols_n])
         cols = np.flatnonzero(np.greater_equal(column_max, t, out=scratch.flags[:cols_n]))
-    rows, at = np.nonzero(head[:, cols] >= t)
+    # flatnonzero + divmod, not np.nonzero of the 2-D mask (4x slower); the same row-major order.
+    rows, at = np.divmod(np.flatnonzero(np.take(head, cols, axis=1) >= t), len(cols))
     tail = np.flatnonzero(values[cols_n * FOLD :] >= t)
     found: IndexArray = np.concatenate((rows * cols_n + cols[at], tail + cols_n * FOLD)).astype(np.int64)
     return found
@@ -338,10 +339,16 @@ class IvfIndex:
         total = self._scan(q, np.sort(np.asarray(lists, dtype=np.int64)).tolist())
         return self._keys[:total], self._scores[:total], self._slots[:total]
 
-    def vectors(self, positions: npt.NDArray[np.integer[Any]]) -> FloatArray:
-        """The embeddings of the given items, from the index's own row-major copy (a caller's column-major
-        matrix would cost one cache miss per element of a gathered row)."""
-        rows: FloatArray = self._embeddings[self._slot_of[positions]]
+    def list_slots(self, positions: npt.NDArray[np.integer[Any]]) -> IndexArray:
+        """Each item's index in list order (where `in_list_order` data and the index's vectors hold it)."""
+        slots: IndexArray = self._slot_of[positions].astype(np.int64)
+        return slots
+
+    def list_vectors(self, slots: npt.NDArray[np.integer[Any]]) -> FloatArray:
+        """The embeddings at the given indexes in list order, from the index's own row-major copy (a
+        caller's column-major matrix would cost one cache miss per element of a gathered row). np.take:
+        ~2x faster than fancy indexing for 2k rows."""
+        rows: FloatArray = np.take(self._embeddings, slots, axis=0)
         return rows
 
     def in_list_order[T: np.generic](self, values: npt.NDArray[T]) -> npt.NDArray[T]:
