@@ -26,7 +26,7 @@ TRAINING = {
 }
 RANKING = [
     {"factors": f, "debias": d, "genre": g}
-    for f, d, g in itertools.product((0.5, 0.7, 1.0), (0.3, 0.4), (0.35, 0.5))
+    for f, d, g in itertools.product((1.4, 1.7, 2.0), (0.3, 0.4), (0.35, 0.5))
 ]
 
 

@@ -113,8 +113,9 @@ def reference(
     factor = [0.0] * n
     if model is not None and vector is not None:
         raw = [float(np.dot(model.factors[i].astype(np.float64), vector)) for i in range(n)]
-        top = max(abs(r) for r in raw)
-        factor = [weights.factors * r / top if top > 0 else 0.0 for r in raw]
+        largest_row = max(float(np.linalg.norm(model.factors[i].astype(np.float64))) for i in range(n))
+        bound = float(np.linalg.norm(vector.astype(np.float64))) * largest_row  # |f·v| <= |v|·max|f|
+        factor = [weights.factors * r / bound if bound > 0 else 0.0 for r in raw]
     neighbors: dict[int, float] = defaultdict(float)
     if model is not None and weights.neighbors:
         artifact = model.model

@@ -304,7 +304,15 @@ class _Terms:
         self.vector = (
             model.user_vector(profile, half_life_ms) if model is not None and weights.factors else None
         )
+        # The factor term is scaled by a bound on its magnitude known before the product (Cauchy-Schwarz:
+        # |f·v| <= |v|·max|f|), so the scale folds into the vector: no pass over the scores to find their
+        # largest magnitude, none to apply it, and the IVF path ranks with the exact scale.
         self.factor_scale = 0.0
+        self.scaled_vector: FloatArray | None = None
+        if self.vector is not None and model is not None:
+            bound = float(np.linalg.norm(self.vector)) * model.factor_norm
+            self.factor_scale = weights.factors / bound if bound > 0 else 0.0
+            self.scaled_vector = (self.vector * np.float32(self.factor_scale)).astype(np.float32)
         self.chosen_factors: FloatArray | None = None  # set by explain()
         # EASE: the listener's rows scatter-added into the zeroed accumulator; `reset()` zeroes it again.
         # With many entries for the catalog's size the accumulator is then used as a dense vector (two
@@ -389,14 +397,11 @@ class _Terms:
         return scores
 
     def _model_terms(self, model: AlignedModel, scores: FloatArray) -> None:
-        """scale · factors @ vector - debias + EASE sums. (Blocking these passes so a block of scores
-        stays in cache while its max, scale, debias and sums are applied measured no faster at 1M.)"""
+        """factors @ (scale · vector) - debias + EASE sums. (Blocking these passes so a block of scores
+        stays in cache while debias and sums are applied measured no faster at 1M.)"""
         weights, ws = self.weights, self.ws
-        if self.vector is not None:
-            np.matmul(model.factors, self.vector, out=scores)
-            top = max(float(scores.max()), -float(scores.min())) if len(scores) else 0.0
-            self.factor_scale = weights.factors / top if top > 0 else 0.0
-            scores *= np.float32(self.factor_scale)
+        if self.scaled_vector is not None:
+            np.matmul(model.factors, self.scaled_vector, out=scores)
         else:
             scores.fill(0.0)
         if weights.debias:
@@ -422,13 +427,13 @@ class _Terms:
             terms[:, 3] = weights.popularity * index.popularity[chosen]
             last = Reason.POPULAR
         else:
-            if self.vector is not None:
+            if self.scaled_vector is not None:
                 # The same float32 rows either way; a row of the column-major matrix costs one cache miss
                 # per element (~40 µs for 100 rows when the matrix is not cached), the IVF copy's one per row.
                 self.chosen_factors = (
                     model.factors[chosen] if ivf is None else ivf.list_vectors(ivf.list_slots(chosen))
                 )  # kept for _reasons' anchors
-                terms[:, 3] = self.factor_scale * (self.chosen_factors @ self.vector)
+                terms[:, 3] = self.chosen_factors @ self.scaled_vector
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
@@ -466,7 +471,7 @@ def recommend(
     with _workspace(index) as ws:
         terms = _Terms(profile, listener, index, weights, model, half_life_ms, ws, dense_ok=ivf is None)
         try:
-            if ivf is not None and terms.vector is not None:
+            if ivf is not None and terms.scaled_vector is not None:
                 found = _Approximate(terms, listener, ivf, index_config or RankingIndex()).search(
                     limit, exclude_explicit, genre
                 )
@@ -494,38 +499,27 @@ class _Approximate:
     (their factor scores are exact), the listener's `rescore` strongest EASE neighbours outside those
     lists and the items of liked artists (factor scores computed row by row). Every candidate's score is
     then exactly the exact ranker's: scaled factor term, debias, EASE sum, artist, genre and taste, with
-    the same filters. Approximate are only which items are candidates, and the factor term's scale: the
-    largest |factor score| among the probed items and the items of the lists scoring lowest, instead of
-    over the whole catalog."""
-
-    NEGATIVE_PROBE = 4  # lists scoring lowest, scanned for the most negative factor score
+    the same filters. Approximate is only which items are candidates."""
 
     def __init__(self, terms: _Terms, listener: _Listener, ivf: IvfIndex, config: RankingIndex) -> None:
         self.terms, self.listener, self.ivf, self.config = terms, listener, ivf, config
 
     def search(self, limit: int, exclude_explicit: bool, genre: str | None) -> tuple[Positions, FloatArray]:
         terms, ivf = self.terms, self.ivf
-        model, weights, vector = terms.model, terms.weights, terms.vector
+        model, weights, vector = terms.model, terms.weights, terms.scaled_vector
         assert model is not None
         assert vector is not None
         routing = ivf.route(vector)
         lists = len(routing)
-        low = min(self.NEGATIVE_PROBE, lists)
-        _, low_scores, _ = ivf.probe(vector, np.argpartition(routing, low - 1)[:low])
-        floor = float(low_scores.min()) if len(low_scores) else 0.0
         probe = min(self.config.n_probe, lists)
         best = np.argpartition(-routing, probe - 1)[:probe] if probe < lists else np.arange(lists)
-        keys, raw, slots = ivf.probe(vector, best)
-        top = max(float(raw.max()) if len(raw) else 0.0, -min(floor, float(raw.min()) if len(raw) else 0.0))
-        terms.factor_scale = weights.factors / top if top > 0 else 0.0
-        scale = np.float32(terms.factor_scale)
+        keys, scored, slots = ivf.probe(vector, best)  # scaled factor scores: the vector carries the scale
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra = self._outside(probed)
         extra_slots = ivf.list_slots(extra)
         positions = np.concatenate((keys, extra))
-        scores = np.concatenate((raw, ivf.list_vectors(extra_slots) @ vector))
-        scores *= scale
+        scores = np.concatenate((scored, ivf.list_vectors(extra_slots) @ vector))
         # Each candidate's static columns in one gather (probed items: contiguous runs of list order).
         # np.take, not table[...]: ~10x faster for rows this short (fancy indexing copies row by row).
         table = _ListOrder.of(ivf, model, terms.index, weights.debias).rows

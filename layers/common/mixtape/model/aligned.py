@@ -32,6 +32,7 @@ class AlignedModel:
     neighbor_slot: npt.NDArray[np.int32]  # (n_model_rows,)
     neighbor_table: npt.NDArray[np.int32]  # (rows with entries + 1, widest row, 2); last row: padding
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
+    factor_norm: float  # the largest factor row's norm: bounds a listener's factor scores (ranking)
     _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
     _ivf: dict[tuple[int | None, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
 
@@ -79,6 +80,7 @@ class AlignedModel:
             neighbor_slot=slot,
             neighbor_table=table,
             log_listeners=listeners / top if top > 0 else listeners,
+            factor_norm=float(np.sqrt(np.einsum("ij,ij->i", factors, factors).max())) if n else 0.0,
         )
 
     def user_vector(self, profile: Profile, half_life_ms: float) -> FloatArray | None:
