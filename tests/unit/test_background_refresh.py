@@ -252,3 +252,27 @@ def test_prepare_builds_the_ivf_index_it_is_told_to_warm(monkeypatch):
     assert aligned is not None
     assert aligned.ivf(config) is not None
     assert made == [1]  # the request found it built
+
+
+def test_a_failing_listener_does_not_mark_the_model_unreadable():
+    store, clock = MemoryModelStore(), Clock()
+    store.publish(artifact("v1"))
+    cache = ModelCache(store, check_seconds=5, monotonic=clock)
+    cache.get()
+    failing = [True]
+
+    def prepare(model: ModelArtifact) -> None:
+        if failing[0]:
+            raise ValueError("could not align")
+
+    cache.on_new_model(prepare)
+    store.publish(artifact("v2"))
+    clock.now = 5.0
+    cache.get()
+    cache.wait()
+    assert cache.get().version == "v1"  # type: ignore[union-attr]  # not published without its listener
+    failing[0] = False
+    clock.now = 10.0
+    cache.get()
+    cache.wait()
+    assert cache.get().version == "v2"  # type: ignore[union-attr]  # retried: v2 was never unreadable

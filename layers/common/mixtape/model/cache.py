@@ -64,16 +64,21 @@ class ModelCache:
         self._refresh.wait()
 
     def _probe(self) -> None:
+        model = self._fetch_new()
+        if model is not None:
+            for listener in self._listeners:  # outside _fetch_new: a listener's error is not the model's
+                listener(model)
+            self._model = model
+            logger.info("model loaded", extra=model.summary())
+
+    def _fetch_new(self) -> ModelArtifact | None:
+        """The published model if it is new and readable, else None (problems logged)."""
         version = None
         try:
             version = self._store.current_version()
             current = self._model is not None and self._model.version == version
             if version is not None and not current and version != self._unreadable:
-                model = self._store.load(version)
-                for listener in self._listeners:
-                    listener(model)
-                self._model = model
-                logger.info("model loaded", extra=model.summary())
+                return self._store.load(version)
         except StorageUnavailableError as error:
             # S3 trouble must not fail requests or profile updates: keep the model we have (or none:
             # rank without it, fold without it) and look again at the next interval.
@@ -83,3 +88,4 @@ class ModelCache:
             logger.error(
                 "model unreadable, keeping the one loaded", extra={"version": version, "error": str(error)}
             )
+        return None
