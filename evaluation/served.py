@@ -109,11 +109,13 @@ class ServedStack:
             ranking=ranking or RankingWeights(),
             catalog_check_seconds=0,
         )
+        # Probed in the background once loaded: `train()` refreshes it so the next request has the new model.
+        self._served_models = ModelCache(self.models, check_seconds=0)
         self._recommend_deps = recommend.Dependencies(
             settings=settings,
             profiles=self.profiles,
             catalog=CatalogCache(self.catalog, settings, clock.now_ms),
-            model=AlignedModelCache(ModelCache(self.models, check_seconds=0)),
+            model=AlignedModelCache(self._served_models),
         )
         setattr(recommend, "dependencies", lambda: self._recommend_deps)  # noqa: B010 - swapped by use_ranking
 
@@ -190,6 +192,7 @@ class ServedStack:
         result: dict[str, Any] = self._invoke("TrainFunction", {})
         if not result.get("published"):
             raise ServedError(f"training did not publish: {result}")
+        self._served_models.refresh()
         return result
 
 

@@ -12,6 +12,7 @@ from evaluation.run import ABLATIONS, run
 from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, play_events
+from mixtape.model.artifact import ModelArtifact
 
 ROCK, JAZZ = range(1, 9), range(11, 19)
 
@@ -74,3 +75,28 @@ def test_served_lists_never_contain_training_artists_and_explain_themselves(data
         played = {p.artist_id for p in part.train if p.user_id == user}
         assert not returned & played
         assert all(i["reason"] for i in answer["items"])
+
+
+def test_after_a_retrain_the_next_request_is_served_by_the_new_model(dataset: Path):
+    # Once a model is loaded, probes run in the background (mixtape.background); the harness retrains
+    # between ranking variants (evaluation.tune), so train() must leave the new model in place.
+    data = lastfm.load(dataset)
+    part = split(data.plays, seed=1)
+    stack = ServedStack()
+    stack.put_items([catalog_item(data.artists[a]) for a in part.catalog])
+    events = [e for p in part.train for e in play_events(p, int(time.time() * 1000))]
+    stack.post_events([events[i : i + 500] for i in range(0, len(events), 500)])
+    stack.drain()
+    user = lastfm.user_id_for(part.users[0])
+    first = stack.train()
+    assert stack.recommend(user)["model_version"] == first["version"]
+    loading = stack.models.load
+
+    def slow_load(version: str) -> ModelArtifact:
+        time.sleep(0.05)
+        return loading(version)
+
+    stack.models.load = slow_load  # type: ignore[method-assign]
+    second = stack.train()  # a load slower than a request: a background probe would still be running
+    assert second["version"] != first["version"]
+    assert stack.recommend(user)["model_version"] == second["version"]

@@ -63,6 +63,13 @@ class ModelCache:
         """Until a running background probe is done (tests, benchmarks)."""
         self._refresh.wait()
 
+    def refresh(self) -> None:
+        """Probe now, in this thread (after any background probe): for a harness that has just published a
+        model and must be served by it on its next request (evaluation.served)."""
+        self._refresh.wait()
+        self._checked_at = self._monotonic()
+        self._probe()
+
     def _probe(self) -> None:
         model = self._fetch_new()
         if model is not None:
