@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.protocol import split
+from evaluation.protocol import Split, split
 from evaluation.report import write_reports
 from evaluation.run import ABLATIONS, run
 from evaluation.served import ServedStack
@@ -58,7 +58,8 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
 
 
-def test_served_lists_never_contain_training_artists_and_explain_themselves(dataset: Path):
+def _stack_with_training_plays(dataset: Path) -> tuple[ServedStack, Split]:
+    """A served stack holding seed 1's training catalog and plays, profiles updated, nothing trained."""
     data = lastfm.load(dataset)
     part = split(data.plays, seed=1)
     stack = ServedStack()
@@ -66,6 +67,11 @@ def test_served_lists_never_contain_training_artists_and_explain_themselves(data
     events = [e for p in part.train for e in play_events(p, int(time.time() * 1000))]
     stack.post_events([events[i : i + 500] for i in range(0, len(events), 500)])
     stack.drain()
+    return stack, part
+
+
+def test_served_lists_never_contain_training_artists_and_explain_themselves(dataset: Path):
+    stack, part = _stack_with_training_plays(dataset)
     model = stack.train()
     assert model["items"] == len(part.catalog)
     for user in part.users:
@@ -80,13 +86,7 @@ def test_served_lists_never_contain_training_artists_and_explain_themselves(data
 def test_after_a_retrain_the_next_request_is_served_by_the_new_model(dataset: Path):
     # Once a model is loaded, probes run in the background (mixtape.background); the harness retrains
     # between ranking variants (evaluation.tune), so train() must leave the new model in place.
-    data = lastfm.load(dataset)
-    part = split(data.plays, seed=1)
-    stack = ServedStack()
-    stack.put_items([catalog_item(data.artists[a]) for a in part.catalog])
-    events = [e for p in part.train for e in play_events(p, int(time.time() * 1000))]
-    stack.post_events([events[i : i + 500] for i in range(0, len(events), 500)])
-    stack.drain()
+    stack, part = _stack_with_training_plays(dataset)
     user = lastfm.user_id_for(part.users[0])
     first = stack.train()
     assert stack.recommend(user)["model_version"] == first["version"]

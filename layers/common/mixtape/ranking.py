@@ -307,12 +307,11 @@ class _Terms:
         # The factor term is scaled by a bound on its magnitude known before the product (Cauchy-Schwarz:
         # |f·v| <= |v|·max|f|), so the scale folds into the vector: no pass over the scores to find their
         # largest magnitude, none to apply it, and the IVF path ranks with the exact scale.
-        self.factor_scale = 0.0
         self.scaled_vector: FloatArray | None = None
         if self.vector is not None and model is not None:
             bound = float(np.linalg.norm(self.vector)) * model.factor_norm
-            self.factor_scale = weights.factors / bound if bound > 0 else 0.0
-            self.scaled_vector = (self.vector * np.float32(self.factor_scale)).astype(np.float32)
+            scale = weights.factors / bound if bound > 0 else 0.0
+            self.scaled_vector = (self.vector * np.float32(scale)).astype(np.float32)
         self.chosen_factors: FloatArray | None = None  # set by explain()
         # EASE: the listener's rows scatter-added into the zeroed accumulator; `reset()` zeroes it again.
         # With many entries for the catalog's size the accumulator is then used as a dense vector (two
