@@ -19,6 +19,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from local.context import LambdaContext
+from local.moto_atomic import atomic_dynamodb_requests
 from local.template import (
     REGION,
     Function,
@@ -72,6 +73,7 @@ def start_moto(aws_port: int) -> ThreadedMotoServer:
             probe.bind(("127.0.0.1", aws_port))
         except OSError as exc:
             raise SystemExit(f"port {aws_port} is in use: pick another with --aws-port") from exc
+    atomic_dynamodb_requests()  # the server handles requests on threads: conditional writes must not race
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     server.start()
     return server

@@ -8,6 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.moto_atomic import atomic_dynamodb_requests
 from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function
 from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
@@ -15,6 +16,7 @@ from mixtape import config
 from mixtape.storage import clients
 
 TEMPLATE: Template = load_template()
+atomic_dynamodb_requests()  # tests race writers on one item: moto must check and write atomically
 _FUNCTIONS: dict[str, LocalFunction] = {}
 
 
