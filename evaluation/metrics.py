@@ -44,6 +44,17 @@ def score(
     )
 
 
+def overlap_at_10(ranked: Mapping[int, Sequence[int]], reference: Mapping[int, Sequence[int]]) -> float:
+    """Share of the reference's top-10 items that `ranked` also has in its top 10, over all the
+    reference's items (an approximate ranker against the exact one: its recall@10)."""
+    found = total = 0
+    for user, expected in reference.items():
+        top = set(expected[:10])
+        found += len(top.intersection(ranked.get(user, ())[:10]))
+        total += len(top)
+    return found / total if total else 1.0
+
+
 def mean(runs: Iterable[Scores]) -> Scores:
     rows = list(runs)
     return Scores(

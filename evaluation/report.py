@@ -20,10 +20,14 @@ class Row:
     seed: int
     scores: metrics.Scores
     seconds: float
+    vs_exact: float | None = None  # approximate index: share of the exact ranker's top 10 it returns
 
 
 def rows_as_json(rows: Sequence[Row]) -> list[dict[str, Any]]:
-    return [{"model": r.model, "seed": r.seed, "seconds": r.seconds, **r.scores.as_dict()} for r in rows]
+    return [
+        {"model": r.model, "seed": r.seed, "seconds": r.seconds, "vs_exact": r.vs_exact, **r.scores.as_dict()}
+        for r in rows
+    ]
 
 
 METRICS = (
@@ -34,16 +38,31 @@ METRICS = (
 )
 
 
-def summarise(rows: Sequence[Row]) -> list[tuple[str, metrics.Scores, float, float]]:
-    """Per model, in first-seen order: mean scores, mean seconds, and the HR@10 spread across seeds."""
+@dataclass(frozen=True)
+class Summary:
+    model: str
+    scores: metrics.Scores  # means over seeds
+    seconds: float
+    hr_spread: float  # HR@10 standard deviation across seeds
+    vs_exact: float | None
+
+
+def summarise(rows: Sequence[Row]) -> list[Summary]:
+    """Per model, in first-seen order: means over seeds, and the HR@10 spread across them."""
     models = list(dict.fromkeys(r.model for r in rows))
     out = []
     for model in models:
         mine = [r for r in rows if r.model == model]
         hrs = [r.scores.hr_at_10 for r in mine]
-        spread = statistics.pstdev(hrs) if len(hrs) > 1 else 0.0
+        agreements = [r.vs_exact for r in mine if r.vs_exact is not None]
         out.append(
-            (model, metrics.mean(r.scores for r in mine), statistics.mean(r.seconds for r in mine), spread)
+            Summary(
+                model,
+                metrics.mean(r.scores for r in mine),
+                statistics.mean(r.seconds for r in mine),
+                statistics.pstdev(hrs) if len(hrs) > 1 else 0.0,
+                statistics.mean(agreements) if agreements else None,
+            )
         )
     return out
 
@@ -57,13 +76,17 @@ def markdown(rows: Sequence[Row], elapsed: float, args: dict[str, Any]) -> str:
         "(listeners with ≥ 5), training artists excluded, full ranking over the training catalog. "
         f"`make eval` took {elapsed / 60:.1f} min on {platform.machine()} ({platform.python_version()}).",
         "",
-        "| model | HR@10 | NDCG@10 | Recall@20 | coverage@10 | users | s / seed | HR@10 sd |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | HR@10 | NDCG@10 | Recall@20 | coverage@10 | users | s / seed | HR@10 sd "
+        "| top-10 = exact |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for model, mean, seconds, spread in summarise(rows):
+    for row in summarise(rows):
+        mean = row.scores
+        agreement = "—" if row.vs_exact is None else f"{row.vs_exact:.3f}"
         lines.append(
-            f"| {model} | {mean.hr_at_10:.3f} | {mean.ndcg_at_10:.3f} | {mean.recall_at_20:.3f} | "
-            f"{mean.coverage_at_10:.3f} | {mean.users:,} | {seconds:.1f} | {spread:.3f} |"
+            f"| {row.model} | {mean.hr_at_10:.3f} | {mean.ndcg_at_10:.3f} | {mean.recall_at_20:.3f} | "
+            f"{mean.coverage_at_10:.3f} | {mean.users:,} | {row.seconds:.1f} | {row.hr_spread:.3f} "
+            f"| {agreement} |"
         )
     if args.get("limit_users"):
         lines += ["", f"Smoke run: first {args['limit_users']} listeners only."]
@@ -74,8 +97,8 @@ def chart(rows: Sequence[Row], path: Path) -> None:
     summary = summarise(rows)
     fig, axes = plt.subplots(1, len(METRICS), figsize=(4 * len(METRICS), 4.5))
     for ax, (label, field) in zip(axes, METRICS, strict=True):
-        names = [m for m, *_ in summary]
-        values = [getattr(mean, field) for _, mean, *_ in summary]
+        names = [row.model for row in summary]
+        values = [getattr(row.scores, field) for row in summary]
         colors = ["#1db954" if n.startswith("Mixtape") else "#9aa0a6" for n in names]
         ax.barh(names[::-1], values[::-1], color=colors[::-1])
         ax.set_title(label)

@@ -22,7 +22,14 @@ from local.stack import LocalFunction, function_module, load_function, mount_lay
 from local.template import Template, load_template, match_route
 from mixtape import clock
 from mixtape.catalog_index import CatalogCache
-from mixtape.config import IngestSettings, ProfileSettings, RankingWeights, RecommendSettings, TrainSettings
+from mixtape.config import (
+    IngestSettings,
+    ProfileSettings,
+    RankingIndex,
+    RankingWeights,
+    RecommendSettings,
+    TrainSettings,
+)
 from mixtape.model.aligned import AlignedModelCache
 from mixtape.model.cache import ModelCache
 from mixtape.model.params import TrainingParams
@@ -125,10 +132,12 @@ class ServedStack:
         deps = module.dependencies()
         _wire(module, replace(deps, settings=deps.settings.model_copy(update={"training": training})))
 
-    def use_ranking(self, ranking: RankingWeights) -> None:
-        """Serve with other ranking weights (same stores, catalog and model): for ablations."""
+    def use_ranking(self, ranking: RankingWeights, index: RankingIndex | None = None) -> None:
+        """Serve with other ranking weights and index (same stores, catalog and model): for ablations and
+        the approximate index's quality (`index`: RANKING_INDEX__*; default the exact scan)."""
         deps = self._recommend_deps
-        self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update={"ranking": ranking}))
+        update = {"ranking": ranking, "ranking_index": index or RankingIndex()}
+        self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update=update))
 
     def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Invoke a handler; its stdout (one EMF metrics line per call, in Lambda CloudWatch's) is dropped."""

@@ -8,7 +8,7 @@ import pytest
 
 from evaluation.protocol import Split, split
 from evaluation.report import write_reports
-from evaluation.run import ABLATIONS, run
+from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, play_events
@@ -47,7 +47,14 @@ def dataset(tmp_path: Path) -> Path:
 def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path, tmp_path: Path):
     rows = run([0], str(dataset), None, ablate=True)
     models = [r.model for r in rows]
-    assert models[: 1 + len(ABLATIONS)] == ["Mixtape (served)", *ABLATIONS]
+    served_variants = ["Mixtape (served)", *ABLATIONS, *INDEX_VARIANTS]
+    assert models[: len(served_variants)] == served_variants
+    # Only the IVF variants are compared with the exact ranker; on this small catalog (√n lists, fewer
+    # than 8) probing 8 lists probes them all, so its top 10 is the exact one.
+    agreement = {r.model: r.vs_exact for r in rows}
+    assert [m for m, a in agreement.items() if a is not None] == list(INDEX_VARIANTS)
+    assert agreement["served, IVF (8 of √n lists probed)"] == 1.0
+    assert 0.0 < (agreement["served, IVF (2 of √n lists probed)"] or 0.0) <= 1.0
     assert {"most popular", "item-kNN (cosine)", "EASE (lambda 100)"} <= set(models)
     assert {r.scores.users for r in rows} == {24}
     served = rows[0].scores
@@ -55,6 +62,7 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     assert served.hr_at_10 >= 0.9
     table = write_reports(rows, tmp_path / "reports", 1.0, {"limit_users": None})
     assert "| Mixtape (served) |" in table
+    assert "| 1.000 |" in table  # the IVF variant's agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
 
 

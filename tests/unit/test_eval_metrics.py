@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from evaluation.metrics import Scores, mean, ndcg, score
+from evaluation.metrics import Scores, mean, ndcg, overlap_at_10, score
 from evaluation.protocol import split
 from local.lastfm import Play
 
@@ -42,6 +42,17 @@ def test_mean_averages_every_metric():
     got = mean([a, b])
     assert (got.hr_at_10, got.ndcg_at_10, got.users) == (0.5, 0.3, 15)
     assert (got.recall_at_20, got.coverage_at_10) == pytest.approx((0.3, 0.2))
+
+
+def test_overlap_at_10_is_the_share_of_the_reference_top_10_found_in_the_top_10():
+    reference = {1: list(range(20)), 2: [7, 8]}  # 10 + 2 reference items
+    ranked = {
+        1: [*range(5), *range(100, 105), *range(5, 10)],  # 5 of the reference's 10 in the top 10, 5 later
+        2: [8, 7],  # order does not matter
+    }
+    assert overlap_at_10(ranked, reference) == pytest.approx((5 + 2) / 12)
+    assert overlap_at_10({}, reference) == 0.0  # a listener without an answer finds nothing
+    assert overlap_at_10(reference, reference) == 1.0
 
 
 def plays() -> list[Play]:
