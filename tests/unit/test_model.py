@@ -196,7 +196,16 @@ def test_aligned_model_maps_model_rows_onto_catalog_positions():
     index = CatalogIndex.build(1, [record(i) for i in ids], 4, 0, 1.0)
     aligned = AlignedModel.build(model, index)
     assert not aligned.known[index.position["new"]]
-    np.testing.assert_array_equal(aligned.factors[index.position["r2"]], model.factors[model.position["r2"]])
+    top = max(np.log1p(model.listeners[model.position[i]]) for i in ids if i in model.position)
+    for item_id, pos in index.position.items():  # every catalog item against the model, by id
+        row = model.position.get(item_id)
+        assert aligned.known[pos] == (row is not None)
+        assert aligned.row_of[pos] == (-1 if row is None else row)
+        expected = np.zeros(model.dim, np.float32) if row is None else model.factors[row]
+        np.testing.assert_array_equal(aligned.factors[pos], expected)
+        listeners = 0.0 if row is None else np.log1p(model.listeners[row]) / top
+        assert aligned.log_listeners[pos] == pytest.approx(listeners, rel=1e-6)
+    assert aligned.factors.flags.f_contiguous  # the layout the full scan streams
     liked = {"r0": 1.0, "j1": 2.0}
     dense = np.zeros(len(model.item_ids))
     for item in liked:
