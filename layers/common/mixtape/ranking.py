@@ -515,8 +515,7 @@ class _Approximate:
         keys, scored, slots = ivf.probe(vector, best)  # scaled factor scores: the vector carries the scale
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
-        extra = self._outside(probed)
-        extra_slots = ivf.list_slots(extra)
+        extra, extra_slots = self._outside(probed, self._genre_cells(routing, probed))
         positions = np.concatenate((keys, extra))
         scores = np.concatenate((scored, ivf.list_vectors(extra_slots) @ vector))
         # Each candidate's static columns in one gather (probed items: contiguous runs of list order).
@@ -526,10 +525,29 @@ class _Approximate:
         scores += self._rest(positions, static, exclude_explicit, genre)
         return self._capped(positions, scores, limit)
 
-    def _outside(self, probed: npt.NDArray[np.bool_]) -> Positions:
-        """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
-        items. Deduplicated (an item can be both, and EASE rows repeat columns)."""
-        terms, index = self.terms, self.terms.index
+    def _genre_cells(self, routing: FloatArray, probed: npt.NDArray[np.bool_]) -> IndexArray:
+        """Slots of liked-genre items in lists not probed (IvfIndex.cells). The genre term is dense and
+        unrelated to the factor lists, so a liked-genre item of a list ranked 50th can outscore the probed
+        lists' items; the factor score of any single item is too spread within a list to bound."""
+        terms, ivf = self.terms, self.ivf
+        if terms.genre_table is None or not self.config.genre_items or not ivf.facet_columns:
+            return _NO_POSITIONS
+        liked = [
+            (column, terms.weights.genre * value)
+            for g, value in terms.genre_affinity.items()
+            if value > 0 and (column := ivf.facet_columns.get(g)) is not None
+        ]
+        if not liked:
+            return _NO_POSITIONS
+        columns = np.array([c for c, _ in liked], dtype=np.int64)
+        weights = np.array([w for _, w in liked], dtype=np.float32)
+        return ivf.cells(routing, probed, columns, weights, self.config.genre_items)
+
+    def _outside(self, probed: npt.NDArray[np.bool_], cells: IndexArray) -> tuple[Positions, IndexArray]:
+        """Candidates in lists that were not probed, as (positions, slots in list order): the given genre
+        cells' items (slots), the strongest EASE sums and liked artists' items. Deduplicated (an item can
+        be in several of them, and EASE rows and cells of two genres repeat items)."""
+        terms, index, ivf = self.terms, self.terms.index, self.ivf
         columns, sums = terms.neighbor_columns, terms.neighbor_sums
         parts = []
         if len(columns) and terms.neighbor_scale:
@@ -540,14 +558,17 @@ class _Approximate:
         liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
         if len(liked) and terms.weights.artist:
             parts.append(_csr_take(index.artist_start, index.artist_items, liked)[0].astype(np.int64))
-        if not parts:
-            return _NO_POSITIONS
-        extra = np.concatenate(parts)
-        extra = extra[~probed[self.ivf.list_of[extra]]]
-        stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
-        stamp[extra] = np.arange(len(extra), dtype=np.int32)
-        unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
-        return unique
+        sparse = np.concatenate(parts) if parts else _NO_POSITIONS
+        sparse = sparse[~probed[ivf.list_of[sparse]]]
+        slots = np.concatenate((cells, ivf.list_slots(sparse)))
+        if not len(slots):
+            return _NO_POSITIONS, _NO_POSITIONS
+        stamp = terms.ws.stamp  # last writer wins: exactly one entry per slot survives
+        order = np.arange(len(slots), dtype=np.int32)
+        stamp[slots] = order
+        unique = stamp[slots] == order
+        positions = np.concatenate((ivf.items_at(cells), sparse))
+        return positions[unique], slots[unique]
 
     def _rest(
         self, positions: Positions, static: npt.NDArray[np.int32], exclude_explicit: bool, genre: str | None
