@@ -551,9 +551,8 @@ class _Approximate:
         columns, sums = terms.neighbor_columns, terms.neighbor_sums
         parts = []
         if len(columns) and terms.neighbor_scale:
-            if len(columns) > self.config.rescore:
-                strongest = top_k_keyed(sums, self.config.rescore, columns.astype(np.int64))
-                columns = columns[strongest]
+            if len(columns) > self.config.rescore:  # a set, not an order: one partition (4x top_k_keyed)
+                columns = columns[np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]]
             parts.append(columns[columns < len(index)].astype(np.int64))
         liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
         if len(liked) and terms.weights.artist:
@@ -604,11 +603,23 @@ class _Approximate:
         return rest
 
     def _capped(self, positions: Positions, scores: FloatArray, limit: int) -> tuple[Positions, FloatArray]:
+        """`top_k_capped` over the candidates without its loop over picks: in score order, the greedy cap
+        keeps an item exactly when fewer than `cap` items of its artist come before it (those were kept,
+        by the same rule), so a stable sort by artist gives every item's rank among its artist's."""
         artist_of, cap = self.terms.index.artist_of, self.terms.weights.max_per_artist
-        chosen = top_k_capped(
-            scores, limit, artist_of, cap, lambda values, k: top_k_keyed(values, k, positions), positions
-        )
-        return positions[chosen], scores[chosen]
+        pool = min(len(scores), max(4 * limit, 32))
+        while True:
+            found = top_k_keyed(scores, pool, positions)
+            artists = artist_of[positions[found]]
+            by_artist = np.argsort(artists, kind="stable")
+            grouped = artists[by_artist]
+            first = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+            rank = np.empty(len(found), dtype=np.int64)
+            rank[by_artist] = np.arange(len(found)) - np.repeat(first, np.diff(np.append(first, len(found))))
+            kept = found[rank < cap][:limit]
+            if len(kept) == limit or len(found) < pool or pool >= len(scores):
+                return positions[kept], scores[kept]
+            pool = min(len(scores), pool * 4)
 
 
 @dataclass(frozen=True, slots=True)

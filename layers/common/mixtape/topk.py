@@ -303,6 +303,7 @@ class IvfIndex:
         self.list_of: npt.NDArray[np.int32] = labels.astype(np.int32)  # each item's list
         counts = np.bincount(labels, minlength=self.n_lists)
         self._bounds: list[int] = [0, *np.cumsum(counts).tolist()]
+        self._sizes: IndexArray = counts.astype(np.int64)
         self._embeddings: FloatArray = matrix[self._ids]
         self._bias = None if biases is None else biases[self._ids]
         self._centroids: FloatArray = np.ascontiguousarray(centroids[:, :d])
@@ -316,6 +317,7 @@ class IvfIndex:
         self.facet_columns: dict[str, int] = {}
         self._cell_start: IndexArray = np.zeros(1, dtype=np.int64)  # (columns * n_lists + 1,)
         self._cell_mean: FloatArray = _EMPTY_SCORES  # (columns, n_lists) mean value of a cell's items
+        self._cell_items = 1.0
         self._cell_slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # cells' items, in list order
         if facets is not None:
             self._index_facets(facets, labels)
@@ -325,7 +327,7 @@ class IvfIndex:
 
     @property
     def list_sizes(self) -> IndexArray:
-        return np.diff(np.asarray(self._bounds, dtype=np.int64))
+        return self._sizes
 
     def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
         q = _as_query(query, self._d)
@@ -400,35 +402,30 @@ class IvfIndex:
         budget: int,
     ) -> IndexArray:
         """Slots (indexes in list order) of the items of the best (column, list) cells, about `budget` of
-        them: a cell's estimate is its list's routing score plus weight · the cell's mean value, for the
-        given facet columns (positive weights only) and the lists not `skip`ped. An item with several of
-        the columns can come back once per column. The estimate ranks cells by what their items add to
-        the list's own estimate, which is all routing knows when side features and lists are unrelated."""
-        m, n_lists = len(columns), self.n_lists
-        if m == 0 or budget <= 0 or n_lists == 0 or len(self._cell_slots) == 0:
+        them (the cell that reaches it is taken whole): a cell's estimate is its list's routing score plus
+        weight · the cell's mean value, for the given facet columns (positive weights only) and the lists
+        not `skip`ped. An item with several of the columns comes back once per column. The estimate ranks
+        cells by what their items add to their list's own estimate, which is all routing knows when side
+        features and lists are unrelated."""
+        n_lists = self.n_lists
+        keep = np.asarray(weights) > 0
+        rows = np.asarray(columns, dtype=np.int64)[keep]
+        if len(rows) == 0 or budget <= 0 or n_lists == 0 or len(self._cell_slots) == 0:
             return _EMPTY_INDEX
-        rows = np.asarray(columns, dtype=np.int64)
-        estimate = self._cell_mean[rows] * np.asarray(weights, dtype=np.float32)[:, None]
+        estimate = self._cell_mean[rows] * np.asarray(weights, dtype=np.float32)[keep, None]  # empty: -inf
         estimate += routing
         estimate[:, skip] = -np.inf
-        first = (rows * n_lists)[:, None] + np.arange(n_lists)
-        sizes = self._cell_start[first + 1] - self._cell_start[first]
-        estimate[sizes == 0] = -np.inf
-        flat, sizes = estimate.ravel(), sizes.ravel()
-        # Only the cells that can fit the budget are sorted: twice as many as cells of average size would.
-        live = int(np.count_nonzero(flat > -np.inf))
-        mean = max(1.0, float(sizes.sum()) / max(live, 1))
-        top = min(live, 2 * ceil(budget / mean) + 16)
-        if top == 0:
-            return _EMPTY_INDEX
+        flat = estimate.ravel()
+        # Sort only the cells that can fit the budget: twice as many as cells of average size would.
+        top = min(len(flat), 2 * ceil(budget / self._cell_items) + 16)
         best = np.argpartition(-flat, top - 1)[:top] if top < len(flat) else np.arange(len(flat))
         best = best[np.argsort(-flat[best], kind="stable")]
         best = best[flat[best] > -np.inf]
-        taken = int(np.searchsorted(np.cumsum(sizes[best]), budget)) + 1
-        best = best[:taken]
-        chosen = first.ravel()[best]
-        starts = self._cell_start[chosen]
-        lengths = self._cell_start[chosen + 1] - starts
+        first = rows[best // n_lists] * n_lists + best % n_lists
+        starts = self._cell_start[first]
+        lengths = self._cell_start[first + 1] - starts
+        taken = int(np.searchsorted(np.cumsum(lengths), budget)) + 1  # the cell that reaches the budget too
+        starts, lengths = starts[:taken], lengths[:taken]
         total = int(lengths.sum())
         offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         slots: IndexArray = self._cell_slots[offsets + np.arange(total)].astype(np.int64)
@@ -454,7 +451,9 @@ class IvfIndex:
         counts = np.bincount(cell, minlength=cells)
         self._cell_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         mean = np.bincount(cell, weights=summed, minlength=cells) / np.maximum(counts, 1)
+        mean[counts == 0] = -np.inf  # an empty cell is never chosen
         self._cell_mean = mean.astype(np.float32).reshape(facets.n_columns, self.n_lists)
+        self._cell_items = max(1.0, len(slot) / max(int(np.count_nonzero(counts)), 1))  # mean items per cell
         self._cell_slots = slot.astype(np.int32)
         self.facet_columns = {name: c for c, name in enumerate(facets.names)}
 
