@@ -412,9 +412,10 @@ class IvfIndex:
         rows = np.asarray(columns, dtype=np.int64)[keep]
         if len(rows) == 0 or budget <= 0 or n_lists == 0 or len(self._cell_slots) == 0:
             return _EMPTY_INDEX
-        estimate = self._cell_mean[rows] * np.asarray(weights, dtype=np.float32)[keep, None]  # empty: -inf
-        estimate += routing
-        estimate[:, skip] = -np.inf
+        routed = np.where(skip, np.float32(-np.inf), routing)
+        estimate = np.take(self._cell_mean, rows, axis=0)  # empty cells hold -inf: never chosen
+        estimate *= np.asarray(weights, dtype=np.float32)[keep, None]
+        estimate += routed
         flat = estimate.ravel()
         # Sort only the cells that can fit the budget: twice as many as cells of average size would.
         top = min(len(flat), 2 * ceil(budget / self._cell_items) + 16)
@@ -423,12 +424,13 @@ class IvfIndex:
         best = best[flat[best] > -np.inf]
         first = rows[best // n_lists] * n_lists + best % n_lists
         starts = self._cell_start[first]
-        lengths = self._cell_start[first + 1] - starts
-        taken = int(np.searchsorted(np.cumsum(lengths), budget)) + 1  # the cell that reaches the budget too
-        starts, lengths = starts[:taken], lengths[:taken]
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        slots: IndexArray = self._cell_slots[offsets + np.arange(total)].astype(np.int64)
+        ends = np.cumsum(self._cell_start[first + 1] - starts)
+        taken = int(np.searchsorted(ends, budget)) + 1  # the cell that reaches the budget too
+        starts, ends = starts[:taken], ends[:taken]
+        lengths = np.diff(ends, prepend=0)
+        offsets = np.repeat(starts - (ends - lengths), lengths)
+        offsets += np.arange(len(offsets))
+        slots: IndexArray = np.take(self._cell_slots, offsets).astype(np.int64)
         return slots
 
     def _index_facets(self, facets: Facets, labels: IndexArray) -> None:
