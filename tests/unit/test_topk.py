@@ -358,8 +358,9 @@ def test_ivf_cells_are_the_items_of_the_best_cells(catalog) -> None:
         routing = ivf.route(query)
         skip = np.zeros(ivf.n_lists, dtype=np.bool_)
         skip[np.argsort(-routing)[: ivf.n_probe]] = True
-        slots = ivf.cells(routing, skip, np.array(columns), np.array(weights, dtype=np.float32), budget)
+        slots, lists = ivf.cells(routing, skip, np.array(columns), np.array(weights, dtype=np.float32), budget)
         found = ivf.items_at(slots).tolist()
+        assert lists.tolist() == ivf.list_of[found].tolist()
 
         assert set(found) == brute_cells(ivf, dense, routing, skip, columns, weights, budget)
         held = (dense[:, columns] > 0) & (np.array(weights) > 0)
@@ -367,8 +368,8 @@ def test_ivf_cells_are_the_items_of_the_best_cells(catalog) -> None:
         assert not skip[ivf.list_of[found]].any()
         # slots index the index's own data: the items' embeddings
         np.testing.assert_array_equal(ivf.list_vectors(slots), catalog[0][found])
-    assert len(ivf.cells(routing, skip, np.array([1]), np.array([1.0], dtype=np.float32), 0)) == 0
-    assert len(IvfIndex(catalog[0], n_lists=8).cells(routing[:8], skip[:8], np.array([0]), np.ones(1), 10)) == 0
+    assert len(ivf.cells(routing, skip, np.array([1]), np.array([1.0], dtype=np.float32), 0)[0]) == 0
+    assert len(IvfIndex(catalog[0], n_lists=8).cells(routing[:8], skip[:8], np.array([0]), np.ones(1), 10)[0]) == 0
 
 
 def test_ivf_cells_find_the_side_feature_items_factor_routing_misses(catalog) -> None:
@@ -387,7 +388,7 @@ def test_ivf_cells_find_the_side_feature_items_factor_routing_misses(catalog) ->
         skip = np.zeros(ivf.n_lists, dtype=np.bool_)
         skip[np.argsort(-routing)[: ivf.n_probe]] = True
         probed = set(np.flatnonzero(skip[ivf.list_of]).tolist())
-        cells = set(ivf.items_at(ivf.cells(routing, skip, np.array([2]), np.array([weight]), 600)).tolist())
+        cells = set(ivf.items_at(ivf.cells(routing, skip, np.array([2]), np.array([weight]), 600)[0]).tolist())
         missed += len(best - probed)
         found += len(best & (probed | cells))
     assert missed >= 20  # of 300: the probed lists alone miss them

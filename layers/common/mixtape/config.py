@@ -91,7 +91,7 @@ class RankingIndex(BaseModel):
     rescore: int = Field(default=1_024, ge=0, description="EASE-boosted items outside the probed lists")
     # The genre term is dense and independent of the factor lists: items of the listener's liked genres
     # in lists not probed are added too, from the (genre, list) cells routing ranks best (IvfIndex.cells).
-    genre_items: int = Field(default=8_000, ge=0, description="liked-genre items outside the probed lists")
+    genre_items: int = Field(default=5_000, ge=0, description="liked-genre items outside the probed lists")
     genre_columns: int = Field(default=64, ge=0, description="the most frequent genres indexed for that")
 
 

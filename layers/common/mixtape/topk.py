@@ -316,6 +316,7 @@ class IvfIndex:
         self._excluded: BoolArray = np.zeros(n, dtype=np.bool_)  # integer exclusions, cleared after use
         self.facet_columns: dict[str, int] = {}
         self._cell_start: IndexArray = np.zeros(1, dtype=np.int64)  # (columns * n_lists + 1,)
+        self._cell_sizes: IndexArray = _EMPTY_INDEX  # (columns * n_lists,) items per cell
         self._cell_mean: FloatArray = _EMPTY_SCORES  # (columns, n_lists) mean value of a cell's items
         self._cell_items = 1.0
         self._cell_slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # cells' items, in list order
@@ -400,9 +401,9 @@ class IvfIndex:
         columns: npt.NDArray[np.integer[Any]],
         weights: FloatArray,
         budget: int,
-    ) -> IndexArray:
-        """Slots (indexes in list order) of the items of the best (column, list) cells, about `budget` of
-        them (the cell that reaches it is taken whole): a cell's estimate is its list's routing score plus
+    ) -> tuple[IndexArray, IndexArray]:
+        """Slots (indexes in list order) of the items of the best (column, list) cells, and each one's list:
+        about `budget` items (the cell that reaches it is taken whole). A cell's estimate is its list's routing score plus
         weight · the cell's mean value, for the given facet columns (positive weights only) and the lists
         not `skip`ped. An item with several of the columns comes back once per column. The estimate ranks
         cells by what their items add to their list's own estimate, which is all routing knows when side
@@ -411,7 +412,7 @@ class IvfIndex:
         keep = np.asarray(weights) > 0
         rows = np.asarray(columns, dtype=np.int64)[keep]
         if len(rows) == 0 or budget <= 0 or n_lists == 0 or len(self._cell_slots) == 0:
-            return _EMPTY_INDEX
+            return _EMPTY_INDEX, _EMPTY_INDEX
         routed = np.where(skip, np.float32(-np.inf), routing)
         estimate = np.take(self._cell_mean, rows, axis=0)  # empty cells hold -inf: never chosen
         estimate *= np.asarray(weights, dtype=np.float32)[keep, None]
@@ -422,16 +423,17 @@ class IvfIndex:
         best = np.argpartition(-flat, top - 1)[:top] if top < len(flat) else np.arange(len(flat))
         best = best[np.argsort(-flat[best], kind="stable")]
         best = best[flat[best] > -np.inf]
-        first = rows[best // n_lists] * n_lists + best % n_lists
-        starts = self._cell_start[first]
-        ends = np.cumsum(self._cell_start[first + 1] - starts)
+        column, lst = np.divmod(best, n_lists)
+        first = rows[column] * n_lists + lst
+        ends = np.cumsum(np.take(self._cell_sizes, first))
         taken = int(np.searchsorted(ends, budget)) + 1  # the cell that reaches the budget too
-        starts, ends = starts[:taken], ends[:taken]
+        ends = ends[:taken]
         lengths = np.diff(ends, prepend=0)
-        offsets = np.repeat(starts - (ends - lengths), lengths)
+        offsets = np.repeat(np.take(self._cell_start, first[:taken]) - (ends - lengths), lengths)
         offsets += np.arange(len(offsets))
         slots: IndexArray = np.take(self._cell_slots, offsets).astype(np.int64)
-        return slots
+        lists: IndexArray = np.repeat(lst[:taken], lengths)
+        return slots, lists
 
     def _index_facets(self, facets: Facets, labels: IndexArray) -> None:
         """Each (column, list) cell's item slots, contiguous and in list order, and their mean value."""
@@ -452,6 +454,7 @@ class IvfIndex:
         cell = column * self.n_lists + self.list_of[self._ids[slot]]
         counts = np.bincount(cell, minlength=cells)
         self._cell_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        self._cell_sizes = counts.astype(np.int64)
         mean = np.bincount(cell, weights=summed, minlength=cells) / np.maximum(counts, 1)
         mean[counts == 0] = -np.inf  # an empty cell is never chosen
         self._cell_mean = mean.astype(np.float32).reshape(facets.n_columns, self.n_lists)
