@@ -321,7 +321,9 @@ def facet_catalog(catalog) -> tuple[IvfIndex, Facets, npt.NDArray[np.float32]]:
     two = rng.random(n) < 0.7
     items = np.concatenate((np.arange(n), np.flatnonzero(two), [0]))
     columns = np.concatenate((first, second[two], [first[0]]))
-    values = np.concatenate((np.where(two, 0.5, 1.0), np.full(int(two.sum()), 0.5), [0.25])).astype(np.float32)
+    values = np.concatenate((np.where(two, 0.5, 1.0), np.full(int(two.sum()), 0.5), [0.25])).astype(
+        np.float32
+    )
     facets = Facets(columns=columns, items=items, values=values, names=tuple(f"g{c}" for c in range(5)))
     dense = np.zeros((n, 5), dtype=np.float32)
     np.add.at(dense, (items, columns), values)
@@ -358,7 +360,9 @@ def test_ivf_cells_are_the_items_of_the_best_cells(catalog) -> None:
         routing = ivf.route(query)
         skip = np.zeros(ivf.n_lists, dtype=np.bool_)
         skip[np.argsort(-routing)[: ivf.n_probe]] = True
-        slots, lists = ivf.cells(routing, skip, np.array(columns), np.array(weights, dtype=np.float32), budget)
+        slots, lists = ivf.cells(
+            routing, skip, np.array(columns), np.array(weights, dtype=np.float32), budget
+        )
         found = ivf.items_at(slots).tolist()
         assert lists.tolist() == ivf.list_of[found].tolist()
 
@@ -369,7 +373,14 @@ def test_ivf_cells_are_the_items_of_the_best_cells(catalog) -> None:
         # slots index the index's own data: the items' embeddings
         np.testing.assert_array_equal(ivf.list_vectors(slots), catalog[0][found])
     assert len(ivf.cells(routing, skip, np.array([1]), np.array([1.0], dtype=np.float32), 0)[0]) == 0
-    assert len(IvfIndex(catalog[0], n_lists=8).cells(routing[:8], skip[:8], np.array([0]), np.ones(1), 10)[0]) == 0
+    assert (
+        len(
+            IvfIndex(catalog[0], n_lists=8).cells(
+                routing[:8], skip[:8], np.array([0]), np.ones(1, dtype=np.float32), 10
+            )[0]
+        )
+        == 0
+    )
 
 
 def test_ivf_cells_find_the_side_feature_items_factor_routing_misses(catalog) -> None:
@@ -388,7 +399,9 @@ def test_ivf_cells_find_the_side_feature_items_factor_routing_misses(catalog) ->
         skip = np.zeros(ivf.n_lists, dtype=np.bool_)
         skip[np.argsort(-routing)[: ivf.n_probe]] = True
         probed = set(np.flatnonzero(skip[ivf.list_of]).tolist())
-        cells = set(ivf.items_at(ivf.cells(routing, skip, np.array([2]), np.array([weight]), 600)[0]).tolist())
+        cells = set(
+            ivf.items_at(ivf.cells(routing, skip, np.array([2]), np.array([weight]), 600)[0]).tolist()
+        )
         missed += len(best - probed)
         found += len(best & (probed | cells))
     assert missed >= 20  # of 300: the probed lists alone miss them

@@ -532,14 +532,19 @@ class _Approximate:
         return self._capped(positions, scores, limit)
 
     def _genre_cells(
-        self, routing: FloatArray, probed: npt.NDArray[np.bool_], table: npt.NDArray[np.int32], scored: IndexArray
+        self,
+        routing: FloatArray,
+        probed: npt.NDArray[np.bool_],
+        table: npt.NDArray[np.int32],
+        scored: IndexArray,
     ) -> tuple[IndexArray, npt.NDArray[np.int32]]:
         """Liked-genre items of lists not probed, as (slots, their `_ListOrder` rows), leaving out the
         `scored` slots: the genre term is dense and unrelated to the factor lists, so a liked-genre item
         of a list routing ranks 100th can outscore the probed lists' items. The best (genre, list) cells
         (IvfIndex.cells) are read CELL_OVERSCAN times wider than the `genre_items` kept, which are the
         items whose list's routing score plus their own genre term minus debias is highest: a cell's
-        estimate (its mean genre value) hides the items whose other genres are liked too."""
+        estimate (its mean genre value) hides the items whose other genres are liked too. An item counts
+        once per liked genre it has (repeats are dropped after the choice: cheaper on 3x the items)."""
         terms, ivf, budget = self.terms, self.ivf, self.config.genre_items
         if terms.genre_table is None or not budget or not ivf.facet_columns:
             return _NO_POSITIONS, _NO_ROWS
@@ -575,7 +580,9 @@ class _Approximate:
         parts = []
         if len(columns) and terms.neighbor_scale:
             if len(columns) > self.config.rescore:  # a set, not an order: one partition (4x top_k_keyed)
-                columns = columns[np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]]
+                columns = columns[
+                    np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]
+                ]
             parts.append(columns[columns < len(index)].astype(np.int64))
         liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
         if len(liked) and terms.weights.artist:

@@ -402,12 +402,12 @@ class IvfIndex:
         weights: FloatArray,
         budget: int,
     ) -> tuple[IndexArray, IndexArray]:
-        """Slots (indexes in list order) of the items of the best (column, list) cells, and each one's list:
-        about `budget` items (the cell that reaches it is taken whole). A cell's estimate is its list's routing score plus
-        weight · the cell's mean value, for the given facet columns (positive weights only) and the lists
-        not `skip`ped. An item with several of the columns comes back once per column. The estimate ranks
-        cells by what their items add to their list's own estimate, which is all routing knows when side
-        features and lists are unrelated."""
+        """Slots (indexes in list order) of the items of the best (column, list) cells, and each one's
+        list: about `budget` items (the cell that reaches it is taken whole). A cell's estimate is its
+        list's routing score plus weight · the cell's mean value, for the given facet columns (positive
+        weights only) and the lists not `skip`ped. An item with several of the columns comes back once per
+        column. The estimate ranks cells by what their items add to their list's own estimate, which is
+        all routing knows when side features and lists are unrelated."""
         n_lists = self.n_lists
         keep = np.asarray(weights) > 0
         rows = np.asarray(columns, dtype=np.int64)[keep]
