@@ -499,17 +499,11 @@ def recommend(
 class _Approximate:
     """The ranker over an IVF index instead of the whole catalog (RankingIndex.kind = "ivf").
 
-    Candidates: the listener's `rescore` strongest EASE neighbours and the items of liked artists (the
-    sparse terms, wherever they are), every item of the `n_probe` lists whose centroids score best for
-    the listener's vector and the best liked-genre items of the next lists (`_genre_cells`). Every
-    candidate that can reach the top k gets exactly the exact ranker's score: scaled factor term,
-    debias, EASE sum, artist, genre and taste, with the same filters. Approximate is only which items
-    are candidates.
-
-    The sparse items are scored first: their capped k-th score is a floor for the result. Any other
-    candidate's score is at most its factor score, debias and genre term (read in list order, nearly
-    free) plus a bound on what the sparse terms and taste give an item outside them, so only the few
-    candidates whose bound reaches the floor get the per-item reads of the full score."""
+    Candidates: every item of the `n_probe` lists whose centroids score best for the listener's vector
+    (their factor scores are exact), the listener's `rescore` strongest EASE neighbours outside those
+    lists and the items of liked artists (factor scores computed row by row). Every candidate's score is
+    then exactly the exact ranker's: scaled factor term, debias, EASE sum, artist, genre and taste, with
+    the same filters. Approximate is only which items are candidates."""
 
     def __init__(self, terms: _Terms, listener: _Listener, ivf: IvfIndex, config: RankingIndex) -> None:
         self.terms, self.listener, self.ivf, self.config = terms, listener, ivf, config
@@ -526,47 +520,31 @@ class _Approximate:
         keys, scored, slots = ivf.probe(vector, best)  # scaled factor scores: the vector carries the scale
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
-        # np.take, not table[...]: ~10x faster for rows this short (fancy indexing copies row by row).
+        extra, extra_slots = self._outside(probed)
         table = _ListOrder.of(ivf, model, terms.index, weights.debias).rows
-        sparse, bound = self._sparse()
-        sparse_slots = ivf.list_slots(sparse)
-        sparse_scores = ivf.list_vectors(sparse_slots) @ vector
-        sparse_scores += self._rest(sparse, np.take(table, sparse_slots, axis=0), exclude_explicit, genre)
-        chosen, chosen_scores = self._capped(sparse, sparse_scores, limit)
-        # Adding candidates never lowers the capped k-th score: below this floor nothing can be picked.
-        # The margin covers float32 rounding between the bound and the full score (different sums).
-        floor = float(chosen_scores[-1]) if len(chosen) == limit and bound < np.inf else -np.inf
-        floor -= 1e-5 * (1.0 + abs(floor))
-        cells, cell_static = self._genre_cells(routing, probed, table)
-        dense_slots = np.concatenate((slots, cells))
-        factor = np.concatenate((scored, ivf.list_vectors(cells) @ vector))
-        static = np.concatenate((np.take(table, slots, axis=0), cell_static))
-        upper = factor + static[:, _ListOrder.DEBIAS].view(np.float32)  # 0 - debias
-        if terms.genre_table is not None:
-            upper += np.take(terms.genre_table, static[:, _ListOrder.GENRE_SET])
-        keep = np.flatnonzero(upper >= floor - bound)
-        mark = terms.ws.blocked  # all False between uses: the sparse items were scored above
-        mark[sparse_slots] = True
-        keep = keep[~mark[dense_slots[keep]]]
-        mark[sparse_slots] = False
-        positions = ivf.items_at(dense_slots[keep])
-        scores = factor[keep] + self._rest(positions, np.take(static, keep, axis=0), exclude_explicit, genre)
-        # The capped top k of all candidates is that of the sparse picks and the dense survivors: a sparse
-        # item left out had `cap` better items of its artist, or k better items, among the picks.
-        return self._capped(
-            np.concatenate((chosen, positions)), np.concatenate((chosen_scores, scores)), limit
-        )
+        cells, cell_static = self._genre_cells(routing, probed, table, extra_slots)
+        positions = np.concatenate((keys, extra, ivf.items_at(cells)))
+        scores = np.concatenate((scored, ivf.list_vectors(np.concatenate((extra_slots, cells))) @ vector))
+        # Each candidate's static columns in one gather (probed items: contiguous runs of list order).
+        # np.take, not table[...]: ~10x faster for rows this short (fancy indexing copies row by row).
+        static = np.concatenate((np.take(table, np.concatenate((slots, extra_slots)), axis=0), cell_static))
+        scores += self._rest(positions, static, exclude_explicit, genre)
+        return self._capped(positions, scores, limit)
 
     def _genre_cells(
-        self, routing: FloatArray, probed: npt.NDArray[np.bool_], table: npt.NDArray[np.int32]
+        self,
+        routing: FloatArray,
+        probed: npt.NDArray[np.bool_],
+        table: npt.NDArray[np.int32],
+        scored: IndexArray,
     ) -> tuple[IndexArray, npt.NDArray[np.int32]]:
-        """Liked-genre items of lists not probed, as (slots, their `_ListOrder` rows): the genre term is
-        dense and unrelated to the factor lists, so a liked-genre item of a list routing ranks 100th can
-        outscore the probed lists' items. The best (genre, list) cells (IvfIndex.cells) are read
-        CELL_OVERSCAN times wider than the `genre_items` kept, which are the items whose list's routing
-        score plus their own genre term minus debias is highest: a cell's estimate (its mean genre value)
-        hides the items whose other genres are liked too. An item counts once per liked genre it has
-        (repeats are dropped after the choice: cheaper on 3x the items)."""
+        """Liked-genre items of lists not probed, as (slots, their `_ListOrder` rows), leaving out the
+        `scored` slots: the genre term is dense and unrelated to the factor lists, so a liked-genre item
+        of a list routing ranks 100th can outscore the probed lists' items. The best (genre, list) cells
+        (IvfIndex.cells) are read CELL_OVERSCAN times wider than the `genre_items` kept, which are the
+        items whose list's routing score plus their own genre term minus debias is highest: a cell's
+        estimate (its mean genre value) hides the items whose other genres are liked too. An item counts
+        once per liked genre it has (repeats are dropped after the choice: cheaper on 3x the items)."""
         terms, ivf, budget = self.terms, self.ivf, self.config.genre_items
         if terms.genre_table is None or not budget or not ivf.facet_columns:
             return _NO_POSITIONS, _NO_ROWS
@@ -586,41 +564,37 @@ class _Approximate:
             estimate += static[:, _ListOrder.DEBIAS].view(np.float32)
             best = np.argpartition(-estimate, budget - 1)[:budget]
             slots, static = slots[best], np.take(static, best, axis=0)
-        stamp = terms.ws.stamp  # drops repeats (an item in two liked genres' cells)
+        stamp = terms.ws.stamp  # drops repeats (an item in two liked genres' cells) and scored slots
         order = np.arange(len(slots), dtype=np.int32)
         stamp[slots] = order
+        stamp[scored] = -1
         keep = stamp[slots] == order
         return slots[keep], static[keep]
 
-    def _sparse(self) -> tuple[Positions, float]:
-        """The items the sparse terms lift, wherever they are: the strongest EASE sums and liked artists'
-        items, deduplicated (an item can be both, and EASE rows repeat columns); and a bound on what the
-        sparse terms and taste add to any other item's score (inf: none known)."""
-        terms, index, weights = self.terms, self.terms.index, self.terms.weights
+    def _outside(self, probed: npt.NDArray[np.bool_]) -> tuple[Positions, IndexArray]:
+        """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
+        items, as (positions, slots in list order). Deduplicated (an item can be both, and EASE rows
+        repeat columns)."""
+        terms, index = self.terms, self.terms.index
         columns, sums = terms.neighbor_columns, terms.neighbor_sums
-        bound = 0.0  # EASE sums of items outside the rows read are 0, artist terms of other artists <= 0
         parts = []
         if len(columns) and terms.neighbor_scale:
             if len(columns) > self.config.rescore:  # a set, not an order: one partition (4x top_k_keyed)
-                cut = len(sums) - self.config.rescore
-                at = np.argpartition(sums, cut)
-                # Every entry left out sums to at most the cut's: its item's EASE term is at most this.
-                bound = float(sums[at[cut]]) * float(terms.neighbor_scale)
-                bound = max(bound, 0.0) if terms.neighbor_scale > 0 else np.inf
-                columns = columns[at[cut:]]
+                columns = columns[
+                    np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]
+                ]
             parts.append(columns[columns < len(index)].astype(np.int64))
         liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
-        if len(liked) and weights.artist:
+        if len(liked) and terms.weights.artist:
             parts.append(_csr_take(index.artist_start, index.artist_items, liked)[0].astype(np.int64))
-        if terms.taste is not None and weights.taste:  # catalog embeddings are unit rows: |e·t| <= |t|
-            bound += abs(weights.taste) * float(np.linalg.norm(terms.taste))
         if not parts:
-            return _NO_POSITIONS, bound
+            return _NO_POSITIONS, _NO_POSITIONS
         extra = np.concatenate(parts)
+        extra = extra[~probed[self.ivf.list_of[extra]]]
         stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
         stamp[extra] = np.arange(len(extra), dtype=np.int32)
         unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
-        return unique, bound
+        return unique, self.ivf.list_slots(unique)
 
     def _rest(
         self, positions: Positions, static: npt.NDArray[np.int32], exclude_explicit: bool, genre: str | None
