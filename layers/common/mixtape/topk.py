@@ -321,7 +321,7 @@ class IvfIndex:
         self._cell_items = 1.0
         self._cell_slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # cells' items, in list order
         if facets is not None:
-            self._index_facets(facets, labels)
+            self._index_facets(facets)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -435,29 +435,38 @@ class IvfIndex:
         lists: IndexArray = np.repeat(lst[:taken], lengths)
         return slots, lists
 
-    def _index_facets(self, facets: Facets, labels: IndexArray) -> None:
-        """Each (column, list) cell's item slots, contiguous and in list order, and their mean value."""
-        columns = np.asarray(facets.columns, dtype=np.int64)
-        slots = self._slot_of[np.asarray(facets.items, dtype=np.int64)].astype(np.int64)
-        values = np.asarray(facets.values, dtype=np.float64)
-        keep = values > 0
-        columns, slots, values = columns[keep], slots[keep], values[keep]
-        n, cells = len(self), facets.n_columns * self.n_lists
-        key = columns * n + slots  # slots are in list order: sorted keys are grouped by (column, list)
+    def _index_facets(self, facets: Facets) -> None:
+        """Each (column, list) cell's item slots, contiguous and in list order, and their mean value.
+        Built in 32-bit keys where they fit (one per entry: ~2M at 1M items), and freeing as it goes: the
+        build's peak stays a few dozen MB above the index."""
+        values = np.asarray(facets.values, dtype=np.float32)
+        columns, items = np.asarray(facets.columns), np.asarray(facets.items)
+        if not (keep := values > 0).all():
+            columns, items, values = columns[keep], items[keep], values[keep]
+        n, width, cells = len(self), facets.n_columns, facets.n_columns * self.n_lists
+        # column · n + slot: slots are in list order, so sorted keys are grouped by (column, list)
+        key: npt.NDArray[np.signedinteger[Any]] = columns.astype(
+            np.int64 if width * max(n, 1) >= 2**31 else np.int32
+        )
+        np.multiply(key, n, out=key)
+        np.add(key, self._slot_of[items], out=key)
         order = np.argsort(key, kind="stable")
         key, values = key[order], values[order]
-        distinct = np.concatenate(([True], key[1:] != key[:-1])) if len(key) else np.zeros(0, np.bool_)
-        starts = np.flatnonzero(distinct)
-        summed = np.add.reduceat(values, starts) if len(starts) else values[:0]
-        key = key[starts]
-        column, slot = np.divmod(key, max(n, 1))
-        cell = column * self.n_lists + self.list_of[self._ids[slot]]
+        del order
+        distinct = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else _EMPTY_INDEX
+        summed = np.add.reduceat(values, distinct) if len(distinct) else values[:0]  # repeated pairs
+        del values
+        column, slot = np.divmod(key[distinct], max(n, 1))
+        del key, distinct
+        list_at = np.repeat(np.arange(self.n_lists, dtype=np.int64), self._sizes)  # the list of each slot
+        cell = column * self.n_lists + list_at[slot]
+        del column, list_at
         counts = np.bincount(cell, minlength=cells)
         self._cell_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self._cell_sizes = counts.astype(np.int64)
         mean = np.bincount(cell, weights=summed, minlength=cells) / np.maximum(counts, 1)
         mean[counts == 0] = -np.inf  # an empty cell is never chosen
-        self._cell_mean = mean.astype(np.float32).reshape(facets.n_columns, self.n_lists)
+        self._cell_mean = mean.astype(np.float32).reshape(width, self.n_lists)
         self._cell_items = max(1.0, len(slot) / max(int(np.count_nonzero(counts)), 1))  # mean items per cell
         self._cell_slots = slot.astype(np.int32)
         self.facet_columns = {name: c for c, name in enumerate(facets.names)}
