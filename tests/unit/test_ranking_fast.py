@@ -6,6 +6,7 @@ items), random models (items the catalog lacks, EASE rows with repeated columns)
 version that forces a fresh fold-in) must give the same items, scores and reasons.
 """
 
+import dataclasses
 import json
 from collections import defaultdict
 
@@ -313,6 +314,62 @@ def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
         hits += len({r.position for r in exact} & {r.position for r in approximate})
         total += 10
     assert hits / total >= 0.9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ivf_path_with_every_liked_genre_item_a_candidate_is_the_exact_ranker(seed: int) -> None:
+    """Every item has a genre and the listener likes every genre: with a genre-item budget as large as
+    the catalog's (item, genre) pairs the genre cells of the lists not probed hold every other item, so
+    the approximate path must give the exact ranker's items, scores and reasons."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(150, 400))
+    records = [r if r.genres else dataclasses.replace(r, genres=("soul",)) for r in random_catalog(rng, n)]
+    index = CatalogIndex.build(1, records, DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    model = AlignedModel.build(artifact, index)
+    config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=12, n_probe=2, rescore=10, genre_items=3 * n)
+    weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)))
+    for limit, explicit, genre in [(10, False, None), (30, True, None), (20, False, "rock")]:
+        profile = random_listener(rng, n, artifact)
+        profile.genres = {g: float(rng.uniform(0.1, 2.0)) for g in GENRES}
+        exact, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model
+        )
+        approximate, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model,
+            index_config=config,
+        )  # fmt: skip
+        assert [r.position for r in approximate] == [r.position for r in exact]
+        assert [r.score for r in approximate] == pytest.approx([r.score for r in exact], abs=1e-5)
+        assert [r.reason for r in approximate] == [r.reason for r in exact]
+
+
+def test_ivf_path_finds_the_top_items_of_a_strong_genre_term_in_lists_not_probed() -> None:
+    """Genres are unrelated to the factor clusters and weigh heavily: routing by the factor term alone
+    (no genre items) misses most of the exact top 10 of listeners with few plays; the liked genres'
+    cells of the next lists find them."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    centres = rng.normal(size=(20, artifact.dim)).astype(np.float32)
+    artifact.factors[:] = centres[rng.integers(0, 20, len(artifact.factors))] + 0.3 * artifact.factors
+    model = AlignedModel.build(artifact, index)
+    weights = RankingWeights(genre=1.5)
+    recall = {}
+    for genre_items in (0, 300):
+        config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=64, n_probe=4, genre_items=genre_items)
+        listeners = np.random.default_rng(5)
+        hits = 0
+        for _ in range(20):
+            profile = random_listener(listeners, n, artifact)
+            profile.items = dict(list(profile.items.items())[:20])
+            exact, _ = recommend(profile, index, weights, limit=10, model=model)
+            approximate, _ = recommend(profile, index, weights, limit=10, model=model, index_config=config)
+            hits += len({r.position for r in exact} & {r.position for r in approximate})
+        recall[genre_items] = hits / 200
+    assert recall[0] < 0.6
+    assert recall[300] >= 0.97
 
 
 def test_a_catalog_large_enough_for_sampled_selection_matches_the_reference() -> None:

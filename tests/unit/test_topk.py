@@ -7,6 +7,7 @@ import pytest
 from mixtape import topk
 from mixtape.topk import (
     ExactIndex,
+    Facets,
     IndexConfig,
     IvfIndex,
     TopK,
@@ -308,3 +309,100 @@ def test_the_sample_positions_are_distinct_ascending_and_spread_over_the_catalog
     halves = np.bincount(positions * 2 // n, minlength=2)  # any window gets its share, not just the ends
     assert abs(int(halves[0]) - int(halves[1])) <= s // 100
     assert not np.array_equal(spread_positions(n, s, seed=1), positions)
+
+
+def facet_catalog(catalog) -> tuple[IvfIndex, Facets, npt.NDArray[np.float32]]:
+    """The clustered catalog with 5 side-feature columns, independent of the clusters: each item holds 1 or
+    2 of them (1/2 each), one (column, item) pair given twice to check that repeats add up."""
+    embeddings, _, _ = catalog
+    rng = np.random.default_rng(3)
+    n = len(embeddings)
+    first, second = rng.integers(0, 5, n), rng.integers(0, 5, n)
+    two = rng.random(n) < 0.7
+    items = np.concatenate((np.arange(n), np.flatnonzero(two), [0]))
+    columns = np.concatenate((first, second[two], [first[0]]))
+    values = np.concatenate((np.where(two, 0.5, 1.0), np.full(int(two.sum()), 0.5), [0.25])).astype(
+        np.float32
+    )
+    facets = Facets(columns=columns, items=items, values=values, names=tuple(f"g{c}" for c in range(5)))
+    dense = np.zeros((n, 5), dtype=np.float32)
+    np.add.at(dense, (items, columns), values)
+    return IvfIndex(embeddings, n_lists=40, n_probe=4, facets=facets), facets, dense
+
+
+def brute_cells(ivf: IvfIndex, dense, routing, skip, columns, weights, budget) -> set[int]:
+    """The same choice, by a loop over (column, list) cells."""
+    cells = []
+    for c, w in zip(columns, weights, strict=True):
+        for lst in range(ivf.n_lists):
+            members = np.flatnonzero((ivf.list_of == lst) & (dense[:, c] > 0))
+            if w > 0 and not skip[lst] and len(members):
+                cells.append((-(routing[lst] + w * dense[members, c].mean()), c, lst, members))
+    chosen: set[int] = set()
+    count = 0
+    for _, _, _, members in sorted(cells, key=lambda cell: cell[:3]):
+        if count >= budget:
+            break
+        chosen.update(members.tolist())
+        count += len(members)
+    return chosen
+
+
+def test_ivf_cells_are_the_items_of_the_best_cells(catalog) -> None:
+    ivf, _, dense = facet_catalog(catalog)
+    _, _, queries = catalog
+    assert ivf.facet_columns == {f"g{c}": c for c in range(5)}
+    for query, columns, weights, budget in [
+        (queries[0], [0, 3], [0.5, 0.2], 400),
+        (queries[1], [4], [1.0], 50),
+        (queries[2], [1, 2, 0], [0.3, -1.0, 0.0], 900),  # non-positive weights choose nothing
+    ]:
+        routing = ivf.route(query)
+        skip = np.zeros(ivf.n_lists, dtype=np.bool_)
+        skip[np.argsort(-routing)[: ivf.n_probe]] = True
+        slots, lists = ivf.cells(
+            routing, skip, np.array(columns), np.array(weights, dtype=np.float32), budget
+        )
+        found = ivf.items_at(slots).tolist()
+        assert lists.tolist() == ivf.list_of[found].tolist()
+
+        assert set(found) == brute_cells(ivf, dense, routing, skip, columns, weights, budget)
+        held = (dense[:, columns] > 0) & (np.array(weights) > 0)
+        assert all(found.count(i) <= held[i].sum() for i in set(found))  # once per column it holds at most
+        assert not skip[ivf.list_of[found]].any()
+        # slots index the index's own data: the items' embeddings
+        np.testing.assert_array_equal(ivf.list_vectors(slots), catalog[0][found])
+    assert len(ivf.cells(routing, skip, np.array([1]), np.array([1.0], dtype=np.float32), 0)[0]) == 0
+    assert (
+        len(
+            IvfIndex(catalog[0], n_lists=8).cells(
+                routing[:8], skip[:8], np.array([0]), np.ones(1, dtype=np.float32), 10
+            )[0]
+        )
+        == 0
+    )
+
+
+def test_ivf_cells_find_the_side_feature_items_factor_routing_misses(catalog) -> None:
+    """Score = e·q + w·(side value in one column), for queries mixing three items (a short history):
+    the best items include ones of that column in lists routing ranks below the probed ones. The cells of
+    the column in the next lists find them."""
+    ivf, _, dense = facet_catalog(catalog)
+    embeddings = catalog[0]
+    rng = np.random.default_rng(5)
+    weight = np.float32(1.0)
+    found = missed = 0
+    for _ in range(30):
+        query = unit(embeddings[rng.integers(0, len(embeddings), 3)].sum(axis=0))
+        best = set(np.argsort(-(embeddings @ query + weight * dense[:, 2]))[:10].tolist())
+        routing = ivf.route(query)
+        skip = np.zeros(ivf.n_lists, dtype=np.bool_)
+        skip[np.argsort(-routing)[: ivf.n_probe]] = True
+        probed = set(np.flatnonzero(skip[ivf.list_of]).tolist())
+        cells = set(
+            ivf.items_at(ivf.cells(routing, skip, np.array([2]), np.array([weight]), 600)[0]).tolist()
+        )
+        missed += len(best - probed)
+        found += len(best & (probed | cells))
+    assert missed >= 20  # of 300: the probed lists alone miss them
+    assert found >= 0.98 * 300

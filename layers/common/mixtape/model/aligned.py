@@ -13,7 +13,7 @@ from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in
 from mixtape.models.profile import Profile
-from mixtape.topk import IvfIndex
+from mixtape.topk import Facets, IvfIndex
 
 Positions = npt.NDArray[np.int64]
 
@@ -34,7 +34,7 @@ class AlignedModel:
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
     factor_norm: float  # the largest factor row's norm: bounds a listener's factor scores (ranking)
     _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
-    _ivf: dict[tuple[int | None, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
+    _ivf: dict[tuple[int | None, int, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -120,11 +120,30 @@ class AlignedModel:
         built on first use (once per model and catalog in the container), None for the exact scan."""
         if config is None or config.kind != "ivf" or len(self.index) < config.ivf_min_items:
             return None
-        key = (config.n_lists, config.n_probe)
+        key = (config.n_lists, config.n_probe, config.genre_columns)
         found = self._ivf.get(key)
         if found is None:
-            found = self._ivf[key] = IvfIndex(self.factors, n_lists=config.n_lists, n_probe=config.n_probe)
+            found = self._ivf[key] = IvfIndex(
+                self.factors,
+                n_lists=config.n_lists,
+                n_probe=config.n_probe,
+                facets=self.genre_facets(config.genre_columns),
+            )
         return found
+
+    def genre_facets(self, limit: int) -> Facets | None:
+        """The catalog's `limit` most frequent genres as IVF facets: each item has 1/(its genre count)
+        per occurrence of a genre, the share of the ranker's genre term one affinity gets (_genre_table).
+        Bounded: a catalog with thousands of genres keeps its common ones (rarer genres still score
+        exactly, they only do not widen the candidates)."""
+        members = self.index.genre_members
+        names = sorted(members, key=lambda g: (-len(members[g]), g))[:limit]
+        if not names:
+            return None
+        items = np.concatenate([members[g] for g in names]).astype(np.int64)
+        columns = np.repeat(np.arange(len(names), dtype=np.int64), [len(members[g]) for g in names])
+        values = (1.0 / self.index.genre_count[items]).astype(np.float32)
+        return Facets(columns=columns, items=items, values=values, names=tuple(names))
 
     def debias(self, weight: float) -> FloatArray:
         """weight * log1p(listeners) / max, computed once per weight (a setting, so once per container)."""
