@@ -316,6 +316,45 @@ def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
     assert hits / total >= 0.9
 
 
+def test_ivf_path_rescores_the_strongest_distinct_ease_items_however_often_rows_repeat_them() -> None:
+    """Each of the listener's 20 liked items has two EASE neighbours every row shares (hubs) and one of
+    its own. Counted per entry, the hubs' 40 repeats would fill `rescore` (22) and leave out the items
+    only one row points at; per item, the hubs take 2 slots and all 20 others are candidates."""
+    rng = np.random.default_rng(3)
+    n, liked = 2000, 20
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    ids = [f"i{i}" for i in range(n)]
+    hubs, own = [liked, liked + 1], list(range(liked + 2, 2 * liked + 2))
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[:liked] = 3
+    factors = rng.normal(size=(n, 8)).astype(np.float32)
+    artifact = ModelArtifact(
+        version="m1",
+        trained_at_ms=0,
+        item_ids=ids,
+        factors=factors,
+        gram=(factors.T @ factors).astype(np.float64),
+        regularization=1.0,
+        alpha=5.0,
+        epsilon=0.0,
+        neighbor_indptr=np.concatenate(([0], np.cumsum(lengths))),
+        neighbor_indices=np.array([c for row in range(liked) for c in (*hubs, own[row])], dtype=np.int32),
+        neighbor_weights=np.tile(np.array([1.0, 1.0, 0.5], dtype=np.float32), liked),
+        listeners=np.ones(n, dtype=np.float32),
+        users=10,
+        interactions=100,
+    )
+    model = AlignedModel.build(artifact, index)
+    profile = Profile(user_id="u", items={f"i{i}": 1.0 for i in range(liked)})
+    # The factor term only breaks ties: the EASE sums decide the top 10, whatever lists are probed.
+    weights = RankingWeights(factors=0.01, genre=0.0, artist=0.0, debias=0.0, max_per_artist=10)
+    config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=45, n_probe=1, rescore=22, genre_items=0)
+    exact, _ = recommend(profile, index, weights, limit=10, model=model)
+    approximate, _ = recommend(profile, index, weights, limit=10, model=model, index_config=config)
+    assert {index.records[r.position].item_id for r in exact[:2]} == {f"i{h}" for h in hubs}
+    assert [r.position for r in approximate] == [r.position for r in exact]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_ivf_path_with_every_liked_genre_item_a_candidate_is_the_exact_ranker(seed: int) -> None:
     """Every item has a genre and the listener likes every genre: with a genre-item budget as large as

@@ -572,18 +572,27 @@ class _Approximate:
         return slots[keep], static[keep]
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> tuple[Positions, IndexArray]:
-        """Sparse-boosted items in lists that were not probed: the strongest EASE sums, liked artists'
-        items, as (positions, slots in list order). Deduplicated (an item can be both, and EASE rows
-        repeat columns)."""
+        """Sparse-boosted items in lists that were not probed: the `rescore` distinct items with the
+        strongest EASE sums, liked artists' items, as (positions, slots in list order). Deduplicated (an
+        item can be both)."""
         terms, index = self.terms, self.terms.index
-        columns, sums = terms.neighbor_columns, terms.neighbor_sums
+        stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
         parts = []
-        if len(columns) and terms.neighbor_scale:
+        if len(terms.neighbor_columns) and terms.neighbor_scale:
+            # One entry per column before choosing: an item in many of the listener's EASE rows repeats
+            # (with the same sum), and on Last.fm the repeats took most of the `rescore` slots (IVF top-10
+            # agreement with exact 0.853 -> 0.988 at 2 of 123 lists once they no longer do).
+            real = terms.neighbor_columns < len(index)  # not the padding's sink position
+            columns, sums = terms.neighbor_columns[real], terms.neighbor_sums[real]
+            order = np.arange(len(columns), dtype=np.int32)
+            stamp[columns] = order
+            first = stamp[columns] == order
+            columns, sums = columns[first], sums[first]
             if len(columns) > self.config.rescore:  # a set, not an order: one partition (4x top_k_keyed)
                 columns = columns[
                     np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]
                 ]
-            parts.append(columns[columns < len(index)].astype(np.int64))
+            parts.append(columns.astype(np.int64))
         liked = np.array([a for a, v in terms.artist_affinity.items() if v > 0], dtype=np.int64)
         if len(liked) and terms.weights.artist:
             parts.append(_csr_take(index.artist_start, index.artist_items, liked)[0].astype(np.int64))
@@ -591,7 +600,6 @@ class _Approximate:
             return _NO_POSITIONS, _NO_POSITIONS
         extra = np.concatenate(parts)
         extra = extra[~probed[self.ivf.list_of[extra]]]
-        stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
         stamp[extra] = np.arange(len(extra), dtype=np.int32)
         unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
         return unique, self.ivf.list_slots(unique)
