@@ -49,12 +49,11 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     models = [r.model for r in rows]
     served_variants = ["Mixtape (served)", *ABLATIONS, *INDEX_VARIANTS]
     assert models[: len(served_variants)] == served_variants
-    # Only the IVF variants are compared with the exact ranker; on this small catalog (√n lists, fewer
-    # than 8) probing 8 lists probes them all, so its top 10 is the exact one.
+    # Only the IVF variants are compared with the exact ranker (the unit tests hold them to it exactly
+    # when every list is probed); on two clean communities they find most of its top 10.
     agreement = {r.model: r.vs_exact for r in rows}
     assert [m for m, a in agreement.items() if a is not None] == list(INDEX_VARIANTS)
-    assert agreement["served, IVF (8 of √n lists probed)"] == 1.0
-    assert 0.0 < (agreement["served, IVF (2 of √n lists probed)"] or 0.0) <= 1.0
+    assert all(0.5 <= (agreement[m] or 0.0) <= 1.0 for m in INDEX_VARIANTS)
     assert {"most popular", "item-kNN (cosine)", "EASE (lambda 100)"} <= set(models)
     assert {r.scores.users for r in rows} == {24}
     served = rows[0].scores
@@ -62,7 +61,7 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     assert served.hr_at_10 >= 0.9
     table = write_reports(rows, tmp_path / "reports", 1.0, {"limit_users": None})
     assert "| Mixtape (served) |" in table
-    assert "| 1.000 |" in table  # the IVF variant's agreement column
+    assert f"| {agreement[next(iter(INDEX_VARIANTS))]:.3f} |" in table  # the agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
 
 
