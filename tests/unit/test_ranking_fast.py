@@ -265,6 +265,30 @@ def test_recommendations_json_is_the_documented_model() -> None:
     assert json.loads(body) == expected.model_dump(mode="json")
 
 
+REQUESTS = [(10, False, None), (30, True, None), (20, False, "rock")]  # limit, exclude_explicit, genre
+
+
+def assert_approximate_is_exact(
+    index: CatalogIndex,
+    weights: RankingWeights,
+    model: AlignedModel,
+    config: RankingIndex,
+    profiles: list[Profile],
+) -> None:
+    """The IVF path gives the exact ranker's items, scores and reasons, one profile per request shape."""
+    for profile, (limit, explicit, genre) in zip(profiles, REQUESTS, strict=True):
+        exact, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model
+        )
+        approximate, _ = recommend(
+            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model,
+            index_config=config,
+        )  # fmt: skip
+        assert [r.position for r in approximate] == [r.position for r in exact]
+        assert [r.score for r in approximate] == pytest.approx([r.score for r in exact], abs=1e-5)
+        assert [r.reason for r in approximate] == [r.reason for r in exact]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int) -> None:
     """With every list probed every item is a candidate: same items, scores and reasons as exact."""
@@ -277,18 +301,9 @@ def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int) -> None:
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
     weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows)
-    for limit, explicit, genre in [(10, False, None), (30, True, None), (20, False, "rock")]:
-        profile = random_listener(rng, n, artifact)
-        exact, _ = recommend(
-            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model
-        )
-        approximate, _ = recommend(
-            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model,
-            index_config=config,
-        )  # fmt: skip
-        assert [r.position for r in approximate] == [r.position for r in exact]
-        assert [r.score for r in approximate] == pytest.approx([r.score for r in exact], abs=1e-5)
-        assert [r.reason for r in approximate] == [r.reason for r in exact]
+    assert_approximate_is_exact(
+        index, weights, model, config, [random_listener(rng, n, artifact) for _ in range(3)]
+    )
 
 
 def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
@@ -368,19 +383,10 @@ def test_ivf_path_with_every_liked_genre_item_a_candidate_is_the_exact_ranker(se
     model = AlignedModel.build(artifact, index)
     config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=12, n_probe=2, rescore=10, genre_items=3 * n)
     weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)))
-    for limit, explicit, genre in [(10, False, None), (30, True, None), (20, False, "rock")]:
-        profile = random_listener(rng, n, artifact)
+    profiles = [random_listener(rng, n, artifact) for _ in range(3)]
+    for profile in profiles:
         profile.genres = {g: float(rng.uniform(0.1, 2.0)) for g in GENRES}
-        exact, _ = recommend(
-            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model
-        )
-        approximate, _ = recommend(
-            profile, index, weights, limit=limit, exclude_explicit=explicit, genre=genre, model=model,
-            index_config=config,
-        )  # fmt: skip
-        assert [r.position for r in approximate] == [r.position for r in exact]
-        assert [r.score for r in approximate] == pytest.approx([r.score for r in exact], abs=1e-5)
-        assert [r.reason for r in approximate] == [r.reason for r in exact]
+    assert_approximate_is_exact(index, weights, model, config, profiles)
 
 
 def test_ivf_path_finds_the_top_items_of_a_strong_genre_term_in_lists_not_probed() -> None:
