@@ -43,9 +43,9 @@ class AlignedModel:
 
     @classmethod
     def build(cls, model: ModelArtifact, index: CatalogIndex) -> "AlignedModel":
-        """Vectorised throughout, int32 where it fits: 1M items with 50 EASE weights each align in ~2 s
-        instead of ~6.6 (per-id dict lookups, a row scatter into the column-major matrix and int64
-        per-entry temporaries, 400 MB each at that size)."""
+        """Vectorised throughout, int32 where it fits: a 1M-item model aligns in 0.47 s instead of 0.7
+        (per-id dict lookups and a row scatter into the column-major matrix before), and with 50 EASE
+        weights per item in ~4.9 s instead of 6.2 (int64 per-entry temporaries: 400 MB each)."""
         n = len(index)
         catalog_of_row = index.ids.find(model.item_ids).astype(np.int32)  # -1: gone from the catalog
         present_rows = np.flatnonzero(catalog_of_row >= 0)
