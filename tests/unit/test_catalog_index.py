@@ -125,3 +125,16 @@ def test_id_lookup_of_a_catalog_whose_ids_collide_falls_back_to_the_dict():
     ids = [_Colliding(f"c{i}") for i in range(40)]
     lookup = IdLookup({item_id: i for i, item_id in enumerate(ids)})
     assert lookup.find([ids[3], ids[0], ids[39], _Colliding("absent")]).tolist() == [3, 0, 39, -1]
+
+
+@pytest.mark.parametrize("make", [str, _Colliding], ids=["hash tables", "dict fallback"])
+def test_same_ids_holds_only_for_the_same_ids_at_the_same_positions(make: type[str]):
+    ids = [make(f"i{i}") for i in range(50)]
+
+    def lookup(order: list[str]) -> IdLookup:
+        return IdLookup({item_id: i for i, item_id in enumerate(order)})
+
+    assert lookup(ids).same_ids(lookup([make(i) for i in ids]))  # equal ids, other objects
+    assert not lookup(ids).same_ids(lookup(ids[::-1]))  # other positions
+    assert not lookup(ids).same_ids(lookup([*ids[:-1], make("other")]))  # another id
+    assert not lookup(ids).same_ids(lookup(ids[:-1]))

@@ -1,9 +1,12 @@
 """The learned model: training math, the artifact, fold-in, the per-container cache and catalog alignment."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from mixtape.catalog_index import CatalogIndex
+from mixtape.config import RankingIndex
 from mixtape.errors import StorageUnavailableError
 from mixtape.model.aligned import AlignedModel, AlignedModelCache
 from mixtape.model.artifact import ModelArtifact, confidence
@@ -238,6 +241,38 @@ def test_aligned_cache_rebuilds_when_either_side_changes():
     cache.get(first_index)
     models.wait()
     assert cache.get(first_index).version == "v2"  # type: ignore[union-attr]
+
+
+def test_a_reload_that_only_moved_popularity_rebases_the_aligned_model_instead_of_rebuilding_it():
+    store = MemoryModelStore()
+    store.publish(artifact("v1"))
+    cache = AlignedModelCache(
+        ModelCache(store, check_seconds=0), warm=RankingIndex(kind="ivf", ivf_min_items=1)
+    )
+    ids = [f"r{i}" for i in range(30)]
+    first_index = CatalogIndex.build(1, [record(i) for i in ids], 4, 0, 1.0)
+    first = cache.get(first_index)
+    assert first is not None
+    ivf = first.ivf(RankingIndex(kind="ivf", ivf_min_items=1))
+    # The same version and items, with plays: only popularity differs.
+    played = [dataclasses.replace(record(i), popularity={0: 5.0}) if i == "r3" else record(i) for i in ids]
+    reloaded = CatalogIndex.build(1, played, 4, 0, 1.0)
+    assert reloaded.same_items(first_index)
+    assert not np.array_equal(reloaded.popularity, first_index.popularity)
+    cache.prepare(index=reloaded)  # what the catalog refresh does before requests see the index
+    rebased = cache.get(reloaded)
+    assert rebased is not None
+    assert rebased is not first
+    assert rebased.index is reloaded
+    assert rebased.factors is first.factors  # not aligned again
+    assert rebased.ivf(RankingIndex(kind="ivf", ivf_min_items=1)) is ivf  # nor the IVF index rebuilt
+    # A new catalog version, or the same items in another order, is aligned from scratch.
+    for other in (
+        CatalogIndex.build(2, [record(i) for i in ids], 4, 0, 1.0),
+        CatalogIndex.build(1, [record(i) for i in reversed(ids)], 4, 0, 1.0),
+    ):
+        assert not other.same_items(first_index)
+        assert cache.get(other).factors is not first.factors  # type: ignore[union-attr]
 
 
 class FlakyStore(MemoryModelStore):

@@ -66,6 +66,15 @@ class IdLookup:
             pending, hashes, target = pending[late], hashes[late], (target[late] + 1) & self._mask
         self._full = fill >= self.BUCKET
 
+    def same_ids(self, other: "IdLookup") -> bool:
+        """The same ids at the same positions, compared as the tables `find` probes (so, like `find`, up to
+        a 64-bit hash collision): two array comparisons instead of a dict walk over a million ids."""
+        if not (self._exact and other._exact):
+            return self._position == other._position
+        return bool(
+            np.array_equal(self._hashes, other._hashes) and np.array_equal(self._positions, other._positions)
+        )
+
     def find(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """Catalog position of each id, -1 when absent."""
         if not self._exact:
@@ -118,6 +127,12 @@ class CatalogIndex:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def same_items(self, other: "CatalogIndex") -> bool:
+        """The same catalog version with the same item at every position: a reload that only moved
+        popularity and freshness, so what depends on the items alone (an aligned model, its IVF index)
+        carries over."""
+        return self.version == other.version and len(self) == len(other) and self.ids.same_ids(other.ids)
 
     def scratch[T](self, name: str, build: Callable[[], T], valid: Callable[[T], bool] = lambda _: True) -> T:
         """A per-index object built on first use (preallocated buffers sized to this catalog), and again

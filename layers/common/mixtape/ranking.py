@@ -672,7 +672,7 @@ class _ListOrder:
 
     @classmethod
     def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "_ListOrder":
-        return index.scratch(  # one per (model, catalog index): rebuilt for a new IVF index or weight
+        return model.derived(  # one per aligned model (and its rebased copies): rebuilt for a new weight
             "ivf-order",
             lambda: cls.build(ivf, model, index, debias),
             lambda found: found.ivf is ivf and found.debias == debias,
