@@ -52,7 +52,28 @@ def random_model(rng: np.random.Generator, n: int, version: str = "m1") -> Model
     factors = rng.normal(size=(rows, 8)).astype(np.float32)
     lengths = rng.integers(0, 12, rows)
     lengths[rng.random(rows) < 0.3] = 0
-    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    entries = int(lengths.sum())
+    return model_of(
+        ids,
+        factors,
+        lengths,
+        rng.integers(0, rows, entries).astype(np.int32),
+        rng.normal(0, 0.1, entries).astype(np.float32),
+        rng.integers(0, 50, rows).astype(np.float32),
+        version,
+    )
+
+
+def model_of(
+    ids: list[str],
+    factors: np.ndarray,
+    lengths: np.ndarray,
+    neighbors: np.ndarray,
+    weights: np.ndarray,
+    listeners: np.ndarray,
+    version: str = "m1",
+) -> ModelArtifact:
+    """An artifact with these factors and EASE rows (`lengths` entries per item, in item order)."""
     return ModelArtifact(
         version=version,
         trained_at_ms=0,
@@ -62,10 +83,10 @@ def random_model(rng: np.random.Generator, n: int, version: str = "m1") -> Model
         regularization=1.0,
         alpha=5.0,
         epsilon=0.0,
-        neighbor_indptr=indptr,
-        neighbor_indices=rng.integers(0, rows, int(indptr[-1])).astype(np.int32),
-        neighbor_weights=rng.normal(0, 0.1, int(indptr[-1])).astype(np.float32),
-        listeners=rng.integers(0, 50, rows).astype(np.float32),
+        neighbor_indptr=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        neighbor_indices=neighbors,
+        neighbor_weights=weights,
+        listeners=listeners,
         users=10,
         interactions=100,
     )
@@ -342,22 +363,13 @@ def test_ivf_path_rescores_the_strongest_distinct_ease_items_however_often_rows_
     hubs, own = [liked, liked + 1], list(range(liked + 2, 2 * liked + 2))
     lengths = np.zeros(n, dtype=np.int64)
     lengths[:liked] = 3
-    factors = rng.normal(size=(n, 8)).astype(np.float32)
-    artifact = ModelArtifact(
-        version="m1",
-        trained_at_ms=0,
-        item_ids=ids,
-        factors=factors,
-        gram=(factors.T @ factors).astype(np.float64),
-        regularization=1.0,
-        alpha=5.0,
-        epsilon=0.0,
-        neighbor_indptr=np.concatenate(([0], np.cumsum(lengths))),
-        neighbor_indices=np.array([c for row in range(liked) for c in (*hubs, own[row])], dtype=np.int32),
-        neighbor_weights=np.tile(np.array([1.0, 1.0, 0.5], dtype=np.float32), liked),
-        listeners=np.ones(n, dtype=np.float32),
-        users=10,
-        interactions=100,
+    artifact = model_of(
+        ids,
+        rng.normal(size=(n, 8)).astype(np.float32),
+        lengths,
+        np.array([c for row in range(liked) for c in (*hubs, own[row])], dtype=np.int32),
+        np.tile(np.array([1.0, 1.0, 0.5], dtype=np.float32), liked),
+        np.ones(n, dtype=np.float32),
     )
     model = AlignedModel.build(artifact, index)
     profile = Profile(user_id="u", items={f"i{i}": 1.0 for i in range(liked)})
