@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -90,24 +90,42 @@ def top_k_capped(
     threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many;
     a pool that comes back short holds every finite score, so no count of them is needed up front.
     `positions`: the catalog position of each score (candidates), when the scores are not the catalog's;
-    artists are then looked up for the pool only."""
+    artists are then looked up for the pool only.
+    No loop over picks: in score order, the greedy cap keeps an item exactly when fewer than `cap` items
+    of its artist come before it (those were kept, by the same rule), i.e. when its rank among the pool's
+    items of its artist is below `cap`."""
     pool = min(len(scores), max(4 * k, 32))
     while True:
         found = select(scores, pool)
-        chosen: list[int] = []
-        per_artist: dict[int, int] = {}
         artists = artist_of[found if positions is None else positions[found]]
-        for idx, artist in zip(found.tolist(), artists.tolist(), strict=True):
-            seen = per_artist.get(artist, 0)
-            if seen >= cap:
-                continue
-            per_artist[artist] = seen + 1
-            chosen.append(idx)
-            if len(chosen) == k:
-                return chosen
-        if len(found) < pool or pool >= len(scores):
+        kept = found[_rank_within_group(artists) < cap][:k]
+        if len(kept) == k or len(found) < pool or pool >= len(scores):
+            chosen: list[int] = kept.tolist()
             return chosen
         pool = min(len(scores), pool * 4)
+
+
+def _rank_within_group(groups: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
+    """Each entry's rank among the entries of its group that come before it (a stable sort by group)."""
+    order = np.argsort(groups, kind="stable")
+    grouped = groups[order]
+    first = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+    rank = np.empty(len(groups), dtype=np.intp)
+    rank[order] = np.arange(len(groups)) - np.repeat(first, np.diff(np.append(first, len(groups))))
+    return rank
+
+
+def _one_per_key(
+    keys: npt.NDArray[np.integer[Any]], stamp: npt.NDArray[np.int32], drop: IndexArray = _NO_POSITIONS
+) -> npt.NDArray[np.bool_]:
+    """True at exactly one entry of each distinct key (the last written), and at none whose key is in
+    `drop`; no sort. `stamp`: a scratch int32 array over the keys' range (left dirty: only ever compared
+    with what this call wrote)."""
+    order = np.arange(len(keys), dtype=np.int32)
+    stamp[keys] = order
+    stamp[drop] = -1
+    kept: npt.NDArray[np.bool_] = stamp[keys] == order
+    return kept
 
 
 class _Workspace:
@@ -564,11 +582,7 @@ class _Approximate:
             estimate += static[:, _ListOrder.DEBIAS].view(np.float32)
             best = np.argpartition(-estimate, budget - 1)[:budget]
             slots, static = slots[best], np.take(static, best, axis=0)
-        stamp = terms.ws.stamp  # drops repeats (an item in two liked genres' cells) and scored slots
-        order = np.arange(len(slots), dtype=np.int32)
-        stamp[slots] = order
-        stamp[scored] = -1
-        keep = stamp[slots] == order
+        keep = _one_per_key(slots, terms.ws.stamp, drop=scored)  # an item in two liked genres' cells once
         return slots[keep], static[keep]
 
     def _outside(self, probed: npt.NDArray[np.bool_]) -> tuple[Positions, IndexArray]:
@@ -576,7 +590,6 @@ class _Approximate:
         strongest EASE sums, liked artists' items, as (positions, slots in list order). Deduplicated (an
         item can be both)."""
         terms, index = self.terms, self.terms.index
-        stamp = terms.ws.stamp  # last writer wins: exactly one entry per position survives
         parts = []
         if len(terms.neighbor_columns) and terms.neighbor_scale:
             # One entry per column before choosing: an item in many of the listener's EASE rows repeats
@@ -584,10 +597,8 @@ class _Approximate:
             # agreement with exact 0.853 -> 0.988 at 2 of 123 lists once they no longer do).
             real = terms.neighbor_columns < len(index)  # not the padding's sink position
             columns, sums = terms.neighbor_columns[real], terms.neighbor_sums[real]
-            order = np.arange(len(columns), dtype=np.int32)
-            stamp[columns] = order
-            first = stamp[columns] == order
-            columns, sums = columns[first], sums[first]
+            once = _one_per_key(columns, terms.ws.stamp)
+            columns, sums = columns[once], sums[once]
             if len(columns) > self.config.rescore:  # a set, not an order: one partition (4x top_k_keyed)
                 columns = columns[
                     np.argpartition(sums, len(sums) - self.config.rescore)[-self.config.rescore :]
@@ -600,8 +611,7 @@ class _Approximate:
             return _NO_POSITIONS, _NO_POSITIONS
         extra = np.concatenate(parts)
         extra = extra[~probed[self.ivf.list_of[extra]]]
-        stamp[extra] = np.arange(len(extra), dtype=np.int32)
-        unique: Positions = extra[stamp[extra] == np.arange(len(extra), dtype=np.int32)]
+        unique: Positions = extra[_one_per_key(extra, terms.ws.stamp)]  # an item both boosted and liked
         return unique, self.ivf.list_slots(unique)
 
     def _rest(
@@ -638,23 +648,11 @@ class _Approximate:
         return rest
 
     def _capped(self, positions: Positions, scores: FloatArray, limit: int) -> tuple[Positions, FloatArray]:
-        """`top_k_capped` over the candidates without its loop over picks: in score order, the greedy cap
-        keeps an item exactly when fewer than `cap` items of its artist come before it (those were kept,
-        by the same rule), so a stable sort by artist gives every item's rank among its artist's."""
         artist_of, cap = self.terms.index.artist_of, self.terms.weights.max_per_artist
-        pool = min(len(scores), max(4 * limit, 32))
-        while True:
-            found = top_k_keyed(scores, pool, positions)
-            artists = artist_of[positions[found]]
-            by_artist = np.argsort(artists, kind="stable")
-            grouped = artists[by_artist]
-            first = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
-            rank = np.empty(len(found), dtype=np.int64)
-            rank[by_artist] = np.arange(len(found)) - np.repeat(first, np.diff(np.append(first, len(found))))
-            kept = found[rank < cap][:limit]
-            if len(kept) == limit or len(found) < pool or pool >= len(scores):
-                return positions[kept], scores[kept]
-            pool = min(len(scores), pool * 4)
+        chosen = top_k_capped(
+            scores, limit, artist_of, cap, lambda values, k: top_k_keyed(values, k, positions), positions
+        )
+        return positions[chosen], scores[chosen]
 
 
 @dataclass(frozen=True, slots=True)
