@@ -1,10 +1,12 @@
 """The learned model: training math, the artifact, fold-in, the per-container cache and catalog alignment."""
 
 import dataclasses
+from math import isqrt
 
 import numpy as np
 import pytest
 
+from mixtape import topk
 from mixtape.catalog_index import CatalogIndex
 from mixtape.config import RankingIndex
 from mixtape.errors import StorageUnavailableError
@@ -16,6 +18,7 @@ from mixtape.model.params import TrainingParams
 from mixtape.model.training import Interactions, _cg_half, train, train_als, train_ease
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.memory import MemoryModelStore
+from mixtape.topk import IvfPartition
 
 PARAMS = TrainingParams(factors=8, iterations=15, regularization=1.0, neighbors=10, ease_lambda=1.0)
 
@@ -116,10 +119,35 @@ def test_artifact_round_trips_through_bytes():
     assert list(again.item_ids) == list(model.item_ids)
     for name in ("factors", "gram", "neighbor_indptr", "neighbor_indices", "neighbor_weights", "listeners"):
         np.testing.assert_array_equal(getattr(again, name), getattr(model, name))
+    assert again.ivf_lists is not None
+    assert model.ivf_lists is not None
+    np.testing.assert_array_equal(again.ivf_lists.centroids, model.ivf_lists.centroids)
+    np.testing.assert_array_equal(again.ivf_lists.labels, model.ivf_lists.labels)
     assert (again.alpha, again.epsilon, again.regularization) == (
         model.alpha,
         model.epsilon,
         model.regularization,
+    )
+
+
+def test_an_artifact_without_ivf_lists_reads_as_none_and_damaged_lists_are_rejected():
+    model = artifact()
+    assert ModelArtifact.from_bytes(dataclasses.replace(model, ivf_lists=None).to_bytes()).ivf_lists is None
+    assert model.ivf_lists is not None
+    beyond = IvfPartition(model.ivf_lists.centroids, model.ivf_lists.labels + model.ivf_lists.n_lists)
+    with pytest.raises(ValueError, match="IVF lists"):
+        ModelArtifact.from_bytes(dataclasses.replace(model, ivf_lists=beyond).to_bytes())
+
+
+def test_the_trainer_publishes_ivf_lists_of_its_factors():
+    model = artifact()
+    lists = model.ivf_lists
+    assert lists is not None
+    assert lists.centroids.shape == (isqrt(len(model.item_ids)), model.dim)
+    # Every item is in the list of its nearest centroid.
+    distances = ((model.factors[:, None, :] - lists.centroids[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(
+        distances[np.arange(len(model.item_ids)), lists.labels], distances.min(axis=1), rtol=1e-4, atol=1e-6
     )
 
 
@@ -224,6 +252,29 @@ def test_aligned_model_maps_model_rows_onto_catalog_positions():
     for item_id, pos in index.position.items():
         expected = dense[model.position[item_id]] if item_id in model.position else 0.0
         assert got.get(pos, 0.0) == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_container_indexes_the_models_ivf_lists_instead_of_clustering(monkeypatch):
+    model = artifact()
+    assert model.ivf_lists is not None
+    index = CatalogIndex.build(1, [record(i) for i in ["new", *model.item_ids]], 4, 0, 1.0)
+    aligned = AlignedModel.build(model, index)
+
+    def no_clustering(*args: object, **kwargs: object) -> None:
+        raise AssertionError("clustered in the container")
+
+    monkeypatch.setattr(topk, "_kmeans", no_clustering)
+    ivf = aligned.ivf(RankingIndex(kind="ivf", ivf_min_items=1))
+    assert ivf is not None
+    assert ivf.n_lists == model.ivf_lists.n_lists
+    for item_id, row in model.position.items():
+        assert ivf.list_of[index.position[item_id]] == model.ivf_lists.labels[row]
+    # The item the model never saw (a zero row) goes to the list nearest the origin.
+    norms = (model.ivf_lists.centroids**2).sum(axis=1)
+    assert ivf.list_of[index.position["new"]] == int(np.argmin(norms))
+    # Asking for another number of lists clusters in the container, as before the model had lists.
+    with pytest.raises(AssertionError, match="clustered"):
+        aligned.ivf(RankingIndex(kind="ivf", ivf_min_items=1, n_lists=2))
 
 
 def test_aligned_cache_rebuilds_when_either_side_changes():

@@ -23,6 +23,7 @@ from mixtape.models.profile import Profile, RecentItem
 from mixtape.ranking import Ranked, Reason, recommend
 from mixtape.serving import recommendations_json, scored_items
 from mixtape.storage.base import CatalogRecord
+from mixtape.topk import partition
 
 GENRES = ["rock", "jazz", "pop", "folk", "metal", "soul"]
 DIM = 4
@@ -324,6 +325,24 @@ def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int) -> None:
     weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows)
     assert_approximate_is_exact(
         index, weights, model, config, [random_listener(rng, n, artifact) for _ in range(3)]
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ivf_path_over_the_models_published_lists_probing_every_list_is_the_exact_ranker(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(150, 400))
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    artifact = dataclasses.replace(artifact, ivf_lists=partition(artifact.factors))  # as the trainer does
+    model = AlignedModel.build(artifact, index)
+    config = RankingIndex(kind="ivf", ivf_min_items=1, n_probe=n, rescore=10)  # n_lists: the model's
+    ivf = model.ivf(config)
+    assert ivf is not None
+    assert artifact.ivf_lists is not None
+    assert ivf.n_lists == artifact.ivf_lists.n_lists
+    assert_approximate_is_exact(
+        index, RankingWeights(), model, config, [random_listener(rng, n, artifact) for _ in range(3)]
     )
 
 

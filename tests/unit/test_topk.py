@@ -286,6 +286,34 @@ def test_ivf_is_deterministic_and_copes_with_empty_catalogs(catalog) -> None:
     assert len(ExactIndex(np.empty((0, 16), dtype=np.float32)).search(queries[1], 5)[0]) == 0
 
 
+def test_an_index_built_from_a_partition_keeps_its_lists_and_assigns_the_items_it_lacks(catalog) -> None:
+    embeddings, bias, queries = catalog
+    computed = topk.partition(embeddings, bias, n_lists=16, seed=0)
+    assert computed.centroids.shape == (16, embeddings.shape[1] + 1)  # clustered with the bias column
+    labels = computed.labels.copy()
+    unseen = np.arange(0, len(labels), 7)
+    labels[unseen] = -1  # items the partition's trainer never saw
+
+    given = IvfIndex(embeddings, bias, n_probe=2, lists=topk.IvfPartition(computed.centroids, labels))
+    built = IvfIndex(embeddings, bias, n_lists=16, n_probe=2, seed=0)  # the same partition, computed here
+
+    assert given.list_of.tolist() == built.list_of.tolist() == computed.labels.tolist()
+    assert given.search(queries[0], 20)[0].tolist() == built.search(queries[0], 20)[0].tolist()
+    with pytest.raises(ValueError, match="partition"):
+        IvfIndex(embeddings, lists=computed)  # clustered with a bias column, given none
+
+
+def test_partition_assigns_every_item_to_its_nearest_centroid(catalog) -> None:
+    embeddings, _, _ = catalog
+    lists = topk.partition(embeddings, n_lists=24, seed=3)
+    distances = ((embeddings[:, None, :] - lists.centroids[None, :, :]) ** 2).sum(axis=2)
+    nearest = distances.min(axis=1)
+    chosen = distances[np.arange(len(embeddings)), lists.labels]
+    np.testing.assert_allclose(chosen, nearest, rtol=1e-4, atol=1e-5)
+    assert lists.n_lists == 24
+    assert lists.labels.dtype == np.int32
+
+
 def test_build_index_follows_configuration(catalog) -> None:
     embeddings, bias, _ = catalog
 

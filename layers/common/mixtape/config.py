@@ -79,14 +79,15 @@ class RankingIndex(BaseModel):
     best of ~√n k-means lists of the factors (mixtape.topk.IvfIndex, built once per model and catalog in
     the container, a few seconds at 1M) and merges the sparse terms (EASE neighbours, liked artists)
     exactly. IVF applies only from `ivf_min_items` catalog items: below that the exact scan is about a
-    millisecond.
+    millisecond. The lists are the trainer's (`ModelArtifact.ivf_lists`, ~√ model items) unless `n_lists`
+    asks for others, which each container then clusters itself (~3 s of CPU at 1M items).
     RANKING_INDEX__KIND=ivf switches it on."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["exact", "ivf"] = "exact"
     ivf_min_items: int = Field(default=250_000, ge=1)
-    n_lists: int | None = Field(default=None, ge=1, description="None: √(catalog items)")
+    n_lists: int | None = Field(default=None, ge=1, description="None: the model's lists (√ items)")
     n_probe: int = Field(default=8, ge=1)
     rescore: int = Field(default=1_024, ge=0, description="EASE-boosted items outside the probed lists")
     # The genre term is dense and unrelated to the factor lists: liked-genre items of lists not probed are

@@ -14,7 +14,7 @@ from mixtape.model.artifact import ModelArtifact
 from mixtape.model.cache import ModelCache
 from mixtape.model.foldin import fold_in
 from mixtape.models.profile import Profile
-from mixtape.topk import Facets, IvfIndex
+from mixtape.topk import Facets, IvfIndex, IvfPartition
 
 Positions = npt.NDArray[np.int64]
 COLUMN_BLOCK = 16  # model factor columns transposed at once while aligning
@@ -133,8 +133,19 @@ class AlignedModel:
                 n_lists=config.n_lists,
                 n_probe=config.n_probe,
                 facets=self.genre_facets(config.genre_columns),
+                lists=self.published_lists() if config.n_lists is None else None,
             )
         return found
+
+    def published_lists(self) -> IvfPartition | None:
+        """The trainer's IVF lists by catalog position (items the model has not seen: -1, assigned by the
+        index), None when the artifact has none."""
+        lists = self.model.ivf_lists
+        if lists is None or not lists.n_lists:
+            return None
+        labels = np.full(len(self.index), -1, dtype=np.int32)
+        labels[self.known] = lists.labels[self.row_of[self.known]]
+        return IvfPartition(lists.centroids, labels)
 
     def genre_facets(self, limit: int) -> Facets | None:
         """The catalog's `limit` most frequent genres as IVF facets: each item has 1/(its genre count)

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mixtape.topk import IvfPartition
+
 FORMAT = 1
 
 
@@ -48,6 +50,9 @@ class ModelArtifact:
     listeners: npt.NDArray[np.float32]  # (n,) listeners per item in the training data
     users: int
     interactions: int
+    # The factors' IVF lists (k-means, ~√n of them): built here once, not in every recommend container
+    # that serves the model through an IVF index (RankingIndex). None in artifacts from before.
+    ivf_lists: IvfPartition | None = None
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -66,6 +71,7 @@ class ModelArtifact:
             "interactions": self.interactions,
             "factors": self.dim,
             "neighbors": len(self.neighbor_weights),
+            "ivf_lists": self.ivf_lists.n_lists if self.ivf_lists is not None else None,
         }
 
     def to_bytes(self) -> bytes:
@@ -79,6 +85,9 @@ class ModelArtifact:
             "users": self.users,
             "interactions": self.interactions,
         }
+        lists: dict[str, npt.NDArray[Any]] = {}
+        if self.ivf_lists is not None:
+            lists = {"ivf_centroids": self.ivf_lists.centroids, "ivf_labels": self.ivf_lists.labels}
         buffer = io.BytesIO()
         np.savez(
             buffer,
@@ -90,6 +99,7 @@ class ModelArtifact:
             neighbor_indices=self.neighbor_indices,
             neighbor_weights=self.neighbor_weights,
             listeners=self.listeners,
+            **lists,  # type: ignore[arg-type]  # numpy types **kwds as the allow_pickle flag
         )
         return buffer.getvalue()
 
@@ -108,11 +118,23 @@ class ModelArtifact:
             if meta.get("format") != FORMAT:
                 raise ValueError(f"unsupported model format {meta.get('format')!r}")
             raw_ids = arrays["item_ids"].tobytes().decode()
+            item_ids = raw_ids.split("\n") if raw_ids else []
+            factors = arrays["factors"]
+            lists = None
+            if "ivf_labels" in arrays.files:
+                lists = IvfPartition(arrays["ivf_centroids"], arrays["ivf_labels"])
+                labels, n_lists = lists.labels, lists.n_lists
+                if (
+                    lists.centroids.shape != (n_lists, factors.shape[1])
+                    or labels.shape != (len(item_ids),)
+                    or (len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) < n_lists)
+                ):
+                    raise ValueError("IVF lists do not match the factors")
             return cls(
                 version=str(meta["version"]),
                 trained_at_ms=int(meta["trained_at_ms"]),
-                item_ids=raw_ids.split("\n") if raw_ids else [],
-                factors=arrays["factors"],
+                item_ids=item_ids,
+                factors=factors,
                 gram=arrays["gram"],
                 regularization=float(meta["regularization"]),
                 alpha=float(meta["alpha"]),
@@ -123,4 +145,5 @@ class ModelArtifact:
                 listeners=arrays["listeners"],
                 users=int(meta["users"]),
                 interactions=int(meta["interactions"]),
+                ivf_lists=lists,
             )

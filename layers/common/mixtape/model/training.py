@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from mixtape.model.artifact import ModelArtifact, confidence
 from mixtape.model.params import TrainingParams
+from mixtape.topk import partition
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -166,11 +167,12 @@ def train(data: Interactions, params: TrainingParams, version: str, trained_at_m
     _, item_factors = train_als(data, params)
     indptr, indices, values = train_ease(data, params)
     listeners = np.bincount(data.item_index, minlength=len(data.item_ids)).astype(np.float32)
+    factors = item_factors.astype(np.float32)
     return ModelArtifact(
         version=version,
         trained_at_ms=trained_at_ms,
         item_ids=list(data.item_ids),
-        factors=item_factors.astype(np.float32),
+        factors=factors,
         gram=item_factors.T @ item_factors,
         regularization=params.regularization,
         alpha=params.alpha,
@@ -181,4 +183,5 @@ def train(data: Interactions, params: TrainingParams, version: str, trained_at_m
         listeners=listeners,
         users=len(data.user_ids),
         interactions=len(data.weight),
+        ivf_lists=partition(factors),  # ~3 s at 1M items, spared in every container that uses IVF
     )
