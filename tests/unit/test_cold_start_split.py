@@ -2,7 +2,6 @@
 
 import base64
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -90,4 +89,4 @@ def test_the_served_catalog_items_read_back_as_the_same_records():
         assert back.embedding is not None
         assert record.embedding is not None
         np.testing.assert_allclose(back.embedding, record.embedding, rtol=1e-6)
-        assert replace(back, embedding=None) == replace(record, embedding=None)
+        assert back._replace(embedding=None) == record._replace(embedding=None)

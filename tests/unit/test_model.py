@@ -306,7 +306,7 @@ def test_a_reload_that_only_moved_popularity_rebases_the_aligned_model_instead_o
     assert first is not None
     ivf = first.ivf(RankingIndex(kind="ivf", ivf_min_items=1))
     # The same version and items, with plays: only popularity differs.
-    played = [dataclasses.replace(record(i), popularity={0: 5.0}) if i == "r3" else record(i) for i in ids]
+    played = [record(i)._replace(popularity={0: 5.0}) if i == "r3" else record(i) for i in ids]
     reloaded = CatalogIndex.build(1, played, 4, 0, 1.0)
     assert reloaded.same_items(first_index)
     assert not np.array_equal(reloaded.popularity, first_index.popularity)

@@ -408,7 +408,7 @@ def test_ivf_path_with_every_liked_genre_item_a_candidate_is_the_exact_ranker(se
     the approximate path must give the exact ranker's items, scores and reasons."""
     rng = np.random.default_rng(200 + seed)
     n = int(rng.integers(150, 400))
-    records = [r if r.genres else dataclasses.replace(r, genres=("soul",)) for r in random_catalog(rng, n)]
+    records = [r if r.genres else r._replace(genres=("soul",)) for r in random_catalog(rng, n)]
     index = CatalogIndex.build(1, records, DIM, 0, 1.0)
     artifact = random_model(rng, n)
     model = AlignedModel.build(artifact, index)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,9 +19,11 @@ class VersionConflictError(Exception):
     """Another writer changed the profile since it was read."""
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogRecord:
-    """A stored catalog item (validated when written) plus its live popularity buckets."""
+class CatalogRecord(NamedTuple):
+    """A stored catalog item (validated when written) plus its live popularity buckets. A named tuple, not
+    a frozen dataclass: a recommend container makes one per catalog item (a million at the largest
+    catalogs), at a fifth of the cost, and the index build reads the fields column by column with one
+    `zip(*records)`."""
 
     item_id: str
     title: str

@@ -3,7 +3,7 @@ them to run the real logic and handlers without a network. Not thread-safe beyon
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from mixtape.model.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
@@ -125,7 +125,7 @@ class MemoryCatalogStore:
             merged = {e: v for e, v in record.popularity.items() if e >= drop_before_epoch}
             for epoch, value in buckets.items():
                 merged[epoch] = merged.get(epoch, 0.0) + value
-            self.records[item_id] = replace(record, popularity=merged)
+            self.records[item_id] = record._replace(popularity=merged)
 
     def version(self) -> int:
         return self.catalog_version
