@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mixtape import popularity
-from mixtape.catalog_index import CatalogIndex, IdLookup
+from mixtape.catalog_index import CatalogIndex, IdLookup, PopularityEntries
 from mixtape.storage.base import CatalogRecord
 
 NOW_MS = 1_795_000_000_000
@@ -138,3 +138,47 @@ def test_same_ids_holds_only_for_the_same_ids_at_the_same_positions(make: type[s
     assert not lookup(ids).same_ids(lookup(ids[::-1]))  # other positions
     assert not lookup(ids).same_ids(lookup([*ids[:-1], make("other")]))  # another id
     assert not lookup(ids).same_ids(lookup(ids[:-1]))
+
+
+def popularity_entries(records: list[CatalogRecord]) -> PopularityEntries:
+    entries = [(i, epoch, value) for i, r in enumerate(records) for epoch, value in r.popularity.items()]
+    items, epochs, values = zip(*entries, strict=True) if entries else ((), (), ())
+    return PopularityEntries(
+        np.asarray(items, dtype=np.int64), np.asarray(epochs, dtype=np.int64), np.asarray(values, np.float64)
+    )
+
+
+def test_popularity_scores_of_entries_equal_the_per_item_scores():
+    records = random_records(300, 9)  # buckets of this epoch, the previous one and an older one
+    entries = popularity_entries(records)
+    buckets = [r.popularity for r in records]
+    for now in (NOW_MS, NOW_MS + popularity.EPOCH_MS // 3, NOW_MS + popularity.EPOCH_MS):
+        expected = popularity.scores(buckets, now, HALF_LIFE_MS)
+        got = popularity.scores_of_entries(*entries, len(records), now, HALF_LIFE_MS)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_an_index_with_fresh_popularity_equals_a_rebuild_and_shares_everything_else():
+    index = CatalogIndex.build(7, random_records(200, 5), DIM, NOW_MS, HALF_LIFE_MS)
+    replayed = [  # the plays since: new buckets for some items, as the catalog table would hold them
+        r._replace(popularity={**r.popularity, popularity.epoch_of(NOW_MS): 50.0}) if i % 3 == 0 else r
+        for i, r in enumerate(index.records)
+    ]
+    later = NOW_MS + 90 * 86_400_000  # freshness moves too
+    rebuilt = CatalogIndex.build(7, replayed, DIM, later, HALF_LIFE_MS)
+    assert [r.item_id for r in rebuilt.records] == [r.item_id for r in index.records]  # same positions
+
+    fresh = index.with_popularity(popularity_entries(replayed), later, HALF_LIFE_MS)
+
+    np.testing.assert_array_equal(fresh.popularity, rebuilt.popularity)
+    np.testing.assert_array_equal(fresh.freshness, rebuilt.freshness)
+    assert not np.array_equal(fresh.popularity, index.popularity)
+    assert fresh.records is index.records
+    assert fresh.ids is index.ids
+    assert fresh.embeddings is index.embeddings
+    assert fresh.same_items(index)
+    assert fresh.items_digest == index.items_digest == rebuilt.items_digest
+    assert (
+        CatalogIndex.build(7, random_records(200, 6), DIM, NOW_MS, HALF_LIFE_MS).items_digest
+        != index.items_digest
+    )

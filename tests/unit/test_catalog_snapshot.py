@@ -10,14 +10,17 @@ import numpy as np
 import pytest
 from moto import mock_aws
 
-from mixtape.catalog_index import CatalogIndex, genre_grouped
+from mixtape.catalog_index import CatalogCache, CatalogIndex, genre_grouped, items_digest
 from mixtape.catalog_snapshot import refresh_snapshot
+from mixtape.config import RecommendSettings
+from mixtape.storage import s3_catalog
 from mixtape.storage.base import CatalogRecord
 from mixtape.storage.memory import MemoryCatalogStore
 from mixtape.storage.s3_catalog import (
     POINTER_KEY,
     S3CatalogSnapshots,
     SnapshotCatalogReader,
+    decode_popularity,
     decode_snapshot,
     encode_snapshot,
 )
@@ -179,3 +182,77 @@ def test_the_writer_publishes_a_missing_new_or_stale_snapshot_and_nothing_else(t
     assert (pointer.version, pointer.written_at_ms, pointer.items) == (4, 2 * MINUTE_MS + refresh, 5)
     assert decode_snapshot(snapshots.client.get_object(Bucket=BUCKET, Key=pointer.key)["Body"].read())[0] == 4
     assert snapshots.client.head_object(Bucket=BUCKET, Key=POINTER_KEY)["ContentType"] == "application/json"
+
+
+def test_the_popularity_alone_is_read_from_a_current_snapshot_of_the_same_items(table, snapshots) -> None:
+    snapshots.publish(3, 0, table.store.load_all()[1])
+    index = CatalogIndex.build(3, reader(table, snapshots, now_ms=0).load_all()[1], 4, 0, 1e9)
+    table.store.add_popularity({"i2": {0: 40.0}}, drop_before_epoch=0)  # plays since, then a republish
+    snapshots.publish(3, MINUTE_MS, table.store.load_all()[1])
+
+    entries = reader(table, snapshots, now_ms=2 * MINUTE_MS).load_popularity(3, index.items_digest)
+
+    assert entries is not None
+    fresh = index.with_popularity(entries, 2 * MINUTE_MS, 1e9)
+    rebuilt = CatalogIndex.build(3, table.store.load_all()[1], 4, 2 * MINUTE_MS, 1e9)
+    assert [r.item_id for r in rebuilt.records] == [r.item_id for r in index.records]
+    np.testing.assert_array_equal(fresh.popularity, rebuilt.popularity)
+    assert fresh.popularity[index.position["i2"]] == 1.0  # the most played now
+    assert table.scans == 0
+    # Anything but the same items of the same version, in a usable snapshot, is for a full reload.
+    assert reader(table, snapshots, now_ms=2 * MINUTE_MS).load_popularity(3, "other items") is None
+    assert reader(table, snapshots, now_ms=2 * MINUTE_MS).load_popularity(2, index.items_digest) is None
+    assert reader(table, snapshots, now_ms=12 * MINUTE_MS).load_popularity(3, index.items_digest) is None
+    pointer = snapshots.pointer()
+    assert pointer is not None
+    snapshots.client.put_object(Bucket=BUCKET, Key=pointer.key, Body=b"not a snapshot")
+    assert reader(table, snapshots, now_ms=2 * MINUTE_MS).load_popularity(3, index.items_digest) is None
+
+
+def test_a_snapshot_written_before_digests_has_no_popularity_to_offer() -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, pop_item=np.zeros(1, np.int64), pop_epoch=np.zeros(1, np.int64), pop_value=np.ones(1))
+    assert decode_popularity(buffer.getvalue(), items_digest([])) is None
+
+
+def test_a_container_refreshes_popularity_without_decoding_the_catalog_again(
+    table, snapshots, monkeypatch
+) -> None:
+    full_decodes: list[int] = []
+    decode = s3_catalog.decode_snapshot
+
+    def counted(data: bytes) -> tuple[int, int, list[CatalogRecord]]:
+        full_decodes.append(1)
+        return decode(data)
+
+    monkeypatch.setattr(s3_catalog, "decode_snapshot", counted)
+    snapshots.publish(3, 0, table.store.load_all()[1])
+    now = [0.0]
+    settings = RecommendSettings(
+        profiles_table="-", catalog_table="-", catalog_check_seconds=0, catalog_max_age_seconds=60
+    )
+    cache = CatalogCache(
+        reader(table, snapshots, now_ms=0), settings, lambda: int(now[0] * 1000), monotonic=lambda: now[0]
+    )
+    first = cache.get()
+    assert full_decodes == [1]
+    table.store.add_popularity({"i2": {0: 40.0}}, drop_before_epoch=0)
+    snapshots.publish(3, 1_000, table.store.load_all()[1])
+
+    now[0] = 61.0  # past the popularity's max age
+    cache.get()
+    cache.wait()
+    second = cache.get()
+
+    assert second is not first
+    assert second.records is first.records  # the same items, not decoded again
+    assert full_decodes == [1]
+    assert table.scans == 0
+    assert second.popularity[second.position["i2"]] > first.popularity[first.position["i2"]]
+    table.store.upsert([], now_ms=0)  # a new catalog version is a full load
+    snapshots.publish(4, 2_000, table.store.load_all()[1])
+    now[0] = 62.0
+    cache.get()
+    cache.wait()
+    assert cache.get().version == 4
+    assert full_decodes == [1, 1]

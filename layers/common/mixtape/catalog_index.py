@@ -1,13 +1,15 @@
 """The catalog as numpy arrays in the function's memory, built once per container and rebuilt when the
 catalog version changes (checked at most every few seconds) or its popularity grows stale."""
 
+import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from itertools import chain, repeat
-from typing import Any
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +97,30 @@ class IdLookup:
         return found
 
 
+class PopularityEntries(NamedTuple):
+    """A catalog's popularity buckets as entries: item `items[j]` (its position in catalog index order)
+    has `values[j]` in epoch `epochs[j]`."""
+
+    items: npt.NDArray[np.int64]
+    epochs: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+
+
+@runtime_checkable
+class PopularityReader(Protocol):
+    """A catalog reader that can also return the popularity alone (a catalog snapshot can)."""
+
+    def load_popularity(self, version: int, items_digest: str) -> PopularityEntries | None:
+        """The current popularity of catalog `version` when it lists exactly the items `items_digest`
+        names, in that order; None when it cannot tell (the caller then reloads everything)."""
+        ...
+
+
+def items_digest(item_ids: Sequence[str]) -> str:
+    """Names a catalog's items and their order (catalog snapshots carry it for `load_popularity`)."""
+    return hashlib.blake2b("\n".join(item_ids).encode(), digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True)
 class CatalogIndex:
     version: int
@@ -112,6 +138,7 @@ class CatalogIndex:
     has_embedding: npt.NDArray[np.bool_]
     popularity: FloatArray  # (n,) log-scaled decayed play count in [0, 1]
     freshness: FloatArray  # (n,) release recency in [0, 1]: breaks ties when nothing is popular yet
+    release_day: FloatArray  # (n,) days from 1970-01-01 to the release, -inf without a date (never fresh)
     # Each item's genre list as one "genre set" id, so a listener's genre term is one small per-request
     # table (one value per distinct genre list) gathered by `genre_set_of`, not a scatter per genre.
     genre_set_of: IntArray  # (n,) genre set of each item, ascending (items grouped by set)
@@ -128,11 +155,35 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.records)
 
+    @cached_property
+    def items_digest(self) -> str:
+        return items_digest([r.item_id for r in self.records])
+
+    def with_popularity(
+        self, entries: PopularityEntries, now_ms: int, popularity_half_life_ms: float
+    ) -> "CatalogIndex":
+        """This index with popularity (and freshness) as of `now_ms`, from entries of its own positions:
+        the same items, lookups and per-index buffers, two new arrays. A reload for fresh popularity at
+        1M items without decoding and indexing the catalog again."""
+        raw = popularity.scores_of_entries(
+            entries.items, entries.epochs, entries.values, len(self), now_ms, popularity_half_life_ms
+        )
+        return replace(
+            self,
+            popularity=_scaled_popularity(raw),
+            freshness=_freshness(self.release_day, now_ms),
+            _scratch=self._scratch,
+        )
+
     def same_items(self, other: "CatalogIndex") -> bool:
         """The same catalog version with the same item at every position: a reload that only moved
         popularity and freshness, so what depends on the items alone (an aligned model, its IVF index)
         carries over."""
-        return self.version == other.version and len(self) == len(other) and self.ids.same_ids(other.ids)
+        return (
+            self.version == other.version
+            and len(self) == len(other)
+            and (self.ids is other.ids or self.ids.same_ids(other.ids))  # shared by `with_popularity`
+        )
 
     def scratch[T](self, name: str, build: Callable[[], T], valid: Callable[[T], bool] = lambda _: True) -> T:
         """A per-index object built on first use (preallocated buffers sized to this catalog), and again
@@ -178,8 +229,7 @@ class CatalogIndex:
         )
         embeddings = _embeddings(records, has_embedding, dim)
         raw_popularity = popularity.scores([r.popularity for r in records], now_ms, popularity_half_life_ms)
-        scaled = np.log1p(np.maximum(raw_popularity, 0.0))
-        top = float(scaled.max()) if n else 0.0
+        release_day = _release_days(records)
         sets_of_genre: dict[str, list[int]] = defaultdict(list)
         for genres, set_id in set_ids.items():
             for genre in genres:
@@ -202,8 +252,9 @@ class CatalogIndex:
             explicit=np.array([r.explicit for r in records], dtype=np.bool_),
             embeddings=embeddings,
             has_embedding=has_embedding,
-            popularity=(scaled / top if top > 0 else scaled).astype(np.float32),
-            freshness=_freshness(records, now_ms),
+            popularity=_scaled_popularity(raw_popularity),
+            freshness=_freshness(release_day, now_ms),
+            release_day=release_day,
             genre_set_of=genre_set_of,
             genre_set_items=np.bincount(genre_set_of, minlength=len(set_ids)),
             genre_set_size=np.maximum(np.array([len(g) for g in set_ids], dtype=np.float32), 1.0),
@@ -252,15 +303,26 @@ def _embeddings(records: Sequence[CatalogRecord], present: npt.NDArray[np.bool_]
     return embeddings
 
 
-def _freshness(records: Sequence[CatalogRecord], now_ms: int) -> FloatArray:
-    """1 for a release today, halving every year; 0 without a release date. Each distinct date is parsed
+def _scaled_popularity(raw: npt.NDArray[np.float64]) -> FloatArray:
+    """log1p of the decayed play counts, over the catalog's largest: [0, 1]."""
+    scaled: npt.NDArray[np.float64] = np.log1p(np.maximum(raw, 0.0))
+    top = float(scaled.max()) if len(scaled) else 0.0
+    if top > 0:
+        scaled /= top
+    return scaled.astype(np.float32)
+
+
+def _release_days(records: Sequence[CatalogRecord]) -> FloatArray:
+    """Each item's release date as days from 1970-01-01, -inf without one. Each distinct date is parsed
     once (an album's tracks share theirs)."""
     dates = [r.release_date for r in records]
     day_of = {d: (date.fromisoformat(d) - EPOCH_DATE).days for d in set(dates) if d}
-    today = now_ms / 86_400_000
-    days = np.fromiter(
-        (today - day_of[d] if d else np.inf for d in dates), dtype=np.float64, count=len(dates)
-    )
+    return np.fromiter((day_of[d] if d else -np.inf for d in dates), dtype=np.float32, count=len(dates))
+
+
+def _freshness(release_day: FloatArray, now_ms: int) -> FloatArray:
+    """1 for a release today, halving every year; 0 without a release date."""
+    days = now_ms / 86_400_000 - release_day.astype(np.float64)
     return np.exp2(-np.maximum(days, 0.0) / 365.0).astype(np.float32)
 
 
@@ -316,6 +378,15 @@ class CatalogCache:
             self._refresh.start(lambda: self._refresh_if_changed(now))
         return self._index
 
+    def _with_fresh_popularity(self, current: CatalogIndex) -> CatalogIndex | None:
+        """The loaded index with the store's current popularity, when the store can read it alone."""
+        if not isinstance(self._store, PopularityReader):
+            return None
+        entries = self._store.load_popularity(current.version, current.items_digest)
+        if entries is None:
+            return None
+        return current.with_popularity(entries, self._wall_clock_ms(), self._settings.popularity_half_life_ms)
+
     def wait(self) -> None:
         """Until a running refresh is done (tests, benchmarks)."""
         self._refresh.wait()
@@ -324,9 +395,12 @@ class CatalogCache:
         current = self._index
         assert current is not None  # started by get() only once an index is loaded
         stale = now - self._loaded_at >= self._settings.catalog_max_age_seconds
-        if not stale and self._store.version() == current.version:
+        version = self._store.version()
+        if not stale and version == current.version:
             return
-        index = self._build()
+        index = self._with_fresh_popularity(current) if version == current.version else None
+        if index is None:
+            index = self._build()
         for listener in self._listeners:
             listener(index)
         self._index, self._loaded_at = index, now

@@ -62,6 +62,23 @@ def scores(
     )
 
 
+def scores_of_entries(
+    items: npt.NDArray[np.int64],
+    epochs: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    n: int,
+    now_ms: int,
+    half_life_ms: float,
+) -> npt.NDArray[np.float64]:
+    """`scores` of items 0..n-1 from their buckets as entries (item, epoch, value), vectorised: a catalog
+    snapshot's popularity read without making a dict per item."""
+    current = epoch_of(now_ms)
+    weight_now = 2.0 ** ((current * EPOCH_MS - now_ms) / half_life_ms)
+    weight_before = 2.0 ** (((current - 1) * EPOCH_MS - now_ms) / half_life_ms)
+    weights = np.where(epochs == current, weight_now, np.where(epochs == current - 1, weight_before, 0.0))
+    return np.bincount(items, weights=values * weights, minlength=n).astype(np.float64)
+
+
 def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
     """Decayed play count as of `now_ms`: the current and the previous bucket, decayed to now."""
     return float(scores([buckets], now_ms, half_life_ms)[0])
