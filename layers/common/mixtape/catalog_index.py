@@ -1,5 +1,6 @@
 """The catalog as numpy arrays in the function's memory, built once per container and rebuilt when the
-catalog version changes (checked at most every few seconds) or its popularity grows stale."""
+catalog version changes (checked at most every few seconds); when only its popularity grew stale, the
+popularity alone is read again (`PopularityReader`) where the store can."""
 
 import hashlib
 import time
