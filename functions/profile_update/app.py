@@ -5,9 +5,11 @@ import gc
 
 gc.disable()
 
+from mixtape import botocore_docs
 from mixtape.deferred_imports import defer
 
 defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
+botocore_docs.install()  # botocore's docstrings rendered when read: its docs package is ~15 ms of imports
 
 # Before anything imports pydantic: Powertools' batch utility then skips importing its parser models
 # (24 pydantic models in 9 modules, ~14 ms of init), needed only for type hints (`model=` is not used).

@@ -122,19 +122,25 @@ print(json.dumps({{"connections": opened, "clients": made, "handler": callable(m
 
 
 @pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
-def test_asyncio_stays_deferred_through_init_and_requests(function):
-    # mixtape.deferred_imports: the libraries import asyncio, nothing the functions run uses it. The bench's
-    # cold-start child serves two requests (in-memory stores) and, for recommend, reads the catalog
-    # through botocore; asyncio must still be the placeholder afterwards, in a deployed function's mode.
+def test_asyncio_and_botocore_docs_stay_unloaded_through_init_and_requests(function):
+    # mixtape.deferred_imports: the libraries import asyncio, nothing the functions run uses it; nor do they
+    # render botocore's docstrings (mixtape.botocore_docs). The bench's cold-start child serves two requests
+    # (in-memory stores) and, for recommend, reads the catalog through botocore; asyncio must still be the
+    # placeholder and botocore's documentation generator unloaded afterwards, in a deployed function's mode.
     code = f"""
 import json, sys
 from bench._cold_start_child import measure
 measure({str(ROOT)!r}, {function!r}, 200, None)
 from mixtape.deferred_imports import is_loaded
-print(json.dumps({{"loaded": is_loaded("asyncio"), "deferred": "asyncio" in sys.modules}}))
+print(json.dumps({{
+    "loaded": is_loaded("asyncio"),
+    "deferred": "asyncio" in sys.modules,
+    "docs": "botocore.docs.service" in sys.modules,
+    "clients": "botocore.client" in sys.modules,
+}}))
 """
     env = child_environment(ROOT, function, "lambda")
-    assert fresh_python(code, **env) == {"loaded": False, "deferred": True}
+    assert fresh_python(code, **env) == {"loaded": False, "deferred": True, "docs": False, "clients": True}
 
 
 def test_recommend_init_and_its_per_catalog_structures_load_neither_numpy_random_nor_numpy_ma():
