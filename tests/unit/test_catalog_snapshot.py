@@ -3,6 +3,7 @@
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from moto import mock_aws
 
+from mixtape import catalog_index
 from mixtape.catalog_index import CatalogCache, CatalogIndex, genre_grouped, items_digest
 from mixtape.catalog_snapshot import refresh_snapshot
 from mixtape.config import RecommendSettings
@@ -218,6 +220,10 @@ def test_a_snapshot_written_before_digests_has_no_popularity_to_offer() -> None:
 def test_a_container_refreshes_popularity_without_decoding_the_catalog_again(
     table, snapshots, monkeypatch
 ) -> None:
+    logged: list[str] = []  # the `reload` kind of each "catalog reloaded" line
+    monkeypatch.setattr(
+        catalog_index, "logger", SimpleNamespace(info=lambda message, extra: logged.append(extra["reload"]))
+    )
     full_decodes: list[int] = []
     decode = s3_catalog.decode_snapshot
 
@@ -249,6 +255,7 @@ def test_a_container_refreshes_popularity_without_decoding_the_catalog_again(
     assert full_decodes == [1]
     assert table.scans == 0
     assert second.popularity[second.position["i2"]] > first.popularity[first.position["i2"]]
+    assert logged == ["popularity"]
     table.store.upsert([], now_ms=0)  # a new catalog version is a full load
     snapshots.publish(4, 2_000, table.store.load_all()[1])
     now[0] = 62.0
@@ -256,3 +263,4 @@ def test_a_container_refreshes_popularity_without_decoding_the_catalog_again(
     cache.wait()
     assert cache.get().version == 4
     assert full_decodes == [1, 1]
+    assert logged == ["popularity", "catalog"]

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from mixtape import popularity
 from mixtape.background import BackgroundRefresh
 from mixtape.config import RecommendSettings
+from mixtape.observability import logger
 from mixtape.storage.base import CatalogReader, CatalogRecord
 
 FloatArray = npt.NDArray[np.float32]
@@ -407,9 +408,20 @@ class CatalogCache:
         version = self._store.version()
         if not stale and version == current.version:
             return
+        started = time.perf_counter()
         index = self._with_fresh_popularity(current) if version == current.version else None
+        reload = "popularity" if index is not None else "catalog"
         if index is None:
             index = self._build()
         for listener in self._listeners:
             listener(index)
         self._index, self._loaded_at = index, now
+        logger.info(  # what a reload cost and which kind ran: at 1M items 20 ms against seconds
+            "catalog reloaded",
+            extra={
+                "reload": reload,
+                "catalog_version": index.version,
+                "items": len(index),
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
