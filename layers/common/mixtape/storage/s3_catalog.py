@@ -83,7 +83,7 @@ def encode_snapshot(version: int, written_at_ms: int, records: Sequence[CatalogR
 
 def decode_popularity(data: bytes, digest: str) -> PopularityEntries | None:
     """The popularity entries of an `encode_snapshot` object whose items are the ones `digest` names (None
-    when they are not, or the snapshot predates digests), without decoding the rest: at 1M items ~0.1 s
+    when they are not, or the snapshot predates digests), without decoding the rest: at 1M items ~20 ms
     instead of ~4 s for decoding and indexing the whole catalog. ValueError for anything but a snapshot."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
