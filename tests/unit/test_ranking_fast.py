@@ -311,38 +311,29 @@ def assert_approximate_is_exact(
         assert [r.reason for r in approximate] == [r.reason for r in exact]
 
 
+@pytest.mark.parametrize("published", [False, True], ids=["clustered here", "the model's lists"])
 @pytest.mark.parametrize("seed", range(6))
-def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int) -> None:
-    """With every list probed every item is a candidate: same items, scores and reasons as exact."""
+def test_ivf_path_probing_every_list_is_the_exact_ranker(seed: int, published: bool) -> None:
+    """With every list probed every item is a candidate: same items, scores and reasons as exact, whether
+    the container clusters the lists or indexes those the trainer published with the model."""
     rng = np.random.default_rng(100 + seed)
     n = int(rng.integers(150, 400))
     index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
     artifact = random_model(rng, n)
+    if published:  # as the trainer does (its own generator: the draws below are the same either way)
+        artifact = dataclasses.replace(artifact, ivf_lists=partition(artifact.factors, n_lists=12))
     model = AlignedModel.build(artifact, index)
-    config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=12, n_probe=12, rescore=10)
+    config = RankingIndex(
+        kind="ivf", ivf_min_items=1, n_lists=None if published else 12, n_probe=12, rescore=10
+    )
+    ivf = model.ivf(config)
+    assert ivf is not None
+    assert ivf.n_lists == 12
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
     weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows)
     assert_approximate_is_exact(
         index, weights, model, config, [random_listener(rng, n, artifact) for _ in range(3)]
-    )
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_ivf_path_over_the_models_published_lists_probing_every_list_is_the_exact_ranker(seed: int) -> None:
-    rng = np.random.default_rng(200 + seed)
-    n = int(rng.integers(150, 400))
-    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
-    artifact = random_model(rng, n)
-    artifact = dataclasses.replace(artifact, ivf_lists=partition(artifact.factors))  # as the trainer does
-    model = AlignedModel.build(artifact, index)
-    config = RankingIndex(kind="ivf", ivf_min_items=1, n_probe=n, rescore=10)  # n_lists: the model's
-    ivf = model.ivf(config)
-    assert ivf is not None
-    assert artifact.ivf_lists is not None
-    assert ivf.n_lists == artifact.ivf_lists.n_lists
-    assert_approximate_is_exact(
-        index, RankingWeights(), model, config, [random_listener(rng, n, artifact) for _ in range(3)]
     )
 
 
