@@ -136,9 +136,10 @@ class StoredEvent(BaseModel):
 
     @classmethod
     def accept(cls, event: ListeningEvent, ingested_at: int) -> "StoredEvent":
-        # A shallow dict (`dict(model)`): the nested context model is passed as is, not dumped and
-        # validated again (1.5 µs per event instead of 3.7).
-        return cls(**dict(event), ingested_at=ingested_at)
+        # The event's field values as they are (`__dict__`: a validated model's fields, nothing else with
+        # extra="forbid"): the nested context model is passed as is, not dumped and validated again.
+        # 1.5 µs per event; `dict(event)` goes through pydantic's __iter__: 4.2 µs with pydantic 2.12.
+        return cls(**event.__dict__, ingested_at=ingested_at)
 
 
 class ProfileUpdateMessage(BaseModel):
