@@ -76,8 +76,8 @@ class RankingWeights(BaseModel):
 class RankingIndex(BaseModel):
     """How the ranker finds the best items of its dense (learned model) term. `exact` scores every item
     (memory-bandwidth bound: ~7 ms per request at 1M items x 64 factors); `ivf` probes the `n_probe`
-    best of ~√n k-means lists of the factors (mixtape.topk.IvfIndex, built once per model and catalog in
-    the container, a few seconds at 1M) and merges the sparse terms (EASE neighbours, liked artists)
+    best of ~√n k-means lists of the factors (mixtape.topk.IvfIndex, indexed once per model and catalog
+    in the container, ~0.6 s at 1M) and merges the sparse terms (EASE neighbours, liked artists)
     exactly. IVF applies only from `ivf_min_items` catalog items: below that the exact scan is about a
     millisecond. The lists are the trainer's (`ModelArtifact.ivf_lists`, ~√ model items) unless `n_lists`
     asks for others, which each container then clusters itself (~3 s of CPU at 1M items).
