@@ -49,9 +49,7 @@ def scores(
 ) -> npt.NDArray[np.float64]:
     """`score` of many items at once (the catalog index build): two dict reads per item, no loop over
     buckets (older ones are dropped by the writers and never count)."""
-    current = epoch_of(now_ms)
-    weight_now = 2.0 ** ((current * EPOCH_MS - now_ms) / half_life_ms)
-    weight_before = 2.0 ** (((current - 1) * EPOCH_MS - now_ms) / half_life_ms)
+    current, weight_now, weight_before = _bucket_weights(now_ms, half_life_ms)
     return np.fromiter(
         (
             b.get(current, 0.0) * weight_now + b.get(current - 1, 0.0) * weight_before if b else 0.0
@@ -72,11 +70,19 @@ def scores_of_entries(
 ) -> npt.NDArray[np.float64]:
     """`scores` of items 0..n-1 from their buckets as entries (item, epoch, value), vectorised: a catalog
     snapshot's popularity read without making a dict per item."""
+    current, weight_now, weight_before = _bucket_weights(now_ms, half_life_ms)
+    weights = np.where(epochs == current, weight_now, np.where(epochs == current - 1, weight_before, 0.0))
+    # float64 already (weighted counts): the cast only tells the type checker, copying nothing
+    return np.bincount(items, weights=values * weights, minlength=n).astype(np.float64, copy=False)
+
+
+def _bucket_weights(now_ms: int, half_life_ms: float) -> tuple[int, float, float]:
+    """The buckets that count as of `now_ms` (the current epoch and the one before) and the factors that
+    decay each to now: (current epoch, its factor, the previous epoch's factor)."""
     current = epoch_of(now_ms)
     weight_now = 2.0 ** ((current * EPOCH_MS - now_ms) / half_life_ms)
     weight_before = 2.0 ** (((current - 1) * EPOCH_MS - now_ms) / half_life_ms)
-    weights = np.where(epochs == current, weight_now, np.where(epochs == current - 1, weight_before, 0.0))
-    return np.bincount(items, weights=values * weights, minlength=n).astype(np.float64)
+    return current, weight_now, weight_before
 
 
 def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
