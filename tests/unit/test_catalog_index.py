@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from mixtape import popularity
+from mixtape import catalog_index, popularity
 from mixtape.catalog_index import CatalogIndex, IdLookup, PopularityEntries
 from mixtape.storage.base import CatalogRecord
 
@@ -182,3 +182,13 @@ def test_an_index_with_fresh_popularity_equals_a_rebuild_and_shares_everything_e
         CatalogIndex.build(7, random_records(200, 6), DIM, NOW_MS, HALF_LIFE_MS).items_digest
         != index.items_digest
     )
+
+
+def test_an_index_with_fresh_popularity_keeps_the_items_digest_without_hashing_the_ids_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = CatalogIndex.build(7, random_records(50, 5), DIM, NOW_MS, HALF_LIFE_MS)
+    digest = index.items_digest
+    monkeypatch.setattr(catalog_index, "items_digest", lambda ids: pytest.fail("ids hashed again"))
+    fresh = index.with_popularity(popularity_entries(list(index.records)), NOW_MS + 60_000, HALF_LIFE_MS)
+    assert fresh.items_digest == digest
