@@ -23,6 +23,8 @@ the memory bandwidth measured in the same run (`bench.topk_bench.measure_bandwid
 The first request of a container is timed too: it decodes the catalog snapshot and builds the index, reads
 the model artifact from its bytes and aligns it (the S3 GETs themselves excluded); and so are the two
 catalog reloads a container does in the background: for fresh popularity, and of the whole catalog.
+Next to the 100k handler and 1M IVF targets, the per-request cost that does not grow with the catalog (the
+10k row less its factor read) says how much of the figure the catalog's size explains at all.
 Also counted: storage requests per recommendation (profile reads; the catalog and model probes are
 time-based, one small read every few seconds per container, so they are reported per second).
 """
@@ -75,6 +77,12 @@ NEIGHBORS = 50  # EASE rows per item in the synthetic model (the trainer keeps u
 RECALL_LISTENERS = 60  # per kind of listener (RECALL_SIZES: plays in the profile); 20 moved it by ±0.015
 RECALL_SIZES = (EXCLUDED, 100, 20)
 IVF = RankingIndex(kind="ivf")
+# What `_targets` estimates from the 10k row: the per-request cost that does not grow with the catalog.
+FIXED_COST = {
+    "handler_p50_100k_ms": "if only the factor read grew with the catalog (10k handler p50 less its read, "
+    "plus the 100k read at the measured bandwidth)",
+    "ivf_p50_1m_ms": "the ranker's cost before any search (10k ranking p50 less its read)",
+}
 TARGETS = {
     "handler_p50_100k_ms": 1.5,
     "handler_p99_100k_ms": 4.0,
@@ -371,18 +379,31 @@ def run(sizes: Sequence[int] = SIZES, seed: int = 0) -> dict[str, Any]:
 
 
 def _targets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    # What the catalog's size cannot explain: the 10k request less its factor read (~0.07 ms) is the fixed
+    # per-request cost (profile, resolving ids, EASE, top-k, explanations, Powertools), paid at any size.
+    fixed = {
+        part: row["k"][100][part]["p50"] - row["limit_ms"]
+        for row in rows
+        if row["n"] == 10_000
+        for part in ("handler", "ranking")
+    }
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         k100 = row["k"][100]
         if row["n"] == 100_000:
-            out["handler_p50_100k_ms"] = {"value": k100["handler"]["p50"], "target": 1.5}
-            out["handler_p99_100k_ms"] = {"value": k100["handler"]["p99"], "target": 4.0}
+            out["handler_p50_100k_ms"] = {"value": k100["handler"]["p50"]}
+            if fixed:
+                out["handler_p50_100k_ms"]["fixed"] = fixed["handler"] + row["limit_ms"]
+            out["handler_p99_100k_ms"] = {"value": k100["handler"]["p99"]}
         if row["n"] == 1_000_000:
-            out["ranking_vs_limit_1m"] = {"value": k100["ranking"]["p50"] / row["limit_ms"], "target": 1.4}
+            out["ranking_vs_limit_1m"] = {"value": k100["ranking"]["p50"] / row["limit_ms"]}
             if "ivf" in row:
-                out["ivf_p50_1m_ms"] = {"value": row["ivf"]["k"][100]["p50"], "target": 1.0}
-                out["ivf_recall10_1m"] = {"value": row["ivf"]["recall10"], "target": 0.97, "higher": True}
-    for entry in out.values():
+                out["ivf_p50_1m_ms"] = {"value": row["ivf"]["k"][100]["p50"]}
+                if fixed:
+                    out["ivf_p50_1m_ms"]["fixed"] = fixed["ranking"]
+                out["ivf_recall10_1m"] = {"value": row["ivf"]["recall10"], "higher": True}
+    for name, entry in out.items():
+        entry["target"] = TARGETS[name]
         higher = entry.pop("higher", False)
         entry["met"] = entry["value"] >= entry["target"] if higher else entry["value"] <= entry["target"]
         entry["better"] = "higher" if higher else "lower"
@@ -437,6 +458,7 @@ def render(result: dict[str, Any]) -> str:
         bound = "≥" if t["better"] == "higher" else "≤"
         lines.append(
             f"- {name}: {t['value']:.3f} (target {bound} {t['target']}) {'met' if t['met'] else 'NOT met'}"
+            + (f"; {FIXED_COST[name]}: {t['fixed']:.3f}" if "fixed" in t else "")
         )
     return "\n".join(lines)
 
