@@ -87,6 +87,14 @@ def stats(samples: Sequence[float]) -> dict[str, float]:
     return {"p50": round(float(np.median(ms)), 4), "p99": round(float(np.percentile(ms, 99)), 4)}
 
 
+def streaming_read(buffer: FloatArray) -> float:
+    """Seconds to read `buffer` once, as fast as this machine reads memory (BLAS dot of it with itself: the
+    fastest read `measure_bandwidth` finds)."""
+    start = time.perf_counter()
+    np.dot(buffer, buffer)
+    return time.perf_counter() - start
+
+
 def measure_bandwidth() -> dict[str, float]:
     """GB/s of pure streaming reads; the fastest is the machine's read bandwidth (the others are partly
     compute-bound: numpy's pairwise float32 sum is)."""
