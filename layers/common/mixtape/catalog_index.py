@@ -417,7 +417,7 @@ class CatalogCache:
         for listener in self._listeners:
             listener(index)
         self._index, self._loaded_at = index, now
-        logger.info(  # what a reload cost and which kind ran: at 1M items 20 ms against seconds
+        logger.info(  # what a reload cost and which kind ran: at 1M items ~7 ms against ~3 s
             "catalog reloaded",
             extra={
                 "reload": reload,
