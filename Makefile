@@ -85,8 +85,8 @@ fmt: venv
 test: lint ## lint, then unit + integration + end-to-end tests
 	$(PY) -m pytest
 
-unit: venv
-	$(PY) -m pytest tests/unit
+unit: venv ## unit tests only, without the ones that spawn interpreters
+	$(PY) -m pytest tests/unit -m "not process"
 
 integration: venv
 	$(PY) -m pytest tests/integration tests/template

@@ -132,7 +132,7 @@ def _swap_stores(module: ModuleType, stores: Callable[[Any], dict[str, Any]]) ->
 def _catalog_records(n: int, dim: int) -> list[Any]:
     import numpy as np
 
-    from mixtape.storage.base import CatalogRecord
+    from mixtape.models.catalog import CatalogRecord
 
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((n, dim)).astype(np.float32)
@@ -173,10 +173,10 @@ def _stored_events(n: int, items: int, now_ms: int) -> list[dict[str, Any]]:
 
 
 def _dynamodb_item(record: Any) -> dict[str, Any]:
-    """A catalog record as the catalog table holds it (mixtape.storage.dynamo_catalog.record_from_item)."""
+    """A catalog record as the catalog table holds it (mixtape.storage.dynamo.catalog.record_from_item)."""
     import base64
 
-    from mixtape.storage.dynamo_catalog import POP_PREFIX
+    from mixtape.storage.dynamo.catalog import POP_PREFIX
 
     item: dict[str, Any] = {
         "item_id": {"S": record.item_id},
@@ -226,7 +226,7 @@ def _version_item() -> bytes:
     """GetItem's answer for the catalog's `#meta` item at version 1."""
     import json
 
-    from mixtape.storage.dynamo_catalog import META_KEY
+    from mixtape.storage.dynamo.catalog import META_KEY
 
     return json.dumps({"Item": {"item_id": {"S": META_KEY}, "version": {"N": "1"}}}).encode()
 
@@ -245,7 +245,7 @@ def _catalog_scan(records: list[Any]) -> dict[str, float]:
     from botocore.awsrequest import AWSResponse
 
     from mixtape.storage import clients
-    from mixtape.storage.dynamo_catalog import SCAN_PAGE_ITEMS, DynamoCatalogStore
+    from mixtape.storage.dynamo.catalog import SCAN_PAGE_ITEMS, DynamoCatalogStore
 
     items = [_dynamodb_item(r) for r in records]
     version = _version_item()
@@ -285,8 +285,8 @@ def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
     from botocore.awsrequest import AWSResponse
 
     from mixtape.storage import clients
-    from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-    from mixtape.storage.s3_catalog import (
+    from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+    from mixtape.storage.s3.catalog import (
         POINTER_KEY,
         S3CatalogSnapshots,
         SnapshotCatalogReader,
@@ -327,7 +327,7 @@ def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dic
     import numpy as np
 
     from mixtape import clock
-    from mixtape.catalog_index import CatalogCache
+    from mixtape.catalog.cache import CatalogCache
     from mixtape.models.profile import Profile, RecentItem
     from mixtape.storage.memory import MemoryCatalogStore, MemoryProfileStore
 

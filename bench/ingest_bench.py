@@ -38,14 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from mixtape import clock, gc_tuning
+from mixtape import clock
 from mixtape.config import IngestSettings, ProfileSettings
 from mixtape.ingestion import ingest_events, profile_update_messages
 from mixtape.models.catalog import CatalogItem, ItemFeatures
 from mixtape.models.events import ListeningEvent, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.profile_updates import process_messages
-from mixtape.profiles import fold_events
+from mixtape.profiles.apply import fold_events
+from mixtape.profiles.batch import process_messages
+from mixtape.runtime import gc_tuning
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 
 BATCH_SIZES = (10, 100, 10_000)
@@ -249,9 +250,9 @@ def dynamo_usage(events_total: int, mature: bool, now_ms: int) -> dict[str, Any]
 
     from bench.dynamo_capacity import CapacityMeter, SqsMeter  # noqa: PLC0415
     from local.template import load_template, provision  # noqa: PLC0415
-    from mixtape.storage.dynamo_catalog import DynamoCatalogStore  # noqa: PLC0415
-    from mixtape.storage.dynamo_events import DynamoEventStore  # noqa: PLC0415
-    from mixtape.storage.dynamo_profiles import DynamoProfileStore, profile_to_item  # noqa: PLC0415
+    from mixtape.storage.dynamo.catalog import DynamoCatalogStore  # noqa: PLC0415
+    from mixtape.storage.dynamo.events import DynamoEventStore  # noqa: PLC0415
+    from mixtape.storage.dynamo.profiles import DynamoProfileStore, profile_to_item  # noqa: PLC0415
     from mixtape.storage.queues import SqsProfileUpdateQueue  # noqa: PLC0415
 
     with _moto_environment():
@@ -376,7 +377,7 @@ def botocore_put_item_cpu(calls: int = 300, rounds: int = 9) -> dict[str, float]
     from botocore.config import Config  # noqa: PLC0415
 
     from mixtape.storage import clients  # noqa: PLC0415
-    from mixtape.storage.dynamo_events import event_to_item  # noqa: PLC0415
+    from mixtape.storage.dynamo.events import event_to_item  # noqa: PLC0415
 
     class _Body:
         def stream(self, **_: Any) -> Iterator[bytes]:

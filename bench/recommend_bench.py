@@ -10,7 +10,7 @@ What is timed, per request (medians and p99 over the repeats, round-robin across
   (`LocalFunction.invoke_json`); the profile is read as DynamoProfileStore reads it, parsed from its
   stored item (`profile_from_item`: inflate + pydantic validation, ~0.1 ms for this listener) but without
   the network and botocore's parsing of the GetItem reply (`ItemProfileStore`);
-- ranking: `mixtape.ranking.recommend` alone (what the handler spends on numpy);
+- ranking: `mixtape.ranking.ranker.recommend` alone (what the handler spends on numpy);
 - capped listener: the handler at k=100 for the largest profile the service stores (`capped_listener`:
   550 excluded ids). The 1,000-play listener above exceeds the profile caps (it is the issue's "1,000
   excluded ids"), so this is what a real request costs at most; the targets stay on the heavier one;
@@ -55,19 +55,20 @@ from local.http_adapter import http_api_event
 from local.stack import function_module, load_function
 from local.template import load_template, match_route
 from mixtape import clock
-from mixtape.catalog_index import CatalogCache, CatalogIndex
+from mixtape.catalog.cache import CatalogCache
+from mixtape.catalog.index import CatalogIndex
 from mixtape.config import ProfileLimits, RankingIndex, RecommendSettings
-from mixtape.model.aligned import AlignedModel, AlignedModelCache
-from mixtape.model.artifact import ModelArtifact
-from mixtape.model.cache import ModelCache
-from mixtape.model.foldin import fold_in
+from mixtape.learning.aligned import AlignedModel, AlignedModelCache
+from mixtape.learning.cache import ModelCache
+from mixtape.learning.foldin import fold_in
+from mixtape.models.artifact import ModelArtifact
+from mixtape.models.catalog import CatalogRecord
 from mixtape.models.profile import Profile, RecentItem
-from mixtape.ranking import recommend
-from mixtape.storage.base import CatalogRecord
-from mixtape.storage.dynamo_profiles import profile_from_item, profile_to_item
+from mixtape.ranking.ranker import recommend
+from mixtape.search.topk import partition
+from mixtape.storage.dynamo.profiles import profile_from_item, profile_to_item
 from mixtape.storage.memory import MemoryModelStore
-from mixtape.storage.s3_catalog import decode_popularity, decode_snapshot, encode_snapshot
-from mixtape.topk import partition
+from mixtape.storage.s3.catalog import decode_popularity, decode_snapshot, encode_snapshot
 
 NAME = "recommend"
 DIM = 64

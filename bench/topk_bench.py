@@ -1,4 +1,4 @@
-"""Dense scoring + top-k: the plain argpartition path, `mixtape.topk` exact and IVF, against the
+"""Dense scoring + top-k: the plain argpartition path, `mixtape.search.topk` exact and IVF, against the
 memory-bandwidth limit measured in the same run.
 
     .venv/bin/python -m bench.topk_bench                        # table (~1 min); layers/common is
@@ -39,7 +39,7 @@ if _LAYER not in sys.path:  # the service layer is not an installed package
     sys.path.insert(0, _LAYER)
 
 from bench.output import emit  # noqa: E402
-from mixtape.topk import (  # noqa: E402 - after the sys.path entry above
+from mixtape.search.topk import (  # noqa: E402 - after the sys.path entry above
     ExactIndex,
     FloatArray,
     IndexConfig,

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.protocol import Split
-from mixtape.model.params import TrainingParams
-from mixtape.model.training import Interactions, train_als
+from mixtape.learning.training import Interactions, train_als
+from mixtape.models.training_params import TrainingParams
 
 Matrix = npt.NDArray[np.float64]
 Scorer = Callable[[Matrix], Matrix]  # binary training matrix -> scores for the evaluated rows

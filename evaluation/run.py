@@ -20,7 +20,7 @@ from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, pack_groups, play_events
 from mixtape.config import RankingIndex, RankingWeights
-from mixtape.model.params import TrainingParams
+from mixtape.models.training_params import TrainingParams
 
 DEFAULT_SEEDS = (0, 1, 2)
 REPORTS = Path(__file__).resolve().parent.parent / "reports"

@@ -21,7 +21,7 @@ from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function, mount_layers
 from local.template import Template, load_template, match_route
 from mixtape import clock
-from mixtape.catalog_index import CatalogCache
+from mixtape.catalog.cache import CatalogCache
 from mixtape.config import (
     IngestSettings,
     ProfileSettings,
@@ -30,9 +30,9 @@ from mixtape.config import (
     RecommendSettings,
     TrainSettings,
 )
-from mixtape.model.aligned import AlignedModelCache
-from mixtape.model.cache import ModelCache
-from mixtape.model.params import TrainingParams
+from mixtape.learning.aligned import AlignedModelCache
+from mixtape.learning.cache import ModelCache
+from mixtape.models.training_params import TrainingParams
 from mixtape.storage import memory
 
 PROFILE_BATCH = 100  # the template's SQS BatchSize for ProfileUpdateFunction

@@ -16,7 +16,7 @@ from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, pack_groups, play_events
 from mixtape.config import RankingWeights
-from mixtape.model.params import TrainingParams
+from mixtape.models.training_params import TrainingParams
 
 TRAINING = {
     "default": {},

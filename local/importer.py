@@ -31,7 +31,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 # events/s), so concurrency only pays against a deployed API, where Lambda scales out; 4 is polite.
 DEFAULT_CONCURRENCY = 4
 # Mirrors of the API's limits (mixtape/models: ItemBatch, EventBatch, ListeningEvent.count); mirrored so
-# the importer runs without the layer on sys.path; tests/unit/test_importer.py checks they agree.
+# the importer runs without the layer on sys.path; tests/unit/local/test_importer.py checks they agree.
 MAX_ITEMS_PER_REQUEST = 500
 MAX_EVENTS_PER_REQUEST = 500
 MAX_PLAY_COUNT = 1_000_000

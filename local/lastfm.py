@@ -27,7 +27,7 @@ PLAYS_FILE = "user_artists.dat"
 TAGGINGS_FILE = "user_taggedartists.dat"
 
 # Mirrors of the catalog model's limits (mixtape/models/catalog.py: Title, Genre). Mirrored rather than
-# imported so the reader runs without the layer on sys.path; tests/unit/test_lastfm.py checks they agree.
+# imported so the reader runs without the layer on sys.path; tests/unit/local/test_lastfm.py checks it.
 TITLE_MAX_LENGTH = 300
 GENRE_MAX_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x1f]")

@@ -1,6 +1,6 @@
 """Generate the API's one OpenAPI document from the three functions' resolvers (never written by hand).
 
-`python -m local.openapi --write` refreshes layers/common/mixtape/openapi.json, which RecommendFunction
+`python -m local.openapi --write` refreshes layers/common/mixtape/api/openapi.json, which RecommendFunction
 serves at GET /v1/openapi.json; `--check` fails when the committed file is out of date.
 """
 
@@ -13,13 +13,13 @@ from typing import Any
 from local.stack import function_module, load_function, mount_layers
 from local.template import load_template
 
-OUTPUT = Path(__file__).resolve().parent.parent / "layers" / "common" / "mixtape" / "openapi.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "layers" / "common" / "mixtape" / "api" / "openapi.json"
 
 
 def generate() -> str:
     template = load_template()
     mount_layers(template)
-    from mixtape.http import openapi_document
+    from mixtape.api.resolver import openapi_document
 
     apps: list[Any] = []
     for function in template.functions.values():

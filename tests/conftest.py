@@ -1,4 +1,4 @@
-"""Process-wide test environment, set before any test module imports `mixtape.observability`: its Powertools
+"""Process-wide test environment, set before any test imports `mixtape.runtime.observability`: its Powertools
 Metrics singleton reads the namespace once, at import, whichever test layer imports it first."""
 
 import os

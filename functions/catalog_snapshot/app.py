@@ -12,12 +12,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
-from mixtape.catalog_snapshot import refresh_snapshot
+from mixtape.catalog.snapshot import refresh_snapshot
 from mixtape.config import CatalogSnapshotSettings, catalog_snapshot_settings
-from mixtape.observability import logger, metrics, tracer
-from mixtape.storage.base import CatalogReader
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.s3_catalog import S3CatalogSnapshots
+from mixtape.runtime.observability import logger, metrics, tracer
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.ports import CatalogReader
+from mixtape.storage.s3.catalog import S3CatalogSnapshots
 
 
 @dataclass(frozen=True)

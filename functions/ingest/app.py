@@ -1,23 +1,5 @@
 """IngestFunction: POST /v1/events, PUT /v1/items, and the bulk ingest queue (SQS)."""
 
-# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
-import gc
-
-gc.disable()
-
-from mixtape import botocore_docs
-from mixtape.deferred_imports import defer
-
-defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
-botocore_docs.install()  # botocore's docstrings rendered when read: its docs package is ~15 ms of imports
-
-# Before anything imports pydantic: Powertools' batch utility then skips importing its parser models
-# (24 pydantic models in 9 modules, ~14 ms of init), needed only for type hints (`model=` is not used).
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-# isort: split
-
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -26,21 +8,23 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
-from mixtape import clock, gc_tuning
+from mixtape import clock
+from mixtape.api.resolver import create_app, json_response, ok_doc
 from mixtape.config import IngestSettings, ingest_settings
-from mixtape.http import create_app, json_response, ok_doc
 from mixtape.ingestion import IngestResult, ingest_events, upsert_items
 from mixtape.models.api import IngestResponse, UpsertItemsResponse
 from mixtape.models.catalog import ItemBatch
 from mixtape.models.events import EventBatch, ListeningEvent
-from mixtape.observability import logger, metrics, tracer
-from mixtape.storage.base import CatalogStore, EventStore, ProfileUpdateQueue
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.dynamo_events import DynamoEventStore
+from mixtape.runtime import gc_tuning
+from mixtape.runtime.observability import logger, metrics, tracer
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.dynamo.events import DynamoEventStore
+from mixtape.storage.ports import CatalogStore, EventStore, ProfileUpdateQueue
 from mixtape.storage.queues import SqsProfileUpdateQueue
 
 

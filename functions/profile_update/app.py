@@ -1,23 +1,5 @@
 """ProfileUpdateFunction: folds the profile-update queue into taste profiles; DELETE /v1/users/{user_id}."""
 
-# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
-import gc
-
-gc.disable()
-
-from mixtape import botocore_docs
-from mixtape.deferred_imports import defer
-
-defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
-botocore_docs.install()  # botocore's docstrings rendered when read: its docs package is ~15 ms of imports
-
-# Before anything imports pydantic: Powertools' batch utility then skips importing its parser models
-# (24 pydantic models in 9 modules, ~14 ms of init), needed only for type hints (`model=` is not used).
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-# isort: split
-
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -26,27 +8,29 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
-from mixtape import clock, gc_tuning
+from mixtape import clock
+from mixtape.api.resolver import create_app, ok_doc
 from mixtape.config import ProfileSettings, profile_settings
-from mixtape.erasure import erase_user, finish_erasure
 from mixtape.errors import StorageUnavailableError
-from mixtape.http import create_app, ok_doc
-from mixtape.model.cache import ModelCache
+from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse
 from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage
 from mixtape.models.ids import UserId
-from mixtape.observability import logger, metrics, tracer
-from mixtape.profile_updates import process_messages
-from mixtape.storage.base import CatalogStore, EventStore, ProfileStore, ProfileUpdateQueue
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.dynamo_events import DynamoEventStore
-from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.profiles.batch import process_messages
+from mixtape.profiles.erasure import erase_user, finish_erasure
+from mixtape.runtime import gc_tuning
+from mixtape.runtime.observability import logger, metrics, tracer
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.dynamo.events import DynamoEventStore
+from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.ports import CatalogStore, EventStore, ProfileStore, ProfileUpdateQueue
 from mixtape.storage.queues import SqsProfileUpdateQueue
-from mixtape.storage.s3_models import S3ModelStore
+from mixtape.storage.s3.models import S3ModelStore
 
 
 @dataclass(frozen=True)

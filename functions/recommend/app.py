@@ -1,18 +1,5 @@
 """RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
 
-# ruff: noqa: E402 - the collector is off while the module loads (mixtape.gc_tuning says why)
-# Cold start: while ~700 modules load, the cyclic garbage collector would scan the growing heap some fifty
-# times (~16 ms, measured with bench.cold_start).
-import gc
-
-gc.disable()
-
-from mixtape import botocore_docs
-from mixtape.deferred_imports import defer
-
-defer("asyncio")  # Powertools' AppSync and async batch modules import it; nothing here runs a coroutine
-botocore_docs.install()  # botocore's docstrings rendered when read: its docs package is ~15 ms of imports
-
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -26,24 +13,25 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import mixtape
-from mixtape import clock, gc_tuning
-from mixtape.catalog_index import CatalogCache
+from mixtape import clock
+from mixtape.api.profile_view import profile_response
+from mixtape.api.replies import scored_items
+from mixtape.api.resolver import create_app, ok_doc
+from mixtape.catalog.cache import CatalogCache
 from mixtape.config import RecommendSettings, recommend_settings
 from mixtape.errors import NotFoundError
-from mixtape.http import create_app, ok_doc
-from mixtape.model.aligned import AlignedModelCache
-from mixtape.model.cache import ModelCache
+from mixtape.learning.aligned import AlignedModelCache
+from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
 from mixtape.models.ids import ItemId, UserId
-from mixtape.observability import logger, metrics, tracer
-from mixtape.profile_view import profile_response
-from mixtape.ranking import recommend, similar_items
-from mixtape.serving import scored_items
-from mixtape.storage.base import CatalogReader, ProfileStore
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.dynamo_profiles import DynamoProfileStore
-from mixtape.storage.s3_catalog import S3CatalogSnapshots, SnapshotCatalogReader
-from mixtape.storage.s3_models import S3ModelStore
+from mixtape.ranking.ranker import recommend, similar_items
+from mixtape.runtime import gc_tuning
+from mixtape.runtime.observability import logger, metrics, tracer
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.ports import CatalogReader, ProfileStore
+from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
+from mixtape.storage.s3.models import S3ModelStore
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
@@ -109,8 +97,8 @@ def get_recommendations(
     exclude_explicit: Annotated[bool, Query()] = False,
     genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> Response[str]:
-    # The reply is serialised in one go (mixtape.serving); `responses=` above still documents its model.
-    from mixtape.serving import recommendations_json  # noqa: PLC0415 - the import block is shared
+    # The reply is serialised in one go (mixtape.api.replies); `responses=` above still documents its model.
+    from mixtape.api.replies import recommendations_json  # noqa: PLC0415 - the import block is shared
 
     started = time.perf_counter()
     deps = dependencies()
@@ -195,7 +183,7 @@ def get_health() -> HealthResponse:
 
 @cache
 def _openapi_json() -> str:
-    return resources.files(mixtape).joinpath("openapi.json").read_text()
+    return resources.files("mixtape.api").joinpath("openapi.json").read_text()
 
 
 @app.get(

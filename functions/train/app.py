@@ -12,12 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.config import TrainSettings, train_settings
-from mixtape.model.cache import ModelStore
-from mixtape.model.pipeline import train_and_publish
-from mixtape.observability import logger, metrics, tracer
-from mixtape.storage.base import InteractionSource
-from mixtape.storage.dynamo_profiles import DynamoProfileStore
-from mixtape.storage.s3_models import S3ModelStore
+from mixtape.learning.pipeline import train_and_publish
+from mixtape.runtime.observability import logger, metrics, tracer
+from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.ports import InteractionSource, ModelStore
+from mixtape.storage.s3.models import S3ModelStore
 
 
 @dataclass(frozen=True)

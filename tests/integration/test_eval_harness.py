@@ -12,7 +12,7 @@ from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, play_events
-from mixtape.model.artifact import ModelArtifact
+from mixtape.models.artifact import ModelArtifact
 
 ROCK, JAZZ = range(1, 9), range(11, 19)
 
@@ -91,7 +91,7 @@ def test_served_lists_never_contain_training_artists_and_explain_themselves(data
 
 
 def test_after_a_retrain_the_next_request_is_served_by_the_new_model(dataset: Path):
-    # Once a model is loaded, probes run in the background (mixtape.background); the harness retrains
+    # Once a model is loaded, probes run in the background (mixtape.runtime.background); the harness retrains
     # between ranking variants (evaluation.tune), so train() must leave the new model in place.
     stack, part = _stack_with_training_plays(dataset)
     user = lastfm.user_id_for(part.users[0])

@@ -9,9 +9,9 @@ from botocore.exceptions import ClientError
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.storage import clients
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.dynamo_events import DynamoEventStore
-from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.dynamo.events import DynamoEventStore
+from mixtape.storage.dynamo.profiles import DynamoProfileStore
 from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 

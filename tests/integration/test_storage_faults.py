@@ -14,12 +14,12 @@ from mixtape.config import ProfileSettings
 from mixtape.models.event_type import EventType
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.profiles import apply_user_events
+from mixtape.profiles.apply import apply_user_events
 from mixtape.storage import clients
-from mixtape.storage.base import VersionConflictError
-from mixtape.storage.dynamo_catalog import DynamoCatalogStore
-from mixtape.storage.dynamo_events import DynamoEventStore
-from mixtape.storage.dynamo_profiles import DynamoProfileStore
+from mixtape.storage.dynamo.catalog import DynamoCatalogStore
+from mixtape.storage.dynamo.events import DynamoEventStore
+from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.ports import VersionConflictError
 from tests.helpers import load_event
 from tests.integration.conftest import Aws
 

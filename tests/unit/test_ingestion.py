@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from mixtape import popularity
-from mixtape.erasure import erase_user, finish_erasure
+from mixtape.catalog import popularity
 from mixtape.errors import InvalidInputError
 from mixtape.ingestion import MAX_EVENTS_PER_MESSAGE, ingest_events, profile_update_messages, upsert_items
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ErasureFollowUp, ListeningEvent, ProfileUpdateMessage
 from mixtape.models.profile import Profile
+from mixtape.profiles.erasure import erase_user, finish_erasure
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.unit.conftest import DAY_MS, NOW_MS, make_item, stored
 

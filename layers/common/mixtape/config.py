@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mixtape.model.params import TrainingParams
 from mixtape.models.event_type import EventType
+from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
 
@@ -59,7 +59,7 @@ class RankingWeights(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
-    # learned model: ALS fold-in, scaled by |v|·max|f| (mixtape.ranking._Terms). 1.7: every `make eval`
+    # learned model: ALS fold-in, scaled by |v|·max|f| (mixtape.ranking.ranker._Terms). 1.7: every `make eval`
     # metric at least what 0.5 gave when the term was scaled by its largest value over the catalog.
     factors: float = 1.7
     debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail
@@ -76,7 +76,7 @@ class RankingWeights(BaseModel):
 class RankingIndex(BaseModel):
     """How the ranker finds the best items of its dense (learned model) term. `exact` scores every item
     (memory-bandwidth bound: ~7 ms per request at 1M items x 64 factors); `ivf` probes the `n_probe`
-    best of ~√n k-means lists of the factors (mixtape.topk.IvfIndex, indexed once per model and catalog
+    best of ~√n k-means lists of the factors (mixtape.search.topk.IvfIndex, indexed once per model and catalog
     in the container, ~0.6 s at 1M) and merges the sparse terms (EASE neighbours, liked artists)
     exactly. IVF applies only from `ivf_min_items` catalog items: below that the exact scan is about a
     millisecond. The lists are the trainer's (`ModelArtifact.ivf_lists`, ~√ model items) unless `n_lists`
@@ -175,7 +175,7 @@ class _ModelSettings(_Settings):
         default=None, description="S3 bucket of model artifacts; none = no model"
     )
     model_check_seconds: float = Field(default=5.0, ge=0, description="How often to look for a new model")
-    # Catalog and model refreshes run in the background (mixtape.background); a request waits for one
+    # Catalog and model refreshes run in the background (mixtape.runtime.background); a request waits for one
     # that has run longer than this (a container frozen between rare invocations barely advances it).
     refresh_join_seconds: float = Field(default=30.0, ge=0)
 

@@ -1,4 +1,4 @@
-"""Domain exceptions. Handlers map them to HTTP errors in one place (mixtape.http)."""
+"""Domain exceptions. Handlers map them to HTTP errors in one place (mixtape.api.resolver)."""
 
 from dataclasses import dataclass, field
 

@@ -1,6 +1,6 @@
 """Ingestion: validate → drop known duplicates → enqueue for profile update. HTTP and the ingest queue
 both call `ingest_events`; `upsert_items` is the catalog's write path. Events are stored by the profile
-updater once applied (see mixtape.profiles), so ingestion writes nothing to DynamoDB."""
+updater once applied (see mixtape.profiles.apply), so ingestion writes nothing to DynamoDB."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -10,9 +10,9 @@ from mixtape.config import IngestSettings
 from mixtape.errors import FieldError, InvalidInputError
 from mixtape.models.catalog import CatalogItem
 from mixtape.models.events import ListeningEvent, ProfileUpdateMessage, StoredEvent
-from mixtape.storage.base import CatalogStore, EventStore, ProfileUpdateQueue
+from mixtape.storage.ports import CatalogStore, EventStore, ProfileUpdateQueue
 
-# Events per queue message: one profile commit's worth (see mixtape.profiles.MAX_EVENTS_PER_MESSAGE).
+# Events per queue message: one profile commit's worth (see mixtape.profiles.apply.MAX_EVENTS_PER_MESSAGE).
 MAX_EVENTS_PER_MESSAGE = 100
 
 

@@ -1,9 +1,11 @@
-"""Catalog items (tracks) as clients upsert them."""
+"""Catalog items (tracks) as clients upsert them, as stored, and the pure helpers over stored records."""
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from itertools import chain
+from typing import Annotated, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -63,3 +65,44 @@ class ItemFeatures:
     artist_id: str
     genres: tuple[str, ...]
     embedding: npt.NDArray[np.float32] | None  # L2-normalised, or None when the item has none
+
+
+class CatalogRecord(NamedTuple):
+    """A stored catalog item (validated when written) plus its live popularity buckets. A named tuple, not
+    a frozen dataclass: a recommend container makes one per catalog item (a million at the largest
+    catalogs), at a fifth of the cost, and the index build reads the fields column by column with one
+    `zip(*records)`."""
+
+    item_id: str
+    title: str
+    artist_id: str
+    artist_name: str
+    genres: tuple[str, ...]
+    explicit: bool
+    release_date: str | None
+    duration_ms: int | None
+    embedding: npt.NDArray[np.float32] | None
+    popularity: Mapping[int, float]
+
+
+class PopularityEntries(NamedTuple):
+    """A catalog's popularity buckets as entries: item `items[j]` (its position in catalog index order)
+    has `values[j]` in epoch `epochs[j]`."""
+
+    items: npt.NDArray[np.int64]
+    epochs: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+
+
+def items_digest(item_ids: Sequence[str]) -> str:
+    """Names a catalog's items and their order (catalog snapshots carry it for `load_popularity`)."""
+    return hashlib.blake2b("\n".join(item_ids).encode(), digest_size=16).hexdigest()
+
+
+def genre_grouped(records: Sequence[CatalogRecord]) -> list[CatalogRecord]:
+    """The records in catalog index order: grouped by genre list, groups in first-seen order, the given
+    order kept within a group."""
+    groups: dict[tuple[str, ...], list[CatalogRecord]] = {}
+    for record in records:
+        groups.setdefault(record.genres, []).append(record)
+    return list(chain.from_iterable(groups.values()))

@@ -37,11 +37,11 @@ class Profile(BaseModel):
     # Decayed weighted sum of item embeddings (float64) and the decayed sum of |weights| behind it.
     taste_sum: npt.NDArray[np.float64] | None = Field(default=None, exclude=True)
     taste_weight: float = 0.0
-    # The listener folded into the learned model `model_version` (see mixtape.model.foldin); refreshed at
+    # The listener folded into the learned model `model_version` (see mixtape.learning.foldin); refreshed at
     # every update and, when a newer model is live, recomputed on read until the next update stores it.
     model_version: str | None = None
     user_vector: npt.NDArray[np.float32] | None = Field(default=None, exclude=True)
-    # Exactly-once bookkeeping (see mixtape.profiles.apply_user_events): ids of events applied here whose
+    # Exactly-once bookkeeping (see mixtape.profiles.apply): ids of events applied here whose
     # copy in the events table is not confirmed yet, and the erasure time before which events are dropped.
     pending: list[str] = Field(default_factory=list)
     erased_at: int = 0

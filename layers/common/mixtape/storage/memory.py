@@ -5,11 +5,11 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mixtape.model.artifact import ModelArtifact
-from mixtape.models.catalog import CatalogItem, ItemFeatures, unit_embedding
+from mixtape.models.artifact import ModelArtifact
+from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.base import CatalogRecord, EventKey, Interaction, VersionConflictError
+from mixtape.storage.ports import EventKey, Interaction, VersionConflictError
 
 
 @dataclass

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
 from mixtape.storage import clients
-from mixtape.storage.dynamo_util import chunks
+from mixtape.storage.dynamo.batch import chunks
 
 MAX_SEND_ATTEMPTS = 5
 

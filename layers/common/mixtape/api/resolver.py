@@ -1,0 +1,162 @@
+"""The one HTTP resolver setup and error model shared by every function's API routes.
+
+Every error is JSON `{"error": {"code", "message", "fields": [...], "request_id"}}`; no stack trace ever
+leaves a function. Validation failures name each bad field with its batch index.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from mixtape import __version__
+from mixtape.errors import FieldError, InvalidInputError, MixtapeError
+from mixtape.models.api import ErrorResponse, FieldErrorView, error_body
+from mixtape.runtime.observability import logger, metrics
+
+MAX_REPORTED_FIELDS = 100
+API_TITLE = "Mixtape personalization API"
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _error_doc(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+# The error model every route documents (the JSON bodies built by the handlers below).
+ERROR_RESPONSES: dict[int, Any] = {
+    400: _error_doc("Malformed JSON"),
+    404: _error_doc("Unknown user, item or route"),
+    415: _error_doc("Body is not application/json"),
+    422: _error_doc("Invalid input: every bad field is listed with its batch index"),
+    503: _error_doc("A dependency is throttled or unavailable; safe to retry"),
+}
+
+
+def ok_doc(model: type, status: int = 200, description: str = "OK") -> dict[int, Any]:
+    """Responses for a route: its success model under `status`, plus the shared errors."""
+    return {
+        status: {"description": description, "content": {"application/json": {"model": model}}},
+        **ERROR_RESPONSES,
+    }
+
+
+def field_path(loc: Sequence[Any]) -> tuple[str, int | None]:
+    """`("body", "events", 3, "timestamp")` → `("events[3].timestamp", 3)`."""
+    parts = list(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc)
+    text = ""
+    index: int | None = None
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            index = part if index is None else index
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body", index
+
+
+def _error_response(status: int, body: str) -> Response[str]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=SECURITY_HEADERS
+    )
+
+
+def _request_id(app: APIGatewayHttpResolver) -> str | None:
+    try:
+        return str(app.current_event.request_context.request_id)
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _fields(errors: Sequence[FieldError]) -> list[FieldErrorView]:
+    return [FieldErrorView(field=e.field, index=e.index, message=e.message, type=e.type) for e in errors]
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(error: RequestUnsupportedContentType) -> Response[str]:
+        return _error_response(
+            415, error_body("unsupported_media_type", "send application/json", request_id=_request_id(app))
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[str]:
+        raw = list(error.errors())
+        metrics.add_metric(name="RequestsRejected", unit="Count", value=1)
+        if any(e.get("type") == "json_invalid" for e in raw):
+            return _error_response(
+                400,
+                error_body("malformed_json", "request body is not valid JSON", request_id=_request_id(app)),
+            )
+        fields = []
+        for e in raw[:MAX_REPORTED_FIELDS]:
+            path, index = field_path(e.get("loc", ()))
+            fields.append(
+                FieldError(
+                    field=path, index=index, message=str(e.get("msg", "invalid")), type=str(e.get("type", ""))
+                )
+            )
+        message = f"{len(raw)} invalid field(s)" + (
+            f"; first {MAX_REPORTED_FIELDS} listed" if len(raw) > MAX_REPORTED_FIELDS else ""
+        )
+        return _error_response(
+            422, error_body("validation_error", message, _fields(fields), request_id=_request_id(app))
+        )
+
+    @app.exception_handler(InvalidInputError)
+    def _invalid_input(error: InvalidInputError) -> Response[str]:
+        metrics.add_metric(name="RequestsRejected", unit="Count", value=1)
+        return _error_response(
+            422, error_body(error.code, error.message, _fields(error.errors), request_id=_request_id(app))
+        )
+
+    @app.exception_handler(MixtapeError)
+    def _domain(error: MixtapeError) -> Response[str]:
+        if error.status_code >= 500:
+            logger.warning("request failed", extra={"code": error.code, "error": error.message})
+        return _error_response(
+            error.status_code, error_body(error.code, error.message, request_id=_request_id(app))
+        )
+
+    @app.not_found
+    def _no_route(error: RouteNotFoundError) -> Response[str]:
+        return _error_response(404, error_body("not_found", "no such route", request_id=_request_id(app)))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return _error_response(
+            500, error_body("internal_error", "internal error", request_id=_request_id(app))
+        )
+
+    return app
+
+
+def json_response[T](status: int, model: T) -> Response[T]:
+    """A typed reply with an explicit status (e.g. 202); the body model still drives the OpenAPI schema."""
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=model, headers=SECURITY_HEADERS
+    )
+
+
+def openapi_document(apps: Sequence[APIGatewayHttpResolver]) -> dict[str, Any]:
+    """Merge the generated schemas of every function's resolver into the API's one document."""
+    merged: dict[str, Any] = {}
+    for app in apps:
+        schema = json.loads(app.get_openapi_json_schema(title=API_TITLE, version=__version__))
+        if not merged:
+            merged = schema
+            continue
+        merged.setdefault("paths", {}).update(schema.get("paths", {}))
+        for kind, entries in schema.get("components", {}).items():
+            merged.setdefault("components", {}).setdefault(kind, {}).update(entries)
+    merged["paths"] = dict(sorted(merged.get("paths", {}).items()))
+    return merged

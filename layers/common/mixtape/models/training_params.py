@@ -1,0 +1,24 @@
+"""Training hyper-parameters: apart from mixtape.learning.training, so that the settings of every function
+(mixtape.config) do not import the training code."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainingParams(BaseModel):
+    """Hyper-parameters, chosen with `make eval` on Last.fm (see README, "Model quality")."""
+
+    # defer_build: validators are built at first use, not at import; each function builds only the models
+    # it uses (mixtape.models says why).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    factors: int = Field(default=64, ge=2, le=512)
+    iterations: int = Field(default=12, ge=1, le=100)
+    regularization: float = Field(default=1.0, gt=0)
+    alpha: float = Field(default=5.0, gt=0, description="confidence = 1 + alpha * log1p(weight / epsilon)")
+    epsilon: float = Field(default=0.0, ge=0, description="0 = binary confidence 1 + alpha")
+    cg_steps: int = Field(default=3, ge=1, le=20)
+    ease_lambda: float = Field(default=100.0, gt=0)
+    neighbors: int = Field(default=200, ge=0, le=5000, description="EASE weights kept per item (0 = none)")
+    min_item_users: int = Field(default=2, ge=1, description="items with fewer listeners get no EASE row")
+    max_ease_items: int = Field(default=15_000, ge=0, description="EASE is skipped above this (O(n^3))")
+    seed: int = 0

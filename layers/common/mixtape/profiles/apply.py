@@ -1,0 +1,182 @@
+"""Fold listening events into taste profiles: the decay math (pure) and the optimistic commit loop."""
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixtape.config import ProfileSettings
+from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
+from mixtape.learning.foldin import fold_in
+from mixtape.models.artifact import ModelArtifact
+from mixtape.models.catalog import ItemFeatures
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
+from mixtape.models.profile import Profile, RecentItem
+from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
+
+# Events folded per profile commit: bounds the ids a commit adds to the profile's `pending` list.
+MAX_EVENTS_PER_COMMIT = 100
+MAX_PENDING_IDS = 1_000
+# Rebase the reference time once stored sums would grow past 2**REBASE_AFTER_HALF_LIVES.
+REBASE_AFTER_HALF_LIVES = 32.0
+POSITIVE_RECENT_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})
+
+
+def _rebase(profile: Profile, ts_ms: int, half_life_ms: float) -> None:
+    """Move the reference time forward so stored sums stay small; the represented values don't change."""
+    if profile.ref_ms == 0:
+        profile.ref_ms = ts_ms
+        return
+    if (ts_ms - profile.ref_ms) / half_life_ms <= REBASE_AFTER_HALF_LIVES:
+        return
+    factor = 2.0 ** ((profile.ref_ms - ts_ms) / half_life_ms)
+    for table in (profile.items, profile.artists, profile.genres):
+        for key in table:
+            table[key] *= factor
+    if profile.taste_sum is not None:
+        profile.taste_sum *= factor
+    profile.taste_weight *= factor
+    profile.ref_ms = ts_ms
+
+
+def _top_by_magnitude(table: dict[str, float], keep: int) -> dict[str, float]:
+    if len(table) <= keep:
+        return table
+    return dict(heapq.nlargest(keep, table.items(), key=lambda kv: (abs(kv[1]), kv[0])))
+
+
+def fold_events(
+    profile: Profile,
+    events: Iterable[StoredEvent],
+    features: Mapping[str, ItemFeatures],
+    settings: ProfileSettings,
+    model: ModelArtifact | None = None,
+) -> Profile:
+    """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps).
+    With a model, the listener is folded into it again so the stored vector matches the new history."""
+    folded = profile.clone()
+    half_life = settings.half_life_ms
+    weights = settings.event_weights
+    recent = {r.item_id: r.ts for r in folded.recent}
+    for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
+        _rebase(folded, event.timestamp, half_life)
+        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * event.count
+        decayed = w * 2.0 ** ((event.timestamp - folded.ref_ms) / half_life)
+        folded.items[event.item_id] = folded.items.get(event.item_id, 0.0) + decayed
+        item = features.get(event.item_id)
+        if item is not None:
+            folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
+            for genre in item.genres:
+                folded.genres[genre] = folded.genres.get(genre, 0.0) + decayed / len(item.genres)
+            if item.embedding is not None:
+                if folded.taste_sum is None:
+                    folded.taste_sum = np.zeros(item.embedding.shape[0], dtype=np.float64)
+                if folded.taste_sum.shape == item.embedding.shape:
+                    folded.taste_sum += decayed * item.embedding.astype(np.float64)
+                    folded.taste_weight += abs(decayed)
+        folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + event.count
+        if event.type in POSITIVE_RECENT_TYPES and w > 0:
+            recent[event.item_id] = max(event.timestamp, recent.get(event.item_id, 0))
+        elif event.type is EventType.DISLIKE:
+            folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
+        folded.last_event_at = max(folded.last_event_at, event.timestamp)
+
+    limits = settings.limits
+    folded.items = _top_by_magnitude(folded.items, limits.max_items)
+    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
+    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
+    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
+    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
+    if len(folded.disliked) > limits.max_disliked:
+        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
+        folded.disliked = dict(kept)
+    # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
+    # drop it, and readers fold the listener in themselves.
+    folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None
+    folded.model_version = model.version if model else None
+    return folded
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: list[StoredEvent]  # folded into the profile by this call
+    already_applied: int  # duplicates: redelivered, re-sent, or repeated in the batch
+    erased: int  # dropped: ingested before the listener's erasure
+    writes: int  # profile commits
+    stored: int  # events written to the events table (this call's and earlier unconfirmed ones)
+    unstored: int  # applied but not logged (events table unavailable): the message must come back
+
+
+def _pending_after(previous: list[str], unconfirmed: set[str], fresh: Sequence[StoredEvent]) -> list[str]:
+    """Ids still to confirm, oldest first, bounded so a long events-table outage cannot grow the item
+    without limit (past the cap an unconfirmed event, if ever delivered again, would count twice)."""
+    kept = [i for i in previous if i in unconfirmed] + [e.event_id for e in fresh]
+    return kept[-MAX_PENDING_IDS:]
+
+
+def apply_user_events(
+    user_id: str,
+    events: Sequence[StoredEvent],
+    features: Mapping[str, ItemFeatures],
+    store: ProfileStore,
+    log: EventStore,
+    settings: ProfileSettings,
+    now_ms: int,
+    model: ModelArtifact | None = None,
+) -> ApplyResult:
+    """Fold one user's events into the stored profile, each event exactly once, then store them.
+
+    The events table holds only applied events, written right after the commit that applied them; the
+    profile keeps the ids it applied whose stored copy is not confirmed yet (`pending`). So an event has
+    been applied iff it is stored or pending, and a redelivered or re-sent event is recognised by one
+    consistent batched read: no per-event mark, no transaction, one conditional profile write per
+    commit. A version conflict re-reads and refolds; events ingested before an erasure are dropped.
+    """
+    unique = list({e.event_id: e for e in events}.values())
+    expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
+    applied: list[StoredEvent] = []
+    already = len(events) - len(unique)
+    erased = writes = stored_count = unstored = 0
+    for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
+        chunk = unique[start : start + MAX_EVENTS_PER_COMMIT]
+        for _attempt in range(settings.max_update_attempts):
+            current = store.get(user_id, consistent=True) or Profile(user_id=user_id)
+            live = [e for e in chunk if e.ingested_at > current.erased_at]
+            pending = set(current.pending)
+            keys = [(user_id, i) for i in {e.event_id for e in live} | pending]
+            stored = {event_id for _, event_id in log.stored(keys, consistent=True)}
+            unconfirmed = pending - stored
+            fresh = [e for e in live if e.event_id not in stored and e.event_id not in pending]
+            if fresh:
+                updated = fold_events(current, fresh, features, settings, model)
+                updated.version = current.version + 1
+                updated.updated_at = now_ms
+                updated.pending = _pending_after(current.pending, unconfirmed, fresh)
+                try:
+                    store.commit(updated, current.version)
+                except VersionConflictError:
+                    continue
+                writes += 1
+            to_store = [e for e in live if e.event_id in unconfirmed] + fresh
+            try:
+                failed = len(log.put_applied(to_store, expires_at_s)) if to_store else 0
+            except StorageUnavailableError:
+                failed = len(to_store)
+            applied.extend(fresh)
+            already += len(live) - len(fresh)
+            erased += len(chunk) - len(live)
+            stored_count += len(to_store) - failed
+            unstored += failed  # still pending in the profile: a redelivery of the message logs them
+            break
+        else:
+            raise ConcurrentUpdateError(f"profile of {user_id} kept changing; giving up for now")
+    return ApplyResult(
+        applied=applied,
+        already_applied=already,
+        erased=erased,
+        writes=writes,
+        stored=stored_count,
+        unstored=unstored,
+    )

@@ -1,0 +1,71 @@
+"""A batch of profile-update messages: group by listener, fold each listener's events in one commit and
+log them, then credit item popularity. One listener's failure fails only the messages that carried its
+events."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mixtape.catalog import popularity
+from mixtape.config import ProfileSettings
+from mixtape.models.artifact import ModelArtifact
+from mixtape.models.events import ProfileUpdateMessage, StoredEvent
+from mixtape.profiles.apply import apply_user_events
+from mixtape.runtime.observability import logger
+from mixtape.storage.ports import CatalogStore, EventStore, ProfileStore
+
+
+@dataclass
+class BatchOutcome:
+    failed_message_ids: set[str] = field(default_factory=set)
+    users: int = 0
+    applied: int = 0
+    already_applied: int = 0
+    erased: int = 0
+    profile_writes: int = 0
+    stored: int = 0
+
+
+def process_messages(
+    messages: Sequence[tuple[str, ProfileUpdateMessage]],
+    profiles: ProfileStore,
+    log: EventStore,
+    catalog: CatalogStore,
+    settings: ProfileSettings,
+    now_ms: int,
+    model: ModelArtifact | None = None,
+) -> BatchOutcome:
+    """`messages` are (message id, parsed body). Returns the ids of the messages to retry."""
+    events_by_user: dict[str, list[StoredEvent]] = defaultdict(list)
+    messages_by_user: dict[str, set[str]] = defaultdict(set)
+    for message_id, message in messages:
+        events_by_user[message.user_id].extend(message.events)
+        messages_by_user[message.user_id].add(message_id)
+
+    outcome = BatchOutcome(users=len(events_by_user))
+    features = catalog.features({e.item_id for events in events_by_user.values() for e in events})
+    applied: list[StoredEvent] = []
+    for user_id, events in events_by_user.items():
+        try:
+            result = apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
+        except Exception as error:  # isolate one listener: its messages are retried, the others commit
+            logger.warning("profile update failed", extra={"user_id": user_id, "error": repr(error)})
+            outcome.failed_message_ids |= messages_by_user[user_id]
+            continue
+        if result.unstored:  # applied, but the events log must still get them: redeliver
+            logger.warning("applied events not logged", extra={"user_id": user_id, "events": result.unstored})
+            outcome.failed_message_ids |= messages_by_user[user_id]
+        applied.extend(result.applied)
+        outcome.applied += len(result.applied)
+        outcome.already_applied += result.already_applied
+        outcome.erased += result.erased
+        outcome.profile_writes += result.writes
+        outcome.stored += result.stored
+
+    deltas = popularity.contributions(applied, now_ms, settings.popularity_half_life_ms)
+    if deltas:
+        try:
+            catalog.add_popularity(deltas, drop_before_epoch=popularity.epoch_of(now_ms) - 1)
+        except Exception as error:  # popularity is a prior: never fail (and re-deliver) applied events for it
+            logger.warning("popularity update failed", extra={"items": len(deltas), "error": repr(error)})
+    return outcome

@@ -1,0 +1,158 @@
+"""The catalog in DynamoDB: one item per track, a `#meta` item whose version changes on every upsert,
+and popularity buckets (`pop_<epoch>`) that profile updates ADD to."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from botocore.exceptions import ClientError
+
+from mixtape.errors import StorageUnavailableError
+from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
+from mixtape.storage import clients
+from mixtape.storage.dynamo.batch import batch_get
+
+META_KEY = "#meta"  # not a valid ItemId, so it can never collide with a track
+POP_PREFIX = "pop_"
+SCAN_PAGE_ITEMS = 1000
+
+
+def _embedding(item: Mapping[str, Any]) -> np.ndarray[Any, np.dtype[np.float32]] | None:
+    if "embedding" not in item:
+        return None
+    return unit_embedding(np.frombuffer(item["embedding"]["B"], dtype=np.float32))
+
+
+def record_from_item(item: Mapping[str, Any]) -> CatalogRecord:
+    return CatalogRecord(
+        item_id=item["item_id"]["S"],
+        title=item["title"]["S"],
+        artist_id=item["artist_id"]["S"],
+        artist_name=item["artist_name"]["S"],
+        genres=tuple(g["S"] for g in item.get("genres", {}).get("L", [])),
+        explicit=item.get("explicit", {}).get("BOOL", False),
+        release_date=item["release_date"]["S"] if "release_date" in item else None,
+        duration_ms=int(item["duration_ms"]["N"]) if "duration_ms" in item else None,
+        embedding=_embedding(item),
+        popularity={
+            int(name.removeprefix(POP_PREFIX)): float(value["N"])
+            for name, value in item.items()
+            if name.startswith(POP_PREFIX)
+        },
+    )
+
+
+class DynamoCatalogStore:
+    def __init__(self, table: str, concurrency: int = 16, client: Any = None) -> None:
+        self._table = table
+        self._client = client
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="catalog")
+
+    @property
+    def client(self) -> Any:
+        return self._client or clients.dynamodb()
+
+    def _upsert_one(self, item: CatalogItem, now_ms: int) -> None:
+        # UpdateItem, not PutItem: a metadata upsert must keep the item's popularity buckets.
+        values: dict[str, Any] = {
+            ":title": {"S": item.title},
+            ":artist_id": {"S": item.artist_id},
+            ":artist_name": {"S": item.artist_name},
+            ":genres": {"L": [{"S": g} for g in item.genres]},
+            ":explicit": {"BOOL": item.explicit},
+            ":now": {"N": str(now_ms)},
+        }
+        sets = [f"{name} = :{name}" for name in ("title", "artist_id", "artist_name", "genres", "explicit")]
+        sets.append("updated_at = :now")
+        removes: list[str] = []
+        optional: dict[str, dict[str, Any] | None] = {
+            "release_date": {"S": item.release_date.isoformat()} if item.release_date else None,
+            "duration_ms": {"N": str(item.duration_ms)} if item.duration_ms is not None else None,
+            "embedding": {"B": np.asarray(item.embedding, dtype=np.float32).tobytes()}
+            if item.embedding is not None
+            else None,
+        }
+        for name, value in optional.items():
+            if value is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        self.client.update_item(
+            TableName=self._table,
+            Key={"item_id": {"S": item.item_id}},
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values,
+        )
+
+    def upsert(self, items: Sequence[CatalogItem], now_ms: int) -> int:
+        """Write the items, then bump the catalog version so recommenders reload. Returns the version."""
+        try:
+            list(self._pool.map(lambda i: self._upsert_one(i, now_ms), items))
+            response = self.client.update_item(
+                TableName=self._table,
+                Key={"item_id": {"S": META_KEY}},
+                UpdateExpression="ADD version :one SET updated_at = :now",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":now": {"N": str(now_ms)}},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"catalog upsert failed: {error.response['Error']['Code']}"
+            ) from error
+        return int(response["Attributes"]["version"]["N"])
+
+    def features(self, item_ids: Iterable[str]) -> dict[str, ItemFeatures]:
+        keys = [{"item_id": {"S": item_id}} for item_id in sorted(set(item_ids))]
+        found = batch_get(self.client, self._table, keys, projection="item_id, artist_id, genres, embedding")
+        return {
+            row["item_id"]["S"]: ItemFeatures(
+                item_id=row["item_id"]["S"],
+                artist_id=row["artist_id"]["S"],
+                genres=tuple(g["S"] for g in row.get("genres", {}).get("L", [])),
+                embedding=_embedding(row),
+            )
+            for row in found
+            if "artist_id" in row
+        }
+
+    def _add_one(self, item_id: str, buckets: Mapping[int, float], drop_epoch: int) -> None:
+        names = {f"#p{i}": f"{POP_PREFIX}{epoch}" for i, epoch in enumerate(buckets)}
+        values = {f":p{i}": {"N": repr(float(v))} for i, v in enumerate(buckets.values())}
+        names["#old"] = f"{POP_PREFIX}{drop_epoch}"
+        expression = "ADD " + ", ".join(f"#p{i} :p{i}" for i in range(len(buckets))) + " REMOVE #old"
+        try:
+            self.client.update_item(
+                TableName=self._table,
+                Key={"item_id": {"S": item_id}},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(item_id)",  # no stub records for unknown items
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def add_popularity(self, deltas: Mapping[str, Mapping[int, float]], drop_before_epoch: int) -> None:
+        """One ADD per item per batch (aggregated by the caller), so a hit track is not a hot key."""
+        list(self._pool.map(lambda kv: self._add_one(kv[0], kv[1], drop_before_epoch - 1), deltas.items()))
+
+    def version(self) -> int:
+        response = self.client.get_item(
+            TableName=self._table, Key={"item_id": {"S": META_KEY}}, ProjectionExpression="version"
+        )
+        return int(response.get("Item", {}).get("version", {}).get("N", 0))
+
+    def load_all(self) -> tuple[int, list[CatalogRecord]]:
+        """Whole catalog for the in-memory index: read once per container and on catalog change."""
+        version = self.version()
+        records: list[CatalogRecord] = []
+        # Pages of SCAN_PAGE_ITEMS rather than DynamoDB's 1 MB: each request stays short (the client's read
+        # timeout is per request) at the price of a few more round trips; billed read units are the same.
+        pages = self.client.get_paginator("scan").paginate(TableName=self._table, Limit=SCAN_PAGE_ITEMS)
+        for page in pages:
+            records.extend(record_from_item(row) for row in page["Items"] if row["item_id"]["S"] != META_KEY)
+        return version, records

@@ -1,0 +1,105 @@
+"""The applied-events log in DynamoDB: (user_id, event_id) keys, written by the profile updater after the
+commit that applied them, read in batches to recognise duplicates, expired by TTL."""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mixtape.errors import StorageUnavailableError
+from mixtape.models.events import StoredEvent
+from mixtape.storage import clients
+from mixtape.storage.dynamo.batch import batch_delete, batch_get, batch_write
+from mixtape.storage.ports import EventKey
+
+
+def event_to_item(event: StoredEvent, expires_at_s: int) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "user_id": {"S": event.user_id},
+        "event_id": {"S": event.event_id},
+        "item_id": {"S": event.item_id},
+        "type": {"S": event.type.value},
+        "ts": {"N": str(event.timestamp)},
+        "count": {"N": str(event.count)},
+        "ingested_at": {"N": str(event.ingested_at)},
+        "expires_at": {"N": str(expires_at_s)},
+    }
+    if event.ms_played is not None:
+        item["ms_played"] = {"N": str(event.ms_played)}
+    if event.context is not None:
+        item["ctx"] = {"S": event.context.model_dump_json(exclude_none=True)}
+    return item
+
+
+def item_to_event(item: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        event_id=item["event_id"]["S"],
+        user_id=item["user_id"]["S"],
+        item_id=item["item_id"]["S"],
+        type=item["type"]["S"],
+        timestamp=int(item["ts"]["N"]),
+        ms_played=int(item["ms_played"]["N"]) if "ms_played" in item else None,
+        count=int(item["count"]["N"]),
+        context=json.loads(item["ctx"]["S"]) if "ctx" in item else None,
+        ingested_at=int(item["ingested_at"]["N"]),
+    )
+
+
+class DynamoEventStore:
+    def __init__(self, table: str, client: Any = None) -> None:
+        self._table = table
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or clients.dynamodb()
+
+    def stored(self, keys: Iterable[EventKey], *, consistent: bool = False) -> set[EventKey]:
+        """Which of these events are in the log: batched reads (100 keys a call), keys only."""
+        wanted = [{"user_id": {"S": u}, "event_id": {"S": e}} for u, e in dict.fromkeys(keys)]
+        if not wanted:
+            return set()
+        try:
+            found = batch_get(
+                self.client, self._table, wanted, projection="user_id, event_id", consistent=consistent
+            )
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"reading events failed: {error.response['Error']['Code']}"
+            ) from error
+        return {(item["user_id"]["S"], item["event_id"]["S"]) for item in found}
+
+    def put_applied(self, events: Sequence[StoredEvent], expires_at_s: int) -> list[StoredEvent]:
+        """Plain batched writes (25 a call): the events are already deduplicated by the profile commit,
+        so no condition is needed and a rewrite of the same event is harmless."""
+        by_key = {(e.user_id, e.event_id): e for e in events}
+        requests = [{"PutRequest": {"Item": event_to_item(e, expires_at_s)}} for e in by_key.values()]
+        try:
+            left = batch_write(self.client, self._table, requests)
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"storing events failed: {error.response['Error']['Code']}"
+            ) from error
+        return [
+            by_key[(r["PutRequest"]["Item"]["user_id"]["S"], r["PutRequest"]["Item"]["event_id"]["S"])]
+            for r in left
+        ]
+
+    def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
+        keys: list[dict[str, Any]] = []
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="user_id = :u",
+            ExpressionAttributeValues={":u": {"S": user_id}},
+            ProjectionExpression="user_id, event_id, ingested_at",
+            ConsistentRead=True,
+        ):
+            keys.extend(
+                {"user_id": item["user_id"], "event_id": item["event_id"]}
+                for item in page["Items"]
+                if ingested_before is None or int(item["ingested_at"]["N"]) <= ingested_before
+            )
+        batch_delete(self.client, self._table, keys)
+        return len(keys)

@@ -1,0 +1,128 @@
+"""What a function's init leaves behind for its requests (cold-start measures in functions/*/app.py).
+
+The garbage collector is process state, so the handler is imported in a fresh interpreter.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mixtape.runtime import gc_tuning
+from tests.helpers import fresh_python
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _import_handler(function: str) -> dict[str, Any]:
+    code = f"""
+import gc, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                   "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler)}}))
+"""
+    state: dict[str, Any] = fresh_python(code)
+    return state
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_init_leaves_the_collector_on_with_the_init_heap_frozen(function):
+    state = _import_handler(function)
+    assert state["handler"]
+    assert state["enabled"]  # switched off only while the module loads
+    assert state["frozen"] > 10_000  # modules, classes and functions built at init: never scanned again
+    assert state["threshold"] == gc_tuning.GEN0_THRESHOLD  # every handler sets the collector the same way
+
+
+def _models_built_at_import(function: str) -> list[str]:
+    code = f"""
+import importlib.util, json, sys
+from pydantic import BaseModel
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+seen, todo = set(), list(BaseModel.__subclasses__())
+while todo:
+    cls = todo.pop()
+    if cls not in seen:
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+print(json.dumps(sorted(f"{{c.__module__}}.{{c.__qualname__}}" for c in seen
+                        if c.__module__.startswith("mixtape.") and c.__pydantic_complete__)))
+"""
+    built: list[str] = fresh_python(code)
+    return built
+
+
+# Models whose validator exists right after import: a settings default is an instance (built when the
+# class is created), and mixtape.models.profile does not defer.
+BUILT_AT_IMPORT = {
+    "mixtape.config.EventWeights",
+    "mixtape.config.ProfileLimits",
+    "mixtape.config.RankingWeights",
+    "mixtape.config.RankingIndex",
+    "mixtape.models.training_params.TrainingParams",
+    "mixtape.models.profile.Profile",
+    "mixtape.models.profile.RecentItem",
+}
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_init_builds_no_api_event_or_settings_model(function):
+    # defer_build (mixtape.models): each model is built at its first use, so init pays for none of them.
+    assert set(_models_built_at_import(function)) <= BUILT_AT_IMPORT
+
+
+def test_recommend_init_imports_neither_the_event_models_nor_the_training_code():
+    # It never validates an event or trains: settings and popularity need only EventType and
+    # TrainingParams, which live apart (mixtape.models.event_type, mixtape.models.training_params).
+    code = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+loaded = ("mixtape.models.events", "mixtape.learning.training")
+print(json.dumps(sorted(m for m in loaded if m in sys.modules)))
+"""
+    assert fresh_python(code) == []
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update", "catalog_snapshot", "train"])
+def test_init_creates_no_aws_client_and_opens_no_connection(function):
+    # What SnapStart (template parameter) snapshots is the state after init: a client, a connection or
+    # a loaded catalog in it would outlive its restore. Everything of the kind is made on first use.
+    code = f"""
+import importlib.util, json, socket
+opened = []
+real_connect = socket.socket.connect
+socket.socket.connect = lambda self, address: opened.append(str(address)) or real_connect(self, address)
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from mixtape.storage import clients
+made = [name for name in ("dynamodb", "sqs", "s3") if getattr(clients, name).cache_info().currsize]
+print(json.dumps({{"connections": opened, "clients": made, "handler": callable(module.lambda_handler)}}))
+"""
+    assert fresh_python(code) == {"connections": [], "clients": [], "handler": True}
+
+
+def test_recommend_init_and_its_per_catalog_structures_load_neither_numpy_random_nor_numpy_ma():
+    # ~4 ms (numpy.random) and ~5 ms (numpy.ma, which np.unique imports on its first call) of a cold
+    # start: top-k samples with spread_positions, the id lookup checks its hashes with a sort. The IVF
+    # builder's k-means still uses numpy.random, imported when an index is built.
+    code = f"""
+import importlib.util, json, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from mixtape.catalog.index import IdLookup
+from mixtape.search.topk import TopK
+picked = TopK(100_000)(np.arange(100_000, dtype=np.float32), 3).tolist()
+found = IdLookup({{f"i{{i}}": i for i in range(10_000)}}).find(["i7", "nope"]).tolist()
+print(json.dumps({{"picked": picked, "found": found,
+                  "loaded": [m for m in ("numpy.random", "numpy.ma") if m in sys.modules]}}))
+"""
+    assert fresh_python(code) == {"picked": [99_999, 99_998, 99_997], "found": [7, -1], "loaded": []}

@@ -1,0 +1,200 @@
+"""Ranking: filters, exclusions, per-artist cap, reasons, cold start, similar items."""
+
+import numpy as np
+import pytest
+
+from mixtape.catalog.cache import CatalogCache
+from mixtape.catalog.index import CatalogIndex
+from mixtape.config import ProfileSettings, RankingWeights, RecommendSettings
+from mixtape.models.event_type import EventType
+from mixtape.models.profile import Profile
+from mixtape.profiles.apply import fold_events
+from mixtape.ranking.ranker import recommend, similar_items, top_k_capped
+from mixtape.storage.memory import MemoryCatalogStore
+from tests.unit.conftest import NOW_MS, make_item, stored
+
+HALF_LIFE = 7 * 86_400_000
+
+
+def build(store: MemoryCatalogStore) -> CatalogIndex:
+    version, records = store.load_all()
+    return CatalogIndex.build(version, records, 4, NOW_MS, HALF_LIFE)
+
+
+def ids(index: CatalogIndex, ranked) -> list[str]:
+    return [index.records[r.position].item_id for r in ranked]
+
+
+def rock_fan(catalog: MemoryCatalogStore, settings: ProfileSettings, *extra) -> Profile:
+    events = [stored("e1", "r1", ts=NOW_MS), stored("e2", "r2", ts=NOW_MS), *extra]
+    return fold_events(Profile(user_id="u-1"), events, catalog.features(e.item_id for e in events), settings)
+
+
+def test_top_k_capped_respects_the_cap_and_order():
+    scores = np.array([9, 8, 7, 6, 5, -np.inf], dtype=np.float32)
+    artists = np.array([0, 0, 0, 1, 2, 2], dtype=np.int32)
+    assert top_k_capped(scores, 4, artists, cap=2) == [0, 1, 3, 4]
+    assert top_k_capped(scores, 10, artists, cap=1) == [0, 3, 4]  # -inf is never returned
+
+
+def test_top_k_capped_widens_its_pool_when_one_artist_dominates():
+    scores = np.linspace(100, 1, 200).astype(np.float32)
+    artists = np.zeros(200, dtype=np.int32)
+    artists[-3:] = [1, 2, 3]
+    assert top_k_capped(scores, 4, artists, cap=1) == [0, 197, 198, 199]
+
+
+def test_known_items_are_excluded_and_the_liked_artist_ranks_first(catalog, profile_settings):
+    index = build(catalog)
+    ranked, cold = recommend(rock_fan(catalog, profile_settings), index, RankingWeights(), limit=5)
+    got = ids(index, ranked)
+    assert not cold
+    assert "r1" not in got
+    assert "r2" not in got
+    assert got[0] == "r3"
+    assert ranked[0].reason == "because you listen to Artist art-a"
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_per_artist_cap_limits_one_artist_per_list(catalog, profile_settings):
+    index = build(catalog)
+    profile = rock_fan(catalog, profile_settings)
+    ranked, _ = recommend(profile, index, RankingWeights(max_per_artist=1), limit=5)
+    artists = [index.records[r.position].artist_id for r in ranked]
+    assert len(artists) == len(set(artists))
+
+
+def test_disliked_items_and_artists_turned_against_are_excluded(catalog, profile_settings):
+    index = build(catalog)
+    profile = rock_fan(
+        catalog,
+        profile_settings,
+        stored("d1", "j1", EventType.DISLIKE, ts=NOW_MS),
+        stored("d2", "r4", EventType.DISLIKE, ts=NOW_MS),
+    )
+    got = ids(index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10)[0])
+    assert not {"j1", "j2", "j3"} & set(got)  # art-c is net negative
+    assert "r4" not in got
+    assert "r5" not in got  # art-b's only signal is a dislike: the artist is excluded too
+    assert got == ["r3"]
+
+
+def test_explicit_and_genre_filters(catalog, profile_settings):
+    index = build(catalog)
+    profile = rock_fan(catalog, profile_settings)
+    clean = ids(
+        index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10, exclude_explicit=True)[0]
+    )
+    assert "r4" not in clean
+    jazz = ids(index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10, genre="Jazz")[0])
+    assert set(jazz) == {"j1", "j2", "j3"}
+
+
+def test_cold_start_serves_popular_items_with_reason(catalog):
+    catalog.add_popularity(
+        {"j2": {NOW_MS // (28 * 86_400_000): 50.0}, "r5": {NOW_MS // (28 * 86_400_000): 5.0}}, 0
+    )
+    index = build(catalog)
+    ranked, cold = recommend(None, index, RankingWeights(), limit=2)
+    assert cold
+    assert ids(index, ranked) == ["j2", "r5"]
+    assert {r.reason for r in ranked} == {"popular now"}
+
+
+def test_a_listener_with_only_negative_signals_gets_cold_start_minus_what_they_disliked(
+    catalog, profile_settings
+):
+    index = build(catalog)
+    profile = fold_events(
+        Profile(user_id="u-1"),
+        [stored("d", "j1", EventType.DISLIKE)],
+        catalog.features(["j1"]),
+        profile_settings,
+    )
+    ranked, cold = recommend(profile, index, RankingWeights(max_per_artist=9), limit=20)
+    assert cold
+    assert "j1" not in ids(index, ranked)
+    assert len(ranked) == len(index) - 1
+
+
+def test_similarity_reason_names_the_anchor_track(profile_settings):
+    store = MemoryCatalogStore()
+    store.upsert(
+        [
+            make_item("a1", "art-1", ["x"], [1, 0, 0, 0]),
+            make_item("b1", "art-2", ["y"], [0.99, 0.1, 0, 0]),
+            make_item("c1", "art-3", ["z"], [0, 0, 1, 0]),
+        ],
+        NOW_MS,
+    )
+    index = build(store)
+    profile = fold_events(Profile(user_id="u"), [stored("e", "a1")], store.features(["a1"]), profile_settings)
+    weights = RankingWeights(artist=0.0, genre=0.0, popularity=0.0)
+    ranked, _ = recommend(profile, index, weights, limit=1)
+    assert ids(index, ranked) == ["b1"]
+    assert ranked[0].reason == "similar to Title a1 by Artist art-1"
+
+
+def test_similar_items_prefer_embedding_neighbours_and_exclude_the_item(catalog):
+    index = build(catalog)
+    ranked = similar_items(index, index.position["r1"], RankingWeights(max_per_artist=5), limit=4)
+    got = ids(index, ranked)
+    assert "r1" not in got
+    assert got[:2] == ["r2", "r3"]  # same embedding, artist and genre
+    assert not {"j1", "j2"} & set(got[:3])
+
+
+def test_catalog_cache_reloads_only_when_the_version_changes(catalog, recommend_settings: RecommendSettings):
+    clock = {"t": 0.0}
+    loads = {"n": 0}
+    original = catalog.load_all
+
+    def counting_load():
+        loads["n"] += 1
+        return original()
+
+    catalog.load_all = counting_load
+    cache = CatalogCache(catalog, recommend_settings, lambda: NOW_MS, monotonic=lambda: clock["t"])
+    assert len(cache.get()) == 8
+    clock["t"] = 10.0
+    cache.get()
+    cache.wait()  # once an index is loaded, checks run in the background
+    assert loads["n"] == 1  # version unchanged: no reload
+    catalog.upsert([make_item("new", "art-z", ["rock"], None)], NOW_MS)
+    clock["t"] = 10.5
+    assert len(cache.get()) == 8  # checked less than catalog_check_seconds ago
+    cache.wait()
+    assert len(cache.get()) == 8
+    clock["t"] = 13.0
+    cache.get()
+    cache.wait()
+    assert len(cache.get()) == 9
+    assert loads["n"] == 2
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8, 20])
+def test_recommendations_never_exceed_limit_or_repeat(catalog, profile_settings, limit):
+    index = build(catalog)
+    ranked, _ = recommend(
+        rock_fan(catalog, profile_settings), index, RankingWeights(max_per_artist=9), limit=limit
+    )
+    got = ids(index, ranked)
+    assert len(got) == len(set(got)) <= limit
+    assert len(got) == min(limit, len(index) - 2)
+
+
+def test_cold_start_on_an_unplayed_catalog_orders_by_release_date():
+    store = MemoryCatalogStore()
+    store.upsert(
+        [
+            make_item("old", "art-1", [], None, release_date="1990-01-01"),
+            make_item("new", "art-2", [], None, release_date="2026-11-01"),
+            make_item("undated", "art-3", [], None),
+        ],
+        NOW_MS,
+    )
+    index = build(store)
+    ranked, cold = recommend(None, index, RankingWeights(), limit=3)
+    assert cold
+    assert ids(index, ranked) == ["new", "old", "undated"]
+    assert ranked[0].reason == "new release"
