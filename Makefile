@@ -70,10 +70,11 @@ cost: venv ## AWS cost of 1M events and 1M recommendations vs Amazon Personalize
 measure: venv ## latency, ingest rate and freshness through the running local stack (make run first)
 	$(PY) -m local.measure --base-url http://$(HOST):$(PORT)
 
-lint: venv sam-cli ## ruff, mypy, cfn-lint, sam validate --lint
+lint: venv sam-cli ## ruff, mypy, the import contract (lint-imports), cfn-lint, sam validate --lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
 	$(PY) -m local.openapi --check
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
