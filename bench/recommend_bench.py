@@ -65,7 +65,7 @@ from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.profile import Profile, RecentItem
 from mixtape.ranking.ranker import recommend
-from mixtape.search.topk import partition
+from mixtape.search.ivf import partition
 from mixtape.storage.dynamo.profiles import profile_from_item, profile_to_item
 from mixtape.storage.memory import MemoryModelStore
 from mixtape.storage.s3.catalog import decode_popularity, decode_snapshot, encode_snapshot

@@ -39,14 +39,8 @@ if _LAYER not in sys.path:  # the service layer is not an installed package
     sys.path.insert(0, _LAYER)
 
 from bench.output import emit  # noqa: E402
-from mixtape.search.topk import (  # noqa: E402 - after the sys.path entry above
-    ExactIndex,
-    FloatArray,
-    IndexConfig,
-    IvfIndex,
-    TopK,
-    score_into,
-)
+from mixtape.search.ivf import ExactIndex, IndexConfig, IvfIndex  # noqa: E402 - after the sys.path entry
+from mixtape.search.select import FloatArray, TopK, score_into  # noqa: E402
 
 NAME = "topk"
 DIM = 64

@@ -119,7 +119,7 @@ spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 from mixtape.catalog.index import IdLookup
-from mixtape.search.topk import TopK
+from mixtape.search.select import TopK
 picked = TopK(100_000)(np.arange(100_000, dtype=np.float32), 3).tolist()
 found = IdLookup({{f"i{{i}}": i for i in range(10_000)}}).find(["i7", "nope"]).tolist()
 print(json.dumps({{"picked": picked, "found": found,

@@ -16,7 +16,7 @@ from mixtape.learning.training import Interactions, _cg_half, train, train_als, 
 from mixtape.models.artifact import IvfPartition, ModelArtifact, confidence
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.training_params import TrainingParams
-from mixtape.search import topk
+from mixtape.search import ivf as topk
 from mixtape.storage.memory import MemoryModelStore
 
 PARAMS = TrainingParams(factors=8, iterations=15, regularization=1.0, neighbors=10, ease_lambda=1.0)

@@ -23,7 +23,7 @@ from mixtape.models.catalog import CatalogRecord
 from mixtape.models.profile import Profile, RecentItem
 from mixtape.ranking import ranker
 from mixtape.ranking.ranker import Ranked, Reason, recommend
-from mixtape.search.topk import partition
+from mixtape.search.ivf import partition
 
 GENRES = ["rock", "jazz", "pop", "folk", "metal", "soul"]
 DIM = 4

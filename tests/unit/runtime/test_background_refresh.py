@@ -17,7 +17,7 @@ from mixtape.learning.cache import ModelCache
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogRecord
 from mixtape.runtime.background import BackgroundRefresh
-from mixtape.search import topk
+from mixtape.search import ivf as topk
 from mixtape.storage.memory import MemoryModelStore
 from tests.unit.learning.test_model import artifact, record
 

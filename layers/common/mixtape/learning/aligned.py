@@ -14,7 +14,7 @@ from mixtape.learning.cache import ModelCache
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import IvfPartition, ModelArtifact
 from mixtape.models.profile import Profile
-from mixtape.search.topk import Facets, IvfIndex
+from mixtape.search.ivf import Facets, IvfIndex
 
 Positions = npt.NDArray[np.int64]
 COLUMN_BLOCK = 16  # model factor columns transposed at once while aligning

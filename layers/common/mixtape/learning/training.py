@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
-from mixtape.search.topk import partition
+from mixtape.search.ivf import partition
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -29,7 +29,8 @@ from mixtape.catalog.index import CatalogIndex, FloatArray
 from mixtape.config import RankingIndex, RankingWeights
 from mixtape.learning.aligned import AlignedModel
 from mixtape.models.profile import Profile
-from mixtape.search.topk import IndexArray, IvfIndex, TopK, top_k, top_k_keyed
+from mixtape.search.ivf import IvfIndex
+from mixtape.search.select import IndexArray, TopK, top_k, top_k_keyed
 
 EXPLAIN_FROM_TOP_ITEMS = 5
 # EASE entries >= catalog size / 32: add the accumulator as a vector (sequential passes) rather than by

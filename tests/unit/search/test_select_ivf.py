@@ -5,20 +5,11 @@ import numpy.typing as npt
 import pytest
 
 from mixtape.models.artifact import IvfPartition
-from mixtape.search import topk
-from mixtape.search.topk import (
-    ExactIndex,
-    Facets,
-    IndexConfig,
-    IvfIndex,
-    TopK,
-    build_index,
-    score_into,
-    spread_positions,
-    top_k,
-)
+from mixtape.search import ivf, select
+from mixtape.search.ivf import ExactIndex, Facets, IndexConfig, IvfIndex, build_index
+from mixtape.search.select import TopK, score_into, spread_positions, top_k
 
-FOLDED = topk.FOLD_FROM + 7  # large enough for the folded candidate scan, with a ragged tail
+FOLDED = select.FOLD_FROM + 7  # large enough for the folded candidate scan, with a ragged tail
 
 
 def reference(scores: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.intp]:
@@ -62,7 +53,7 @@ def test_top_k_is_the_stable_argsort_of_finite_scores(kind: str, k: int) -> None
 def test_many_seeds_on_the_sampled_path() -> None:
     for seed in range(40):
         rng = np.random.default_rng(seed)
-        n = int(rng.integers(topk.FULL_PASS_BELOW, 40_000))
+        n = int(rng.integers(select.FULL_PASS_BELOW, 40_000))
         k = int(rng.integers(1, 300))
         scores = make_scores(KINDS[seed % len(KINDS)], n, rng)
 
@@ -87,17 +78,17 @@ def test_a_sample_that_misleads_the_threshold_falls_back_and_stays_exact(
     """The strided sample sees only high scores, so its threshold lets too few items through."""
     n, k = 40_000, 200
     scores = np.zeros(n, dtype=np.float32)
-    stride = n // topk._sample_size(n)
+    stride = n // select._sample_size(n)
     scores[::stride] = np.linspace(2.0, 3.0, len(scores[::stride]), dtype=np.float32)
     scores[1::stride] = 1.0  # the true runners-up, all tied, none of them sampled
     fallbacks = []
-    full = topk._full_candidates
+    full = select._full_candidates
 
     def counted(*args):
         fallbacks.append(1)
         return full(*args)
 
-    monkeypatch.setattr(topk, "_full_candidates", counted)
+    monkeypatch.setattr(select, "_full_candidates", counted)
 
     assert top_k(scores, k).tolist() == reference(scores, k).tolist()
     assert fallbacks == [1]
@@ -105,7 +96,7 @@ def test_a_sample_that_misleads_the_threshold_falls_back_and_stays_exact(
 
 def test_random_scores_never_need_the_full_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sampled threshold's safety margin: the fallback stays the rare exception it is meant to be."""
-    monkeypatch.setattr(topk, "_full_candidates", lambda *_: pytest.fail("fell back to the full pass"))
+    monkeypatch.setattr(select, "_full_candidates", lambda *_: pytest.fail("fell back to the full pass"))
     for seed in range(24):
         rng = np.random.default_rng(seed)
         kind = ("normal", "mostly_excluded", "infinities_and_nan")[seed % 3]
@@ -289,7 +280,7 @@ def test_ivf_is_deterministic_and_copes_with_empty_catalogs(catalog) -> None:
 
 def test_an_index_built_from_a_partition_keeps_its_lists_and_assigns_the_items_it_lacks(catalog) -> None:
     embeddings, bias, queries = catalog
-    computed = topk.partition(embeddings, bias, n_lists=16, seed=0)
+    computed = ivf.partition(embeddings, bias, n_lists=16, seed=0)
     assert computed.centroids.shape == (16, embeddings.shape[1] + 1)  # clustered with the bias column
     labels = computed.labels.copy()
     unseen = np.arange(0, len(labels), 7)
@@ -306,7 +297,7 @@ def test_an_index_built_from_a_partition_keeps_its_lists_and_assigns_the_items_i
 
 def test_partition_assigns_every_item_to_its_nearest_centroid(catalog) -> None:
     embeddings, _, _ = catalog
-    lists = topk.partition(embeddings, n_lists=24, seed=3)
+    lists = ivf.partition(embeddings, n_lists=24, seed=3)
     distances = ((embeddings[:, None, :] - lists.centroids[None, :, :]) ** 2).sum(axis=2)
     nearest = distances.min(axis=1)
     chosen = distances[np.arange(len(embeddings)), lists.labels]
