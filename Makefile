@@ -99,8 +99,8 @@ openapi: venv ## regenerate the OpenAPI document served at /v1/openapi.json
 	$(PY) -m local.openapi --write
 
 # sam build ships no .pyc and Lambda's filesystem is read-only, so without compileall every cold start
-# compiles every module again (2.7x the cold start in bench.cold_start). unchecked-hash because SAM's zips
-# carry no timestamps (aws-lambda-builders#924); -s/-p so tracebacks name the paths Lambda runs from.
+# compiles every module it imports again. unchecked-hash because SAM's zips carry no timestamps
+# (aws-lambda-builders#924); -s/-p so tracebacks name the paths Lambda runs from.
 build: venv sam-cli ## sam build (no container; arm64 wheels), then precompile the bytecode
 	$(SAM) build
 	$(PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash \

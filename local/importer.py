@@ -27,8 +27,8 @@ import requests
 from local import lastfm
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
-# The local stack runs one ingest invocation at a time (measured: 1, 2, 4 or 8 in flight all give ~190
-# events/s), so concurrency only pays against a deployed API, where Lambda scales out; 4 is polite.
+# The local stack runs one ingest invocation at a time, so more requests in flight do not raise its rate:
+# concurrency only pays against a deployed API, where Lambda scales out; 4 is polite.
 DEFAULT_CONCURRENCY = 4
 # Mirrors of the API's limits (mixtape/models: ItemBatch, EventBatch, ListeningEvent.count); mirrored so
 # the importer runs without the layer on sys.path; tests/unit/local/test_importer.py checks they agree.
@@ -77,8 +77,8 @@ def play_events(play: lastfm.Play, timestamp_ms: int, max_count: int = MAX_PLAY_
 
     Splitting (not capping) keeps every play: `lfm-<user>-<artist>` carries the first `max_count`
     plays, `lfm-<user>-<artist>-2`, `-3`, ... the rest. The ids depend only on the data, so a re-run
-    sends the same ids and the server's deduplication makes it a no-op. (No Last.fm weight reaches
-    the maximum today; the largest is 352,698.)
+    sends the same ids and the server's deduplication makes it a no-op. (No Last.fm HetRec weight
+    reaches the maximum; other sources may.)
     """
     base_id = f"lfm-{play.user_id}-{play.artist_id}"
     events = []
@@ -123,9 +123,9 @@ def lastfm_plan(data: lastfm.LastFm, timestamp_ms: int, limit_users: int | None 
 
     All events of a run share one timestamp, the run's start time: the dataset has no play times, and
     its 2011 tagging dates would be useless anyway, since profiles decay with a 30-day half-life (an
-    event 15 years old weighs 2^-180 of a fresh one: nothing). Sharing "now" makes the play counts the
-    whole signal. Deduplication is by event id for `EventRetentionDays` after ingestion (30 days), so
-    a re-run within that window changes nothing; after it, a re-run would count the history again.
+    event from 2011 would weigh nothing). Sharing "now" makes the play counts the whole signal.
+    Deduplication is by event id for `EventRetentionDays` after ingestion (30 days), so a re-run within
+    that window changes nothing; after it, a re-run would count the history again.
     """
     all_users = data.users()
     users = all_users[:limit_users]

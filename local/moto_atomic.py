@@ -1,13 +1,13 @@
 """DynamoDB requests made atomic in moto, as DynamoDB makes each request atomic.
 
 moto evaluates a write's ConditionExpression and then applies the write with no lock in between, so two
-threads' conditional writes on one item can both pass the same check: six threads making 300 optimistic
-increments of one item lost 42 and 47 of them in two runs (`tests/integration/test_moto_atomic.py`).
-Mixtape's exactly-once folding relies on that check (`mixtape.profiles.apply.apply_user_events`), and
-`test_concurrent_writers_of_one_profile_lose_nothing_and_count_nothing_twice` failed about once in ten
-suite runs on it. So the local stack (threaded moto server) and the in-process tests (`mock_aws`)
-serialise moto's DynamoDB requests: each is handled, reply included, under one lock. A stand-in only;
-DynamoDB itself needs nothing.
+threads' conditional writes on one item can both pass the same check and one update is lost
+(`tests/integration/test_moto_atomic.py` makes concurrent optimistic increments of one item). Mixtape's
+exactly-once folding relies on that check (`mixtape.profiles.apply.apply_user_events`), and
+`test_concurrent_writers_of_one_profile_lose_nothing_and_count_nothing_twice` failed intermittently on
+it. So the local stack (threaded moto server) and the in-process tests (`mock_aws`) serialise moto's
+DynamoDB requests: each is handled, reply included, under one lock. A stand-in only; DynamoDB itself
+needs nothing.
 """
 
 import threading

@@ -41,7 +41,8 @@ def _unit(vector: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def demo_catalog(embedding_dim: int) -> list[dict[str, Any]]:
-    """~120 tracks: each embedding is its genre's centroid + its artist's offset + noise, L2-normalised."""
+    """TRACKS_PER_ARTIST tracks per artist: each embedding is its genre's centroid + its artist's offset +
+    noise, L2-normalised."""
     rng = np.random.default_rng(SEED)
     genres = list(ARTISTS)
     centroids = {genre: _unit(rng.normal(size=embedding_dim)) for genre in genres}

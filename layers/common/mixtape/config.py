@@ -42,7 +42,8 @@ class EventWeights(BaseModel):
 
 
 class ProfileLimits(BaseModel):
-    """Bounds that keep a profile item small (one write of a few KB) and a request's work bounded."""
+    """Bounds that keep a profile item small (DynamoDB bills a write per started KB) and a request's work
+    bounded."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -59,8 +60,8 @@ class RankingWeights(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
-    # learned model: ALS fold-in, scaled by |v|·max|f| (mixtape.ranking.ranker._Terms). 1.7: every `make eval`
-    # metric at least what 0.5 gave when the term was scaled by its largest value over the catalog.
+    # learned model: ALS fold-in, divided by |v|·max|f| (mixtape.ranking.ranker._Terms), so the term lies
+    # within [-1, 1] whatever the listener's vector length.
     factors: float = 1.7
     debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail
     taste: float = 1.0
@@ -75,13 +76,12 @@ class RankingWeights(BaseModel):
 
 class RankingIndex(BaseModel):
     """How the ranker finds the best items of its dense (learned model) term. `exact` scores every item
-    (memory-bandwidth bound: ~7 ms per request at 1M items x 64 factors); `ivf` probes the `n_probe`
-    best of ~√n k-means lists of the factors (mixtape.search.topk.IvfIndex, indexed once per model and catalog
-    in the container, ~0.6 s at 1M) and merges the sparse terms (EASE neighbours, liked artists)
-    exactly. IVF applies only from `ivf_min_items` catalog items: below that the exact scan is about a
-    millisecond. The lists are the trainer's (`ModelArtifact.ivf_lists`, ~√ model items) unless `n_lists`
-    asks for others, which each container then clusters itself (~3 s of CPU at 1M items).
-    RANKING_INDEX__KIND=ivf switches it on."""
+    (memory-bandwidth bound, so its cost grows with items x factors); `ivf` probes the `n_probe` best of
+    ~√n k-means lists of the factors (mixtape.search.ivf.IvfIndex, indexed once per model and catalog in
+    the container) and merges the sparse terms (EASE neighbours, liked artists) exactly. IVF applies only
+    from `ivf_min_items` catalog items: below that the exact scan is cheap enough. The lists are the
+    trainer's (`ModelArtifact.ivf_lists`, ~√ model items) unless `n_lists` asks for others, which each
+    container then clusters itself, on its own CPU. RANKING_INDEX__KIND=ivf switches it on."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -91,9 +91,9 @@ class RankingIndex(BaseModel):
     n_probe: int = Field(default=8, ge=1)
     rescore: int = Field(default=1_024, ge=0, description="EASE-boosted items outside the probed lists")
     # The genre term is dense and unrelated to the factor lists: liked-genre items of lists not probed are
-    # candidates too, from the (genre, list) cells routing ranks best (IvfIndex.cells, read 3x wider than
-    # the items kept). At 1M items, 80 listeners with 20 plays: recall@10 0.979 with 8 lists and 6,000
-    # genre items, 0.968 with 6 and 5,000, 0.848 with 16 lists and none (README, Performance: the cost).
+    # candidates too, from the (genre, list) cells routing ranks best (IvfIndex.cells, read wider than the
+    # items kept by the ranker's CELL_OVERSCAN): probing more lists does not make up for them. `n_probe`
+    # and `genre_items` trade recall against work (README, "Performance and cost").
     genre_items: int = Field(default=6_000, ge=0, description="liked-genre items outside the probed lists")
     genre_columns: int = Field(default=64, ge=0, description="the most frequent genres indexed for that")
 
@@ -118,8 +118,8 @@ def environment_values(model: type[BaseModel], environ: Mapping[str, str]) -> di
     any case (EMBEDDING_DIM=64); a nested model from JSON (EVENT_WEIGHTS='{"like": 4}') and per field
     (EVENT_WEIGHTS__LIKE=4, which wins over the same key in the JSON). Variables of no field are ignored.
 
-    These are pydantic-settings' rules for such fields (`env_nested_delimiter="__"`); the package itself
-    cost every cold start ~15 ms of imports (measured with bench.cold_start) for what these lines do.
+    These are pydantic-settings' rules for such fields (`env_nested_delimiter="__"`); pulling that
+    package in would add its imports to every cold start for what these lines do.
     """
     env = {key.lower(): value for key, value in environ.items()}
     values: dict[str, Any] = {}

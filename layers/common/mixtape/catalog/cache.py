@@ -90,7 +90,8 @@ class CatalogCache:
         for listener in self._listeners:
             listener(index)
         self._index, self._loaded_at = index, now
-        logger.info(  # what a reload cost and which kind ran: at 1M items ~7 ms against ~3 s
+        # Which kind of reload ran and what it cost: a popularity-only one reuses the decoded catalog.
+        logger.info(
             "catalog reloaded",
             extra={
                 "reload": reload,

@@ -28,13 +28,12 @@ IntArray = npt.NDArray[np.int32]
 class IdLookup:
     """Item id -> catalog position for many ids at once, without a Python dict lookup per id.
 
-    A dict lookup chases 3-4 dependent pointers (slot, entry, key string), each a cache miss once the
-    request's matrix-vector product has streamed the factors through the cache: ~0.7 µs per id. Here the
-    ids' 64-bit string hashes (Python's `hash`, SipHash) sit in buckets of 8 (one cache line of hashes,
-    half full on average) in numpy arrays, so a profile's ~1,000 ids are one vectorised gather whose
-    misses overlap, plus a rare second round for overflowed buckets. Ids are matched by hash alone (a
-    false match needs a 64-bit collision with an id outside the catalog, ~1e-13 per lookup at 1M items);
-    a catalog whose own ids collide uses the dict instead.
+    A dict lookup chases dependent pointers (slot, entry, key string), each a cache miss once the
+    request's matrix-vector product has streamed the factors through the cache. Here the ids' 64-bit
+    string hashes (Python's `hash`, SipHash) sit in buckets of 8 (one cache line of hashes, half full on
+    average) in numpy arrays, so a profile's ids are one vectorised gather whose misses overlap, plus a
+    rare second round for overflowed buckets. Ids are matched by hash alone (a false match needs a 64-bit
+    collision with an id outside the catalog: negligible); a catalog whose own ids collide uses the dict.
     """
 
     BUCKET = 8
@@ -48,7 +47,7 @@ class IdLookup:
         self._hashes = np.zeros((buckets, self.BUCKET), dtype=np.int64)
         self._positions = np.full((buckets, self.BUCKET), -1, dtype=np.int32)
         self._full = np.zeros(buckets, dtype=np.bool_)
-        ordered = np.sort(hashes)  # not np.unique: its first call imports numpy.ma (~5 ms of a cold start)
+        ordered = np.sort(hashes)  # not np.unique: its first call imports numpy.ma, a cold-start cost
         self._exact = not bool(np.any(ordered[1:] == ordered[:-1]))
         if not self._exact:
             return
@@ -71,7 +70,7 @@ class IdLookup:
 
     def same_ids(self, other: "IdLookup") -> bool:
         """The same ids at the same positions, compared as the tables `find` probes (so, like `find`, up to
-        a 64-bit hash collision): two array comparisons instead of a dict walk over a million ids."""
+        a 64-bit hash collision): two array comparisons instead of a dict walk over every id."""
         if not (self._exact and other._exact):
             return self._position == other._position
         return bool(
@@ -87,7 +86,8 @@ class IdLookup:
         target = hashes & self._mask
         found = np.full(len(ids), -1, dtype=np.int64)
         while len(todo):
-            buckets = np.take(self._hashes, target, axis=0)  # ~3x faster than self._hashes[target]
+            # np.take copies whole rows; self._hashes[target] goes through fancy indexing's general path.
+            buckets = np.take(self._hashes, target, axis=0)
             # The first equal slot of each bucket (slot 0 when none is), checked with one 1-D gather:
             # cheaper than reducing the (ids, 8) comparison twice (any, then argmax).
             column = (buckets == hashes[:, None]).argmax(axis=1)
@@ -135,15 +135,15 @@ class CatalogIndex:
     @property
     def items_digest(self) -> str:
         # Kept with the per-index objects, which `with_popularity` shares (same items, same order): a
-        # popularity-only reload does not hash the ids again (33 ms at 1M).
+        # popularity-only reload does not hash every id again.
         return self.scratch("items_digest", lambda: items_digest([r.item_id for r in self.records]))
 
     def with_popularity(
         self, entries: PopularityEntries, now_ms: int, popularity_half_life_ms: float
     ) -> "CatalogIndex":
         """This index with popularity (and freshness) as of `now_ms`, from entries of its own positions:
-        the same items, lookups and per-index buffers, two new arrays. A reload for fresh popularity at
-        1M items without decoding and indexing the catalog again."""
+        the same items, lookups and per-index buffers, two new arrays: a reload for fresh popularity
+        without decoding and indexing the catalog again."""
         raw = popularity.scores_of_entries(
             entries.items, entries.epochs, entries.values, len(self), now_ms, popularity_half_life_ms
         )
@@ -191,9 +191,9 @@ class CatalogIndex:
         set_ids = {genres: i for i, genres in enumerate(dict.fromkeys(genre_lists))}
         genre_set_of = np.fromiter(map(set_ids.__getitem__, genre_lists), dtype=np.int32, count=n)
         # Positions grouped by genre set (stable): a listener's genre term over the catalog is then one
-        # np.repeat of its per-set table, ~6x faster than gathering it by each item's set id. Snapshots
+        # sequential np.repeat of its per-set table, not a random gather by each item's set id. Snapshots
         # are written in this order (`genre_grouped`): each pass below then reads the records in the order
-        # they were made, ~2x faster at 1M items than hopping between records all over the heap.
+        # they were made, walking memory forward instead of hopping between records all over the heap.
         order = np.argsort(genre_set_of, kind="stable")
         records = list(map(records.__getitem__, order.tolist()))
         genre_lists = list(map(genre_lists.__getitem__, order.tolist()))
@@ -264,7 +264,7 @@ def _genre_members(genre_lists: Sequence[tuple[str, ...]]) -> dict[str, IntArray
 
 def _embeddings(records: Sequence[CatalogRecord], present: npt.NDArray[np.bool_], dim: int) -> FloatArray:
     """The (n, dim) float32 matrix of the items' embeddings, zero rows where an item has none. One
-    concatenation of the vectors (np.stack would add an axis to each: 3x slower at 10k items)."""
+    concatenation of the vectors (np.stack would first add an axis to each, a view per vector)."""
     n = len(records)
     with_embedding = np.flatnonzero(present)
     vectors = [records[i].embedding for i in with_embedding.tolist()]

@@ -24,9 +24,9 @@ FloatArray = npt.NDArray[np.float32]
 @dataclass(frozen=True, slots=True)
 class IvfPartition:
     """The k-means lists of an IVF index: `centroids` (n_lists, d [+ 1 with a bias]) and each item's list
-    (`labels`, -1 for an item to assign when the index is built). Computing it is most of an index build
-    (~2.9 s of ~3.7 for 1M x 64 into 1000 lists), so the trainer publishes it with the model
-    (`partition`) and every container builds its index from it."""
+    (`labels`, -1 for an item to assign when the index is built). Computing it is most of an index
+    build, so the trainer publishes it with the model (`partition`) and every container builds its
+    index from it."""
 
     centroids: FloatArray
     labels: npt.NDArray[np.int32]
@@ -65,7 +65,7 @@ class ModelArtifact:
     users: int
     interactions: int
     # The factors' IVF lists (k-means, ~√n of them): built here once, not in every recommend container
-    # that serves the model through an IVF index (RankingIndex). None in artifacts from before.
+    # that serves the model through an IVF index (RankingIndex). None in artifacts written without them.
     ivf_lists: IvfPartition | None = None
 
     @cached_property

@@ -69,9 +69,9 @@ class ItemFeatures:
 
 class CatalogRecord(NamedTuple):
     """A stored catalog item (validated when written) plus its live popularity buckets. A named tuple, not
-    a frozen dataclass: a recommend container makes one per catalog item (a million at the largest
-    catalogs), at a fifth of the cost, and the index build reads the fields column by column with one
-    `zip(*records)`."""
+    a frozen dataclass: a recommend container makes one per catalog item, and a tuple is built in C where
+    a frozen dataclass's __init__ sets each field through object.__setattr__; the index build reads the
+    fields column by column."""
 
     item_id: str
     title: str

@@ -138,7 +138,7 @@ class StoredEvent(BaseModel):
     def accept(cls, event: ListeningEvent, ingested_at: int) -> "StoredEvent":
         # The event's field values as they are (`__dict__`: a validated model's fields, nothing else with
         # extra="forbid"): the nested context model is passed as is, not dumped and validated again.
-        # 1.5 µs per event; `dict(event)` goes through pydantic's __iter__: 4.2 µs with pydantic 2.12.
+        # `dict(event)` would go through pydantic's __iter__, a Python generator over the same dict.
         return cls(**event.__dict__, ingested_at=ingested_at)
 
 

@@ -1,14 +1,16 @@
 """Refreshes that must not run on a request's time: one job at a time per cache, in a daemon thread.
 
 A container's catalog and model caches probe their stores every few seconds (a DynamoDB GetItem, an S3
-GET) and rebuild when something changed (at 100k items a catalog rebuild is ~0.5 s of CPU, a 1M-item IVF
-index seconds). Done inline, one request per interval pays the probe and one per change pays the rebuild.
-Here the request that finds a check due starts it in the background and is answered from what is loaded.
+GET) and rebuild when something changed (decoding and indexing the catalog, aligning the model, an IVF
+index: CPU that grows with the catalog). Done inline, one request per interval pays the probe and one per
+change pays the rebuild. Here the request that finds a check due starts it in the background and is
+answered from what is loaded.
 
 Lambda freezes a container between invocations, and a frozen thread makes no progress: a container that
-gets few requests would keep serving stale data while its refresh crawls forward a few milliseconds per
-invocation. So a request that finds a refresh running for longer than `join_after_seconds` waits for it to
-finish (`BackgroundRefresh.start` says so): busy containers never wait, idle ones pay what they paid before.
+gets few requests would keep serving stale data while its refresh crawls forward only while an invocation
+runs. So a request that finds a refresh running for longer than `join_after_seconds` waits for it to
+finish (`BackgroundRefresh.start` says so): busy containers never wait, idle ones pay what an inline
+refresh would cost.
 """
 
 import threading

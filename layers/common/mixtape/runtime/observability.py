@@ -4,13 +4,13 @@ Tracing costs as little cold start as it can:
 
 - In Lambda (`Tracing: Active`), the X-Ray SDK records a subsegment per handler and per
   `@tracer.capture_method`, and botocore is patched so every DynamoDB and SQS call is a subsegment. Only
-  botocore: Powertools' default `patch_all` also imports and patches sqlite3, httplib, requests…, ~20 ms
-  of init for calls this service never makes (botocore's own connections are skipped by the httplib patch).
+  botocore: Powertools' default `patch_all` also imports and patches sqlite3, httplib, requests…, init
+  work for calls this service never makes (botocore's own connections are skipped by the httplib patch).
 - Where Powertools disables tracing anyway (outside Lambda, SAM/Chalice local, POWERTOOLS_TRACE_DISABLED),
   the tracer gets a no-op provider. Powertools would otherwise import the X-Ray SDK regardless, and its
-  recorder builds two botocore clients for centralised sampling: ~130 ms of every local start and test run.
+  recorder builds two botocore clients for centralised sampling, on every local start and test run.
 - Every tracer decorator passes `capture_response=False`: traces hold timings and errors, not payloads
-  (a recommendation reply is ~28 KB of listener data; capturing it cost ~95 µs per request).
+  (a recommendation reply is listener data, and serialising it into the trace costs every request).
 """
 
 import os

@@ -17,8 +17,8 @@ from mixtape.storage import clients
 from mixtape.storage.ports import Interaction, VersionConflictError
 
 # DynamoDB bills writes per started KB and reads per started 4 KB. Affinities are stored with float32
-# precision (7 significant digits: the other 10 digits are noise that does not compress) and the JSON is
-# deflated: a profile at its size caps goes from 19 KB to ~3 KB, one read unit on the recommend path.
+# precision (7 significant digits: a float64's further digits are noise that does not compress) and the
+# JSON is deflated, so a profile at its size caps stays within one read unit on the recommend path.
 DOC_COMPRESSION_LEVEL = 6
 SIGNIFICANT_DIGITS = 7
 AFFINITY_TABLES = ("items", "artists", "genres")
