@@ -1,67 +1,24 @@
-"""Inverted-file (IVF) vector search: k-means lists over the items, scanned a few lists at a time.
+"""Inverted-file (IVF) lists over the item factors, for a ranker that scores only a few of them.
 
-The index holds its own copy of the embeddings reordered by list, so probing a list is one slice.
-One thread at a time, not concurrently.
+k-means lists over the items (`partition`, run by the trainer and published with the model); an
+`IvfIndex` keeps its own copy of the factors grouped by list, so scoring a list is one contiguous slice.
+The index finds candidates and their exact factor scores; ranking, filters and merging stay with the
+caller (`mixtape.ranking.ranker`). One thread at a time, not concurrently: `probe` reuses its buffers.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil, isqrt
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from mixtape.models.artifact import IvfPartition
-from mixtape.search.select import (
-    _EMPTY_INDEX,
-    _EMPTY_SCORES,
-    BoolArray,
-    FloatArray,
-    IndexArray,
-    TopK,
-    _sample_size,
-    _Scratch,
-    _select,
-    score_into,
-)
+from mixtape.search.select import BoolArray, FloatArray, IndexArray, score_into
 
-# Item positions to leave out: a boolean mask over the catalog (True = excluded) or integer positions.
-Exclude = BoolArray | npt.NDArray[np.integer[Any]] | Sequence[int] | None
-
-
-class VectorIndex(Protocol):
-    """Top-k items by inner product (plus the item's bias), best first, ties by lower item position."""
-
-    def __len__(self) -> int: ...
-
-    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
-        """(item positions, their scores). Excluded items never appear; fewer than k come back only when
-        fewer than k items are left."""
-        ...
-
-
-class ExactIndex:
-    """Scores every item: exact, memory-bandwidth bound (n·d·4 bytes read per query)."""
-
-    def __init__(self, embeddings: FloatArray, bias: FloatArray | None = None) -> None:
-        self._embeddings = scan_layout(_as_matrix(embeddings))
-        n = len(self._embeddings)
-        self._bias = _as_bias(bias, n)
-        self._scores: FloatArray = np.empty(n, dtype=np.float32)
-        self._top = TopK(n)
-
-    def __len__(self) -> int:
-        return len(self._embeddings)
-
-    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
-        q = _as_query(query, self._embeddings.shape[1])
-        scores = score_into(self._embeddings, q, self._scores, self._bias)
-        excluded = _exclusion(exclude, len(self))
-        if excluded is not None:
-            scores[excluded] = -np.inf
-        chosen = self._top(scores, k)
-        return chosen, scores[chosen]
+ITERATIONS = 8  # Lloyd iterations: the lists only route, a rough clustering serves as well
+TRAIN_PER_LIST = 48  # items sampled per list to cluster on: enough to place a centroid
+_EMPTY_INDEX: IndexArray = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,82 +38,62 @@ class Facets:
         return len(self.names)
 
 
-def partition(
-    embeddings: FloatArray,
-    bias: FloatArray | None = None,
-    *,
-    n_lists: int | None = None,
-    iterations: int = 8,
-    train_per_list: int = 48,
-    seed: int = 0,
-) -> IvfPartition:
-    """A few Lloyd iterations on a sample of `train_per_list` items per list, then one pass assigning
-    every item. `n_lists` None: ~√n (`default_n_lists`)."""
+def default_n_lists(n: int) -> int:
+    """~√n lists of ~√n items: fewer, longer slices keep numpy's per-call overhead small."""
+    return max(1, isqrt(n))
+
+
+def partition(embeddings: FloatArray, *, n_lists: int | None = None, seed: int = 0) -> IvfPartition:
+    """A few Lloyd iterations on a sample of `TRAIN_PER_LIST` items per list, then one pass assigning
+    every item. `n_lists` None: ~√n (`default_n_lists`). Deterministic for a given seed."""
     matrix = _as_matrix(embeddings)
     n, d = matrix.shape
-    biases = _as_bias(bias, n)
     lists = min(n, n_lists if n_lists is not None else default_n_lists(n))
     if not lists:
-        return IvfPartition(np.empty((0, d + (biases is not None)), dtype=np.float32), np.empty(0, np.int32))
+        return IvfPartition(np.empty((0, d), dtype=np.float32), np.empty(0, np.int32))
     rng = np.random.default_rng(seed)
-    train = rng.choice(n, size=min(n, train_per_list * lists), replace=False)
+    train = rng.choice(n, size=min(n, TRAIN_PER_LIST * lists), replace=False)
     train.sort()
-    augmented = _augment(matrix[train], None if biases is None else biases[train])
-    centroids = _kmeans(augmented, lists, iterations, rng)
-    return IvfPartition(centroids, _assign(matrix, biases, centroids).astype(np.int32))
+    centroids = _kmeans(matrix[train], lists, rng)
+    return IvfPartition(centroids, _assign(matrix, centroids).astype(np.int32))
 
 
 class IvfIndex:
-    """Inverted-file index: k-means lists over the items, a query scans only its `n_probe` best lists.
-
-    Approximate in which items it finds, exact in what it returns: every score is the item's true
-    score (bias included), exclusions hold, and lists are added until k items are found when possible.
-    With a bias the score is the inner product of [e, b] and [q, 1], so the lists are clustered and
-    ranked in that augmented space (a list's rank is its mean score for the query).
+    """The items grouped by k-means list: routes a query to lists (`route`), scores whole lists exactly
+    (`probe`), and reads items of lists it does not probe by list-order slot (`cells`, `list_vectors`).
 
     Holds its own copy of the embeddings, reordered by list: drop the caller's array to avoid keeping
-    both. Build: from a given `IvfPartition` (whose -1 labels are assigned here), else one is computed
-    (`partition`: ~2.9 s for 1M x 64 into 1000 lists on one core, against ~0.8 s for the rest).
+    both. Built from a given `IvfPartition` (whose -1 labels are assigned here), else one is computed
+    (`partition`, the costly part of a build: the trainer publishes it so containers skip it).
 
     `facets` (optional) are per-item side features a caller's score adds outside the inner product (the
     ranker's genre term). They are not clustered on: when they are independent of the embeddings, lists
     clustered on both lose more on the inner product than routing gains on the side features. Instead
-    the index keeps each column's items per list (item slots only: ~4 bytes per entry), so `cells` can
-    add the items of a list that carry a side feature the query weights, without scanning the list.
+    the index keeps each column's items per list (item slots only), so `cells` can add the items of a
+    list that carry a side feature the query weights, without scanning the list.
     """
 
     def __init__(
         self,
         embeddings: FloatArray,
-        bias: FloatArray | None = None,
         *,
+        n_probe: int,
         n_lists: int | None = None,
-        n_probe: int = 24,
-        iterations: int = 8,
-        train_per_list: int = 48,
-        seed: int = 0,
         facets: Facets | None = None,
         lists: IvfPartition | None = None,
     ) -> None:
         matrix = _as_matrix(embeddings)
         n, d = matrix.shape
-        biases = _as_bias(bias, n)
         if lists is None:
-            lists = partition(
-                matrix,
-                biases,
-                n_lists=n_lists,
-                iterations=iterations,
-                train_per_list=train_per_list,
-                seed=seed,
-            )
-        elif lists.centroids.shape[1:] != (d + (biases is not None),) or len(lists.labels) != n:
+            lists = partition(matrix, n_lists=n_lists)
+        elif lists.centroids.shape[1:] != (d,) or len(lists.labels) != n:
             raise ValueError("the partition does not match the embeddings")
-        centroids = np.asarray(lists.centroids, dtype=np.float32)
+        centroids = np.ascontiguousarray(lists.centroids, dtype=np.float32)
         labels = lists.labels.astype(np.int64)
         if (todo := np.flatnonzero(labels < 0)).size:  # items the partition has not seen
-            labels[todo] = _assign(matrix[todo], None if biases is None else biases[todo], centroids)
+            labels[todo] = _assign(matrix[todo], centroids)
         self.n_lists = len(centroids)
+        # The caller's probe width, carried for whoever reports the index; `probe` scores the lists given.
         self.n_probe = max(1, min(n_probe, self.n_lists))
         self._d = d
         # Items stored contiguously per list (original order inside a list), so a probe is one slice.
@@ -168,19 +105,15 @@ class IvfIndex:
         self._bounds: list[int] = [0, *np.cumsum(counts).tolist()]
         self._sizes: IndexArray = counts.astype(np.int64)
         self._embeddings: FloatArray = matrix[self._ids]
-        self._bias = None if biases is None else biases[self._ids]
-        self._centroids: FloatArray = np.ascontiguousarray(centroids[:, :d])
-        self._centroid_bias = None if biases is None else np.ascontiguousarray(centroids[:, d])
+        self._centroids = centroids
         self._scores: FloatArray = np.empty(n, dtype=np.float32)
         self._keys: IndexArray = np.empty(n, dtype=np.int64)
         self._slots: IndexArray = np.empty(n, dtype=np.int64)
-        self._counting: IndexArray = np.arange(max(self.list_sizes.max(initial=0), 1), dtype=np.int64)
-        self._select_scratch = _Scratch.of_size(n)
-        self._excluded: BoolArray = np.zeros(n, dtype=np.bool_)  # integer exclusions, cleared after use
+        self._counting: IndexArray = np.arange(max(counts.max(initial=0), 1), dtype=np.int64)
         self.facet_columns: dict[str, int] = {}
         self._cell_start: IndexArray = np.zeros(1, dtype=np.int64)  # (columns * n_lists + 1,)
         self._cell_sizes: IndexArray = _EMPTY_INDEX  # (columns * n_lists,) items per cell
-        self._cell_mean: FloatArray = _EMPTY_SCORES  # (columns, n_lists) mean value of a cell's items
+        self._cell_mean: FloatArray = np.empty(0, dtype=np.float32)  # (columns, n_lists) mean value
         self._cell_items = 1.0
         self._cell_slots: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)  # cells' items, in list order
         if facets is not None:
@@ -189,43 +122,11 @@ class IvfIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
-    @property
-    def list_sizes(self) -> IndexArray:
-        return self._sizes
-
-    def search(self, query: npt.ArrayLike, k: int, exclude: Exclude = None) -> tuple[IndexArray, FloatArray]:
-        q = _as_query(query, self._d)
-        if k <= 0 or len(self) == 0:
-            return _EMPTY_INDEX, _EMPTY_SCORES
-        routing = score_into(self._centroids, q, np.empty(self.n_lists, np.float32), self._centroid_bias)
-        ranked = np.argsort(-routing, kind="stable")
-        excluded = _exclusion(exclude, len(self))
-        ids = None
-        if excluded is not None and excluded.dtype != np.bool_:
-            ids, excluded = excluded, self._excluded
-            excluded[ids] = True
-        try:
-            n_probe = self.n_probe
-            while True:
-                total = self._scan(q, np.sort(ranked[:n_probe]).tolist())
-                scores, keys = self._scores[:total], self._keys[:total]
-                if excluded is not None:
-                    scores[excluded[keys]] = -np.inf
-                s = _sample_size(total)
-                sample = scores[:: total // s] if s else None
-                chosen = _select(scores, k, sample, keys=keys, scratch=self._select_scratch)
-                if len(chosen) >= k or n_probe >= self.n_lists:
-                    return keys[chosen], scores[chosen]
-                n_probe = min(self.n_lists, 2 * n_probe)  # exclusions emptied the probed lists: widen
-        finally:
-            if ids is not None:
-                self._excluded[ids] = False
-
     def route(self, query: npt.ArrayLike) -> FloatArray:
-        """Each list's centroid score for the query (bias included): which lists to probe, and an
-        estimate of the score of any item in a list that is not probed."""
+        """Each list's centroid score for the query: which lists to probe, and an estimate of the score
+        of any item in a list that is not probed."""
         q = _as_query(query, self._d)
-        return score_into(self._centroids, q, np.empty(self.n_lists, np.float32), self._centroid_bias)
+        return score_into(self._centroids, q, np.empty(self.n_lists, np.float32))
 
     def probe(self, query: npt.ArrayLike, lists: npt.ArrayLike) -> tuple[IndexArray, FloatArray, IndexArray]:
         """Every item of the given lists with its exact score: (item positions, scores, their indexes in
@@ -247,8 +148,8 @@ class IvfIndex:
 
     def list_vectors(self, slots: npt.NDArray[np.integer[Any]]) -> FloatArray:
         """The embeddings at the given indexes in list order, from the index's own row-major copy (a
-        caller's column-major matrix would cost one cache miss per element of a gathered row). np.take:
-        ~2x faster than fancy indexing for 2k rows."""
+        caller's column-major matrix would cost one cache miss per element of a gathered row). np.take,
+        not fancy indexing: it copies whole rows at once."""
         rows: FloatArray = np.take(self._embeddings, slots, axis=0)
         return rows
 
@@ -300,8 +201,8 @@ class IvfIndex:
 
     def _index_facets(self, facets: Facets) -> None:
         """Each (column, list) cell's item slots, contiguous and in list order, and their mean value.
-        Built in 32-bit keys where they fit (one per entry: ~2M at 1M items), and freeing as it goes: the
-        build's peak stays a few dozen MB above the index."""
+        Built in 32-bit keys where they fit, and freeing as it goes, so the build's peak memory stays
+        close to the index's own size."""
         values = np.asarray(facets.values, dtype=np.float32)
         columns, items = np.asarray(facets.columns), np.asarray(facets.items)
         if not (keep := values > 0).all():
@@ -341,25 +242,11 @@ class IvfIndex:
         for lst in lists:
             start, stop = bounds[lst], bounds[lst + 1]
             end = filled + stop - start
-            out = self._scores[filled:end]
-            np.matmul(self._embeddings[start:stop], q, out=out)
-            if self._bias is not None:
-                np.add(out, self._bias[start:stop], out=out)
+            np.matmul(self._embeddings[start:stop], q, out=self._scores[filled:end])
             self._keys[filled:end] = self._ids[start:stop]
             np.add(self._counting[: stop - start], start, out=self._slots[filled:end])
             filled = end
         return filled
-
-
-def default_n_lists(n: int) -> int:
-    """~√n lists of ~√n items: fewer, longer slices keep numpy's per-call overhead small."""
-    return max(1, isqrt(n))
-
-
-def _augment(embeddings: FloatArray, bias: FloatArray | None) -> FloatArray:
-    if bias is None:
-        return embeddings
-    return np.hstack((embeddings, bias[:, None])).astype(np.float32, copy=False)
 
 
 def _nearest(points: FloatArray, centroids: FloatArray, half_norms: FloatArray) -> IndexArray:
@@ -370,10 +257,10 @@ def _nearest(points: FloatArray, centroids: FloatArray, half_norms: FloatArray) 
     return nearest
 
 
-def _kmeans(points: FloatArray, n_lists: int, iterations: int, rng: "np.random.Generator") -> FloatArray:
+def _kmeans(points: FloatArray, n_lists: int, rng: "np.random.Generator") -> FloatArray:
     """A few Lloyd iterations from random points; an emptied list restarts at a random point."""
     centroids = points[rng.choice(len(points), size=n_lists, replace=False)].copy()
-    for _ in range(iterations):
+    for _ in range(ITERATIONS):
         labels = _nearest(points, centroids, 0.5 * np.einsum("ij,ij->i", centroids, centroids))
         counts = np.bincount(labels, minlength=n_lists)
         order = np.argsort(labels, kind="stable")
@@ -385,37 +272,14 @@ def _kmeans(points: FloatArray, n_lists: int, iterations: int, rng: "np.random.G
     return centroids
 
 
-def _assign(matrix: FloatArray, bias: FloatArray | None, centroids: FloatArray) -> IndexArray:
+def _assign(matrix: FloatArray, centroids: FloatArray) -> IndexArray:
     """Nearest centroid of every item, in chunks so the similarity block stays ~32 MB."""
     half_norms = 0.5 * np.einsum("ij,ij->i", centroids, centroids)
     chunk = max(1, (8 << 20) // len(centroids))
     labels = np.empty(len(matrix), dtype=np.int64)
     for start in range(0, len(matrix), chunk):
-        part = slice(start, start + chunk)
-        points = _augment(matrix[part], None if bias is None else bias[part])
-        labels[part] = _nearest(points, centroids, half_norms)
+        labels[start : start + chunk] = _nearest(matrix[start : start + chunk], centroids, half_norms)
     return labels
-
-
-@dataclass(frozen=True, slots=True)
-class IndexConfig:
-    """Which index serves the catalog. IVF pays off only for large catalogs: below `ivf_min_items` the
-    exact scan costs about a millisecond or less (100k x 64: ~1 ms), so it is used whatever `kind` says."""
-
-    kind: Literal["exact", "ivf"] = "exact"
-    n_lists: int | None = None  # None: default_n_lists(n)
-    n_probe: int = 24
-    ivf_min_items: int = 250_000
-    seed: int = 0
-
-
-def build_index(
-    embeddings: FloatArray, bias: FloatArray | None = None, config: IndexConfig | None = None
-) -> VectorIndex:
-    config = config or IndexConfig()
-    if config.kind == "ivf" and len(embeddings) >= config.ivf_min_items:
-        return IvfIndex(embeddings, bias, n_lists=config.n_lists, n_probe=config.n_probe, seed=config.seed)
-    return ExactIndex(embeddings, bias)
 
 
 def _as_matrix(embeddings: FloatArray) -> FloatArray:
@@ -425,42 +289,8 @@ def _as_matrix(embeddings: FloatArray) -> FloatArray:
     return matrix
 
 
-def scan_layout(embeddings: FloatArray) -> FloatArray:
-    """(n, d) float32 stored column by column (Fortran order), the layout a full scan reads fastest:
-    BLAS then streams d columns (an axpy per dimension) instead of taking n short dot products. Measured
-    with OpenBLAS on x86_64: 1M x 64 in 7.9 ms vs 9.1 ms row-major, 100k x 64 in 0.55 vs 0.88 ms."""
-    return np.asfortranarray(embeddings, dtype=np.float32)
-
-
-def _as_bias(bias: FloatArray | None, n: int) -> FloatArray | None:
-    if bias is None:
-        return None
-    values = np.ascontiguousarray(bias, dtype=np.float32)
-    if values.shape != (n,):
-        raise ValueError(f"bias must have shape ({n},), got {values.shape}")
-    return values
-
-
 def _as_query(query: npt.ArrayLike, d: int) -> FloatArray:
     q = np.ascontiguousarray(query, dtype=np.float32)  # a float64 query would upcast the whole catalog
     if q.shape != (d,):
         raise ValueError(f"query must have shape ({d},), got {q.shape}")
     return q
-
-
-def _exclusion(exclude: Exclude, n: int) -> BoolArray | IndexArray | None:
-    """A boolean mask of length n or in-range integer positions; None when nothing is excluded."""
-    if exclude is None:
-        return None
-    values = np.asarray(exclude)
-    if values.size == 0:
-        return None
-    if values.dtype == np.bool_:
-        if values.shape != (n,):
-            raise ValueError(f"exclusion mask must have shape ({n},), got {values.shape}")
-        return values
-    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
-        raise ValueError("exclude must be a boolean mask or one-dimensional integer positions")
-    if values.min() < 0 or values.max() >= n:
-        raise ValueError(f"excluded positions must lie in [0, {n})")
-    return values.astype(np.int64, copy=False)

@@ -21,13 +21,12 @@ FloatArray = npt.NDArray[np.float32]
 IndexArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-SAMPLE_SIZE = 16_384  # scores sampled for the threshold: ~15 µs to gather and partition
+SAMPLE_SIZE = 16_384  # scores sampled for the threshold: small enough to gather and partition cheaply
 FULL_PASS_BELOW = 8_192  # below this, one partition of everything is as cheap as sampling
 SAMPLE_FRACTION = 8  # never sample more than 1/8 of the scores
 FOLD = 16  # rows of the folded view that finds the candidates (see _at_least)
 FOLD_FROM = 65_536  # below this the fold's fixed cost outweighs what it saves
 _EMPTY_INDEX: IndexArray = np.empty(0, dtype=np.int64)
-_EMPTY_SCORES: FloatArray = np.empty(0, dtype=np.float32)
 _GOLDEN_FRACTION = (5**0.5 - 1) / 2
 
 
@@ -106,9 +105,10 @@ def _select(
 def _at_least(values: FloatArray, t: np.floating[Any], scratch: _Scratch | None) -> IndexArray:
     """Positions (in no particular order) of the values >= t.
 
-    np.flatnonzero over n booleans costs ~0.3 ns per element; folding the scores into FOLD rows and
-    taking the column-wise max (a streaming SIMD reduction) leaves n / FOLD columns to scan, and only the
-    few columns whose max reaches t are looked at in full. fmax, not maximum: a NaN must not hide a column.
+    Comparing all n scores and np.flatnonzero over the n flags are two full passes; folding the scores
+    into FOLD rows and taking the column-wise max (a streaming SIMD reduction) leaves n / FOLD columns to
+    scan, and only the few columns whose max reaches t are looked at in full. fmax, not maximum: a NaN
+    must not hide a column.
     """
     n = len(values)
     if n < FOLD_FROM:
@@ -122,7 +122,8 @@ def _at_least(values: FloatArray, t: np.floating[Any], scratch: _Scratch | None)
     else:
         column_max = np.fmax.reduce(head, axis=0, out=scratch.column_max[:cols_n])
         cols = np.flatnonzero(np.greater_equal(column_max, t, out=scratch.flags[:cols_n]))
-    # flatnonzero + divmod, not np.nonzero of the 2-D mask (4x slower); the same row-major order.
+    # flatnonzero + divmod, not np.nonzero of the 2-D mask (numpy's n-D nonzero is markedly slower);
+    # the same row-major order.
     rows, at = np.divmod(np.flatnonzero(np.take(head, cols, axis=1) >= t), len(cols))
     tail = np.flatnonzero(values[cols_n * FOLD :] >= t)
     found: IndexArray = np.concatenate((rows * cols_n + cols[at], tail + cols_n * FOLD)).astype(np.int64)
@@ -160,10 +161,11 @@ def spread_positions(n: int, s: int, seed: int = 0) -> IndexArray:
     """About s distinct positions in [0, n), ascending, spread over it without any period: the points
     (seed + i)·φ mod 1 (φ the golden ratio), which fill [0, 1) evenly in every prefix and never line up
     with a period of the catalog's order. A stand-in for a random sample that needs no numpy.random
-    (~4 ms of a cold start). Fewer than s only when two points share a position (s close to n)."""
+    (importing it weighs on every cold start). Fewer than s only when two points share a position (s
+    close to n)."""
     points = np.modf((np.arange(s, dtype=np.float64) + seed) * _GOLDEN_FRACTION)[0]
     positions = np.sort((points * n).astype(np.int64))
-    # Not np.unique: its first call imports numpy.ma (~5 ms of a cold start).
+    # Not np.unique: its first call imports numpy.ma, which would weigh on every cold start.
     distinct: IndexArray = positions[np.concatenate(([True], positions[1:] != positions[:-1]))]
     return distinct
 
