@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
+from mixtape.api.dependencies import DependencyOverrides, resolve
 from mixtape.catalog.snapshot import refresh_snapshot
 from mixtape.config import CatalogSnapshotSettings, catalog_snapshot_settings
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -37,11 +38,14 @@ def dependencies() -> Dependencies:
     )
 
 
+overrides = DependencyOverrides()  # no resolver here: this is where tests and tools override `dependencies`
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps = dependencies()
+    deps = resolve(overrides, dependencies)
     outcome = refresh_snapshot(
         deps.table, deps.snapshots, clock.now_ms(), deps.settings.catalog_snapshot_refresh_seconds * 1000
     )

@@ -1,22 +1,23 @@
 """IngestFunction: POST /v1/events, PUT /v1/items, and the bulk ingest queue (SQS)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter
 
 from mixtape import clock
+from mixtape.api.dependencies import resolve
 from mixtape.api.resolver import create_app, json_response, ok_doc
 from mixtape.config import IngestSettings, ingest_settings
-from mixtape.ingestion import IngestResult, ingest_events, upsert_items
+from mixtape.ingestion import IngestResult, ingest_events, queue_message_events, upsert_items
 from mixtape.models.api import IngestResponse, UpsertItemsResponse
 from mixtape.models.catalog import ItemBatch
 from mixtape.models.events import EventBatch, ListeningEvent
@@ -49,12 +50,9 @@ def dependencies() -> Dependencies:
 
 app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
-# A queue message carries either a batch `{"events": [...]}` or a single event.
-_queue_body = TypeAdapter[EventBatch | ListeningEvent](EventBatch | ListeningEvent)
 
 
-def _ingest(events: list[ListeningEvent]) -> IngestResult:
-    deps = dependencies()
+def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResult:
     result = ingest_events(events, deps.events, deps.queue, clock.now_ms())
     metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit=MetricUnit.Count, value=result.duplicates)
@@ -68,8 +66,10 @@ def _ingest(events: list[ListeningEvent]) -> IngestResult:
     responses=ok_doc(IngestResponse, 202, "Accepted: queued for the profile"),
 )
 @tracer.capture_method(capture_response=False)
-def post_events(batch: EventBatch) -> Response[IngestResponse]:
-    result = _ingest(batch.events)
+def post_events(
+    batch: EventBatch, deps: Annotated[Dependencies, Depends(dependencies)]
+) -> Response[IngestResponse]:
+    result = _ingest(batch.events, deps)
     return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))
 
 
@@ -80,8 +80,7 @@ def post_events(batch: EventBatch) -> Response[IngestResponse]:
     responses=ok_doc(UpsertItemsResponse),
 )
 @tracer.capture_method(capture_response=False)
-def put_items(batch: ItemBatch) -> UpsertItemsResponse:
-    deps = dependencies()
+def put_items(batch: ItemBatch, deps: Annotated[Dependencies, Depends(dependencies)]) -> UpsertItemsResponse:
     version = upsert_items(batch.items, deps.catalog, deps.settings, clock.now_ms())
     metrics.add_metric(name="ItemsUpserted", unit=MetricUnit.Count, value=len(batch.items))
     return UpsertItemsResponse(upserted=len(batch.items), catalog_version=version)
@@ -90,12 +89,12 @@ def put_items(batch: ItemBatch) -> UpsertItemsResponse:
 def _record_handler(record: SQSRecord) -> None:
     """Raise to fail this record alone: it is retried, and after maxReceiveCount lands in the DLQ."""
     try:
-        body = _queue_body.validate_json(record.body)
+        events = queue_message_events(record.body)
     except ValueError:
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         logger.warning("rejected ingest-queue message", extra={"message_id": record.message_id})
         raise
-    _ingest(body.events if isinstance(body, EventBatch) else [body])
+    _ingest(events, resolve(app, dependencies))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -109,4 +108,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
     return app.resolve(event, context)
 
 
-gc_tuning.end_of_init()  # last statement of init: see the top of the module
+gc_tuning.end_of_init()  # last statement of init: what init built is frozen (mixtape.runtime.gc_tuning)

@@ -1,28 +1,24 @@
 """ProfileUpdateFunction: folds the profile-update queue into taste profiles; DELETE /v1/users/{user_id}."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter, ValidationError
 
 from mixtape import clock
+from mixtape.api.dependencies import resolve
 from mixtape.api.resolver import create_app, ok_doc
 from mixtape.config import ProfileSettings, profile_settings
-from mixtape.errors import StorageUnavailableError
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse
-from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage
 from mixtape.models.ids import UserId
-from mixtape.profiles.batch import process_messages
-from mixtape.profiles.erasure import erase_user, finish_erasure
+from mixtape.profiles.erasure import erase_user
+from mixtape.profiles.queue import apply_queue_batch
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
 from mixtape.storage.dynamo.catalog import DynamoCatalogStore
@@ -64,8 +60,6 @@ def dependencies() -> Dependencies:
 
 
 app = create_app()
-processor = BatchProcessor(event_type=EventType.SQS)
-_queue_body = TypeAdapter[ProfileUpdateMessage | ErasureFollowUp](ProfileUpdateMessage | ErasureFollowUp)
 
 
 @app.delete(
@@ -75,8 +69,9 @@ _queue_body = TypeAdapter[ProfileUpdateMessage | ErasureFollowUp](ProfileUpdateM
     responses=ok_doc(ErasureResponse),
 )
 @tracer.capture_method(capture_response=False)
-def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
-    deps = dependencies()
+def delete_user(
+    user_id: Annotated[UserId, Path()], deps: Annotated[Dependencies, Depends(dependencies)]
+) -> ErasureResponse:
     result = erase_user(user_id, deps.events, deps.profiles, deps.follow_up, deps.settings, clock.now_ms())
     metrics.add_metric(name="UsersErased", unit=MetricUnit.Count, value=1)
     return ErasureResponse(
@@ -84,59 +79,30 @@ def delete_user(user_id: Annotated[UserId, Path()]) -> ErasureResponse:
     )
 
 
-def _handle_queue_batch(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
-    """Parse every record, fold the whole batch grouped by listener (one commit per listener), run any
-    erasure follow-ups, then let Powertools build the partial-batch response from which records failed."""
-    updates: list[tuple[str, ProfileUpdateMessage]] = []
-    follow_ups: list[tuple[str, ErasureFollowUp]] = []
-    poison: set[str] = set()
-    for record in event["Records"]:
-        try:
-            body = _queue_body.validate_json(record["body"])
-        except ValidationError:
-            poison.add(record["messageId"])
-            continue
-        if isinstance(body, ProfileUpdateMessage):
-            updates.append((record["messageId"], body))
-        else:
-            follow_ups.append((record["messageId"], body))
-    deps = dependencies()
-    model = deps.models.get() if deps.models is not None else None
-    outcome = process_messages(
-        updates, deps.profiles, deps.events, deps.catalog, deps.settings, clock.now_ms(), model
+def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
+    deps = resolve(app, dependencies)
+    outcome = apply_queue_batch(
+        records, deps.profiles, deps.events, deps.catalog, deps.settings, clock.now_ms(), deps.models
     )
-    failed = poison | outcome.failed_message_ids
-    for message_id, follow_up in follow_ups:
-        try:
-            purged = finish_erasure(follow_up, deps.events)
-        except StorageUnavailableError:
-            failed.add(message_id)  # retried; after maxReceiveCount it waits in the DLQ
-        else:
-            metrics.add_metric(name="ErasureFollowUpPurged", unit=MetricUnit.Count, value=purged)
-    metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=outcome.profile_writes)
-    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=outcome.applied)
-    metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=outcome.already_applied)
-    if outcome.erased:
-        metrics.add_metric(name="EventsDroppedAfterErasure", unit=MetricUnit.Count, value=outcome.erased)
-    if poison:
-        logger.warning("poison profile-update messages", extra={"message_ids": sorted(poison)})
-
-    def record_outcome(record: SQSRecord) -> None:
-        if record.message_id in failed:
-            raise RuntimeError(f"message {record.message_id} not applied")
-
-    return process_partial_response(
-        event=event, record_handler=record_outcome, processor=processor, context=context
-    )
+    updates = outcome.updates
+    metrics.add_metric(name="ProfileUpdates", unit=MetricUnit.Count, value=updates.profile_writes)
+    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=updates.applied)
+    metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=updates.already_applied)
+    if updates.erased:
+        metrics.add_metric(name="EventsDroppedAfterErasure", unit=MetricUnit.Count, value=updates.erased)
+    if outcome.follow_ups:
+        metrics.add_metric(name="ErasureFollowUpPurged", unit=MetricUnit.Count, value=outcome.purged)
+    # The response ReportBatchItemFailures documents: only these records return to the queue.
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in outcome.failed_message_ids]}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:
-        return _handle_queue_batch(event, context)
+        return _handle_queue_batch(event["Records"])
     return app.resolve(event, context)
 
 
-gc_tuning.end_of_init()  # last statement of init: see the top of the module
+gc_tuning.end_of_init()  # last statement of init: what init built is frozen (mixtape.runtime.gc_tuning)

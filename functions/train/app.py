@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
+from mixtape.api.dependencies import DependencyOverrides, resolve
 from mixtape.config import TrainSettings, train_settings
 from mixtape.learning.pipeline import train_and_publish
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -36,11 +37,14 @@ def dependencies() -> Dependencies:
     )
 
 
+overrides = DependencyOverrides()  # no resolver here: this is where tests and tools override `dependencies`
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps = dependencies()
+    deps = resolve(overrides, dependencies)
     settings = deps.settings
     outcome = train_and_publish(
         deps.source,

@@ -1,7 +1,8 @@
 """Handlers invoked in-process under moto, with tables and queues built from template.yaml itself."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -54,6 +55,7 @@ def _reset_caches() -> None:
         config.profile_settings,
         config.recommend_settings,
         config.train_settings,
+        config.catalog_snapshot_settings,
     ):
         settings.cache_clear()
     for logical_id in _FUNCTIONS:
@@ -81,14 +83,29 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     _reset_caches()
 
 
+def _loaded(logical_id: str) -> LocalFunction:
+    if logical_id not in _FUNCTIONS:
+        _FUNCTIONS[logical_id] = load_function(TEMPLATE.functions[logical_id])
+        function_module(logical_id).dependencies.cache_clear()
+    return _FUNCTIONS[logical_id]
+
+
 @pytest.fixture
 def invoke(aws: Aws) -> Any:
     """invoke("IngestFunction", event) → the handler's JSON-serialisable result."""
 
     def _invoke(logical_id: str, event: dict[str, Any]) -> Any:
-        if logical_id not in _FUNCTIONS:
-            _FUNCTIONS[logical_id] = load_function(TEMPLATE.functions[logical_id])
-            function_module(logical_id).dependencies.cache_clear()
-        return _FUNCTIONS[logical_id].invoke(event)
+        return _loaded(logical_id).invoke(event)
 
     return _invoke
+
+
+@pytest.fixture
+def handler_module(aws: Aws) -> Callable[[str], ModuleType]:
+    """handler_module("IngestFunction") → the module `invoke` runs (its `app`, `dependencies`, ...)."""
+
+    def _module(logical_id: str) -> ModuleType:
+        _loaded(logical_id)
+        return function_module(logical_id)
+
+    return _module

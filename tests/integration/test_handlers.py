@@ -1,17 +1,22 @@
 """Each handler with the sample events of events/, under moto tables and queues built from the template."""
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from mixtape.api.dependencies import overridden
+from mixtape.models.catalog import ItemBatch
 from mixtape.models.event_type import EventType
-from mixtape.models.events import ProfileUpdateMessage, StoredEvent
+from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage, StoredEvent
+from mixtape.models.profile import Profile
 from mixtape.storage import clients
 from mixtape.storage.dynamo.catalog import DynamoCatalogStore
 from mixtape.storage.dynamo.events import DynamoEventStore
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 
@@ -77,8 +82,7 @@ def test_invalid_batch_names_each_bad_field_and_stores_nothing(aws: Aws, invoke)
         ("type", 1),
         ("timestamp", 2),
     }
-    assert aws.scan("EventsTable") == []
-    assert aws.drain("ProfileUpdateQueue") == []
+    assert aws.drain("ProfileUpdateQueue") == []  # nothing of the batch was queued
 
 
 def test_sqs_ingest_fails_only_the_poison_record(aws: Aws, invoke):
@@ -110,17 +114,49 @@ def test_profile_update_applies_good_records_once_and_fails_the_poison(aws: Aws,
             poison.append(record["messageId"])
     assert poison, "the sample must carry a poison record"
     result = invoke(PROFILE, event)
-    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == poison
+    assert result == {"batchItemFailures": [{"itemIdentifier": i} for i in poison]}
     profile_request = http_event("GET", f"/v1/users/{good[0].user_id}/profile")
     profile = body(invoke(RECOMMEND, profile_request))
     applied = sum(e.count for m in good for e in m.events if e.type == "play")
+    assert applied
     assert profile["counts"].get("play", 0) == applied
     assert profile["version"] == 1  # one write for the user's whole batch
+    logged = sorted(r["event_id"]["S"] for r in aws.scan("EventsTable"))
+    assert logged == sorted(e.event_id for m in good for e in m.events)
 
-    invoke(PROFILE, event)  # redelivered: nothing counted twice
+    redelivered = invoke(PROFILE, event)  # e.g. after a timeout: nothing counted twice
+    assert [f["itemIdentifier"] for f in redelivered["batchItemFailures"]] == poison
     again = body(invoke(RECOMMEND, profile_request))
     assert again["counts"] == profile["counts"]
     assert again["version"] == 1
+    assert sorted(r["event_id"]["S"] for r in aws.scan("EventsTable")) == logged
+
+
+def test_a_profile_update_batch_with_two_listeners_commits_each_listener_once(aws: Aws, invoke):
+    seed_catalog(invoke)
+    items = [i["item_id"] for i in json.loads(load_event("put_items.json")["body"])["items"]]
+    users = ["u-ann", "u-cal"]
+    for round_ in range(2):  # two requests: two queue messages per listener
+        events = [
+            {
+                "event_id": f"{user}-{round_}-{n}",
+                "user_id": user,
+                "item_id": items[n % len(items)],
+                "type": "play",
+                "ms_played": 120_000,
+                "timestamp": "2026-11-20T10:00:00Z",
+            }
+            for user in users
+            for n in range(3)
+        ]
+        assert invoke(INGEST, http_event("POST", "/v1/events", {"events": events}))["statusCode"] == 202
+    records = aws.drain("ProfileUpdateQueue")
+    senders = sorted(ProfileUpdateMessage.model_validate_json(r["body"]).user_id for r in records)
+    assert senders == ["u-ann", "u-ann", "u-cal", "u-cal"]
+    assert invoke(PROFILE, {"Records": records}) == {"batchItemFailures": []}
+    for user in users:
+        seen = body(invoke(RECOMMEND, http_event("GET", f"/v1/users/{user}/profile")))
+        assert (seen["version"], seen["counts"]) == (1, {"play": 6})  # one commit for both messages
 
 
 def test_recommendations_cold_start_then_personalised(aws: Aws, invoke):
@@ -244,7 +280,7 @@ def test_bad_input_gets_a_json_4xx_and_stores_nothing(aws: Aws, invoke, function
     error = body(response)["error"]
     assert error["code"]
     assert "Traceback" not in response["body"]
-    assert aws.scan("EventsTable") == []
+    assert aws.drain("ProfileUpdateQueue") == []  # no event queued (the events table is written only after)
     assert aws.scan("CatalogTable") == []
 
 
@@ -261,7 +297,7 @@ def test_oversized_batch_is_rejected(aws: Aws, invoke):
     ]
     response = invoke(INGEST, http_event("POST", "/v1/events", {"events": events}))
     assert response["statusCode"] == 422
-    assert aws.scan("EventsTable") == []
+    assert aws.drain("ProfileUpdateQueue") == []  # not even the first 500
 
 
 def test_enqueue_failure_is_a_503_and_the_retry_loses_nothing(aws: Aws, invoke, monkeypatch):
@@ -301,3 +337,62 @@ def test_a_recommend_container_loads_the_catalog_from_its_snapshot(aws: Aws, inv
     assert response["statusCode"] == 200
     assert body(response)["catalog_version"] == 1
     assert {i["item_id"] for i in body(response)["items"]} == {i["item_id"] for i in items}
+
+
+def test_every_handler_serves_its_routes_and_queue_from_overridden_dependencies(
+    aws: Aws, invoke, handler_module
+):
+    """What tests and tools use instead of AWS: `overridden` reaches the HTTP routes (Powertools' Depends)
+    and the queue paths (`resolve`), and only within its block."""
+    events, profiles, catalog, queue = (
+        MemoryEventStore(),
+        MemoryProfileStore(),
+        MemoryCatalogStore(),
+        MemoryQueue(),
+    )
+    ingest, profile = handler_module(INGEST), handler_module(PROFILE)
+    ingest_deps = replace(ingest.dependencies(), events=events, catalog=catalog, queue=queue)
+    profile_deps = replace(
+        profile.dependencies(), events=events, profiles=profiles, catalog=catalog, follow_up=queue
+    )
+    erased_user = load_event("delete_user.json")["pathParameters"]["user_id"]
+    with (
+        overridden(ingest.app, ingest.dependencies, ingest_deps),
+        overridden(profile.app, profile.dependencies, profile_deps),
+    ):
+        assert invoke(INGEST, load_event("put_items.json"))["statusCode"] == 200
+        assert invoke(INGEST, load_event("post_events.json"))["statusCode"] == 202
+        assert len(invoke(INGEST, load_event("sqs_ingest.json"))["batchItemFailures"]) == 1  # the poison
+        records = [{"messageId": f"m{i}", "body": m} for i, m in enumerate(queue.messages)]
+        assert invoke(PROFILE, {"Records": records}) == {"batchItemFailures": []}
+        assert {user for user, _ in events.rows} == {erased_user, "u-bob", "u-carol"}
+        erased = invoke(PROFILE, load_event("delete_user.json"))
+        assert body(erased)["profile_deleted"] is True
+    assert {user for user, _ in events.rows} == {"u-bob", "u-carol"}
+    assert [ErasureFollowUp.model_validate_json(m).user_id for _, m in queue.delayed] == [erased_user]
+    assert len(catalog.records) == len(json.loads(load_event("put_items.json")["body"])["items"])
+    for table in ("EventsTable", "ProfilesTable", "CatalogTable"):
+        assert aws.scan(table) == [], table
+    assert aws.drain("ProfileUpdateQueue") == []
+    # Out of the block, the functions are back on their own stores.
+    assert body(invoke(INGEST, load_event("post_events.json")))["accepted"] > 0
+    assert aws.drain("ProfileUpdateQueue")
+
+
+def test_the_scheduled_functions_run_on_overridden_dependencies(aws: Aws, invoke, handler_module):
+    train, snapshot = handler_module("TrainFunction"), handler_module("CatalogSnapshotFunction")
+    source = MemoryProfileStore()
+    source.profiles["u-1"] = Profile(user_id="u-1", items={"a": 1.0, "b": 1.0, "c": 1.0})
+    table = MemoryCatalogStore()
+    table.upsert(ItemBatch.model_validate_json(load_event("put_items.json")["body"]).items, 0)
+    train_deps = replace(train.dependencies(), source=source)
+    snapshot_deps = replace(snapshot.dependencies(), table=table)
+    with (
+        overridden(train.overrides, train.dependencies, train_deps),
+        overridden(snapshot.overrides, snapshot.dependencies, snapshot_deps),
+    ):
+        trained = invoke("TrainFunction", load_event("train_scheduled.json"))
+        assert trained["reason"].startswith("3 interactions")  # the real table holds none
+        published = invoke("CatalogSnapshotFunction", load_event("catalog_snapshot_scheduled.json"))
+        assert (published["published"], published["items"]) == (True, len(table.records))
+    assert invoke("TrainFunction", load_event("train_scheduled.json"))["reason"].startswith("0 interactions")

@@ -3,10 +3,17 @@
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from mixtape.catalog import popularity
 from mixtape.errors import InvalidInputError
-from mixtape.ingestion import MAX_EVENTS_PER_MESSAGE, ingest_events, profile_update_messages, upsert_items
+from mixtape.ingestion import (
+    MAX_EVENTS_PER_MESSAGE,
+    ingest_events,
+    profile_update_messages,
+    queue_message_events,
+    upsert_items,
+)
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ErasureFollowUp, ListeningEvent, ProfileUpdateMessage
 from mixtape.models.profile import Profile
@@ -62,6 +69,16 @@ def test_same_event_id_for_different_users_are_different_events(ingest_settings)
     store, queue = MemoryEventStore(), MemoryQueue()
     result = ingest_events([event("x", "u-1"), event("x", "u-2")], store, queue, NOW_MS)
     assert result.accepted == 2
+
+
+def test_an_ingest_queue_message_is_a_batch_or_a_single_event_and_nothing_else():
+    one = event("a").model_dump_json()
+    assert [e.event_id for e in queue_message_events(one)] == ["a"]
+    batch = json.dumps({"events": [json.loads(one), json.loads(event("b").model_dump_json())]})
+    assert [e.event_id for e in queue_message_events(batch)] == ["a", "b"]
+    for poison in ("not json", "[]", '{"events": []}', '{"events": [{"event_id": "x", "type": "teleport"}]}'):
+        with pytest.raises(ValidationError):  # a ValueError: the ingest handler fails the record on it
+            queue_message_events(poison)
 
 
 def test_messages_group_by_user_and_fit_one_profile_commit():

@@ -1,25 +1,36 @@
 """Ingestion: validate → drop known duplicates → enqueue for profile update. HTTP and the ingest queue
-both call `ingest_events`; `upsert_items` is the catalog's write path. Events are stored by the profile
-updater once applied (see mixtape.profiles.apply), so ingestion writes nothing to DynamoDB."""
+(read by `queue_message_events`) both call `ingest_events`; `upsert_items` is the catalog's write path.
+Events are stored by the profile updater once applied (see mixtape.profiles.apply), so ingestion writes
+nothing to DynamoDB."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+
 from mixtape.config import IngestSettings
 from mixtape.errors import FieldError, InvalidInputError
 from mixtape.models.catalog import CatalogItem
-from mixtape.models.events import ListeningEvent, ProfileUpdateMessage, StoredEvent
+from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage, StoredEvent
 from mixtape.storage.ports import CatalogStore, EventStore, ProfileUpdateQueue
 
-# Events per queue message: one profile commit's worth (see mixtape.profiles.apply.MAX_EVENTS_PER_MESSAGE).
+# Events per queue message: one profile commit's worth (see mixtape.profiles.apply.MAX_EVENTS_PER_COMMIT).
 MAX_EVENTS_PER_MESSAGE = 100
+_queue_message = TypeAdapter[EventBatch | ListeningEvent](EventBatch | ListeningEvent)
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     accepted: int
     duplicates: int
+
+
+def queue_message_events(body: str) -> list[ListeningEvent]:
+    """The events of a bulk-ingest queue message: a batch `{"events": [...]}` or a single event. Anything
+    else raises pydantic's ValidationError (a ValueError)."""
+    message = _queue_message.validate_json(body)
+    return message.events if isinstance(message, EventBatch) else [message]
 
 
 def profile_update_messages(events: Sequence[StoredEvent]) -> list[str]:
