@@ -8,7 +8,7 @@ What is timed, per request (medians and p99 over the repeats, round-robin across
 - handler: `lambda_handler` with an API Gateway HTTP API event, as the Lambda runtime calls it: the
   event's JSON parsed, the handler (routing, validation, ranking, response JSON), its result serialised
   (`LocalFunction.invoke_json`); the profile is read as DynamoProfileStore reads it, parsed from its
-  stored item (`profile_from_item`: inflate + pydantic validation, ~0.1 ms for this listener) but without
+  stored item (`profile_from_item`: inflate + pydantic validation) but without
   the network and botocore's parsing of the GetItem reply (`ItemProfileStore`);
 - ranking: `mixtape.ranking.ranker.recommend` alone (what the handler spends on numpy);
 - capped listener: the handler at k=100 for the largest profile the service stores (`capped_listener`:
@@ -77,13 +77,12 @@ KS = (20, 50, 100)
 EXCLUDED = 1_000
 GENRES = [f"genre-{g}" for g in range(40)]
 NEIGHBORS = 50  # EASE rows per item in the synthetic model (the trainer keeps up to 200)
-RECALL_LISTENERS = 60  # per kind of listener (RECALL_SIZES: plays in the profile); 20 moved it by ±0.015
+RECALL_LISTENERS = 60  # per kind of listener (RECALL_SIZES: plays in the profile); fewer left it noisy
 RECALL_SIZES = (EXCLUDED, 100, 20)
 # From this factor size on, a request streams more than any cache holds, so reading the factors once more
-# between rounds changes nothing the requests find in cache (reading another 512 MB buffer did: the next
-# request was 0.5 ms slower, for a reason not found; the factors are on huge pages). The row's limit is
-# then the time to read the factors themselves, side by side with the requests (the run's one bandwidth
-# figure, taken minutes earlier, moved the 1M ratio from 1.27 to 1.40 for the same 9.06 ms of ranking).
+# between rounds changes nothing the requests find in cache (reading another large buffer did slow the
+# next request, for a reason not found). The row's limit is then the time to read the factors themselves,
+# side by side with the requests: the run's one bandwidth figure, taken minutes earlier, drifted too far.
 SIDE_BY_SIDE_BYTES = 128 << 20
 IVF = RankingIndex(kind="ivf")
 # What `_targets` estimates from the 10k row: the per-request cost that does not grow with the catalog.
@@ -182,7 +181,7 @@ def capped_listener(n: int, rng: np.random.Generator) -> Profile:
 class ItemProfileStore:
     """The recommend path's profile read without DynamoDB: profiles kept as their DynamoDB items and parsed
     on every read as DynamoProfileStore.get parses GetItem's item. (An in-memory `Profile.clone()` would
-    take ~5 µs where the real read spends ~0.1 ms decoding the item.)"""
+    skip the decoding that the real read pays for.)"""
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
         self.items = {p.user_id: profile_to_item(p) for p in profiles}
@@ -215,7 +214,7 @@ def catalog_reloads(
     """Seconds for the two reloads of a container's catalog (`CatalogCache`): the popularity alone from a
     snapshot of the same items (every `CATALOG_MAX_AGE_SECONDS`), and the whole catalog (a new version).
     The popularity reload is timed as every one after a container's first: that one also hashes the
-    catalog's ids once (`CatalogIndex.items_digest`, ~30 ms at 1M), which the later ones share."""
+    catalog's ids once (`CatalogIndex.items_digest`), which the later ones share."""
     digest = index.items_digest
     started = time.perf_counter()
     entries = decode_popularity(store.data, digest)
@@ -430,7 +429,7 @@ def run(sizes: Sequence[int] = SIZES, seed: int = 0) -> dict[str, Any]:
 
 
 def _targets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    # What the catalog's size cannot explain: the 10k request less its factor read (~0.07 ms) is the fixed
+    # What the catalog's size cannot explain: the 10k request less its factor read is the fixed
     # per-request cost (profile, resolving ids, EASE, top-k, explanations, Powertools), paid at any size.
     fixed = {
         part: row["k"][100][part]["p50"] - row["limit_ms"]

@@ -8,7 +8,6 @@ from moto import mock_aws
 
 from bench.dynamo_capacity import (
     CapacityMeter,
-    SqsMeter,
     item_size,
     number_size,
     read_units,
@@ -128,19 +127,3 @@ def test_meter_bills_batch_reads_per_key_on_the_whole_item_found_or_not(dynamodb
     client.batch_get_item(RequestItems={"t": {"Keys": keys, "ConsistentRead": True}})
     # ~5 KB: 2 x 0.5 eventually, 2 x 1 consistently; the missing key costs the minimum each time
     assert meter.usage.total_read_units == pytest.approx((1.0 + 0.5) + (2.0 + 1.0))
-
-
-def test_sqs_meter_counts_messages_and_billed_chunks(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="q")["QueueUrl"]
-        meter = SqsMeter(sqs)
-        sqs.send_message_batch(
-            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "x" * 30_000} for i in range(3)]
-        )
-    assert meter.usage.messages == 3
-    assert meter.usage.billed_requests == 2  # 90,000 bytes: two 64 KB chunks

@@ -1,9 +1,10 @@
-"""How `make bench` judges the recommend targets, on rows worked out by hand."""
+"""How `make bench` judges the targets, on figures worked out by hand."""
 
 from typing import Any
 
 import pytest
 
+from bench import ingest_bench, topk_bench
 from bench.recommend_bench import _targets
 
 
@@ -48,3 +49,26 @@ def test_without_a_10k_row_there_is_no_fixed_cost_to_report() -> None:
     assert targets["handler_p50_100k_ms"]["met"] is True
     assert "fixed" not in targets["handler_p50_100k_ms"]
     assert "ranking_vs_limit_1m" not in targets
+
+
+def test_topk_targets_take_the_worst_k_of_the_100k_and_1m_rows() -> None:
+    def topk_row(n: int, p50: float, ratio: float) -> dict[str, Any]:
+        return {"n": n, "service": {"p50": p50}, "service_vs_limit": ratio}
+
+    rows = [topk_row(10_000, 9.0, 9.0), topk_row(100_000, 1.2, 2.0), topk_row(100_000, 1.6, 2.0)]
+    rows += [topk_row(1_000_000, 9.0, 1.3), topk_row(1_000_000, 9.0, 1.4)]
+
+    targets = topk_bench.targets(rows)
+
+    assert targets["service_p50_100k_ms"] == {"value": 1.6, "target": 1.5, "met": False}  # 10k not judged
+    assert targets["service_vs_limit_1m"] == {"value": 1.4, "target": 1.4, "met": True}  # at the edge
+    assert topk_bench.targets(rows[:1]) == {}
+
+
+def test_the_ingest_target_is_judged_on_the_slowest_batch_size() -> None:
+    def compute(*rates: float) -> dict[str, Any]:
+        return {"ingest": {str(10**i): {"total_eps": r} for i, r in enumerate(rates, start=1)}}
+
+    assert ingest_bench.targets(compute(150_000, 99_999, 120_000))["ingest_eps"]["met"] is False
+    met = ingest_bench.targets(compute(150_000, 100_000))["ingest_eps"]
+    assert (met["value"], met["met"], met["better"]) == (100_000, True, "higher")
