@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from local.template import REGION, load_template, lookup_resources
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0
+WAIT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,26 @@ class LocalStack:
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def queue_drained(self, logical_id: str) -> bool:
+        """No message of the queue is waiting or being handled (delayed ones, not yet due, aside): whatever
+        was sent to it has been handled for good, deleted or moved to its DLQ."""
+        counts = self.sqs().get_queue_attributes(
+            QueueUrl=self.queue_urls[logical_id],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+
+
+def wait_for[T](probe: Callable[[], T | None], timeout: float = WAIT_S) -> T:
+    """The probe's first answer other than None (or False), polled until `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = probe()
+        if result is not None and result is not False:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def _aws_client(endpoint: str, service: str) -> Any:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from local import importer
-from tests.e2e.conftest import LocalStack
-from tests.e2e.test_local_stack import profile_with_plays, wait_for
+from tests.e2e.conftest import LocalStack, wait_for
+from tests.e2e.test_local_stack import profile, profile_with_plays
 from tests.lastfm_fixture import write_dataset
 
 
@@ -24,5 +24,13 @@ def test_import_reaches_the_profile_and_a_rerun_changes_nothing(
     # a play credits each of the item's genres equally: jazz gets 100/5 from artist 1 and 7 from artist 2
     assert seen["top_genres"][0]["genre"] == "jazz"
 
+    wait_for(lambda: local_stack.queue_drained("ProfileUpdateQueue"))  # applied and logged: known to ingest
+    before = profile(local_stack, "lfm-10")
     assert importer.main(argv) == 0
     assert "0 accepted, 4 duplicates, 0 rejected, 0 failed" in capsys.readouterr().out
+    wait_for(lambda: local_stack.queue_drained("ProfileUpdateQueue"))
+    after = profile(local_stack, "lfm-10")
+    assert before is not None
+    assert after is not None
+    written = ("version", "updated_at", "counts")
+    assert [after[k] for k in written] == [before[k] for k in written]  # no write: the rerun applied nothing

@@ -11,15 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, LocalStack, running_stack
-from tests.e2e.test_local_stack import (
-    new_user,
-    play,
-    post_events,
-    profile_with_plays,
-    recommendations,
-    wait_for,
-)
+from tests.e2e.conftest import REPO_ROOT, LocalStack, running_stack, wait_for
+from tests.e2e.test_local_stack import new_user, play, post_events, profile_with_plays, recommendations
 
 # Demo catalog (local/seed.py): artist k owns trk-(10k-9)..trk-(10k). Listeners here cross genres in a
 # way no content embedding predicts: indie art-01 with classical art-09, jazz art-05 with rock art-11.
