@@ -1,7 +1,7 @@
 """What 1M ingested events and 1M recommendation requests cost on Mixtape, itemised, and what Amazon
 Personalize would bill for the same recommendation traffic.
 
-    .venv/bin/python -m bench.cost                                  # measures what it needs (~1-2 min)
+    .venv/bin/python -m bench.cost                                  # measures what it needs, smaller
     .venv/bin/python -m bench.cost --ingest-json reports/ingest.json --cold-start-json reports/cold_start.json
     .venv/bin/python -m bench.cost --json
 
@@ -102,7 +102,7 @@ class Assumptions:
     snapshot_checks_per_day: float = 1_440  # CatalogSnapshotFunction's schedule: every minute
     snapshot_refresh_seconds: float = 240.0  # CATALOG_SNAPSHOT_REFRESH_SECONDS: a publish (scan) each
     snapshot_check_ms: float = 20.0  # a quiet run: one GetItem, one S3 GET
-    # A publish at 10k items: the Scan (bench.cold_start catalog_scan: ~0.2 s of CPU, plus 10 pages of
+    # A publish at 10k items: the Scan (its CPU is bench.cold_start's catalog_scan, plus 10 pages of
     # round trips), encoding, two PUTs.
     snapshot_publish_ms: float = 600.0
     cold_start_share: float = 0.002  # share of recommendation requests that start a container
@@ -452,8 +452,8 @@ def memory_from_template(root: Path = ROOT) -> int:
 def from_reports(ingest: Mapping[str, Any], cold_start: Mapping[str, Any], memory_mb: int) -> Measured:
     compute = ingest["compute_events_per_s"]
     size = "100" if "100" in compute["ingest"] else next(iter(compute["ingest"]))
-    first_root = next(iter(cold_start["results"].values()))
-    recommend = (first_root.get("lambda") or next(iter(first_root.values())))["recommend"]
+    (modes,) = cold_start["results"].values()  # bench.cold_start: the checkout -> mode -> function
+    recommend = modes["lambda"]["recommend"]
     return Measured(
         memory_mb=memory_mb,
         ingest_events_per_s=compute["ingest"][size]["total_eps"],
@@ -465,8 +465,7 @@ def from_reports(ingest: Mapping[str, Any], cold_start: Mapping[str, Any], memor
         botocore_us_per_request=ingest["botocore_put_item_cpu"]["shipped_config_us"],
         recommend_warm_ms=recommend["second_request"],
         # A real cold start also reads the catalog: from its S3 snapshot while that is current.
-        recommend_cold_start_ms=recommend["cold_start"]
-        + recommend.get("catalog_snapshot", recommend.get("catalog_scan", 0.0)),
+        recommend_cold_start_ms=recommend["cold_start"] + recommend["catalog_snapshot"],
         source={"compute batch": size},
     )
 
@@ -484,7 +483,7 @@ def measure_quickly(memory_mb: int) -> Measured:
         },
         "botocore_put_item_cpu": ingest_bench.botocore_put_item_cpu(),
     }
-    cold = cold_start.measure([ROOT], ["lambda"], ["recommend"], 3, cold_start.DEFAULT_CATALOG_ITEMS)
+    cold = cold_start.measure(["lambda"], ["recommend"], 3, cold_start.DEFAULT_CATALOG_ITEMS)
     measured = from_reports(ingest, cold, memory_mb)
     return Measured(**{**asdict(measured), "source": {"measured": "in-process, small runs"}})
 
