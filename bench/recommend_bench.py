@@ -10,7 +10,7 @@ What is timed, per request (medians and p99 over the repeats, round-robin across
   (`LocalFunction.invoke_json`); the profile is read as DynamoProfileStore reads it, parsed from its
   stored item (`profile_from_item`: inflate + pydantic validation) but without
   the network and botocore's parsing of the GetItem reply (`ItemProfileStore`);
-- ranking: `mixtape.ranking.ranker.recommend` alone (what the handler spends on numpy);
+- ranking: `mixtape.ranking.recommend` alone (what the handler spends on numpy);
 - capped listener: the handler at k=100 for the largest profile the service stores (`capped_listener`:
   550 excluded ids). The 1,000-play listener above exceeds the profile caps (it is the issue's "1,000
   excluded ids"), so this is what a real request costs at most; the targets stay on the heavier one;
@@ -64,7 +64,7 @@ from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.profile import Profile, RecentItem
-from mixtape.ranking.ranker import recommend
+from mixtape.ranking import RankingRequest, RankingSettings, recommend
 from mixtape.search.ivf import partition
 from mixtape.storage.dynamo.profiles import profile_from_item, profile_to_item
 from mixtape.storage.memory import MemoryModelStore
@@ -267,11 +267,11 @@ def bench_size(n: int, repeats: int, rng: np.random.Generator) -> dict[str, Any]
             function.invoke_json(event)
         return time.perf_counter() - t0
 
+    ranking_settings = RankingSettings.of(settings)
+
     def rank(k: int) -> float:
         t0 = time.perf_counter()
-        recommend(
-            profile, index, settings.ranking, limit=k, model=aligned, half_life_ms=settings.half_life_ms
-        )
+        recommend(profile, index, aligned, RankingRequest(limit=k, settings=ranking_settings))
         return time.perf_counter() - t0
 
     assert aligned is not None
@@ -310,13 +310,13 @@ def _recommend_function(
     template = load_template()
     function = load_function(template.functions["RecommendFunction"])
     module = function_module("RecommendFunction")
-    deps = module.Dependencies(
+    deps = module.Recommender(
         settings=settings,
         profiles=profiles,
         catalog=CatalogCache(store, settings, clock.now_ms),
         model=AlignedModelCache(ModelCache(models, check_seconds=5.0)),
     )
-    setattr(module, "dependencies", lambda: deps)  # noqa: B010 - in-memory stores instead of AWS clients
+    module.app.dependency_overrides[module.dependencies] = lambda: deps  # in-memory stores, not AWS clients
 
     def event(user_id: str, k: int) -> str:
         path = f"/v1/users/{user_id}/recommendations"
@@ -363,16 +363,9 @@ def bench_ivf(
     """The approximate path: p50 per k for the bench listener, recall@10 against exact over listeners."""
 
     def ranked(who: Profile, k: int, config: RankingIndex | None) -> list[int]:
-        found, _ = recommend(
-            who,
-            index,
-            settings.ranking,
-            limit=k,
-            model=aligned,
-            half_life_ms=settings.half_life_ms,
-            index_config=config,
-        )
-        return [r.position for r in found]
+        ranking = RankingSettings(settings.ranking, config or RankingIndex(), settings.half_life_ms)
+        found = recommend(who, index, aligned, RankingRequest(limit=k, settings=ranking))
+        return [r.position for r in found.items]
 
     started = time.perf_counter()
     ranked(profile, KS[0], IVF)  # builds the IVF index (once per model and catalog in a container)

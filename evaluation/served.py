@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from types import ModuleType
 from typing import Any
@@ -21,6 +21,7 @@ from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function, mount_layers
 from local.template import Template, load_template, match_route
 from mixtape import clock
+from mixtape.api.dependencies import Overridable, resolve
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import (
     IngestSettings,
@@ -52,9 +53,17 @@ class ServedError(RuntimeError):
     """A handler answered something the replay did not expect (a 4xx/5xx, failed batch items)."""
 
 
-def _wire(module: ModuleType, deps: Any) -> None:
-    """Replace the handler's cached `dependencies()` (DynamoDB/SQS/S3 clients) with in-memory stores."""
-    setattr(module, "dependencies", lambda: deps)  # noqa: B010 - a module attribute the handler looks up
+def _overrides(module: ModuleType) -> Overridable:
+    """Where a handler looks up its dependencies' overrides: its HTTP resolver, or (without one) its
+    `overrides` (mixtape.api.dependencies)."""
+    owner: Overridable = module.app if hasattr(module, "app") else module.overrides
+    return owner
+
+
+def _wire(module: ModuleType, deps: Callable[[], Any]) -> None:
+    """The handler gets `deps()` (in-memory stores) in place of its `dependencies()` (AWS clients), for
+    as long as this stack's copy of the module lives."""
+    _overrides(module).dependency_overrides[module.dependencies] = deps
 
 
 class ServedStack:
@@ -84,7 +93,7 @@ class ServedStack:
             catalog=self.catalog,
             queue=self.queue,
         )
-        _wire(ingest, ingest_deps)
+        _wire(ingest, lambda: ingest_deps)
 
         profile = function_module("ProfileUpdateFunction")
         profile_deps = profile.Dependencies(
@@ -97,7 +106,7 @@ class ServedStack:
             models=ModelCache(self.models, check_seconds=0),
             follow_up=self.queue,
         )
-        _wire(profile, profile_deps)
+        _wire(profile, lambda: profile_deps)
 
         train = function_module("TrainFunction")
         train_deps = train.Dependencies(
@@ -107,7 +116,7 @@ class ServedStack:
             source=self.profiles,
             models=self.models,
         )
-        _wire(train, train_deps)
+        _wire(train, lambda: train_deps)
 
         recommend = function_module("RecommendFunction")
         settings = RecommendSettings(
@@ -118,19 +127,20 @@ class ServedStack:
         )
         # Probed in the background once loaded: `train()` refreshes it so the next request has the new model.
         self._served_models = ModelCache(self.models, check_seconds=0)
-        self._recommend_deps = recommend.Dependencies(
+        self._recommend_deps = recommend.Recommender(
             settings=settings,
             profiles=self.profiles,
             catalog=CatalogCache(self.catalog, settings, clock.now_ms),
             model=AlignedModelCache(self._served_models),
         )
-        setattr(recommend, "dependencies", lambda: self._recommend_deps)  # noqa: B010 - swapped by use_ranking
+        _wire(recommend, lambda: self._recommend_deps)  # replaced by use_ranking
 
     def use_training(self, training: TrainingParams) -> None:
         """Train with other hyper-parameters on the next `train()` (same stores): for tuning."""
         module = function_module("TrainFunction")
-        deps = module.dependencies()
-        _wire(module, replace(deps, settings=deps.settings.model_copy(update={"training": training})))
+        deps = resolve(_overrides(module), module.dependencies)
+        tuned = replace(deps, settings=deps.settings.model_copy(update={"training": training}))
+        _wire(module, lambda: tuned)
 
     def use_ranking(self, ranking: RankingWeights, index: RankingIndex | None = None) -> None:
         """Serve with other ranking weights and index (same stores, catalog and model): for ablations and

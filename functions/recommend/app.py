@@ -1,51 +1,39 @@
 """RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
 
 import time
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import mixtape
 from mixtape import clock
-from mixtape.api.profile_view import profile_response
-from mixtape.api.replies import scored_items
 from mixtape.api.resolver import create_app, ok_doc
 from mixtape.catalog.cache import CatalogCache
-from mixtape.config import RecommendSettings, recommend_settings
-from mixtape.errors import NotFoundError
+from mixtape.config import recommend_settings
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
 from mixtape.models.ids import ItemId, UserId
-from mixtape.ranking.ranker import recommend, similar_items
+from mixtape.recommender import Recommender
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
 from mixtape.storage.dynamo.catalog import DynamoCatalogStore
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
-from mixtape.storage.ports import CatalogReader, ProfileStore
+from mixtape.storage.ports import CatalogReader
 from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3.models import S3ModelStore
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
 
-@dataclass(frozen=True)
-class Dependencies:
-    settings: RecommendSettings
-    profiles: ProfileStore
-    catalog: CatalogCache
-    model: AlignedModelCache
-
-
 @cache
-def dependencies() -> Dependencies:
+def dependencies() -> Recommender:
     settings = recommend_settings()
     models = settings.models_bucket
     table = DynamoCatalogStore(settings.catalog_table)
@@ -73,7 +61,7 @@ def dependencies() -> Dependencies:
     catalog_cache.on_new_index(lambda index: aligned.prepare(index=index))
     if model_cache is not None:
         model_cache.on_new_model(lambda model: aligned.prepare(model=model))
-    return Dependencies(
+    return Recommender(
         settings=settings,
         profiles=DynamoProfileStore(settings.profiles_table),
         catalog=catalog_cache,
@@ -82,6 +70,12 @@ def dependencies() -> Dependencies:
 
 
 app = create_app()
+# Every route gets the container's Recommender (tests and tools override it: mixtape.api.dependencies).
+Served = Annotated[Recommender, Depends(dependencies)]
+
+
+def _json(body: str) -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @app.get(
@@ -93,44 +87,22 @@ app = create_app()
 @tracer.capture_method(capture_response=False)
 def get_recommendations(
     user_id: Annotated[UserId, Path()],
+    recommender: Served,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     exclude_explicit: Annotated[bool, Query()] = False,
     genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> Response[str]:
-    # The reply is serialised in one go (mixtape.api.replies); `responses=` above still documents its model.
-    from mixtape.api.replies import recommendations_json  # noqa: PLC0415 - the import block is shared
-
+    # Replies with items are serialised by mixtape.api.replies; `responses=` above documents the model.
     started = time.perf_counter()
-    deps = dependencies()
-    index = deps.catalog.get()
-    model = deps.model.get(index)
-    profile = deps.profiles.get(user_id)  # the request's one DynamoDB read
-    ranked, cold_start = recommend(
-        profile,
-        index,
-        deps.settings.ranking,
-        limit=limit,
-        exclude_explicit=exclude_explicit,
-        genre=genre,
-        model=model,
-        half_life_ms=deps.settings.half_life_ms,
-        index_config=deps.settings.ranking_index,
-    )
-    body = recommendations_json(
-        index,
-        ranked,
-        user_id=user_id,
-        cold_start=cold_start,
-        model_version=model.version if model is not None and not cold_start else None,
-    )
-    if cold_start:
+    reply = recommender.recommendations(user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre)
+    if reply.cold_start:
         metrics.add_metric(name="ColdStartListServed", unit=MetricUnit.Count, value=1)
     metrics.add_metric(
         name="RecommendationLatency",
         unit=MetricUnit.Milliseconds,
         value=(time.perf_counter() - started) * 1000,
     )
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
+    return _json(reply.body)
 
 
 @app.get(
@@ -140,12 +112,8 @@ def get_recommendations(
     responses=ok_doc(ProfileResponse),
 )
 @tracer.capture_method(capture_response=False)
-def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
-    deps = dependencies()
-    profile = deps.profiles.get(user_id)
-    if profile is None or not profile.has_history():  # never seen, or erased
-        raise NotFoundError(f"no profile for user {user_id}")
-    return profile_response(profile, deps.catalog.get(), deps.settings.half_life_ms, clock.now_ms())
+def get_profile(user_id: Annotated[UserId, Path()], recommender: Served) -> ProfileResponse:
+    return recommender.profile(user_id)
 
 
 @app.get(
@@ -156,29 +124,14 @@ def get_profile(user_id: Annotated[UserId, Path()]) -> ProfileResponse:
 )
 @tracer.capture_method(capture_response=False)
 def get_similar(
-    item_id: Annotated[ItemId, Path()], limit: Annotated[int, Query(ge=1, le=100)] = 20
-) -> SimilarItemsResponse:
-    deps = dependencies()
-    index = deps.catalog.get()
-    position = index.position.get(item_id)
-    if position is None:
-        raise NotFoundError(f"no catalog item {item_id}")
-    ranked = similar_items(index, position, deps.settings.ranking, limit=limit)
-    return SimilarItemsResponse(item_id=item_id, items=scored_items(index, ranked))
+    item_id: Annotated[ItemId, Path()], recommender: Served, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> Response[str]:
+    return _json(recommender.similar_items(item_id, limit=limit))
 
 
 @app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"])
-def get_health() -> HealthResponse:
-    deps = dependencies()
-    loaded = deps.catalog.loaded
-    model = deps.model.loaded
-    return HealthResponse(
-        status="ok",
-        version=mixtape.__version__,
-        catalog_items=len(loaded) if loaded else None,
-        catalog_version=loaded.version if loaded else None,
-        model_version=model.version if model else None,
-    )
+def get_health(recommender: Served) -> HealthResponse:
+    return recommender.health()
 
 
 @cache

@@ -1,19 +1,22 @@
-"""The recommendations reply, written from per-item JSON heads, is byte for byte what pydantic makes of
-the whole reply: text that needs escaping, missing fields, scores of every magnitude, empty replies,
-repeated items (cached heads) and a new catalog version (new heads)."""
+"""The replies that list ranked items are byte for byte what pydantic makes of the reply models built
+item by item: text that needs escaping, missing fields, scores of every magnitude, empty replies,
+repeated items (cached catalog parts) and a new catalog version (new ones)."""
 
 import json
 import math
 
+import numpy as np
 import pytest
-from pydantic import TypeAdapter
 
 from mixtape.api import replies
-from mixtape.api.replies import recommendations_json
+from mixtape.api.replies import recommendations_json, similar_items_json
 from mixtape.catalog.index import CatalogIndex
-from mixtape.models.api import RecommendationsResponse
+from mixtape.learning.aligned import AlignedModel
+from mixtape.models.api import RecommendationsResponse, ScoredItem, SimilarItemsResponse
 from mixtape.models.catalog import CatalogRecord
-from mixtape.ranking.ranker import Ranked, Reason
+from mixtape.models.reason import ReasonCode
+from mixtape.ranking import Ranked, Recommendations, similar_items
+from tests.unit.ranking.randomized import DIM, random_catalog, random_listener, random_model, rank
 
 AWKWARD = [
     'say "hi"',
@@ -50,41 +53,38 @@ def catalog(version: int) -> CatalogIndex:
     return CatalogIndex.build(version, records, 4, 0, 1.0)
 
 
-def whole_reply(index: CatalogIndex, ranked: list[Ranked], **meta: object) -> str:
-    """The reference: the reply as plain dicts, serialised by one TypeAdapter of its whole shape."""
-    adapter = TypeAdapter(replies._RecommendationsJson)
-    items = []
-    for entry in ranked:
-        r = index.records[entry.position]
-        items.append(
-            {
-                "item_id": r.item_id,
-                "title": r.title,
-                "artist_id": r.artist_id,
-                "artist_name": r.artist_name,
-                "genres": list(r.genres),
-                "explicit": r.explicit,
-                "release_date": r.release_date,
-                "duration_ms": r.duration_ms,
-                "score": round(entry.score, replies.SCORE_DIGITS),
-                "reason": entry.reason,
-                "reason_code": entry.reason_code,
-            }
-        )
-    return adapter.dump_json({**meta, "items": items}).decode()  # type: ignore[typeddict-item]
+def scored_item(index: CatalogIndex, entry: Ranked) -> ScoredItem:
+    """The reference: one validated model per item."""
+    r = index.records[entry.position]
+    return ScoredItem(
+        item_id=r.item_id,
+        title=r.title,
+        artist_id=r.artist_id,
+        artist_name=r.artist_name,
+        genres=list(r.genres),
+        explicit=r.explicit,
+        release_date=r.release_date,
+        duration_ms=r.duration_ms,
+        score=round(entry.score, replies.SCORE_DIGITS),
+        reason=entry.reason,
+        reason_code=entry.reason_code,
+    )
 
 
 def both_replies(index: CatalogIndex, ranked: list[Ranked]) -> tuple[str, str]:
-    got = recommendations_json(index, ranked, user_id="u-1", cold_start=False, model_version='m"1')
-    # pydantic writes a TypedDict's keys in the dict's order: the reply's order is RecommendationsResponse's
-    expected = whole_reply(
-        index, ranked, user_id="u-1", cold_start=False, catalog_version=index.version, model_version='m"1'
+    found = Recommendations(items=ranked, cold_start=False, model_version='m"1')
+    expected = RecommendationsResponse(
+        user_id="u-1",
+        cold_start=False,
+        catalog_version=index.version,
+        model_version='m"1',
+        items=[scored_item(index, entry) for entry in ranked],
     )
-    return got, expected
+    return recommendations_json(index, "u-1", found), expected.model_dump_json()
 
 
 def ranked_items(index: CatalogIndex, scores: list[float]) -> list[Ranked]:
-    reasons = list(Reason)
+    reasons = list(ReasonCode)
     return [
         Ranked(
             position=i % len(index),
@@ -97,7 +97,7 @@ def ranked_items(index: CatalogIndex, scores: list[float]) -> list[Ranked]:
 
 
 @pytest.mark.parametrize("scores", [SCORES, [], [0.5], SCORES * 3], ids=["mixed", "empty", "one", "repeats"])
-def test_reply_is_byte_identical_to_one_adapter_over_the_whole_reply(scores: list[float]) -> None:
+def test_reply_is_byte_identical_to_the_model_built_item_by_item(scores: list[float]) -> None:
     index = catalog(7)
     got, expected = both_replies(index, ranked_items(index, scores))
     assert got == expected
@@ -105,7 +105,7 @@ def test_reply_is_byte_identical_to_one_adapter_over_the_whole_reply(scores: lis
     assert [item.score for item in body.items] == [round(s, replies.SCORE_DIGITS) for s in scores]
 
 
-def test_cached_heads_still_match_on_later_requests_and_a_new_catalog_gets_its_own() -> None:
+def test_cached_catalog_parts_still_match_on_later_requests_and_a_new_catalog_gets_its_own() -> None:
     old, new = catalog(1), catalog(2)
     ranked = ranked_items(old, SCORES)
     for _ in range(3):
@@ -123,3 +123,30 @@ def test_non_finite_scores_are_null_as_pydantic_writes_them() -> None:
     got, expected = both_replies(index, ranked_items(index, [math.nan, math.inf, 1.5]))
     assert got == expected
     assert [item["score"] for item in json.loads(got)["items"]] == [None, None, 1.5]
+
+
+def test_similar_items_reply_is_the_model_built_item_by_item() -> None:
+    index = catalog(5)
+    for ranked in (ranked_items(index, SCORES), []):
+        expected = SimilarItemsResponse(item_id='i"4', items=[scored_item(index, entry) for entry in ranked])
+        assert similar_items_json(index, 'i"4', ranked) == expected.model_dump_json()
+
+
+@pytest.mark.parametrize("with_model", [True, False])
+def test_ranked_lists_serialise_as_the_documented_models(with_model: bool) -> None:
+    rng = np.random.default_rng(5)
+    index = CatalogIndex.build(4, random_catalog(rng, 120), DIM, 0, 1.0)
+    artifact = random_model(rng, 120) if with_model else None
+    model = AlignedModel.build(artifact, index) if artifact is not None else None
+    found = rank(random_listener(rng, 120, artifact), index, model, limit=15)
+    expected = RecommendationsResponse(
+        user_id="u",
+        cold_start=found.cold_start,
+        catalog_version=4,
+        model_version=found.model_version,
+        items=[scored_item(index, entry) for entry in found.items],
+    )
+    assert recommendations_json(index, "u", found) == expected.model_dump_json()
+    similar = similar_items(index, 0, limit=10, max_per_artist=2)
+    expected_similar = SimilarItemsResponse(item_id="i0", items=[scored_item(index, e) for e in similar])
+    assert similar_items_json(index, "i0", similar) == expected_similar.model_dump_json()

@@ -9,7 +9,15 @@ from mixtape.config import ProfileSettings, RankingWeights, RecommendSettings
 from mixtape.models.event_type import EventType
 from mixtape.models.profile import Profile
 from mixtape.profiles.apply import fold_events
-from mixtape.ranking.ranker import recommend, similar_items, top_k_capped
+from mixtape.ranking import (
+    Ranked,
+    RankingRequest,
+    RankingSettings,
+    Recommendations,
+    recommend,
+    similar_items,
+    top_k_capped,
+)
 from mixtape.storage.memory import MemoryCatalogStore
 from tests.unit.conftest import NOW_MS, make_item, stored
 
@@ -21,8 +29,22 @@ def build(store: MemoryCatalogStore) -> CatalogIndex:
     return CatalogIndex.build(version, records, 4, NOW_MS, HALF_LIFE)
 
 
-def ids(index: CatalogIndex, ranked) -> list[str]:
+def ids(index: CatalogIndex, ranked: list[Ranked]) -> list[str]:
     return [index.records[r.position].item_id for r in ranked]
+
+
+def rank(
+    profile: Profile | None,
+    index: CatalogIndex,
+    weights: RankingWeights,
+    *,
+    limit: int,
+    exclude_explicit: bool = False,
+    genre: str | None = None,
+) -> Recommendations:
+    """A request with these ranking weights, without a learned model."""
+    settings = RankingSettings(weights=weights)
+    return recommend(profile, index, None, RankingRequest(limit, exclude_explicit, genre, settings))
 
 
 def rock_fan(catalog: MemoryCatalogStore, settings: ProfileSettings, *extra) -> Profile:
@@ -46,9 +68,11 @@ def test_top_k_capped_widens_its_pool_when_one_artist_dominates():
 
 def test_known_items_are_excluded_and_the_liked_artist_ranks_first(catalog, profile_settings):
     index = build(catalog)
-    ranked, cold = recommend(rock_fan(catalog, profile_settings), index, RankingWeights(), limit=5)
+    found = rank(rock_fan(catalog, profile_settings), index, RankingWeights(), limit=5)
+    ranked = found.items
     got = ids(index, ranked)
-    assert not cold
+    assert not found.cold_start
+    assert found.model_version is None
     assert "r1" not in got
     assert "r2" not in got
     assert got[0] == "r3"
@@ -59,7 +83,7 @@ def test_known_items_are_excluded_and_the_liked_artist_ranks_first(catalog, prof
 def test_per_artist_cap_limits_one_artist_per_list(catalog, profile_settings):
     index = build(catalog)
     profile = rock_fan(catalog, profile_settings)
-    ranked, _ = recommend(profile, index, RankingWeights(max_per_artist=1), limit=5)
+    ranked = rank(profile, index, RankingWeights(max_per_artist=1), limit=5).items
     artists = [index.records[r.position].artist_id for r in ranked]
     assert len(artists) == len(set(artists))
 
@@ -72,7 +96,7 @@ def test_disliked_items_and_artists_turned_against_are_excluded(catalog, profile
         stored("d1", "j1", EventType.DISLIKE, ts=NOW_MS),
         stored("d2", "r4", EventType.DISLIKE, ts=NOW_MS),
     )
-    got = ids(index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10)[0])
+    got = ids(index, rank(profile, index, RankingWeights(max_per_artist=5), limit=10).items)
     assert not {"j1", "j2", "j3"} & set(got)  # art-c is net negative
     assert "r4" not in got
     assert "r5" not in got  # art-b's only signal is a dislike: the artist is excluded too
@@ -83,10 +107,10 @@ def test_explicit_and_genre_filters(catalog, profile_settings):
     index = build(catalog)
     profile = rock_fan(catalog, profile_settings)
     clean = ids(
-        index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10, exclude_explicit=True)[0]
+        index, rank(profile, index, RankingWeights(max_per_artist=5), limit=10, exclude_explicit=True).items
     )
     assert "r4" not in clean
-    jazz = ids(index, recommend(profile, index, RankingWeights(max_per_artist=5), limit=10, genre="Jazz")[0])
+    jazz = ids(index, rank(profile, index, RankingWeights(max_per_artist=5), limit=10, genre="Jazz").items)
     assert set(jazz) == {"j1", "j2", "j3"}
 
 
@@ -95,8 +119,10 @@ def test_cold_start_serves_popular_items_with_reason(catalog):
         {"j2": {NOW_MS // (28 * 86_400_000): 50.0}, "r5": {NOW_MS // (28 * 86_400_000): 5.0}}, 0
     )
     index = build(catalog)
-    ranked, cold = recommend(None, index, RankingWeights(), limit=2)
-    assert cold
+    found = rank(None, index, RankingWeights(), limit=2)
+    ranked = found.items
+    assert found.cold_start
+    assert found.model_version is None
     assert ids(index, ranked) == ["j2", "r5"]
     assert {r.reason for r in ranked} == {"popular now"}
 
@@ -111,8 +137,9 @@ def test_a_listener_with_only_negative_signals_gets_cold_start_minus_what_they_d
         catalog.features(["j1"]),
         profile_settings,
     )
-    ranked, cold = recommend(profile, index, RankingWeights(max_per_artist=9), limit=20)
-    assert cold
+    found = rank(profile, index, RankingWeights(max_per_artist=9), limit=20)
+    ranked = found.items
+    assert found.cold_start
     assert "j1" not in ids(index, ranked)
     assert len(ranked) == len(index) - 1
 
@@ -130,14 +157,14 @@ def test_similarity_reason_names_the_anchor_track(profile_settings):
     index = build(store)
     profile = fold_events(Profile(user_id="u"), [stored("e", "a1")], store.features(["a1"]), profile_settings)
     weights = RankingWeights(artist=0.0, genre=0.0, popularity=0.0)
-    ranked, _ = recommend(profile, index, weights, limit=1)
+    ranked = rank(profile, index, weights, limit=1).items
     assert ids(index, ranked) == ["b1"]
     assert ranked[0].reason == "similar to Title a1 by Artist art-1"
 
 
 def test_similar_items_prefer_embedding_neighbours_and_exclude_the_item(catalog):
     index = build(catalog)
-    ranked = similar_items(index, index.position["r1"], RankingWeights(max_per_artist=5), limit=4)
+    ranked = similar_items(index, index.position["r1"], limit=4, max_per_artist=5)
     got = ids(index, ranked)
     assert "r1" not in got
     assert got[:2] == ["r2", "r3"]  # same embedding, artist and genre
@@ -175,9 +202,9 @@ def test_catalog_cache_reloads_only_when_the_version_changes(catalog, recommend_
 @pytest.mark.parametrize("limit", [1, 3, 8, 20])
 def test_recommendations_never_exceed_limit_or_repeat(catalog, profile_settings, limit):
     index = build(catalog)
-    ranked, _ = recommend(
+    ranked = rank(
         rock_fan(catalog, profile_settings), index, RankingWeights(max_per_artist=9), limit=limit
-    )
+    ).items
     got = ids(index, ranked)
     assert len(got) == len(set(got)) <= limit
     assert len(got) == min(limit, len(index) - 2)
@@ -194,7 +221,8 @@ def test_cold_start_on_an_unplayed_catalog_orders_by_release_date():
         NOW_MS,
     )
     index = build(store)
-    ranked, cold = recommend(None, index, RankingWeights(), limit=3)
-    assert cold
+    found = rank(None, index, RankingWeights(), limit=3)
+    ranked = found.items
+    assert found.cold_start
     assert ids(index, ranked) == ["new", "old", "undated"]
     assert ranked[0].reason == "new release"

@@ -4,6 +4,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.reason import ReasonCode
+
 
 class _Out(BaseModel):
     # defer_build: validators are built at first use, not at import; each function builds only the models
@@ -43,15 +45,7 @@ class ScoredItem(ItemView):
     reason: str = Field(
         description="Short human-readable explanation", examples=["because you listen to Nova"]
     )
-    reason_code: Literal[
-        "artist_affinity",
-        "genre_affinity",
-        "similar_to_item",
-        "listeners_also_play",
-        "popular",
-        "new_release",
-        "same_artist",
-    ]
+    reason_code: ReasonCode
 
 
 class RecommendationsResponse(_Out):

@@ -1,0 +1,41 @@
+"""Ranking by scoring every catalog item: the cold-start list, and a listener's list on the exact path."""
+
+import numpy as np
+
+from mixtape.catalog.index import CatalogIndex
+from mixtape.models.profile import Profile
+from mixtape.models.reason import ReasonCode
+from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.filters import filter_scores
+from mixtape.ranking.listener import Listener, Positions, known_positions
+from mixtape.ranking.request import Ranked, RankingRequest
+from mixtape.ranking.terms import Terms
+from mixtape.ranking.workspace import workspace
+
+FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
+
+
+def cold_start_list(profile: Profile | None, index: CatalogIndex, request: RankingRequest) -> list[Ranked]:
+    """Popular items (new releases where nothing has been played), minus what the listener knows."""
+    weights = request.settings.weights
+    with workspace(index) as ws:
+        scores = ws.scores
+        np.multiply(index.popularity, weights.popularity, out=scores)
+        np.multiply(index.freshness, FRESHNESS_TIE_BREAK, out=ws.spare)
+        scores += ws.spare
+        scores = filter_scores(scores, ws.spare, index, known_positions(profile, index), request)
+        return [
+            Ranked(i, float(scores[i]), ReasonCode.POPULAR, "popular now")
+            if index.popularity[i] > 0
+            else Ranked(i, float(scores[i]), ReasonCode.NEW_RELEASE, "new release")
+            for i in top_k_capped(scores, request.limit, index.artist_of, weights.max_per_artist, ws.select)
+        ]
+
+
+def rank_exact(terms: Terms, listener: Listener, request: RankingRequest) -> tuple[Positions, list[float]]:
+    """The chosen positions and their scores, every item's terms summed in the workspace."""
+    index, ws = terms.index, terms.ws
+    scores = filter_scores(terms.total(), ws.spare, index, listener.known, request)
+    cap = request.settings.weights.max_per_artist
+    chosen = np.asarray(top_k_capped(scores, request.limit, index.artist_of, cap, ws.select), dtype=np.int64)
+    return chosen, scores[chosen].tolist()

@@ -1,0 +1,52 @@
+"""A listener's recommendations: cold start, or their terms ranked on the exact or approximate path, each
+pick explained.
+
+Per request the listener's ids are mapped to catalog positions once (`Listener`), every catalog-wide
+term is written into the catalog index's preallocated buffers (`workspace`), and only the k chosen items
+are explained. Nothing loops over catalog items in Python.
+"""
+
+from mixtape.catalog.index import CatalogIndex
+from mixtape.learning.aligned import AlignedModel
+from mixtape.models.profile import Profile
+from mixtape.ranking.approximate import Approximate
+from mixtape.ranking.exact import cold_start_list, rank_exact
+from mixtape.ranking.explain import reasons
+from mixtape.ranking.listener import Listener
+from mixtape.ranking.request import Ranked, RankingRequest, Recommendations
+from mixtape.ranking.terms import Terms
+from mixtape.ranking.workspace import workspace
+
+
+def recommend(
+    profile: Profile | None, index: CatalogIndex, model: AlignedModel | None, request: RankingRequest
+) -> Recommendations:
+    """The top `request.limit` items for a listener (`profile`: None for one never seen). The settings'
+    index config may select the approximate (IVF) path for large catalogs; exact otherwise."""
+    if len(index) == 0:
+        return Recommendations(items=[], cold_start=True, model_version=None)
+    if profile is None or not profile.has_positive_signal():
+        return Recommendations(
+            items=cold_start_list(profile, index, request), cold_start=True, model_version=None
+        )
+    settings = request.settings
+    listener = Listener.resolve(profile, index)
+    # What LISTENERS reasons point at, found while the listener's arrays are still in cache (after the
+    # factor pass they are not).
+    anchors = listener.strongest(model.known) if model is not None else None
+    ivf = model.ivf(settings.index) if model is not None and settings.weights.factors else None
+    with workspace(index) as ws:
+        terms = Terms(profile, listener, index, model, settings, ws, dense_ok=ivf is None)
+        if ivf is not None and terms.scaled_vector is not None:
+            chosen, found = Approximate(terms, listener, ivf, request).search()
+            scores = found.tolist()
+        else:
+            chosen, scores = rank_exact(terms, listener, request)
+        codes = terms.explain(chosen, ivf)
+    texts = reasons(
+        chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors, anchors
+    )
+    items = list(map(Ranked._make, zip(chosen.tolist(), scores, codes, texts, strict=True)))
+    return Recommendations(
+        items=items, cold_start=False, model_version=model.version if model is not None else None
+    )

@@ -1,0 +1,41 @@
+"""Items like one catalog item: embedding cosine, shared genres, same artist, a little popularity."""
+
+import numpy as np
+
+from mixtape.catalog.index import CatalogIndex
+from mixtape.models.reason import ReasonCode
+from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.request import Ranked
+
+
+def similar_items(index: CatalogIndex, pos: int, *, limit: int, max_per_artist: int) -> list[Ranked]:
+    """The `limit` items most like the one at `pos` (never itself), at most `max_per_artist` per artist."""
+    n = len(index)
+    cosine = index.embeddings @ index.embeddings[pos] if index.has_embedding[pos] else np.zeros(n, np.float32)
+    same_artist = (index.artist_of == index.artist_of[pos]).astype(np.float32)
+    own_genres = index.records[pos].genres
+    overlap = np.zeros(n, dtype=np.float32)
+    for genre in own_genres:
+        overlap[index.genre_members[genre]] += 1.0
+    jaccard = overlap / (index.genre_count + max(len(own_genres), 1) - overlap)
+    terms = {
+        ReasonCode.SIMILAR: 0.7 * cosine,
+        ReasonCode.SAME_ARTIST: 0.15 * same_artist,
+        ReasonCode.GENRE: 0.25 * jaccard,
+        ReasonCode.POPULAR: 0.05 * index.popularity,
+    }
+    scores = sum(terms.values(), np.zeros(n, dtype=np.float32))
+    scores[pos] = -np.inf
+    source = index.records[pos]
+    ranked = []
+    for i in top_k_capped(scores, limit, index.artist_of, max_per_artist):
+        code = max(terms, key=lambda r: float(terms[r][i]))
+        shared = next((g for g in index.records[i].genres if g in own_genres), None)
+        reason = {
+            ReasonCode.SIMILAR: f"sounds like {source.title}",
+            ReasonCode.SAME_ARTIST: f"more from {source.artist_name}",
+            ReasonCode.GENRE: f"also {shared}" if shared else "shares its genres",
+            ReasonCode.POPULAR: "popular now",
+        }[code]
+        ranked.append(Ranked(i, float(scores[i]), code, reason))
+    return ranked

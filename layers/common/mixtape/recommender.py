@@ -1,0 +1,75 @@
+"""What the recommend function answers, one method per route, from the container's settings, stores and
+caches. The handler (functions/recommend) adds only HTTP and metrics."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import mixtape
+from mixtape import clock
+from mixtape.api.profile_view import profile_response
+from mixtape.api.replies import recommendations_json, similar_items_json
+from mixtape.catalog.cache import CatalogCache
+from mixtape.config import RecommendSettings
+from mixtape.errors import NotFoundError
+from mixtape.learning.aligned import AlignedModelCache
+from mixtape.models.api import HealthResponse, ProfileResponse
+from mixtape.ranking import RankingRequest, RankingSettings, recommend, similar_items
+from mixtape.storage.ports import ProfileStore
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationsReply:
+    body: str  # a RecommendationsResponse, as JSON
+    cold_start: bool
+
+
+@dataclass(frozen=True)
+class Recommender:
+    settings: RecommendSettings
+    profiles: ProfileStore
+    catalog: CatalogCache
+    model: AlignedModelCache  # aligned to the catalog index in use
+
+    @cached_property
+    def ranking(self) -> RankingSettings:
+        return RankingSettings.of(self.settings)
+
+    def recommendations(
+        self, user_id: str, *, limit: int, exclude_explicit: bool = False, genre: str | None = None
+    ) -> RecommendationsReply:
+        index = self.catalog.get()
+        model = self.model.get(index)
+        profile = self.profiles.get(user_id)  # the request's one DynamoDB read
+        request = RankingRequest(
+            limit=limit, exclude_explicit=exclude_explicit, genre=genre, settings=self.ranking
+        )
+        found = recommend(profile, index, model, request)
+        return RecommendationsReply(recommendations_json(index, user_id, found), found.cold_start)
+
+    def similar_items(self, item_id: str, *, limit: int) -> str:
+        """A SimilarItemsResponse, as JSON."""
+        index = self.catalog.get()
+        position = index.position.get(item_id)
+        if position is None:
+            raise NotFoundError(f"no catalog item {item_id}")
+        ranked = similar_items(
+            index, position, limit=limit, max_per_artist=self.settings.ranking.max_per_artist
+        )
+        return similar_items_json(index, item_id, ranked)
+
+    def profile(self, user_id: str) -> ProfileResponse:
+        profile = self.profiles.get(user_id)
+        if profile is None or not profile.has_history():  # never seen, or erased
+            raise NotFoundError(f"no profile for user {user_id}")
+        return profile_response(profile, self.catalog.get(), self.settings.half_life_ms, clock.now_ms())
+
+    def health(self) -> HealthResponse:
+        loaded = self.catalog.loaded
+        model = self.model.loaded
+        return HealthResponse(
+            status="ok",
+            version=mixtape.__version__,
+            catalog_items=len(loaded) if loaded else None,
+            catalog_version=loaded.version if loaded else None,
+            model_version=model.version if model else None,
+        )
