@@ -1,6 +1,7 @@
-"""What a function's init leaves behind for its requests (cold-start measures in functions/*/app.py).
+"""What a function's init leaves behind, for its requests and for a SnapStart snapshot of it.
 
-The garbage collector is process state, so the handler is imported in a fresh interpreter.
+Init's effects are process state (the collector, loaded modules, cached clients, registered hooks), so the
+handler is imported in a fresh interpreter.
 """
 
 from pathlib import Path
@@ -20,8 +21,11 @@ import gc, importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
+from snapshot_restore_py import get_after_restore
+hooks = [f"{{f.__module__}}.{{f.__qualname__}}" for f, _, _ in get_after_restore()]
 print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                   "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler)}}))
+                   "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler),
+                   "after_restore": hooks}}))
 """
     state: dict[str, Any] = fresh_python(code)
     return state
@@ -31,9 +35,15 @@ print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
 def test_init_leaves_the_collector_on_with_the_init_heap_frozen(function):
     state = _import_handler(function)
     assert state["handler"]
-    assert state["enabled"]  # switched off only while the module loads
+    assert state["enabled"]
     assert state["frozen"] > 10_000  # modules, classes and functions built at init: never scanned again
     assert state["threshold"] == gc_tuning.GEN0_THRESHOLD  # every handler sets the collector the same way
+
+
+@pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
+def test_init_registers_the_after_restore_hooks_with_the_runtime(function):
+    # Lambda's runtime runs what snapshot_restore_py holds in every environment restored from a snapshot.
+    assert _import_handler(function)["after_restore"] == ["mixtape.runtime.snapstart.run_after_restore"]
 
 
 def _models_built_at_import(function: str) -> list[str]:
@@ -91,8 +101,9 @@ print(json.dumps(sorted(m for m in loaded if m in sys.modules)))
 
 @pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update", "catalog_snapshot", "train"])
 def test_init_creates_no_aws_client_and_opens_no_connection(function):
-    # What SnapStart (template parameter) snapshots is the state after init: a client, a connection or
-    # a loaded catalog in it would outlive its restore. Everything of the kind is made on first use.
+    # What SnapStart snapshots is the state after init: a client, a connection, credentials or a loaded
+    # catalog in it would be shared by every restored environment. Everything of the kind is made on
+    # first use (and the after-restore hooks drop any client that was not).
     code = f"""
 import importlib.util, json, socket
 opened = []
@@ -102,16 +113,17 @@ spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / f
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 from mixtape.storage import clients
-made = [name for name in ("dynamodb", "sqs", "s3") if getattr(clients, name).cache_info().currsize]
+cached = ("_session", "dynamodb", "sqs", "s3")  # a session would hold resolved credentials
+made = [name for name in cached if getattr(clients, name).cache_info().currsize]
 print(json.dumps({{"connections": opened, "clients": made, "handler": callable(module.lambda_handler)}}))
 """
     assert fresh_python(code) == {"connections": [], "clients": [], "handler": True}
 
 
 def test_recommend_init_and_its_per_catalog_structures_load_neither_numpy_random_nor_numpy_ma():
-    # ~4 ms (numpy.random) and ~5 ms (numpy.ma, which np.unique imports on its first call) of a cold
-    # start: top-k samples with spread_positions, the id lookup checks its hashes with a sort. The IVF
-    # builder's k-means still uses numpy.random, imported when an index is built.
+    # Both are import cost on every cold start (numpy.ma is what np.unique imports on its first call):
+    # top-k samples with spread_positions, the id lookup checks its hashes with a sort. The IVF builder's
+    # k-means still uses numpy.random, imported when an index is built.
     code = f"""
 import importlib.util, json, sys
 import numpy as np

@@ -1,42 +1,15 @@
 """Tracing costs no cold start where it is off, and still records subsegments in Lambda.
 
-The tracer is built at import, so each case runs in a fresh interpreter with its own environment.
+The tracer is built at import, so each case runs in a fresh interpreter with its own environment (the
+policy's unit tests are in tests/unit/runtime/test_tracing_policy.py).
 """
 
 from pathlib import Path
 
-import pytest
-
-from mixtape.runtime.observability import NoopTracingProvider, tracing_enabled
 from tests.helpers import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
-
-
-@pytest.mark.parametrize(
-    ("environ", "enabled"),
-    [
-        ({}, False),
-        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
-        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
-        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "0"}, True),
-        ({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"}, False),
-    ],
-)
-def test_tracing_follows_powertools_rule(environ, enabled):
-    assert tracing_enabled(environ) is enabled
-
-
-def test_the_noop_provider_accepts_what_the_decorators_send():
-    provider = NoopTracingProvider()
-    ran = []
-    with provider.in_subsegment(name="## handler") as segment:
-        segment.put_annotation(key="ColdStart", value=True)
-        segment.put_metadata(key="response", value={"a": 1}, namespace="mixtape")
-        ran.append(segment)
-    provider.patch_all()
-    assert ran == [segment]  # the body ran inside the no-op subsegment, and nothing raised
 
 
 def test_outside_lambda_the_xray_sdk_is_never_imported():

@@ -382,6 +382,23 @@ def test_globals_pin_runtime_architecture_and_layer(template: Template):
     assert fn["Layers"] == [{"Ref": "CommonLayer"}]
 
 
+def test_snapstart_is_on_by_default_for_every_function_where_lambda_supports_it(template: Template):
+    # SnapStart applies to published versions only (AutoPublishAlias publishes one per deploy), needs
+    # python3.12 or later, and excludes provisioned concurrency, EFS and ephemeral storage over 512 MB.
+    parameter = template["Parameters"]["SnapStart"]
+    assert parameter["Default"] == "PublishedVersions"
+    assert set(parameter["AllowedValues"]) == {"None", "PublishedVersions"}
+    for fid in functions(template):
+        assert effective(template, fid, "SnapStart") == {"ApplyOn": {"Ref": "SnapStart"}}, fid
+        assert effective(template, fid, "AutoPublishAlias"), fid
+        runtime = effective(template, fid, "Runtime")
+        assert runtime.startswith("python3."), fid
+        assert int(runtime.removeprefix("python3.")) >= 12, fid
+        assert effective(template, fid, "ProvisionedConcurrencyConfig") is None, fid
+        assert effective(template, fid, "FileSystemConfigs") is None, fid
+        assert effective(template, fid, "EphemeralStorage", {"Size": 512})["Size"] <= 512, fid
+
+
 def test_the_routes_are_exactly_the_v1_api(template: Template):
     assert http_routes(template) == EXPECTED_ROUTES
 
