@@ -4,8 +4,15 @@ Only the standard library is imported at module level, so the `imports` phase is
 cost. Phases, in the order a real container pays them:
 
 - `startup`: from the parent's spawn to the first line of this script (interpreter start, site, `-m`).
-- `imports`: executing `functions/<name>/app.py` (loaded with importlib, as the Lambda runtime does).
-- `clients`: building the boto3 clients the function uses (dummy credentials and endpoint; no network).
+- `imports`: executing `functions/<name>/app.py` (loaded with importlib, as the Lambda runtime does): the
+  function's init, ending with `gc_tuning.end_of_init()`.
+- `snapshot` and `restore` (with `snapstart` as the last argument; 0 otherwise): the SnapStart hooks of
+  `mixtape.runtime.snapstart`, before the snapshot (in it, with init) and after a restore (what a
+  restored environment runs before its first request; none of init is repeated).
+- `clients`: building the botocore clients the function uses (dummy credentials and endpoint; no network).
+- `dependencies`: the handler's own `dependencies()` (settings from the environment, store objects; no
+  I/O), which a real first request builds. Its stores are then replaced by in-memory ones for the requests
+  (`mixtape.api.dependencies.overridden`).
 - `catalog_load`: the recommend function's in-memory catalog index (`CatalogCache.get()`), 0 elsewhere.
 - `first_request` / `second_request`: one invocation through `lambda_handler` against in-memory stores.
 - `catalog_scan` (recommend only, reported apart): what `catalog_load` leaves out, the catalog's read from
@@ -111,22 +118,12 @@ def _http_event(method: str, path: str, route_key: str, body: Any = None, **extr
     }
 
 
-def _swap_stores(module: ModuleType, stores: Callable[[Any], dict[str, Any]]) -> Callable[[], Any]:
-    """Replace the handler's `dependencies()`: the handler still builds its own (settings from the
-    environment, store objects: no I/O), at first use as in Lambda, then the stores are swapped for
-    in-memory ones. Fields this bench does not know about stay as the handler built them."""
+def _replaced(built: Any, stores: dict[str, Any]) -> Any:
+    """The handler's own dependencies with `stores` in place of its AWS-backed ones. Fields this bench
+    does not know about stay as the handler built them."""
     from dataclasses import replace
-    from functools import cache
 
-    built_by_handler = module.dependencies
-
-    @cache
-    def dependencies() -> Any:
-        built = built_by_handler()
-        return replace(built, **stores(built))
-
-    vars(module)["dependencies"] = dependencies  # what the routes call at request time
-    return dependencies
+    return replace(built, **stores)
 
 
 def _catalog_records(n: int, dim: int) -> list[Any]:
@@ -323,7 +320,7 @@ def _catalog_snapshot(records: list[Any]) -> dict[str, float]:
     return clock.phases
 
 
-def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dict[str, Any], Any, list[Any]]:
+def _prepare_recommend(built: Any, items: int, now_ms: int) -> tuple[Any, dict[str, Any], list[Any]]:
     import numpy as np
 
     from mixtape import clock
@@ -351,9 +348,8 @@ def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dic
         taste_weight=10.0,
     )
 
-    dependencies = _swap_stores(
-        module,
-        lambda built: {"profiles": profiles, "catalog": CatalogCache(catalog, built.settings, clock.now_ms)},
+    deps = _replaced(
+        built, {"profiles": profiles, "catalog": CatalogCache(catalog, built.settings, clock.now_ms)}
     )
     path = f"/v1/users/{USER}/recommendations"
     event = _http_event(
@@ -364,24 +360,24 @@ def _prepare_recommend(module: ModuleType, items: int, now_ms: int) -> tuple[dic
         pathParameters={"user_id": USER},
         queryStringParameters={"limit": "20"},
     )
-    return event, lambda: dependencies().catalog.get(), records
+    return deps, event, records
 
 
-def _prepare_ingest(module: ModuleType, now_ms: int) -> dict[str, Any]:
+def _prepare_ingest(built: Any, now_ms: int) -> tuple[Any, dict[str, Any]]:
     from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryQueue
 
     events, queue, catalog = MemoryEventStore(), MemoryQueue(), MemoryCatalogStore()
 
-    _swap_stores(module, lambda _: {"events": events, "catalog": catalog, "queue": queue})
+    deps = _replaced(built, {"events": events, "catalog": catalog, "queue": queue})
     body = {
         "events": [
             {k: v for k, v in e.items() if k != "ingested_at"} for e in _stored_events(10, 1000, now_ms)
         ]
     }
-    return _http_event("POST", "/v1/events", "POST /v1/events", body)
+    return deps, _http_event("POST", "/v1/events", "POST /v1/events", body)
 
 
-def _prepare_profile_update(module: ModuleType, now_ms: int) -> dict[str, Any]:
+def _prepare_profile_update(built: Any, now_ms: int) -> tuple[Any, dict[str, Any]]:
     import json
 
     from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
@@ -393,9 +389,9 @@ def _prepare_profile_update(module: ModuleType, now_ms: int) -> dict[str, Any]:
     profiles = MemoryProfileStore()
     raw = _stored_events(20, len(records), now_ms)
 
-    _swap_stores(module, lambda _: {"events": events, "profiles": profiles, "catalog": catalog})
+    deps = _replaced(built, {"events": events, "profiles": profiles, "catalog": catalog})
     # Ten messages of two events each (the second invocation redelivers them: already applied).
-    return {
+    return deps, {
         "Records": [
             {
                 "messageId": f"msg-{i}",
@@ -442,12 +438,25 @@ def bytecode_compile_ms() -> float:
     return (time.process_time() - started) * 1000.0
 
 
-def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) -> dict[str, float]:
+def measure(
+    root: str, function: str, catalog_items: int, spawn_ns: int | None, snapstart_on: bool
+) -> dict[str, float]:
     startup_wall = (time.time_ns() - spawn_ns) / 1e6 if spawn_ns else 0.0
     startup_cpu = time.process_time() * 1000.0  # CPU since the process started
     clock = _Clock()
     module = _load_handler(root, function)
     clock.lap("imports")
+
+    from mixtape.runtime import snapstart
+
+    for phase, hooks in (
+        ("snapshot", snapstart.run_before_snapshot),
+        ("restore", snapstart.run_after_restore),
+    ):
+        clock.restart()
+        if snapstart_on:
+            hooks()
+        clock.lap(phase)
 
     from mixtape.storage import clients
 
@@ -457,43 +466,53 @@ def measure(root: str, function: str, catalog_items: int, spawn_ns: int | None) 
         clients.sqs()
     clock.lap("clients")
 
+    clock.restart()
+    built = module.dependencies()
+    clock.lap("dependencies")
+
     now_ms = time.time_ns() // 1_000_000
-    load_catalog = None
     records: list[Any] = []
     if function == "recommend":
-        event, load_catalog, records = _prepare_recommend(module, catalog_items, now_ms)
+        deps, event, records = _prepare_recommend(built, catalog_items, now_ms)
     elif function == "ingest":
-        event = _prepare_ingest(module, now_ms)
+        deps, event = _prepare_ingest(built, now_ms)
     else:
-        event = _prepare_profile_update(module, now_ms)
+        deps, event = _prepare_profile_update(built, now_ms)
 
-    clock.restart()
-    if load_catalog is not None:
-        load_catalog()
-    clock.lap("catalog_load")
+    from mixtape.api.dependencies import overridden
 
     context = _Context(function_name=f"mixtape-bench-{function}")
-    for phase in ("first_request", "second_request"):
+    with overridden(module.app, module.dependencies, deps):
         clock.restart()
-        response = module.lambda_handler(event, context)
-        clock.lap(phase)
-        _check(function, response)
-    scan = _catalog_scan(records) if records else {"catalog_scan": 0.0, "cpu_catalog_scan": 0.0}
-    if records:
-        scan |= _catalog_snapshot(records)
+        if records:
+            deps.catalog.get()
+        clock.lap("catalog_load")
+        for phase in ("first_request", "second_request"):
+            clock.restart()
+            response = module.lambda_handler(event, context)
+            clock.lap(phase)
+            _check(function, response)
+    apart = {
+        "catalog_scan": 0.0,
+        "cpu_catalog_scan": 0.0,
+        "catalog_snapshot": 0.0,
+        "cpu_catalog_snapshot": 0.0,
+    }
+    if records and not snapstart_on:  # the same with SnapStart: measured once
+        apart |= _catalog_scan(records) | _catalog_snapshot(records)
     return {
         "startup": startup_wall,
         "cpu_startup": startup_cpu,
         **clock.phases,
-        **scan,
-        "bytecode_compile": bytecode_compile_ms(),
+        **apart,
+        "bytecode_compile": 0.0 if snapstart_on else bytecode_compile_ms(),
     }
 
 
 def main(argv: list[str]) -> int:
     root, function, catalog_items = argv[0], argv[1], int(argv[2])
     spawn = os.environ.get("BENCH_SPAWN_NS")
-    phases = measure(root, function, catalog_items, int(spawn) if spawn else None)
+    phases = measure(root, function, catalog_items, int(spawn) if spawn else None, argv[3:] == ["snapstart"])
     import json
 
     sys.stdout.write(RESULT_PREFIX + json.dumps(phases) + "\n")

@@ -7,16 +7,7 @@ import numpy as np
 import pytest
 
 from bench._cold_start_child import _catalog_records, _dynamodb_item
-from bench.cold_start import (
-    APART,
-    FIELDS,
-    RESULT_PREFIX,
-    ROOT,
-    child_root,
-    parse_env,
-    parse_result,
-    summarize,
-)
+from bench.cold_start import COLD_PHASES, FIELDS, RESULT_PREFIX, function_summary, parse_result, summarize
 from mixtape.storage.dynamo.catalog import record_from_item
 
 
@@ -47,38 +38,38 @@ def test_a_run_without_a_result_line_or_with_missing_phases_is_an_error():
 
 def test_cold_start_is_the_median_of_per_run_sums_not_the_sum_of_medians():
     samples = [
-        run(imports=100, clients=10, catalog_load=0, first_request=1, startup=50),
-        run(imports=10, clients=100, catalog_load=0, first_request=1, startup=50),
-        run(imports=50, clients=50, catalog_load=0, first_request=100, startup=50),
+        run(imports=100, clients=10, first_request=1, startup=50, restore=1),
+        run(imports=10, clients=100, first_request=1, startup=50, restore=1),
+        run(imports=50, clients=50, first_request=100, startup=50, restore=1),
     ]
-    summary = summarize(samples)
+    summary = summarize(samples, COLD_PHASES)
     assert summary["imports"] == 50
     assert summary["clients"] == 50
     assert summary["cold_start"] == 111  # per-run sums 111, 111, 200; the sum of medians would be 101
     assert summary["startup"] == 50  # reported, not part of the cold start
 
 
-def test_environment_variants_parse_as_key_value_pairs():
-    assert parse_env("PYDANTIC_DISABLE_PLUGINS=__all__,A=b=c") == (
-        ("PYDANTIC_DISABLE_PLUGINS", "__all__"),
-        ("A", "b=c"),
-    )
-    with pytest.raises(ValueError, match="KEY=VALUE"):
-        parse_env("novalue")
-
-
-def test_each_tree_is_measured_by_its_own_child_when_it_has_one(tmp_path):
-    assert child_root(tmp_path) == ROOT  # a tree without the child: this checkout's
-    (tmp_path / "bench").mkdir()
-    (tmp_path / "bench" / "_cold_start_child.py").write_text("")
-    assert child_root(tmp_path) == tmp_path
-
-
-def test_fields_reported_apart_may_be_missing_from_an_older_child():
-    older = {k: v for k, v in run(imports=1.0).items() if k not in APART}
-    parsed = parse_result(RESULT_PREFIX + json.dumps(older))
-    assert parsed["catalog_scan"] == 0.0
-    assert parsed["imports"] == 1.0
+def test_with_snapstart_init_is_in_the_snapshot_and_the_restore_hooks_run_instead():
+    without = [run(imports=200, clients=50, first_request=5), run(imports=220, clients=60, first_request=6)]
+    with_snapstart = [
+        run(
+            imports=200, snapshot=40, restore=2, clients=10, dependencies=3, catalog_load=20, first_request=5
+        ),
+        run(
+            imports=220, snapshot=45, restore=1, clients=12, dependencies=3, catalog_load=22, first_request=6
+        ),
+        run(
+            imports=210, snapshot=42, restore=3, clients=11, dependencies=4, catalog_load=21, first_request=7
+        ),
+    ]
+    for sample in with_snapstart:
+        sample["cpu_imports"], sample["cpu_restore"] = sample["imports"], sample["restore"]
+    summary = function_summary(without, with_snapstart)
+    assert summary["cold_start"] == 270.5  # its own runs: 255 and 286
+    assert summary["snapstart_cold_start"] == 44  # the median of 40, 44 and 46: imports and snapshot out
+    assert summary["cpu_snapstart_cold_start"] == 2  # only the phases that have a CPU time here
+    assert summary["snapstart"]["imports"] == 210  # reported, not counted
+    assert "snapstart" not in function_summary(without, [])  # the local mode has no SnapStart runs
 
 
 def test_the_served_catalog_items_read_back_as_the_same_records():
