@@ -21,11 +21,11 @@ import gc, importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-from snapshot_restore_py import get_after_restore
-hooks = [f"{{f.__module__}}.{{f.__qualname__}}" for f, _, _ in get_after_restore()]
+from snapshot_restore_py import get_after_restore, get_before_snapshot
+hooks = [f"{{f.__module__}}.{{f.__qualname__}}" for f, _, _ in [*get_before_snapshot(), *get_after_restore()]]
 print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
                    "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler),
-                   "after_restore": hooks}}))
+                   "hooks": hooks}}))
 """
     state: dict[str, Any] = fresh_python(code)
     return state
@@ -41,9 +41,13 @@ def test_init_leaves_the_collector_on_with_the_init_heap_frozen(function):
 
 
 @pytest.mark.parametrize("function", ["recommend", "ingest", "profile_update"])
-def test_init_registers_the_after_restore_hooks_with_the_runtime(function):
-    # Lambda's runtime runs what snapshot_restore_py holds in every environment restored from a snapshot.
-    assert _import_handler(function)["after_restore"] == ["mixtape.runtime.snapstart.run_after_restore"]
+def test_init_registers_the_snapstart_hooks_with_the_runtime(function):
+    # Lambda's runtime runs what snapshot_restore_py holds: before the snapshot, and in every environment
+    # restored from it.
+    assert _import_handler(function)["hooks"] == [
+        "mixtape.runtime.snapstart.run_before_snapshot",
+        "mixtape.runtime.snapstart.run_after_restore",
+    ]
 
 
 def _models_built_at_import(function: str) -> list[str]:
