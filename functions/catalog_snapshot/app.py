@@ -15,6 +15,7 @@ from mixtape import clock
 from mixtape.api.dependencies import DependencyOverrides, resolve
 from mixtape.catalog.snapshot import refresh_snapshot
 from mixtape.config import CatalogSnapshotSettings, catalog_snapshot_settings
+from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
 from mixtape.storage.dynamo.catalog import DynamoCatalogStore
 from mixtape.storage.ports import CatalogReader
@@ -62,3 +63,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "items": outcome.items,
         "reason": outcome.reason,
     }
+
+
+gc_tuning.end_of_init()  # last statement of init: freeze the init heap, register the SnapStart hooks

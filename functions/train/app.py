@@ -14,6 +14,7 @@ from mixtape import clock
 from mixtape.api.dependencies import DependencyOverrides, resolve
 from mixtape.config import TrainSettings, train_settings
 from mixtape.learning.pipeline import train_and_publish
+from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
 from mixtape.storage.ports import InteractionSource, ModelStore
@@ -60,3 +61,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="ModelPublished", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ModelInteractions", unit=MetricUnit.Count, value=outcome.artifact.interactions)
     return {"published": True, **outcome.artifact.summary()}
+
+
+gc_tuning.end_of_init()  # last statement of init: freeze the init heap, register the SnapStart hooks

@@ -142,3 +142,13 @@ print(json.dumps({{"picked": picked, "found": found,
                   "loaded": [m for m in ("numpy.random", "numpy.ma") if m in sys.modules]}}))
 """
     assert fresh_python(code) == {"picked": [99_999, 99_998, 99_997], "found": [7, -1], "loaded": []}
+
+
+def test_reading_settings_does_not_import_pydantic_settings():
+    code = (
+        "import json, sys\n"
+        "from mixtape.config import RecommendSettings\n"
+        "RecommendSettings.from_environ({'PROFILES_TABLE': 'p', 'CATALOG_TABLE': 'c'})\n"
+        "print(json.dumps('pydantic_settings' in sys.modules))\n"
+    )
+    assert fresh_python(code) is False

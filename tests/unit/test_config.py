@@ -8,7 +8,6 @@ from pydantic import ValidationError
 
 from mixtape import config
 from mixtape.config import ProfileSettings, RecommendSettings, TrainSettings
-from tests.helpers import fresh_python
 
 TABLES = {
     "PROFILES_TABLE": "profiles",
@@ -98,13 +97,3 @@ def test_settings_built_directly_hold_the_given_values_and_defaults_only(monkeyp
     assert settings.embedding_dim == 32
     with pytest.raises(ValidationError, match="frozen"):
         settings.embedding_dim = 8  # type: ignore[misc]
-
-
-def test_reading_settings_does_not_import_pydantic_settings():
-    code = (
-        "import json, sys\n"
-        "from mixtape.config import RecommendSettings\n"
-        "RecommendSettings.from_environ({'PROFILES_TABLE': 'p', 'CATALOG_TABLE': 'c'})\n"
-        "print(json.dumps('pydantic_settings' in sys.modules))\n"
-    )
-    assert fresh_python(code) is False
