@@ -148,7 +148,7 @@ def get_openapi() -> Response[str]:
 
 @app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
 def get_docs() -> Response[str]:
-    # Imported on use: the Swagger UI module loads Powertools' OpenAPI models (~50 ms of every cold start).
+    # Imported on use: the Swagger UI module loads Powertools' OpenAPI models, which no other route needs.
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import (  # noqa: PLC0415
         generate_swagger_html,
     )

@@ -79,8 +79,8 @@ def test_ivf_path_finds_the_exact_top_10_when_probing_few_lists() -> None:
     artifact.factors[:] = centres[rng.integers(0, 20, len(artifact.factors))] + 0.3 * artifact.factors
     model = AlignedModel.build(artifact, index)
     config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=64, n_probe=12)
-    # These listeners like ~1,000 items: every EASE row is read, so the sparse terms carry as much weight
-    # as their whole history gives them (with 300 rows the factor term weighs more: recall 0.86 here).
+    # These listeners like about n/4 items: every EASE row is read, so the sparse terms carry as much weight
+    # as their whole history gives them (with fewer rows the factor term, the approximate one, weighs more).
     weights = RankingWeights(max_neighbor_rows=n)
     hits = total = 0
     for _ in range(20):
