@@ -170,4 +170,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return app.resolve(event, context)
 
 
-gc_tuning.end_of_init()  # last statement of init: see the top of the module
+gc_tuning.end_of_init()  # last statement of init: freeze the init heap, register the SnapStart hooks

@@ -60,7 +60,7 @@ class RankingWeights(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
-    # learned model: ALS fold-in, divided by |v|·max|f| (mixtape.ranking.ranker._Terms), so the term lies
+    # learned model: ALS fold-in, divided by |v|·max|f| (mixtape.ranking.terms), so the term lies
     # within [-1, 1] whatever the listener's vector length.
     factors: float = 1.7
     debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail

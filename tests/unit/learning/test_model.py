@@ -16,7 +16,7 @@ from mixtape.learning.training import Interactions, _cg_half, train, train_als, 
 from mixtape.models.artifact import IvfPartition, ModelArtifact, confidence
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.training_params import TrainingParams
-from mixtape.search import ivf as topk
+from mixtape.search import ivf as ivf_module
 from mixtape.storage.memory import MemoryModelStore
 
 PARAMS = TrainingParams(factors=8, iterations=15, regularization=1.0, neighbors=10, ease_lambda=1.0)
@@ -262,7 +262,7 @@ def test_a_container_indexes_the_models_ivf_lists_instead_of_clustering(monkeypa
     def no_clustering(*args: object, **kwargs: object) -> None:
         raise AssertionError("clustered in the container")
 
-    monkeypatch.setattr(topk, "_kmeans", no_clustering)
+    monkeypatch.setattr(ivf_module, "_kmeans", no_clustering)
     ivf = aligned.ivf(RankingIndex(kind="ivf", ivf_min_items=1))
     assert ivf is not None
     assert ivf.n_lists == model.ivf_lists.n_lists

@@ -17,7 +17,7 @@ from mixtape.learning.cache import ModelCache
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogRecord
 from mixtape.runtime.background import BackgroundRefresh
-from mixtape.search import ivf as topk
+from mixtape.search import ivf
 from mixtape.storage.memory import MemoryModelStore
 from tests.unit.learning.test_model import artifact, record
 
@@ -234,7 +234,7 @@ def test_a_new_model_is_prepared_on_the_index_of_the_latest_request(monkeypatch)
 
 def test_prepare_builds_the_ivf_index_it_is_told_to_warm(monkeypatch):
     made: list[int] = []
-    original = topk.IvfIndex
+    original = ivf.IvfIndex
 
     def counted(*args: object, **kwargs: object) -> object:
         made.append(1)

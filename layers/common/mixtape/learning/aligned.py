@@ -24,7 +24,8 @@ COLUMN_BLOCK = 16  # model factor columns transposed at once while aligning
 class AlignedModel:
     model: ModelArtifact
     index: CatalogIndex
-    factors: FloatArray  # (n_catalog, d) in `scan_layout`; zero rows for items the model has not seen
+    # (n_catalog, d), column-major (the layout the scoring matmul reads); zero rows for unseen items
+    factors: FloatArray
     known: npt.NDArray[np.bool_]  # (n_catalog,) the model has a factor row for the item
     row_of: npt.NDArray[np.int32]  # (n_catalog,) the item's model row (its EASE row), -1 when unseen
     # EASE rows as a padded table (one gather of whole rows per request, no per-entry index arithmetic):
@@ -52,7 +53,7 @@ class AlignedModel:
         present_rows = np.flatnonzero(catalog_of_row >= 0)
         positions = catalog_of_row[present_rows]
         # Column by column into a (d, n) row-major buffer whose transpose is the (n, d) column-major
-        # matrix `scan_layout` wants: d contiguous scatters instead of n rows written with stride n. The
+        # matrix the scoring matmul reads: d contiguous scatters instead of n rows written with stride n. The
         # model's rows are transposed COLUMN_BLOCK columns at a time, so no full transposed copy is held.
         by_column = np.zeros((model.dim, n), dtype=np.float32)
         for first in range(0, model.dim, COLUMN_BLOCK):

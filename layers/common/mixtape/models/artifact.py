@@ -23,7 +23,7 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class IvfPartition:
-    """The k-means lists of an IVF index: `centroids` (n_lists, d [+ 1 with a bias]) and each item's list
+    """The k-means lists of an IVF index: `centroids` (n_lists, d) and each item's list
     (`labels`, -1 for an item to assign when the index is built). Computing it is most of an index
     build, so the trainer publishes it with the model (`partition`) and every container builds its
     index from it."""

@@ -3,7 +3,7 @@
 k-means lists over the items (`partition`, run by the trainer and published with the model); an
 `IvfIndex` keeps its own copy of the factors grouped by list, so scoring a list is one contiguous slice.
 The index finds candidates and their exact factor scores; ranking, filters and merging stay with the
-caller (`mixtape.ranking.ranker`). One thread at a time, not concurrently: `probe` reuses its buffers.
+caller (`mixtape.ranking.approximate`). One thread at a time, not concurrently: `probe` reuses its buffers.
 """
 
 from dataclasses import dataclass
