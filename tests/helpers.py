@@ -67,6 +67,18 @@ def body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
 
 
+def import_handler(function: str) -> str:
+    """Python source that loads `functions/<function>/app.py` as Lambda does (module `app`, bound to
+    `module`): the prelude of a `fresh_python` check of what a handler's init leaves behind."""
+    path = ROOT / "functions" / function / "app.py"
+    return (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('app', {str(path)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+    )
+
+
 def fresh_python(code: str, **env: str) -> Any:
     """Run `code` in a new interpreter with the layer and the repository on its path and a Lambda-like
     minimal environment (plus `env`); returns the JSON its last output line prints."""

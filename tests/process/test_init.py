@@ -4,24 +4,18 @@ Init's effects are process state (the collector, loaded modules, cached clients,
 handler is imported in a fresh interpreter.
 """
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mixtape.runtime import gc_tuning
-from tests.helpers import fresh_python
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import fresh_python, import_handler
 
 
 def _import_handler(function: str) -> dict[str, Any]:
     code = f"""
 import gc, importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-from snapshot_restore_py import get_after_restore, get_before_snapshot
+{import_handler(function)}from snapshot_restore_py import get_after_restore, get_before_snapshot
 hooks = [f"{{f.__module__}}.{{f.__qualname__}}" for f, _, _ in [*get_before_snapshot(), *get_after_restore()]]
 print(json.dumps({{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
                    "threshold": gc.get_threshold()[0], "handler": callable(module.lambda_handler),
@@ -54,10 +48,7 @@ def _models_built_at_import(function: str) -> list[str]:
     code = f"""
 import importlib.util, json, sys
 from pydantic import BaseModel
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-seen, todo = set(), list(BaseModel.__subclasses__())
+{import_handler(function)}seen, todo = set(), list(BaseModel.__subclasses__())
 while todo:
     cls = todo.pop()
     if cls not in seen:
@@ -94,10 +85,7 @@ def test_recommend_init_imports_neither_the_event_models_nor_the_training_code()
     # TrainingParams, which live apart (mixtape.models.event_type, mixtape.models.training_params).
     code = f"""
 import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-loaded = ("mixtape.models.events", "mixtape.learning.training")
+{import_handler("recommend")}loaded = ("mixtape.models.events", "mixtape.learning.training")
 print(json.dumps(sorted(m for m in loaded if m in sys.modules)))
 """
     assert fresh_python(code) == []
@@ -113,10 +101,7 @@ import importlib.util, json, socket
 opened = []
 real_connect = socket.socket.connect
 socket.socket.connect = lambda self, address: opened.append(str(address)) or real_connect(self, address)
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-from mixtape.storage import clients
+{import_handler(function)}from mixtape.storage import clients
 cached = ("_session", "dynamodb", "sqs", "s3")  # a session would hold resolved credentials
 made = [name for name in cached if getattr(clients, name).cache_info().currsize]
 print(json.dumps({{"connections": opened, "clients": made, "handler": callable(module.lambda_handler)}}))
@@ -131,10 +116,7 @@ def test_recommend_init_and_its_per_catalog_structures_load_neither_numpy_random
     code = f"""
 import importlib.util, json, sys
 import numpy as np
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / "recommend" / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-from mixtape.catalog.index import IdLookup
+{import_handler("recommend")}from mixtape.catalog.index import IdLookup
 from mixtape.search.select import TopK
 picked = TopK(100_000)(np.arange(100_000, dtype=np.float32), 3).tolist()
 found = IdLookup({{f"i{{i}}": i for i in range(10_000)}}).find(["i7", "nope"]).tolist()

@@ -1,13 +1,10 @@
 """SnapStart around a real init: what a handler's before-snapshot hooks leave in the snapshot, and what a
 restored environment then reads again. Both are process state, so each case runs in a fresh interpreter."""
 
-from pathlib import Path
-
 import pytest
 
-from tests.helpers import fresh_python
+from tests.helpers import fresh_python, import_handler
 
-ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
 
 
@@ -18,10 +15,7 @@ import importlib.util, json, os, socket, sys
 opened = []
 real_connect = socket.socket.connect
 socket.socket.connect = lambda self, address: opened.append(str(address)) or real_connect(self, address)
-spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-import botocore, snapshot_restore_py
+{import_handler(function)}import botocore, snapshot_restore_py
 from mixtape.storage import clients
 for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):  # as the runtime runs them
     hook(*args, **kwargs)
