@@ -17,7 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path("/work/shared/data/lastfm-2k")
+# The shared data folder sits beside the repository (../shared/data/), wherever it is checked out.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 DATA_DIR_ENV = "MIXTAPE_LASTFM_DIR"
 TOP_TAGS = 5
 
