@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.jwt_authorizer import AuthorizerDeniedError, JwtAuthorizer, authorization_header
+from local.jwt_issuer import ISSUER_PATH, JWKS_PATH, LocalIssuer
 from local.stack import LocalFunction
 from local.template import ACCOUNT_ID, HttpRoute, RouteMatch, allowed_methods, match_route
 
@@ -38,8 +40,10 @@ def http_api_event(
     server_port: int = 80,
     protocol: str = "HTTP/1.1",
     request_id: str | None = None,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The event API Gateway sends for this request (payload format version 2.0)."""
+    """The event API Gateway sends for this request (payload format version 2.0); `authorizer` is what
+    the route's JWT authorizer passes on (`{"jwt": {"claims": ..., "scopes": ...}}`)."""
     joined: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in headers:
@@ -86,6 +90,8 @@ def http_api_event(
         },
         "isBase64Encoded": False,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
     # Absent, not empty, when there is nothing to send: that is what API Gateway does.
     if cookies:
         event["cookies"] = cookies
@@ -124,11 +130,30 @@ class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], routes: list[HttpRoute], functions: dict[str, LocalFunction]
+        self,
+        address: tuple[str, int],
+        routes: list[HttpRoute],
+        functions: dict[str, LocalFunction],
+        issuer: LocalIssuer,
     ) -> None:
         super().__init__(address, _RequestHandler)
         self.routes = routes
         self.functions = functions
+        self.issuer = issuer
+        self.authorizer = JwtAuthorizer.of(issuer)
+
+    def issuer_document(self, path: str) -> dict[str, Any] | None:
+        """What the local issuer serves (its JWKS, and the discovery document that points at it)."""
+        if path == JWKS_PATH:
+            return self.issuer.jwks()
+        if path == f"{ISSUER_PATH}/.well-known/openid-configuration":
+            base = self.issuer.issuer.removesuffix(ISSUER_PATH)
+            return {
+                "issuer": self.issuer.issuer,
+                "jwks_uri": base + JWKS_PATH,
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        return None
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -142,7 +167,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         match = match_route(self.server.routes, self.command, target.path)
         cookies: list[str] = []
         request_id = _request_id()
-        if match is None:
+        document = self.server.issuer_document(target.path) if self.command in ("GET", "HEAD") else None
+        if document is not None:
+            target_name = "local-issuer"
+            status, headers = 200, {"content-type": "application/json"}
+            payload = json.dumps(document).encode()
+        elif match is None:
             allowed = allowed_methods(self.server.routes, target.path)
             target_name = "-"
             if allowed:
@@ -157,6 +187,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers["content-type"] = "application/json"
         else:
             target_name = match.route.function_id
+            try:
+                authorizer = self.server.authorizer.authorize(
+                    match.route, authorization_header(dict(self.headers.items()))
+                )
+            except AuthorizerDeniedError as denied:
+                # Rejected before any function runs, as API Gateway does: nothing is invoked or stored.
+                status, headers, payload = denied.response()
+                self._write(status, headers, cookies, payload, request_id)
+                logger.info(
+                    '%s "%s %s" %d rejected by the JWT authorizer: %s',
+                    self.client_address[0],
+                    self.command,
+                    self.path,
+                    status,
+                    denied.reason,
+                )
+                return
             event = http_api_event(
                 match,
                 method=self.command,
@@ -168,6 +215,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 server_port=self.server.server_address[1],
                 protocol=self.request_version,
                 request_id=request_id,
+                authorizer=authorizer,
             )
             try:
                 result = self.server.functions[target_name].invoke(event)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 import requests
 
 from local import lastfm
+from local.jwt_issuer import NoLocalIssuerError, service_token
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 # The local stack runs one ingest invocation at a time, so more requests in flight do not raise its rate:
@@ -228,15 +230,20 @@ Transport = Callable[[str, str, bytes | None], Reply]
 class RequestsTransport:
     """One keep-alive `requests.Session` per worker thread (sessions are not thread-safe)."""
 
-    def __init__(self, timeout: float = REQUEST_TIMEOUT_S) -> None:
+    def __init__(self, token: str, timeout: float = REQUEST_TIMEOUT_S) -> None:
         self.timeout = timeout
+        self._token = token
         self._local = threading.local()
 
     def __call__(self, method: str, url: str, body: bytes | None) -> Reply:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
-        headers = {"content-type": "application/json", "user-agent": "mixtape-importer"}
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "mixtape-importer",
+            "authorization": f"Bearer {self._token}",
+        }
         try:
             response = session.request(method, url, data=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
@@ -406,6 +413,12 @@ def _add_api_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency", type=int, metavar="N", default=DEFAULT_CONCURRENCY, help="requests in flight at once"
     )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("MIXTAPE_TOKEN"),
+        help="bearer token with catalog:write, events:write and listeners:any (default: $MIXTAPE_TOKEN, "
+        "else a service token from the running local stack's issuer)",
+    )
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -458,8 +471,14 @@ def main(
         return 2
     when = datetime.fromtimestamp(started_ms / 1000, UTC).isoformat(timespec="seconds")
     print(f"events timestamped {started_ms} ({when}), the start of this run", file=sys.stderr)
+    if transport is None:
+        try:
+            transport = RequestsTransport(args.token or service_token())
+        except NoLocalIssuerError as exc:
+            print(f"{exc} (or pass --token)", file=sys.stderr)
+            return 2
     with ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="import") as pool:
-        importer = Importer(args.base_url, transport or RequestsTransport(), pool)
+        importer = Importer(args.base_url, transport, pool)
         if not importer.healthy():
             print(f"no Mixtape API at {args.base_url}: start it with `make run` first", file=sys.stderr)
             return 2

@@ -7,7 +7,9 @@ figures of the handlers belong to the benchmark suite.
 """
 
 import argparse
+import functools
 import json
+import os
 import statistics
 import time
 import urllib.error
@@ -15,10 +17,12 @@ import urllib.request
 import uuid
 from typing import Any
 
+from local.jwt_issuer import service_token
 
-def _call(method: str, url: str, body: Any = None) -> tuple[int, float, Any]:
+
+def _call(method: str, url: str, body: Any = None, *, token: str) -> tuple[int, float, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - local URL
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local stack URL
@@ -50,24 +54,27 @@ def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:3000")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--token", default=os.environ.get("MIXTAPE_TOKEN"), help="default: a service token")
     args = parser.parse_args()
+    # A service token (every scope + listeners:any): measure acts for many listeners.
+    call = functools.partial(_call, token=args.token or service_token())
     base = args.base_url
-    catalog = _call("GET", f"{base}/v1/users/u-measure-cold/recommendations?limit=100")[2]
+    catalog = call("GET", f"{base}/v1/users/u-measure-cold/recommendations?limit=100")[2]
     items = [i["item_id"] for i in catalog["items"]]
 
     user = f"u-measure-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
-    _call("POST", f"{base}/v1/events", {"events": [_event(user, items[0]), _event(user, items[1], "like")]})
+    call("POST", f"{base}/v1/events", {"events": [_event(user, items[0]), _event(user, items[1], "like")]})
     while True:
         try:
-            _call("GET", f"{base}/v1/users/{user}/profile")
+            call("GET", f"{base}/v1/users/{user}/profile")
             break
         except urllib.error.HTTPError:
             time.sleep(0.02)
     freshness_s = time.perf_counter() - started
 
     def timed(path: str) -> list[float]:
-        return [_call("GET", f"{base}{path}")[1] for _ in range(args.requests)]
+        return [call("GET", f"{base}{path}")[1] for _ in range(args.requests)]
 
     recommend = timed(f"/v1/users/{user}/recommendations?limit=20")
     profile = timed(f"/v1/users/{user}/profile")
@@ -76,7 +83,7 @@ def main() -> None:
     batch_ms = []
     for b in range(args.batches):
         batch = [_event(f"u-load-{b}-{i % 50}", items[i % len(items)]) for i in range(500)]
-        batch_ms.append(_call("POST", f"{base}/v1/events", {"events": batch})[1])
+        batch_ms.append(call("POST", f"{base}/v1/events", {"events": batch})[1])
     events_per_s = 500 * len(batch_ms) / (sum(batch_ms) / 1000)
 
     print(_summary("GET recommendations (warm profile)", recommend))

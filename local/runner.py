@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from local.http_adapter import LocalHttpServer
+from local.jwt_issuer import JWKS_PATH, LocalIssuer, state_dir
 from local.pollers import SqsPoller, start_pollers
 from local.seed import seed_catalog
 from local.stack import aws_endpoint, load_functions, prepare, setup_logging, start_moto
@@ -46,14 +47,23 @@ def main(argv: list[str] | None = None) -> None:
     pollers: list[SqsPoller] = []
     httpd: LocalHttpServer | None = None
     try:
+        issuer = LocalIssuer.start(args.port)
         stack = prepare(template, args.aws_port, create=True)
         functions = load_functions(template)
         if not args.no_seed:
-            seed_catalog(stack, functions, int(os.environ["EMBEDDING_DIM"]))
+            seed_catalog(stack, functions, int(os.environ["EMBEDDING_DIM"]), issuer)
         pollers = start_pollers(stack, functions, stop)
-        httpd = LocalHttpServer((args.host, args.port), template.routes, functions)
+        httpd = LocalHttpServer((args.host, args.port), template.routes, functions, issuer)
         for route in template.routes:
-            logger.info("route %-45s -> %s", route.route_key, route.function_id)
+            guard = f"JWT {' | '.join(route.scopes) or '(any scope)'}" if route.authorizer else "public"
+            logger.info("route %-45s -> %-22s %s", route.route_key, route.function_id, guard)
+        logger.info(
+            "JWT issuer %s (audience %s), JWKS %s, key in %s: `make token SUB=... SCOPES=...`",
+            issuer.issuer,
+            issuer.audience,
+            issuer.issuer.removesuffix("/local-issuer") + JWKS_PATH,
+            state_dir(),
+        )
         for source in template.sqs_sources:
             logger.info("poller %s -> %s (batch %d)", source.queue_id, source.function_id, source.batch_size)
         logger.info(

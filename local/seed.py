@@ -12,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from local.http_adapter import http_api_event, http_response
+from local.jwt_authorizer import JwtAuthorizer
+from local.jwt_issuer import LocalIssuer
 from local.stack import LocalFunction, Stack
 from local.template import match_route
 
@@ -78,8 +80,11 @@ def demo_catalog(embedding_dim: int) -> list[dict[str, Any]]:
     return items
 
 
-def seed_catalog(stack: Stack, functions: dict[str, LocalFunction], embedding_dim: int) -> int:
-    """Seed an empty catalog through the function that owns PUT /v1/items; returns the items written."""
+def seed_catalog(
+    stack: Stack, functions: dict[str, LocalFunction], embedding_dim: int, issuer: LocalIssuer
+) -> int:
+    """Seed an empty catalog through the function that owns PUT /v1/items, with a service token passed
+    through the route's authorizer as the HTTP API would; returns the items written."""
     table = stack.resources.table_names["CatalogTable"]
     if boto3.client("dynamodb").scan(TableName=table, Limit=1)["Count"]:
         logger.info("catalog %s already has items; not seeding", table)
@@ -88,6 +93,8 @@ def seed_catalog(stack: Stack, functions: dict[str, LocalFunction], embedding_di
     if match is None:
         raise RuntimeError("template has no PUT /v1/items route to seed the catalog through")
     function = functions[match.route.function_id]
+    authorization = f"Bearer {issuer.service_token()}"
+    authorizer = JwtAuthorizer.of(issuer).authorize(match.route, authorization)
     items = demo_catalog(embedding_dim)
     for start in range(0, len(items), MAX_ITEMS_PER_REQUEST):
         body = json.dumps({"items": items[start : start + MAX_ITEMS_PER_REQUEST]}).encode()
@@ -95,8 +102,13 @@ def seed_catalog(stack: Stack, functions: dict[str, LocalFunction], embedding_di
             match,
             method="PUT",
             raw_path="/v1/items",
-            headers=[("content-type", "application/json"), ("user-agent", "mixtape-local-seed")],
+            headers=[
+                ("content-type", "application/json"),
+                ("user-agent", "mixtape-local-seed"),
+                ("authorization", authorization),
+            ],
             body=body,
+            authorizer=authorizer,
         )
         status, _, _, response = http_response(function.invoke(event))
         if status >= 300:

@@ -118,10 +118,23 @@ class HttpRoute:
     method: str  # upper case, or "ANY"
     path: str  # "/v1/users/{user_id}/recommendations"
     function_id: str
+    authorizer: str | None = None  # the API's authorizer guarding the route; None: public
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes: a token needs at least one of them
 
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class JwtAuthorizerConfig:
+    """An HttpApi's `Auth.Authorizers.<name>` of the JWT kind; issuer and audience left unresolved (locally
+    the local issuer stands in for them)."""
+
+    name: str
+    identity_source: str
+    issuer: Any
+    audience: Any
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,7 @@ class Template:
     routes: list[HttpRoute]
     sqs_sources: list[SqsEventSource]
     layer_dirs: list[Path]
+    authorizers: dict[str, JwtAuthorizerConfig] = field(default_factory=dict)
 
 
 def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
@@ -163,10 +177,19 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
     functions = {lid: _function(lid, p, globals_fn, root) for lid, p in of_type("AWS::Serverless::Function")}
     routes: list[HttpRoute] = []
     sqs_sources: list[SqsEventSource] = []
+    api_auth = {lid: p.get("Auth", {}) for lid, p in of_type("AWS::Serverless::HttpApi")}
+    implicit_auth: dict[str, Any] = doc.get("Globals", {}).get("HttpApi", {}).get("Auth", {})
+    authorizers: dict[str, JwtAuthorizerConfig] = {}
+    for auth in [implicit_auth, *api_auth.values()]:
+        authorizers.update(_jwt_authorizers(auth))
     for lid, props in of_type("AWS::Serverless::Function"):
         for event in props.get("Events", {}).values():
             if event["Type"] == "HttpApi":
-                routes.append(_route(lid, event.get("Properties", {})))
+                event_props = event.get("Properties", {})
+                api = event_props.get("ApiId")
+                explicit = isinstance(api, dict) and "Ref" in api
+                auth = api_auth.get(api["Ref"], {}) if explicit else implicit_auth
+                routes.append(_route(lid, event_props, auth))
             elif event["Type"] == "SQS":
                 sqs_sources.append(_sqs_source(lid, event["Properties"]))
 
@@ -183,6 +206,7 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
         routes=routes,
         sqs_sources=sqs_sources,
         layer_dirs=[root / p["ContentUri"] for _, p in of_type("AWS::Serverless::LayerVersion")],
+        authorizers=authorizers,
     )
 
 
@@ -201,10 +225,37 @@ def _function(lid: str, props: dict[str, Any], globals_fn: dict[str, Any], root:
     )
 
 
-def _route(function_id: str, props: dict[str, Any]) -> HttpRoute:
+def _jwt_authorizers(auth: dict[str, Any]) -> dict[str, JwtAuthorizerConfig]:
+    found: dict[str, JwtAuthorizerConfig] = {}
+    for name, spec in auth.get("Authorizers", {}).items():
+        if "JwtConfiguration" not in spec:
+            raise TemplateError(f"authorizer {name}: only JWT authorizers are supported locally")
+        config = spec["JwtConfiguration"]
+        found[name] = JwtAuthorizerConfig(
+            name=name,
+            identity_source=str(spec.get("IdentitySource", "$request.header.Authorization")),
+            issuer=config.get("issuer"),
+            audience=config.get("audience"),
+        )
+    return found
+
+
+def _route(function_id: str, props: dict[str, Any], api_auth: dict[str, Any]) -> HttpRoute:
+    """The route and its guard as SAM resolves it: the event's `Auth.Authorizer` (NONE: public), else the
+    API's DefaultAuthorizer; scopes from the event's `Auth.AuthorizationScopes`."""
     if "Path" not in props or "Method" not in props:
         raise TemplateError(f"{function_id}: HttpApi events without Path/Method ($default) are not supported")
-    return HttpRoute(method=str(props["Method"]).upper(), path=props["Path"], function_id=function_id)
+    auth = props.get("Auth", {})
+    authorizer = auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+    if authorizer is not None and authorizer != "NONE" and authorizer not in api_auth.get("Authorizers", {}):
+        raise TemplateError(f"{function_id} {props['Path']}: no authorizer named {authorizer!r} on its API")
+    return HttpRoute(
+        method=str(props["Method"]).upper(),
+        path=props["Path"],
+        function_id=function_id,
+        authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+        scopes=tuple(str(s) for s in auth.get("AuthorizationScopes", ())),
+    )
 
 
 def _sqs_source(function_id: str, props: dict[str, Any]) -> SqsEventSource:
