@@ -17,8 +17,11 @@ PORT ?= 3000
 AWS_PORT ?= 5000
 FUNCTION ?= RecommendFunction
 EVENT ?= events/get_recommendations.json
+SUB ?=
+SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
+TTL ?= 3600
 
-.PHONY: help venv sam-cli run invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +46,11 @@ sam-cli: $(SAM_VENV)/.stamp ## install the pinned SAM CLI in its own venv
 
 run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:3000 + SQS pollers
 	$(PY) -m local.runner --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT)
+
+# No venv prerequisite: a token is only useful with `make run` going, which made the venv; and `-s` output
+# must be the token alone (README: TOKEN=$$(make -s token ...)).
+token: ## print a token of the running stack's issuer: make token SUB=alice SCOPES="recommendations:read profiles:read"
+	@$(PY) -m local.token --sub "$(SUB)" --scopes "$(SCOPES)" --ttl $(TTL)
 
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
