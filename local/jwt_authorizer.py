@@ -60,10 +60,14 @@ def claim_string(value: Any) -> str:
 
 
 def token_scopes(claims: Mapping[str, Any]) -> list[str]:
-    raw = claims.get("scope", claims.get("scp", ""))
-    if isinstance(raw, list):
-        return [str(s) for s in raw]
-    return str(raw).split()
+    """`scope` (space-separated, OAuth 2) or else `scp` (a list or a string), as API Gateway reads them."""
+    for name in ("scope", "scp"):
+        raw = claims.get(name)
+        if isinstance(raw, list):
+            return [str(s) for s in raw]
+        if isinstance(raw, str) and raw.strip():
+            return raw.split()
+    return []
 
 
 @dataclass(frozen=True)
