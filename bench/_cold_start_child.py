@@ -94,6 +94,9 @@ def _load_handler(root: str, function: str) -> ModuleType:
     return module
 
 
+BENCH_SCOPES = "events:write catalog:write recommendations:read listeners:any"
+
+
 def _http_event(method: str, path: str, route_key: str, body: Any = None, **extra: Any) -> dict[str, Any]:
     import json
 
@@ -111,6 +114,8 @@ def _http_event(method: str, path: str, route_key: str, body: Any = None, **extr
             "routeKey": route_key,
             "stage": "$default",
             "timeEpoch": 0,
+            # What API Gateway's JWT authorizer passes on for a service token (any listener, every scope).
+            "authorizer": {"jwt": {"claims": {"sub": "bench", "scope": BENCH_SCOPES}, "scopes": None}},
         },
         "body": None if body is None else json.dumps(body),
         "isBase64Encoded": False,

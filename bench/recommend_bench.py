@@ -322,7 +322,12 @@ def _recommend_function(
         path = f"/v1/users/{user_id}/recommendations"
         match = match_route(template.routes, "GET", path)
         assert match is not None
-        return json.dumps(http_api_event(match, method="GET", raw_path=path, raw_query=f"limit={k}"))
+        # The listener's own token, as API Gateway's JWT authorizer passes it on.
+        claims = {"sub": user_id, "scope": "recommendations:read"}
+        authorizer = {"jwt": {"claims": claims, "scopes": ["recommendations:read"]}}
+        return json.dumps(
+            http_api_event(match, method="GET", raw_path=path, raw_query=f"limit={k}", authorizer=authorizer)
+        )
 
     return function, deps, event
 

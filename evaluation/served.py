@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from local.http_adapter import http_api_event
+from local.jwt_issuer import SERVICE_SCOPES, SERVICE_SUBJECT
 from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function, mount_layers
 from local.template import Template, load_template, match_route
@@ -38,6 +39,14 @@ from mixtape.storage import memory
 
 PROFILE_BATCH = 100  # the template's SQS BatchSize for ProfileUpdateFunction
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:mixtape-eval-ProfileUpdateQueue"
+# The handlers are called directly, as API Gateway calls them once its JWT authorizer let a service token
+# (every scope, any listener) through.
+SERVICE_AUTHORIZER = {
+    "jwt": {
+        "claims": {"sub": SERVICE_SUBJECT, "scope": " ".join(SERVICE_SCOPES)},
+        "scopes": list(SERVICE_SCOPES),
+    }
+}
 
 
 class _Discard(io.TextIOBase):
@@ -167,6 +176,7 @@ class ServedStack:
             raw_query=query,
             headers=[("content-type", "application/json")],
             body=json.dumps(body).encode() if body is not None else b"",
+            authorizer=SERVICE_AUTHORIZER,
         )
         result = self._invoke(match.route.function_id, event)
         if not 200 <= result["statusCode"] < 300:

@@ -13,6 +13,15 @@ from local.template import load_template, match_route
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
 ROUTES = load_template().routes
+# The claims API Gateway's JWT authorizer passes on for a service token (client credentials): every scope
+# and `listeners:any`. `http_event(..., claims=None)` is a request with no authorizer context.
+ALL_SCOPES = "events:write catalog:write recommendations:read profiles:read users:export users:erase"
+SERVICE_CLAIMS: dict[str, Any] = {"sub": "svc-tests", "scope": f"{ALL_SCOPES} listeners:any"}
+
+
+def listener_claims(user_id: str, scope: str = ALL_SCOPES) -> dict[str, Any]:
+    """The claims of a listener's token: `sub` is the listener."""
+    return {"sub": user_id, "scope": scope}
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -26,16 +35,18 @@ def http_event(
     body: Any = None,
     query: str = "",
     headers: dict[str, str] | None = None,
+    claims: dict[str, Any] | None = SERVICE_CLAIMS,
 ) -> dict[str, Any]:
     """A minimal but faithful API Gateway HTTP API payload-format-2.0 event (routeKey is the template's
-    route, e.g. `GET /v1/users/{user_id}/profile`; `$default` when no route matches)."""
+    route, e.g. `GET /v1/users/{user_id}/profile`; `$default` when no route matches), with `claims` in
+    `requestContext.authorizer.jwt` as the JWT authorizer passes them."""
     match = match_route(ROUTES, method, path)
     route_key = match.route.route_key if match else "$default"
     params: dict[str, str] = {}
     for pair in filter(None, query.split("&")):
         key, _, value = pair.partition("=")
         params[key] = f"{params[key]},{value}" if key in params else value
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
@@ -61,6 +72,10 @@ def http_event(
         "body": body if body is None or isinstance(body, str) else json.dumps(body),
         "isBase64Encoded": False,
     }
+    if claims is not None:
+        scopes = str(claims.get("scope", "")).split()
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes or None}}
+    return event
 
 
 def body(response: dict[str, Any]) -> Any:

@@ -14,8 +14,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
+from mixtape.api.access import Caller, protected
 from mixtape.api.dependencies import resolve
-from mixtape.api.resolver import create_app, json_response, ok_doc
+from mixtape.api.resolver import create_app, json_response
+from mixtape.auth import Scope, authorize
 from mixtape.config import IngestSettings, ingest_settings
 from mixtape.ingestion import IngestResult, ingest_events, queue_message_events, upsert_items
 from mixtape.models.api import IngestResponse, UpsertItemsResponse
@@ -63,12 +65,14 @@ def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResul
     "/v1/events",
     summary="Send a batch of 1..500 listening events",
     tags=["events"],
-    responses=ok_doc(IngestResponse, 202, "Accepted: queued for the profile"),
+    **protected(Scope.EVENTS_WRITE, IngestResponse, 202, "Accepted: queued for the profile"),
 )
 @tracer.capture_method(capture_response=False)
 def post_events(
-    batch: EventBatch, deps: Annotated[Dependencies, Depends(dependencies)]
+    batch: EventBatch, deps: Annotated[Dependencies, Depends(dependencies)], caller: Caller
 ) -> Response[IngestResponse]:
+    # Before anything is queued: one event of another listener refuses the whole batch.
+    authorize(caller, Scope.EVENTS_WRITE, [e.user_id for e in batch.events])
     result = _ingest(batch.events, deps)
     return json_response(202, IngestResponse(accepted=result.accepted, duplicates=result.duplicates))
 
@@ -77,10 +81,13 @@ def post_events(
     "/v1/items",
     summary="Upsert a batch of 1..500 catalog items",
     tags=["catalog"],
-    responses=ok_doc(UpsertItemsResponse),
+    **protected(Scope.CATALOG_WRITE, UpsertItemsResponse),
 )
 @tracer.capture_method(capture_response=False)
-def put_items(batch: ItemBatch, deps: Annotated[Dependencies, Depends(dependencies)]) -> UpsertItemsResponse:
+def put_items(
+    batch: ItemBatch, deps: Annotated[Dependencies, Depends(dependencies)], caller: Caller
+) -> UpsertItemsResponse:
+    authorize(caller, Scope.CATALOG_WRITE)
     version = upsert_items(batch.items, deps.catalog, deps.settings, clock.now_ms())
     metrics.add_metric(name="ItemsUpserted", unit=MetricUnit.Count, value=len(batch.items))
     return UpsertItemsResponse(upserted=len(batch.items), catalog_version=version)

@@ -1,4 +1,6 @@
-"""ProfileUpdateFunction: folds the profile-update queue into taste profiles; DELETE /v1/users/{user_id}."""
+"""ProfileUpdateFunction: folds the profile-update queue into taste profiles; the listener's rights over
+the data held about them: GET /v1/users/{user_id}/export (access) and DELETE /v1/users/{user_id} (erasure).
+The queue path is internal (IAM): no token."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -11,13 +13,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
+from mixtape.api.access import Caller, protected
 from mixtape.api.dependencies import resolve
-from mixtape.api.resolver import create_app, ok_doc
+from mixtape.api.resolver import create_app
+from mixtape.auth import Scope, authorize
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.learning.cache import ModelCache
-from mixtape.models.api import ErasureResponse
+from mixtape.models.api import ErasureResponse, ExportResponse
 from mixtape.models.ids import UserId
 from mixtape.profiles.erasure import erase_user
+from mixtape.profiles.export import export_user
 from mixtape.profiles.queue import apply_queue_batch
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -66,17 +71,32 @@ app = create_app()
     "/v1/users/<user_id>",
     summary="Erase a listener's events and profile",
     tags=["users"],
-    responses=ok_doc(ErasureResponse),
+    **protected(Scope.USERS_ERASE, ErasureResponse),
 )
 @tracer.capture_method(capture_response=False)
 def delete_user(
-    user_id: Annotated[UserId, Path()], deps: Annotated[Dependencies, Depends(dependencies)]
+    user_id: Annotated[UserId, Path()], deps: Annotated[Dependencies, Depends(dependencies)], caller: Caller
 ) -> ErasureResponse:
+    authorize(caller, Scope.USERS_ERASE, [user_id])
     result = erase_user(user_id, deps.events, deps.profiles, deps.follow_up, deps.settings, clock.now_ms())
     metrics.add_metric(name="UsersErased", unit=MetricUnit.Count, value=1)
     return ErasureResponse(
         user_id=result.user_id, deleted_events=result.deleted_events, profile_deleted=result.profile_deleted
     )
+
+
+@app.get(
+    "/v1/users/<user_id>/export",
+    summary="Export every datum held about a listener: profile, events log, erasure state",
+    tags=["users"],
+    **protected(Scope.USERS_EXPORT, ExportResponse),
+)
+@tracer.capture_method(capture_response=False)
+def export_user_data(
+    user_id: Annotated[UserId, Path()], deps: Annotated[Dependencies, Depends(dependencies)], caller: Caller
+) -> ExportResponse:
+    authorize(caller, Scope.USERS_EXPORT, [user_id])
+    return export_user(user_id, deps.events, deps.profiles, clock.now_ms())
 
 
 def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
-from mixtape.api.resolver import create_app, ok_doc
+from mixtape.api.access import Caller, protected
+from mixtape.api.resolver import create_app
+from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import recommend_settings
 from mixtape.learning.aligned import AlignedModelCache
@@ -82,17 +84,19 @@ def _json(body: str) -> Response[str]:
     "/v1/users/<user_id>/recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
-    responses=ok_doc(RecommendationsResponse),
+    **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
 )
 @tracer.capture_method(capture_response=False)
 def get_recommendations(
     user_id: Annotated[UserId, Path()],
     recommender: Served,
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     exclude_explicit: Annotated[bool, Query()] = False,
     genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> Response[str]:
     # Replies with items are serialised by mixtape.api.replies; `responses=` above documents the model.
+    authorize(caller, Scope.RECOMMENDATIONS_READ, [user_id])
     started = time.perf_counter()
     reply = recommender.recommendations(user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre)
     if reply.cold_start:
@@ -109,10 +113,11 @@ def get_recommendations(
     "/v1/users/<user_id>/profile",
     summary="The listener's taste profile",
     tags=["users"],
-    responses=ok_doc(ProfileResponse),
+    **protected(Scope.PROFILES_READ, ProfileResponse),
 )
 @tracer.capture_method(capture_response=False)
-def get_profile(user_id: Annotated[UserId, Path()], recommender: Served) -> ProfileResponse:
+def get_profile(user_id: Annotated[UserId, Path()], recommender: Served, caller: Caller) -> ProfileResponse:
+    authorize(caller, Scope.PROFILES_READ, [user_id])
     return recommender.profile(user_id)
 
 
@@ -120,16 +125,20 @@ def get_profile(user_id: Annotated[UserId, Path()], recommender: Served) -> Prof
     "/v1/items/<item_id>/similar",
     summary="Items similar to one item",
     tags=["catalog"],
-    responses=ok_doc(SimilarItemsResponse),
+    **protected(Scope.RECOMMENDATIONS_READ, SimilarItemsResponse),
 )
 @tracer.capture_method(capture_response=False)
 def get_similar(
-    item_id: Annotated[ItemId, Path()], recommender: Served, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    item_id: Annotated[ItemId, Path()],
+    recommender: Served,
+    caller: Caller,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response[str]:
+    authorize(caller, Scope.RECOMMENDATIONS_READ)  # no listener's data: any holder of the scope
     return _json(recommender.similar_items(item_id, limit=limit))
 
 
-@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"])
+@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"], security=[])
 def get_health(recommender: Served) -> HealthResponse:
     return recommender.health()
 

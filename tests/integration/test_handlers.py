@@ -203,6 +203,8 @@ def test_profile_404_then_200_and_delete_erases(aws: Aws, invoke):
 
 
 def test_the_erasure_follow_up_is_delayed_and_purges_events_logged_after_the_first_purge(aws: Aws, invoke):
+    invoke(INGEST, load_event("post_events.json"))
+    apply_profile_updates(aws, invoke)  # a listener with data: an unknown one is 404
     erased = invoke(PROFILE, load_event("delete_user.json"))
     assert erased["statusCode"] == 200
     user_id = load_event("delete_user.json")["pathParameters"]["user_id"]

@@ -19,6 +19,20 @@ class NotFoundError(MixtapeError):
     code = "not_found"
 
 
+class UnauthorizedError(MixtapeError):
+    """A protected route reached without the identity API Gateway's JWT authorizer passes on."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(MixtapeError):
+    """The caller's token lacks the route's scope, or acts on a listener other than its own."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One invalid input field: `field` is a dotted path with indexes, e.g. `events[3].timestamp`."""

@@ -1,7 +1,8 @@
 """The one HTTP resolver setup and error model shared by every function's API routes.
 
 Every error is JSON `{"error": {"code", "message", "fields": [...], "request_id"}}`; no stack trace ever
-leaves a function. Validation failures name each bad field with its batch index.
+leaves a function. Validation failures name each bad field with its batch index. Every reply, success or
+error, carries `Cache-Control: no-store`: most are personal (a listener's profile, recommendations, export).
 """
 
 import json
@@ -10,10 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 
 from mixtape import __version__
 from mixtape.errors import FieldError, InvalidInputError, MixtapeError
@@ -23,6 +26,8 @@ from mixtape.runtime.observability import logger, metrics
 MAX_REPORTED_FIELDS = 100
 API_TITLE = "Mixtape personalization API"
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# The OpenAPI security scheme of every protected route: the JWT API Gateway's authorizer validates.
+BEARER_AUTH = "bearerAuth"
 
 
 def _error_doc(description: str) -> dict[str, Any]:
@@ -37,13 +42,23 @@ ERROR_RESPONSES: dict[int, Any] = {
     422: _error_doc("Invalid input: every bad field is listed with its batch index"),
     503: _error_doc("A dependency is throttled or unavailable; safe to retry"),
 }
+# What a protected route adds (the layer's bodies; API Gateway's authorizer answers the same statuses
+# with `{"message": "Unauthorized"}` / `{"message": "Forbidden"}` before the function runs).
+AUTH_ERROR_RESPONSES: dict[int, Any] = {
+    401: _error_doc("No valid bearer token"),
+    403: _error_doc("The token lacks the route's scope, or a listener token acts on another listener"),
+}
 
 
-def ok_doc(model: type, status: int = 200, description: str = "OK") -> dict[int, Any]:
-    """Responses for a route: its success model under `status`, plus the shared errors."""
+def ok_doc(
+    model: type, status: int = 200, description: str = "OK", *, protected: bool = False
+) -> dict[int, Any]:
+    """Responses for a route: its success model under `status`, plus the shared errors (and 401/403 for
+    a route behind the JWT authorizer)."""
+    errors = {**ERROR_RESPONSES, **AUTH_ERROR_RESPONSES} if protected else ERROR_RESPONSES
     return {
         status: {"description": description, "content": {"application/json": {"model": model}}},
-        **ERROR_RESPONSES,
+        **dict(sorted(errors.items())),
     }
 
 
@@ -78,8 +93,17 @@ def _fields(errors: Sequence[FieldError]) -> list[FieldErrorView]:
     return [FieldErrorView(field=e.field, index=e.index, message=e.message, type=e.type) for e in errors]
 
 
+def _no_store(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Routes' replies get the headers error replies are built with (`_error_response`)."""
+    response = next_middleware(app)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def create_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
+    app.use([_no_store])
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(error: RequestUnsupportedContentType) -> Response[str]:
@@ -150,8 +174,11 @@ def json_response[T](status: int, model: T) -> Response[T]:
 def openapi_document(apps: Sequence[APIGatewayHttpResolver]) -> dict[str, Any]:
     """Merge the generated schemas of every function's resolver into the API's one document."""
     merged: dict[str, Any] = {}
+    schemes: dict[str, SecurityScheme] = {BEARER_AUTH: HTTPBearer(bearerFormat="JWT")}
     for app in apps:
-        schema = json.loads(app.get_openapi_json_schema(title=API_TITLE, version=__version__))
+        schema = json.loads(
+            app.get_openapi_json_schema(title=API_TITLE, version=__version__, security_schemes=schemes)
+        )
         if not merged:
             merged = schema
             continue
@@ -159,4 +186,8 @@ def openapi_document(apps: Sequence[APIGatewayHttpResolver]) -> dict[str, Any]:
         for kind, entries in schema.get("components", {}).items():
             merged.setdefault("components", {}).setdefault(kind, {}).update(entries)
     merged["paths"] = dict(sorted(merged.get("paths", {}).items()))
+    for operations in merged["paths"].values():
+        for operation in operations.values():
+            # Powertools omits an empty list; the document states public routes as public.
+            operation.setdefault("security", [])
     return merged

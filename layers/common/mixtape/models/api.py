@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.event_type import EventType
 from mixtape.models.reason import ReasonCode
 
 
@@ -96,6 +97,59 @@ class ErasureResponse(_Out):
     user_id: str
     deleted_events: int
     profile_deleted: bool
+
+
+class ExportedRecentPlay(_Out):
+    item_id: str
+    ts: int = Field(description="Epoch ms of the play")
+
+
+class ExportedProfile(_Out):
+    """The taste profile exactly as stored (affinities are decayed sums relative to `ref_ms`)."""
+
+    version: int
+    ref_ms: int = Field(description="Epoch ms the stored affinities are relative to")
+    updated_at: int
+    last_event_at: int
+    items: dict[str, float] = Field(description="Item affinities (stored values)")
+    artists: dict[str, float]
+    genres: dict[str, float]
+    counts: dict[str, int]
+    recent: list[ExportedRecentPlay]
+    disliked: dict[str, int] = Field(description="Item id → epoch ms of the latest dislike")
+    taste_sum: list[float] | None = Field(description="Decayed weighted sum of played items' embeddings")
+    taste_weight: float
+    model_version: str | None = Field(description="Learned model the listener vector belongs to")
+    user_vector: list[float] | None = Field(description="The listener folded into that model")
+    pending: list[str] = Field(description="Applied events whose log entry is not confirmed yet")
+
+
+class ExportedEvent(_Out):
+    """One applied event of the log, as stored."""
+
+    event_id: str
+    item_id: str
+    type: EventType
+    timestamp: int = Field(description="Epoch ms of the listening")
+    ms_played: int | None
+    count: int
+    context: dict[str, str] | None
+    ingested_at: int = Field(description="Epoch ms the event was accepted")
+    expires_at: int = Field(description="Epoch s its log entry expires (retention)")
+
+
+class ErasureState(_Out):
+    erased_at: int = Field(description="Epoch ms of the last erasure; events ingested before are dropped")
+
+
+class ExportResponse(_Out):
+    """Every datum held about the listener: the right of access, next to erasure (DELETE)."""
+
+    user_id: str
+    exported_at: int = Field(description="Epoch ms")
+    profile: ExportedProfile | None = Field(description="None when nothing was folded in since an erasure")
+    events: list[ExportedEvent] = Field(description="The applied-events log still within retention")
+    erasure: ErasureState | None = Field(description="Set when the listener was erased")
 
 
 class HealthResponse(_Out):

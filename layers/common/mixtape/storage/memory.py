@@ -9,7 +9,7 @@ from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.ports import EventKey, Interaction, VersionConflictError
+from mixtape.storage.ports import EventKey, Interaction, LoggedEvent, VersionConflictError
 
 
 @dataclass
@@ -48,6 +48,15 @@ class MemoryEventStore:
             for key in keys:
                 del self.rows[key]
         return len(keys)
+
+    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
+        with self.lock:
+            found = [
+                LoggedEvent(row.event, row.expires_at_s)
+                for key, row in self.rows.items()
+                if key[0] == user_id and (unexpired_at_s is None or row.expires_at_s > unexpired_at_s)
+            ]
+        return sorted(found, key=lambda logged: logged.event.event_id)
 
 
 @dataclass

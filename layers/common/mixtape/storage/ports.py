@@ -4,7 +4,7 @@ storage.queues) and the in-memory ones (storage.memory: tests, benchmarks) imple
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, PopularityEntries
@@ -30,6 +30,13 @@ class InteractionSource(Protocol):
 EventKey = tuple[str, str]  # (user_id, event_id)
 
 
+class LoggedEvent(NamedTuple):
+    """An event of the applied-events log, with the time (epoch s) its entry expires by TTL."""
+
+    event: StoredEvent
+    expires_at_s: int
+
+
 class EventStore(Protocol):
     """The log of applied events. Only the profile updater writes it, after the profile commit that
     applied them, so an event is stored only once it counts in its listener's profile."""
@@ -41,6 +48,11 @@ class EventStore(Protocol):
 
     def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
         """Delete the listener's logged events (only those ingested at or before `ingested_before`)."""
+        ...
+
+    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
+        """The listener's logged events (one Query: the log is keyed by listener), oldest first; with
+        `unexpired_at_s`, only those whose retention has not ended by then (TTL deletes lazily)."""
         ...
 
 

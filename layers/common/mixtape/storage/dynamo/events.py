@@ -11,7 +11,7 @@ from mixtape.errors import StorageUnavailableError
 from mixtape.models.events import StoredEvent
 from mixtape.storage import clients
 from mixtape.storage.dynamo.batch import batch_delete, batch_get, batch_write
-from mixtape.storage.ports import EventKey
+from mixtape.storage.ports import EventKey, LoggedEvent
 
 
 def event_to_item(event: StoredEvent, expires_at_s: int) -> dict[str, Any]:
@@ -103,3 +103,26 @@ class DynamoEventStore:
             )
         batch_delete(self.client, self._table, keys)
         return len(keys)
+
+    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
+        """One paginated Query of the listener's partition (sorted by event id, as the table is)."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "user_id = :u",
+            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "ConsistentRead": True,
+        }
+        if unexpired_at_s is not None:
+            query["FilterExpression"] = "expires_at > :now"
+            query["ExpressionAttributeValues"][":now"] = {"N": str(unexpired_at_s)}
+        try:
+            pages = list(self.client.get_paginator("query").paginate(**query))
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"reading events failed: {error.response['Error']['Code']}"
+            ) from error
+        return [
+            LoggedEvent(item_to_event(item), int(item["expires_at"]["N"]))
+            for page in pages
+            for item in page["Items"]
+        ]

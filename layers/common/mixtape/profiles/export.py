@@ -1,0 +1,65 @@
+"""Right of access: every datum held about a listener (the stored profile, the applied-events log still
+within retention, the erasure state), next to erasure (mixtape.profiles.erasure)."""
+
+from mixtape.errors import NotFoundError
+from mixtape.models.api import (
+    ErasureState,
+    ExportedEvent,
+    ExportedProfile,
+    ExportedRecentPlay,
+    ExportResponse,
+)
+from mixtape.models.profile import Profile
+from mixtape.storage.ports import EventStore, LoggedEvent, ProfileStore
+
+
+def export_user(user_id: str, events: EventStore, profiles: ProfileStore, now_ms: int) -> ExportResponse:
+    """NotFoundError when nothing is held: no profile row (not even a tombstone) and no logged event."""
+    profile = profiles.get(user_id, consistent=True)
+    logged = events.user_events(user_id, unexpired_at_s=now_ms // 1000)
+    if profile is None and not logged:
+        raise NotFoundError(f"nothing is held about user {user_id}")
+    return ExportResponse(
+        user_id=user_id,
+        exported_at=now_ms,
+        profile=_profile(profile) if profile is not None and profile.has_history() else None,
+        events=[_event(entry) for entry in logged],
+        erasure=ErasureState(erased_at=profile.erased_at)
+        if profile is not None and profile.erased_at
+        else None,
+    )
+
+
+def _profile(profile: Profile) -> ExportedProfile:
+    return ExportedProfile(
+        version=profile.version,
+        ref_ms=profile.ref_ms,
+        updated_at=profile.updated_at,
+        last_event_at=profile.last_event_at,
+        items=dict(profile.items),
+        artists=dict(profile.artists),
+        genres=dict(profile.genres),
+        counts=dict(profile.counts),
+        recent=[ExportedRecentPlay(item_id=r.item_id, ts=r.ts) for r in profile.recent],
+        disliked=dict(profile.disliked),
+        taste_sum=None if profile.taste_sum is None else [float(v) for v in profile.taste_sum],
+        taste_weight=profile.taste_weight,
+        model_version=profile.model_version,
+        user_vector=None if profile.user_vector is None else [float(v) for v in profile.user_vector],
+        pending=list(profile.pending),
+    )
+
+
+def _event(logged: LoggedEvent) -> ExportedEvent:
+    event = logged.event
+    return ExportedEvent(
+        event_id=event.event_id,
+        item_id=event.item_id,
+        type=event.type,
+        timestamp=event.timestamp,
+        ms_played=event.ms_played,
+        count=event.count,
+        context=event.context.model_dump(exclude_none=True) if event.context is not None else None,
+        ingested_at=event.ingested_at,
+        expires_at=logged.expires_at_s,
+    )
