@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from mixtape.catalog import popularity
-from mixtape.errors import InvalidInputError
+from mixtape.errors import InvalidInputError, NotFoundError
 from mixtape.ingestion import (
     MAX_EVENTS_PER_MESSAGE,
     ingest_events,
@@ -151,8 +151,11 @@ def test_erasure_leaves_a_tombstone_removes_the_events_and_schedules_a_second_pu
             ErasureFollowUp(user_id="u-1", erased_at=NOW_MS).model_dump_json(),
         )
     ]
-    again = erase_user("u-1", events_store, profiles_store, queue, profile_settings, NOW_MS + 1)
-    assert (again.deleted_events, again.profile_deleted) == (0, False)
+    # Erased: nothing is held any more, so erasing again is 404 and writes nothing.
+    with pytest.raises(NotFoundError):
+        erase_user("u-1", events_store, profiles_store, queue, profile_settings, NOW_MS + 1)
+    assert profiles_store.get("u-1") == tombstone
+    assert len(queue.delayed) == 1
 
 
 def test_the_follow_up_purges_what_was_logged_late_and_keeps_newer_events(events_store: MemoryEventStore):
