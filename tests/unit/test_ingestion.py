@@ -18,6 +18,7 @@ from mixtape.models.event_type import EventType
 from mixtape.models.events import ErasureFollowUp, ListeningEvent, ProfileUpdateMessage
 from mixtape.models.profile import Profile
 from mixtape.profiles.erasure import erase_user, finish_erasure
+from mixtape.profiles.queue import apply_queue_batch
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.unit.conftest import DAY_MS, NOW_MS, make_item, stored
 
@@ -112,7 +113,7 @@ def test_upsert_keeps_popularity_and_bumps_the_version(ingest_settings):
     assert store.records["t1"].popularity == {5: 2.0}
 
 
-def test_popularity_buckets_decay_and_ignore_negative_or_stale_events():
+def test_popularity_buckets_count_each_crediting_event_once_decay_and_ignore_negative_or_stale_events():
     half_life = 7 * DAY_MS
     now = NOW_MS
     events = [
@@ -124,10 +125,37 @@ def test_popularity_buckets_decay_and_ignore_negative_or_stale_events():
     ]
     deltas = popularity.contributions(events, now, half_life)
     assert set(deltas) == {"hit"}
-    assert popularity.score(deltas["hit"], now, half_life) == pytest.approx(3.5)
-    assert popularity.score(deltas["hit"], now + half_life, half_life) == pytest.approx(1.75)
+    # a listener, not plays: the count of 3 adds 1 like any other crediting event
+    assert popularity.score(deltas["hit"], now, half_life) == pytest.approx(1.5)
+    assert popularity.score(deltas["hit"], now + half_life, half_life) == pytest.approx(0.75)
     bucket_values = deltas["hit"].values()
-    assert max(bucket_values) < 2 ** (popularity.EPOCH_MS / half_life) * 4  # bounded: ADD never overflows
+    assert max(bucket_values) < 2 ** (popularity.EPOCH_MS / half_life) * 2  # bounded: ADD never overflows
+
+
+def test_a_million_plays_ingested_in_many_batches_make_one_listener_of_popularity(
+    catalog: MemoryCatalogStore, profile_settings
+):
+    """The attack of issue 15: one listener's `count: 1000000` (and more events for the same item, in
+    several posts) made the item #1 for everyone. Through ingestion and the profile-update queue it now
+    adds one listener; a second listener adds one more."""
+    events_store, profiles, queue = MemoryEventStore(), MemoryProfileStore(), MemoryQueue()
+    big = event("big").model_copy(update={"count": 1_000_000, "timestamp": NOW_MS})
+    ingest_events([big], events_store, queue, NOW_MS)
+    for n in range(3):
+        ingest_events([event(f"more-{n}-{i}") for i in range(20)], events_store, queue, NOW_MS)
+    ingest_events(
+        [event("other", user_id="u-2").model_copy(update={"timestamp": NOW_MS})], events_store, queue, NOW_MS
+    )
+    records = [{"messageId": f"m{i}", "body": b} for i, b in enumerate(queue.messages)]
+    for start in range(0, len(records), 2):  # several deliveries
+        outcome = apply_queue_batch(
+            records[start : start + 2], profiles, events_store, catalog, profile_settings, NOW_MS
+        )
+        assert outcome.failed_message_ids == []
+    score = popularity.score(
+        catalog.records["r1"].popularity, NOW_MS, profile_settings.popularity_half_life_ms
+    )
+    assert score == pytest.approx(2.0, rel=1e-6)
 
 
 def test_erasure_leaves_a_tombstone_removes_the_events_and_schedules_a_second_purge(

@@ -1,9 +1,10 @@
 """Input models: what clients may send, and the precise reasons they are turned away."""
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from mixtape.models.catalog import CatalogItem
+from mixtape.models.catalog import CatalogItem, ItemBatch, unit_embedding
 from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage, StoredEvent
 from tests.unit.conftest import NOW_MS, stored
 
@@ -98,6 +99,36 @@ def test_catalog_items_reject_non_finite_or_boolean_embeddings_and_lowercase_gen
             CatalogItem.model_validate({**base, "embedding": bad})
     with pytest.raises(ValidationError):
         CatalogItem.model_validate({**base, "explicit": "yes"})
+
+
+@pytest.mark.parametrize(
+    ("embedding", "message"),
+    [
+        ([1e39, 0.0, 0.0, 0.0], "finite as a 32-bit float"),  # finite as JSON, inf as float32
+        ([-3.5e38, 1.0], "finite as a 32-bit float"),
+        ([0.0, 0.0, 0.0, 0.0], "all zeros"),
+        ([1e-46, 0.0], "all zeros"),  # rounds to 0 as float32
+        ([], "all zeros"),
+    ],
+)
+def test_catalog_embeddings_must_be_finite_and_non_zero_as_float32(embedding: list[float], message: str):
+    base = {"item_id": "t1", "title": "T", "artist_id": "a1", "artist_name": "A"}
+    with pytest.raises(ValidationError) as excinfo:
+        ItemBatch.model_validate({"items": [base, {**base, "embedding": embedding}]})
+    (error,) = excinfo.value.errors()
+    assert error["loc"] == ("items", 1, "embedding")
+    assert message in error["msg"]
+    # the largest float32 values are fine, and unit_embedding normalises them without overflowing
+    big = CatalogItem.model_validate({**base, "embedding": [3e38, 3e38]})
+    assert big.embedding is not None
+    unit = unit_embedding(big.embedding)
+    assert unit is not None
+    assert np.allclose(unit, [2**-0.5, 2**-0.5])
+
+
+def test_unit_embedding_is_none_for_a_stored_vector_that_is_not_finite_or_zero():
+    for stored_vector in ([np.inf, 0.0], [np.nan, 1.0], [0.0, 0.0]):
+        assert unit_embedding(np.array(stored_vector, dtype=np.float32)) is None
 
 
 def test_profile_update_messages_carry_one_users_events():

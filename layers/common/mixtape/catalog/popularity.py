@@ -1,4 +1,8 @@
-"""Live item popularity as decayed play counts, kept in per-epoch buckets that writers can ADD to.
+"""Live item popularity as decayed listener counts, kept in per-epoch buckets that writers can ADD to.
+
+"Popular now" counts listeners, not plays: the profile fold credits an item only with a listener's first
+positive event for it in a bucket, at weight 1 whatever its `count` (mixtape.profiles.apply.fold), so no
+one caller can make an item popular for everyone, and the fold's exactly-once makes it count once.
 
 A contribution w at time t goes to bucket e = t // EPOCH as w * 2**((t - e*EPOCH) / half_life), which
 stays below 2**(EPOCH / half_life), so atomic ADDs never overflow and need no read. A reader sums the
@@ -30,7 +34,8 @@ def epoch_of(ts_ms: int) -> int:
 def contributions(
     events: Iterable[StoredEvent], now_ms: int, half_life_ms: float
 ) -> dict[str, dict[int, float]]:
-    """Per item and epoch bucket, what a batch of applied events adds (plays count `count` times)."""
+    """Per item and epoch bucket, what a batch of crediting events adds: 1 each, decayed (never `count`:
+    the caller passes only each listener's first positive event for an item in its bucket)."""
     oldest = epoch_of(now_ms) - 1
     deltas: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for event in events:
@@ -40,7 +45,7 @@ def contributions(
         if bucket < oldest:
             continue  # too old to matter for "popular now"
         offset = event.timestamp - bucket * EPOCH_MS
-        deltas[event.item_id][bucket] += event.count * 2.0 ** (offset / half_life_ms)
+        deltas[event.item_id][bucket] += 2.0 ** (offset / half_life_ms)
     return {item: dict(buckets) for item, buckets in deltas.items()}
 
 
@@ -86,5 +91,5 @@ def _bucket_weights(now_ms: int, half_life_ms: float) -> tuple[int, float, float
 
 
 def score(buckets: Mapping[int, float], now_ms: int, half_life_ms: float) -> float:
-    """Decayed play count as of `now_ms`: the current and the previous bucket, decayed to now."""
+    """Decayed listener count as of `now_ms`: the current and the previous bucket, decayed to now."""
     return float(scores([buckets], now_ms, half_life_ms)[0])

@@ -5,6 +5,7 @@ The least-squares solution ALS itself would give that listener,
 one d-by-d solve, so a single new play moves the vector without retraining.
 """
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,7 +19,8 @@ def positive_positions(model: ModelArtifact, weights: Mapping[str, float]) -> tu
     rows: list[int] = []
     values: list[float] = []
     for item_id, weight in weights.items():
-        if weight > 0 and (row := model.position.get(item_id)) is not None:
+        # A non-finite weight (never stored since the fold guards it) would make the vector NaN: skipped.
+        if weight > 0 and math.isfinite(weight) and (row := model.position.get(item_id)) is not None:
             rows.append(row)
             values.append(weight)
     return rows, values
@@ -33,4 +35,6 @@ def fold_in(model: ModelArtifact, weights: Mapping[str, float]) -> npt.NDArray[n
     conf = confidence(np.asarray(values, dtype=np.float64), model.alpha, model.epsilon)
     system = model.gram + (liked.T * (conf - 1.0)) @ liked
     system[np.diag_indices_from(system)] += model.regularization
-    return np.linalg.solve(system, liked.T @ conf).astype(np.float32)
+    vector = np.linalg.solve(system, liked.T @ conf).astype(np.float32)
+    # Non-finite model factors (a corrupt artifact) must not reach a stored profile: no vector instead.
+    return vector if np.isfinite(vector).all() else None

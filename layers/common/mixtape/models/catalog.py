@@ -9,7 +9,7 @@ from typing import Annotated, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mixtape.models.ids import ArtistId, ItemId
 
@@ -26,6 +26,21 @@ Genre = Annotated[
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
+def _usable_embedding(values: list[float]) -> list[float]:
+    """Stored and ranked as float32: a value finite in JSON (1e39) may not be finite there, and a vector
+    that is all zeros there has no direction; either would poison every profile that plays the item."""
+    with np.errstate(over="ignore"):  # the overflow is what is checked for
+        vector = np.asarray(values, dtype=np.float32)
+    if not np.isfinite(vector).all():
+        raise ValueError("every value must be finite as a 32-bit float (|value| < 3.4e38)")
+    if not vector.any():
+        raise ValueError("must not be all zeros (as 32-bit floats): it would point nowhere")
+    return values
+
+
+Embedding = Annotated[list[FiniteFloat], AfterValidator(_usable_embedding)]
+
+
 class CatalogItem(BaseModel):
     # defer_build: validators are built at first use, not at import; each function builds only the models
     # it uses (mixtape.models says why).
@@ -39,7 +54,7 @@ class CatalogItem(BaseModel):
     explicit: Annotated[bool, Field(strict=True)] = False
     release_date: date | None = None
     duration_ms: Annotated[int, Field(strict=True, ge=1, le=86_400_000)] | None = None
-    embedding: list[FiniteFloat] | None = Field(
+    embedding: Embedding | None = Field(
         default=None, description="Item embedding; its length must equal the configured EMBEDDING_DIM"
     )
 
@@ -51,10 +66,15 @@ class ItemBatch(BaseModel):
 
 
 def unit_embedding(values: Sequence[float] | npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
-    """float32, L2-normalised; None for an all-zero vector (it points nowhere)."""
-    vector = np.asarray(values, dtype=np.float32)
+    """float32, L2-normalised; None for an all-zero vector (it points nowhere) and for one with a
+    non-finite value (stored before uploads were checked for it): None, never NaN, reaches profiles.
+    The norm is taken in float64, where float32 values cannot overflow it."""
+    with np.errstate(over="ignore"):  # an overflow to inf is caught below
+        vector = np.asarray(values, dtype=np.float32).astype(np.float64)
     norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else None
+    if not (np.isfinite(norm) and norm > 0):
+        return None
+    return (vector / norm).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)

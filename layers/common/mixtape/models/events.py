@@ -22,6 +22,9 @@ MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 # Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
 MIN_TIMESTAMP_MS = 946_684_800_000
 MAX_EVENTS_PER_BATCH = 500
+# What one event's `count` can weigh in its listener's profile: a history import keeps its proportions up
+# to a year of an item on repeat, and one event cannot outweigh everything else the listener did.
+MAX_COUNTED_PLAYS = 10_000
 
 
 TYPES_WITH_MS_PLAYED = frozenset({EventType.PLAY, EventType.SKIP})
@@ -97,7 +100,12 @@ class ListeningEvent(BaseModel):
         default=None, description="Required for play and skip"
     )
     count: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = Field(
-        default=1, description="Aggregated plays, for importing listening history"
+        default=1,
+        description=(
+            f"Aggregated plays, for importing listening history. Weighs as `count` plays in the listener's "
+            f"own profile, up to {MAX_COUNTED_PLAYS:,}. Item popularity counts listeners, not plays: one "
+            "listener adds at most one to an item per popularity period, whatever the count"
+        ),
     )
     context: EventContext | None = None
 

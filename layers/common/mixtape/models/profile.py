@@ -32,6 +32,8 @@ class Profile(BaseModel):
     artists: dict[str, float] = Field(default_factory=dict)
     genres: dict[str, float] = Field(default_factory=dict)
     counts: dict[str, int] = Field(default_factory=dict)
+    # The newest positive interaction per item (the newest `max_recent` items): also what decides whether
+    # an event is the listener's first for its item in a popularity bucket (mixtape.profiles.apply.fold).
     recent: list[RecentItem] = Field(default_factory=list)
     disliked: dict[str, int] = Field(default_factory=dict)  # item_id -> time of the latest dislike
     # Decayed weighted sum of item embeddings (float64) and the decayed sum of |weights| behind it.

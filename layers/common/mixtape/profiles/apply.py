@@ -1,19 +1,23 @@
 """Fold listening events into taste profiles: the decay math (pure) and the optimistic commit loop."""
 
 import heapq
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from mixtape.catalog import popularity
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import ItemFeatures
 from mixtape.models.event_type import EventType
-from mixtape.models.events import StoredEvent
+from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.runtime.observability import logger
 from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
 
 # Events folded per profile commit: bounds the ids a commit adds to the profile's `pending` list.
@@ -56,29 +60,88 @@ def fold_events(
 ) -> Profile:
     """Apply events to a copy of `profile`. Order-independent (up to float rounding and the size caps).
     With a model, the listener is folded into it again so the stored vector matches the new history."""
+    return fold(profile, events, features, settings, model).profile
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    profile: Profile
+    # The events that credit item popularity: the listener's first positive one per item and bucket.
+    popular: list[StoredEvent]
+    non_finite: int  # events whose affinity or item embedding was not finite: not folded (or not into taste)
+
+
+def _add_taste(profile: Profile, embedding: npt.NDArray[np.float32], decayed: float) -> bool:
+    """Add an item's embedding to the taste sum; False (and nothing added) if the product is not finite:
+    one such term would make the sum, and so the listener's taste vector, non-finite for good."""
+    contribution = decayed * embedding.astype(np.float64)
+    if not np.isfinite(contribution).all():
+        return False
+    if profile.taste_sum is None:
+        profile.taste_sum = np.zeros(embedding.shape[0], dtype=np.float64)
+    if profile.taste_sum.shape == embedding.shape:
+        profile.taste_sum += contribution
+        profile.taste_weight += abs(decayed)
+    return True
+
+
+def _forgotten_until(profile: Profile, settings: ProfileSettings) -> int:
+    """Interactions at or before this time may be missing from `recent`: the list keeps only the newest
+    `max_recent` items (so once it is full, anything older than its oldest entry may have been dropped),
+    and an erasure dropped everything before it."""
+    full = len(profile.recent) >= settings.limits.max_recent
+    oldest = min((r.ts for r in profile.recent), default=0) if full else 0
+    return max(oldest, profile.erased_at)
+
+
+def _credits_popularity(previous: int | None, bucket: int, forgotten_until: int) -> bool:
+    """Whether a positive event in `bucket` is the listener's first for its item there, given the item's
+    latest positive interaction so far (None: none remembered)."""
+    if previous is not None:
+        return popularity.epoch_of(previous) < bucket
+    return forgotten_until == 0 or popularity.epoch_of(forgotten_until) < bucket
+
+
+def fold(
+    profile: Profile,
+    events: Iterable[StoredEvent],
+    features: Mapping[str, ItemFeatures],
+    settings: ProfileSettings,
+    model: ModelArtifact | None = None,
+) -> Fold:
+    """`fold_events`, also naming the events that credit popularity (each listener adds at most one to an
+    item per bucket, whatever `count` says: "popular now" counts listeners, not plays) and how many
+    non-finite values were kept out of the profile."""
     folded = profile.clone()
     half_life = settings.half_life_ms
     weights = settings.event_weights
     recent = {r.item_id: r.ts for r in folded.recent}
+    forgotten_until = _forgotten_until(profile, settings)
+    popular: list[StoredEvent] = []
+    non_finite = 0
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
         _rebase(folded, event.timestamp, half_life)
-        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * event.count
+        # A listener's own profile: `count` plays weigh `count` plays, up to a bound (models.events).
+        plays = min(event.count, MAX_COUNTED_PLAYS)
+        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * plays
         decayed = w * 2.0 ** ((event.timestamp - folded.ref_ms) / half_life)
+        if not math.isfinite(decayed):  # cannot happen with bounded counts and rebasing; never store one
+            non_finite += 1
+            continue
         folded.items[event.item_id] = folded.items.get(event.item_id, 0.0) + decayed
         item = features.get(event.item_id)
         if item is not None:
             folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
             for genre in item.genres:
                 folded.genres[genre] = folded.genres.get(genre, 0.0) + decayed / len(item.genres)
-            if item.embedding is not None:
-                if folded.taste_sum is None:
-                    folded.taste_sum = np.zeros(item.embedding.shape[0], dtype=np.float64)
-                if folded.taste_sum.shape == item.embedding.shape:
-                    folded.taste_sum += decayed * item.embedding.astype(np.float64)
-                    folded.taste_weight += abs(decayed)
+            if item.embedding is not None and not _add_taste(folded, item.embedding, decayed):
+                non_finite += 1
         folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + event.count
         if event.type in POSITIVE_RECENT_TYPES and w > 0:
-            recent[event.item_id] = max(event.timestamp, recent.get(event.item_id, 0))
+            previous = recent.get(event.item_id)
+            if _credits_popularity(previous, popularity.epoch_of(event.timestamp), forgotten_until):
+                popular.append(event)
+            recent[event.item_id] = max(event.timestamp, previous or 0)
         elif event.type is EventType.DISLIKE:
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
         folded.last_event_at = max(folded.last_event_at, event.timestamp)
@@ -96,17 +159,19 @@ def fold_events(
     # drop it, and readers fold the listener in themselves.
     folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None
     folded.model_version = model.version if model else None
-    return folded
+    return Fold(folded, popular, non_finite)
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     applied: list[StoredEvent]  # folded into the profile by this call
+    popular: list[StoredEvent]  # of those, the ones that credit item popularity (see `fold`)
     already_applied: int  # duplicates: redelivered, re-sent, or repeated in the batch
     erased: int  # dropped: ingested before the listener's erasure
     writes: int  # profile commits
     stored: int  # events written to the events table (this call's and earlier unconfirmed ones)
     unstored: int  # applied but not logged (events table unavailable): the message must come back
+    non_finite: int = 0  # events whose non-finite affinity or item embedding was kept out of the profile
 
 
 def _pending_after(previous: list[str], unconfirmed: set[str], fresh: Sequence[StoredEvent]) -> list[str]:
@@ -137,8 +202,9 @@ def apply_user_events(
     unique = list({e.event_id: e for e in events}.values())
     expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
     applied: list[StoredEvent] = []
+    popular: list[StoredEvent] = []
     already = len(events) - len(unique)
-    erased = writes = stored_count = unstored = 0
+    erased = writes = stored_count = unstored = non_finite = 0
     for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
         chunk = unique[start : start + MAX_EVENTS_PER_COMMIT]
         for _attempt in range(settings.max_update_attempts):
@@ -149,8 +215,14 @@ def apply_user_events(
             stored = {event_id for _, event_id in log.stored(keys, consistent=True)}
             unconfirmed = pending - stored
             fresh = [e for e in live if e.event_id not in stored and e.event_id not in pending]
+            credits: list[StoredEvent] = []
             if fresh:
-                updated = fold_events(current, fresh, features, settings, model)
+                result = fold(current, fresh, features, settings, model)
+                updated, credits = result.profile, result.popular
+                non_finite += result.non_finite
+                if result.non_finite:
+                    extra = {"user_id": user_id, "events": result.non_finite}
+                    logger.warning("non-finite values kept out of a profile", extra=extra)
                 updated.version = current.version + 1
                 updated.updated_at = now_ms
                 updated.pending = _pending_after(current.pending, unconfirmed, fresh)
@@ -165,6 +237,7 @@ def apply_user_events(
             except StorageUnavailableError:
                 failed = len(to_store)
             applied.extend(fresh)
+            popular.extend(credits)
             already += len(live) - len(fresh)
             erased += len(chunk) - len(live)
             stored_count += len(to_store) - failed
@@ -174,9 +247,11 @@ def apply_user_events(
             raise ConcurrentUpdateError(f"profile of {user_id} kept changing; giving up for now")
     return ApplyResult(
         applied=applied,
+        popular=popular,
         already_applied=already,
         erased=erased,
         writes=writes,
         stored=stored_count,
         unstored=unstored,
+        non_finite=non_finite,
     )

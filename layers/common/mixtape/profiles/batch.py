@@ -1,6 +1,6 @@
 """A batch of profile-update messages: group by listener, fold each listener's events in one commit and
-log them, then credit item popularity. One listener's failure fails only the messages that carried its
-events."""
+log them, then credit item popularity (once per listener, item and bucket: mixtape.profiles.apply.fold).
+One listener's failure fails only the messages that carried its events."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,6 +24,7 @@ class BatchOutcome:
     erased: int = 0
     profile_writes: int = 0
     stored: int = 0
+    non_finite: int = 0  # events a non-finite value was kept out of a profile for (mixtape.profiles.apply)
 
 
 def process_messages(
@@ -44,7 +45,7 @@ def process_messages(
 
     outcome = BatchOutcome(users=len(events_by_user))
     features = catalog.features({e.item_id for events in events_by_user.values() for e in events})
-    applied: list[StoredEvent] = []
+    popular: list[StoredEvent] = []
     for user_id, events in events_by_user.items():
         try:
             result = apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
@@ -55,14 +56,15 @@ def process_messages(
         if result.unstored:  # applied, but the events log must still get them: redeliver
             logger.warning("applied events not logged", extra={"user_id": user_id, "events": result.unstored})
             outcome.failed_message_ids |= messages_by_user[user_id]
-        applied.extend(result.applied)
+        popular.extend(result.popular)
         outcome.applied += len(result.applied)
         outcome.already_applied += result.already_applied
         outcome.erased += result.erased
         outcome.profile_writes += result.writes
         outcome.stored += result.stored
+        outcome.non_finite += result.non_finite
 
-    deltas = popularity.contributions(applied, now_ms, settings.popularity_half_life_ms)
+    deltas = popularity.contributions(popular, now_ms, settings.popularity_half_life_ms)
     if deltas:
         try:
             catalog.add_popularity(deltas, drop_before_epoch=popularity.epoch_of(now_ms) - 1)
