@@ -12,12 +12,15 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import requests
 
+from local.jwt_issuer import LocalIssuer
 from local.template import REGION, load_template, lookup_resources
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +36,28 @@ class LocalStack:
     table_names: dict[str, str]  # logical id -> table name, e.g. "EventsTable" -> "mixtape-local-EventsTable"
     queue_urls: dict[str, str]  # logical id -> queue URL, e.g. "IngestDeadLetterQueue" -> "http://..."
     log_path: Path  # the runner's combined stdout/stderr
+    local_dir: Path  # the stack's MIXTAPE_LOCAL_DIR: its issuer's key, where `make token` finds it
+
+    @cached_property
+    def issuer(self) -> LocalIssuer:
+        """The issuer this stack's HTTP adapter trusts: sign any token a test needs with it."""
+        return LocalIssuer.of_running_stack(self.local_dir)
+
+    @cached_property
+    def service_token(self) -> str:
+        """Every scope + listeners:any: may act for any listener, as the local tools do."""
+        return self.issuer.service_token()
+
+    @cached_property
+    def api(self) -> requests.Session:
+        """HTTP to the stack with the service token; tests of access control send their own headers."""
+        session = requests.Session()
+        session.headers["authorization"] = f"Bearer {self.service_token}"
+        return session
+
+    def env(self) -> dict[str, str]:
+        """The environment for commands meant for this stack (`make token`, `python -m local.token`)."""
+        return {**os.environ, "MIXTAPE_LOCAL_DIR": str(self.local_dir)}
 
     def client(self, service: str) -> Any:
         return _aws_client(self.aws_endpoint, service)
@@ -107,6 +132,7 @@ def running_stack(log_dir: Path) -> Iterator[LocalStack]:
     """`python -m local.runner` on free ports, until the block ends."""
     port, aws_port = _free_port(), _free_port()
     log_path = log_dir / "runner.log"
+    local_dir = log_dir / "local"  # its own issuer key: stacks of parallel workers never share one
     command = [sys.executable, "-m", "local.runner", "--host", "127.0.0.1"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -114,7 +140,8 @@ def running_stack(log_dir: Path) -> Iterator[LocalStack]:
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # handler logs reach the file as they happen
+            # PYTHONUNBUFFERED: handler logs reach the file as they happen.
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "MIXTAPE_LOCAL_DIR": str(local_dir)},
         )
     base_url, aws_endpoint = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
     try:
@@ -128,6 +155,7 @@ def running_stack(log_dir: Path) -> Iterator[LocalStack]:
             table_names=resources.table_names,
             queue_urls=resources.queue_urls,
             log_path=log_path,
+            local_dir=local_dir,
         )
     finally:
         process.terminate()

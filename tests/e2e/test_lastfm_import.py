@@ -15,6 +15,7 @@ def test_import_reaches_the_profile_and_a_rerun_changes_nothing(
     local_stack: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     argv = ["lastfm", "--data", str(write_dataset(tmp_path)), "--base-url", local_stack.base_url]
+    argv += ["--token", local_stack.service_token]
     assert importer.main(argv) == 0
     assert "4 accepted, 0 duplicates, 0 rejected, 0 failed" in capsys.readouterr().out
 

@@ -15,7 +15,7 @@ def new_user() -> str:
 
 
 def post_events(stack: LocalStack, events: list[dict[str, Any]]) -> requests.Response:
-    return requests.post(f"{stack.base_url}/v1/events", json={"events": events}, timeout=10)
+    return stack.api.post(f"{stack.base_url}/v1/events", json={"events": events}, timeout=10)
 
 
 def play(user_id: str, item_id: str, event_id: str | None = None, kind: str = "play") -> dict[str, Any]:
@@ -32,7 +32,7 @@ def play(user_id: str, item_id: str, event_id: str | None = None, kind: str = "p
 
 
 def profile(stack: LocalStack, user_id: str) -> dict[str, Any] | None:
-    response = requests.get(f"{stack.base_url}/v1/users/{user_id}/profile", timeout=10)
+    response = stack.api.get(f"{stack.base_url}/v1/users/{user_id}/profile", timeout=10)
     return response.json() if response.status_code == 200 else None
 
 
@@ -42,7 +42,7 @@ def profile_with_plays(stack: LocalStack, user_id: str, plays: int) -> dict[str,
 
 
 def recommendations(stack: LocalStack, user_id: str, query: str = "limit=10") -> dict[str, Any]:
-    response = requests.get(f"{stack.base_url}/v1/users/{user_id}/recommendations?{query}", timeout=10)
+    response = stack.api.get(f"{stack.base_url}/v1/users/{user_id}/recommendations?{query}", timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -165,29 +165,29 @@ def test_delete_erases_the_user(local_stack: LocalStack):
     item = catalog_sample(local_stack)[0]["item_id"]
     post_events(local_stack, [play(user, item)])
     wait_for(lambda: stored_events(local_stack, user) == 1 or None)  # applied, then logged
-    response = requests.delete(f"{local_stack.base_url}/v1/users/{user}", timeout=10)
+    response = local_stack.api.delete(f"{local_stack.base_url}/v1/users/{user}", timeout=10)
     assert response.status_code == 200
     assert response.json()["deleted_events"] == 1
-    assert requests.get(f"{local_stack.base_url}/v1/users/{user}/profile", timeout=10).status_code == 404
+    assert (
+        local_stack.api.get(f"{local_stack.base_url}/v1/users/{user}/profile", timeout=10).status_code == 404
+    )
     assert recommendations(local_stack, user)["cold_start"] is True
     assert stored_events(local_stack, user) == 0
 
 
 def test_bad_inputs_get_json_4xx_and_store_nothing(local_stack: LocalStack):
     user = new_user()
-    base = local_stack.base_url
+    base, api = local_stack.base_url, local_stack.api
     cases = [
-        requests.post(
-            f"{base}/v1/events", data="{oops", headers={"content-type": "application/json"}, timeout=10
-        ),
+        api.post(f"{base}/v1/events", data="{oops", headers={"content-type": "application/json"}, timeout=10),
         post_events(local_stack, [{**play(user, "trk-0001"), "timestamp": True}]),
         post_events(local_stack, [{**play(user, "trk-0001"), "type": "teleport"}]),
         post_events(local_stack, [play(user, "trk-0001")] * 501),
-        requests.get(f"{base}/v1/users/..%2F..%2Fetc/profile", timeout=10),
-        requests.get(f"{base}/v1/users/{user}%00/recommendations", timeout=10),
-        requests.get(f"{base}/v1/users/{user}/recommendations?limit=500", timeout=10),
-        requests.put(f"{base}/v1/items", json={"items": [{"item_id": "x"}]}, timeout=10),
-        requests.get(f"{base}/v1/no/such/route", timeout=10),
+        api.get(f"{base}/v1/users/..%2F..%2Fetc/profile", timeout=10),
+        api.get(f"{base}/v1/users/{user}%00/recommendations", timeout=10),
+        api.get(f"{base}/v1/users/{user}/recommendations?limit=500", timeout=10),
+        api.put(f"{base}/v1/items", json={"items": [{"item_id": "x"}]}, timeout=10),
+        api.get(f"{base}/v1/no/such/route", timeout=10),
     ]
     for response in cases:
         assert 400 <= response.status_code < 500, (response.request.url, response.status_code, response.text)
@@ -199,7 +199,7 @@ def test_bad_inputs_get_json_4xx_and_store_nothing(local_stack: LocalStack):
     assert stored_events(local_stack, user) == 0
 
 
-def test_openapi_and_docs_are_served(local_stack: LocalStack):
+def test_openapi_and_docs_are_served_without_a_token(local_stack: LocalStack):
     document = requests.get(f"{local_stack.base_url}/v1/openapi.json", timeout=10).json()
     assert "/v1/events" in document["paths"]
     docs = requests.get(f"{local_stack.base_url}/v1/docs", timeout=10)
