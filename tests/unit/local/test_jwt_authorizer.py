@@ -273,6 +273,7 @@ PUBLIC = {"GET /v1/health", "GET /v1/openapi.json", "GET /v1/docs"}
 
 def test_the_repository_template_guards_each_route_as_the_contract_says():
     routes = {r.route_key: r for r in load_template().routes}
+    assert set(routes) == set(CONTRACT_SCOPES) | PUBLIC
     for key, route in routes.items():
         if key in PUBLIC:
             assert route.authorizer is None, key
