@@ -229,3 +229,23 @@ def test_a_stored_item_with_a_non_finite_embedding_reaches_the_fold_without_one(
     taste = profile.taste_vector()
     assert taste is not None
     assert np.allclose(taste, [1.0, 0.0, 0.0, 0.0])
+
+
+def test_a_listener_adds_to_a_bounded_number_of_items_per_bucket(catalog: MemoryCatalogStore):
+    settings = ProfileSettings(
+        events_table="e",
+        profiles_table="p",
+        catalog_table="c",
+        profile_update_queue_url="q",
+        limits=ProfileLimits(max_recent=2),
+    )
+    profiles, log = MemoryProfileStore(), MemoryEventStore()
+    t = EPOCH_START + 1000
+    first = [stored("a", "r1", ts=t), stored("b", "r2", ts=t + 1)]
+    deliver([first, [stored("c", "r3", ts=t + 2)]], catalog, profiles, log, settings)
+    bucket = popularity.epoch_of(t)
+    assert bucket in catalog.records["r1"].popularity
+    assert bucket in catalog.records["r2"].popularity
+    assert catalog.records["r3"].popularity == {}  # all it remembers is from this bucket: no more credit
+    deliver([[stored("d", "r3", ts=t + popularity.EPOCH_MS)]], catalog, profiles, log, settings)
+    assert bucket + 1 in catalog.records["r3"].popularity  # the next bucket credits again

@@ -2,7 +2,9 @@
 
 "Popular now" counts listeners, not plays: the profile fold credits an item only with a listener's first
 positive event for it in a bucket, at weight 1 whatever its `count` (mixtape.profiles.apply.fold), so no
-one caller can make an item popular for everyone, and the fold's exactly-once makes it count once.
+one caller can make an item popular for everyone, and the fold's exactly-once makes it count once. (The
+profile remembers its newest items only, so a listener whose remembered items are all from this bucket
+credits no further item until the next: a listener adds to a bounded number of items per bucket.)
 
 A contribution w at time t goes to bucket e = t // EPOCH as w * 2**((t - e*EPOCH) / half_life), which
 stays below 2**(EPOCH / half_life), so atomic ADDs never overflow and need no read. A reader sums the
