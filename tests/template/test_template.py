@@ -583,7 +583,7 @@ def reserved_concurrency_violations(t: Template) -> list[str]:
         value = t["Resources"][fid]["Properties"].get("ReservedConcurrentExecutions")
         match value:
             case {"Fn::If": [str(condition), {"Ref": ref}, {"Ref": "AWS::NoValue"}]} if ref == name:
-                if conditions.get(condition) != {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, 0]}]}:
+                if conditions.get(condition) != {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, "0"]}]}:
                     problems.append(f"{fid}: condition {condition} is not `{name} != 0`")
             case _:
                 problems.append(
