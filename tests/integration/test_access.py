@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mixtape.storage.dynamo.events import DynamoEventStore
 from tests.helpers import SERVICE_CLAIMS, body, http_event, listener_claims, load_event
 from tests.integration.conftest import Aws
 
@@ -174,6 +175,21 @@ def test_the_export_holds_the_profile_the_logged_events_and_the_erasure_state(aw
     after = body(invoke(PROFILE, export))
     assert (after["profile"], after["events"]) == (None, [])
     assert after["erasure"]["erased_at"] >= held["exported_at"]
+
+
+def test_the_export_leaves_out_events_past_retention_and_erasure_deletes_them_too(aws: Aws, invoke):
+    """TTL deletes expired entries lazily: past retention they are no longer exported, but while they are
+    still stored the listener is not unknown, and erasure removes them."""
+    with_data(aws, invoke, ALICE)
+    log = DynamoEventStore(aws.table("EventsTable"))
+    logged = log.user_events(ALICE)[0].event
+    assert log.put_applied([logged], expires_at_s=1) == []  # its retention ended long ago
+    exported = body(invoke(PROFILE, http_event("GET", f"/v1/users/{ALICE}/export")))
+    assert logged.event_id not in {e["event_id"] for e in exported["events"]}
+    assert len(exported["events"]) == 2
+    erased = invoke(PROFILE, http_event("DELETE", f"/v1/users/{ALICE}"))
+    assert body(erased)["deleted_events"] == 3
+    assert aws.scan("EventsTable") == []
 
 
 def test_the_export_of_a_listener_never_seen_is_404(aws: Aws, invoke):
