@@ -147,7 +147,7 @@ class ExportResponse(_Out):
 
     user_id: str
     exported_at: int = Field(description="Epoch ms")
-    profile: ExportedProfile | None = Field(description="None when nothing was folded in since an erasure")
+    profile: ExportedProfile | None = Field(description="null when nothing was folded in since an erasure")
     events: list[ExportedEvent] = Field(description="The applied-events log still within retention")
     erasure: ErasureState | None = Field(description="Set when the listener was erased")
 
