@@ -18,7 +18,7 @@ from mixtape.storage import clients
 
 TEMPLATE: Template = load_template()
 atomic_dynamodb_requests()  # tests race writers on one item: moto must check and write atomically
-_FUNCTIONS: dict[str, LocalFunction] = {}
+_FUNCTIONS: dict[str, tuple[LocalFunction, ModuleType]] = {}
 
 
 @dataclass
@@ -58,8 +58,8 @@ def _reset_caches() -> None:
         config.catalog_snapshot_settings,
     ):
         settings.cache_clear()
-    for logical_id in _FUNCTIONS:
-        function_module(logical_id).dependencies.cache_clear()
+    for _, module in _FUNCTIONS.values():
+        module.dependencies.cache_clear()
 
 
 @pytest.fixture
@@ -84,10 +84,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 
 def _loaded(logical_id: str) -> LocalFunction:
-    if logical_id not in _FUNCTIONS:
-        _FUNCTIONS[logical_id] = load_function(TEMPLATE.functions[logical_id])
-        function_module(logical_id).dependencies.cache_clear()
-    return _FUNCTIONS[logical_id]
+    cached = _FUNCTIONS.get(logical_id)
+    # Another loader (the evaluation's ServedStack) may have imported the function again since: then
+    # `function_module` (what tests override and reset) is no longer the module this copy runs.
+    if cached is None or function_module(logical_id) is not cached[1]:
+        function = load_function(TEMPLATE.functions[logical_id])
+        cached = _FUNCTIONS[logical_id] = (function, function_module(logical_id))
+        cached[1].dependencies.cache_clear()
+    return cached[0]
 
 
 @pytest.fixture
