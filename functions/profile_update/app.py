@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,9 +20,9 @@ from mixtape.auth import Scope, authorize
 from mixtape.config import ProfileSettings, profile_settings
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse, ExportResponse
-from mixtape.models.ids import UserId
+from mixtape.models.ids import EventId, UserId
 from mixtape.profiles.erasure import erase_user
-from mixtape.profiles.export import export_user
+from mixtape.profiles.export import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, export_user
 from mixtape.profiles.queue import apply_queue_batch
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -93,10 +93,14 @@ def delete_user(
 )
 @tracer.capture_method(capture_response=False)
 def export_user_data(
-    user_id: Annotated[UserId, Path()], deps: Annotated[Dependencies, Depends(dependencies)], caller: Caller
+    user_id: Annotated[UserId, Path()],
+    deps: Annotated[Dependencies, Depends(dependencies)],
+    caller: Caller,
+    after: Annotated[EventId | None, Query(description="`next_after` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_PAGE)] = DEFAULT_EVENTS_PER_PAGE,
 ) -> ExportResponse:
     authorize(caller, Scope.USERS_EXPORT, [user_id])
-    return export_user(user_id, deps.events, deps.profiles, clock.now_ms())
+    return export_user(user_id, deps.events, deps.profiles, clock.now_ms(), after=after, limit=limit)
 
 
 def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:

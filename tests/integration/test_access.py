@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
 from mixtape.storage.dynamo.events import DynamoEventStore
+from mixtape.storage.memory import MemoryEventStore
+from mixtape.storage.ports import EventStore
 from tests.helpers import SERVICE_CLAIMS, body, http_event, listener_claims, load_event
 from tests.integration.conftest import Aws
 
@@ -177,12 +181,27 @@ def test_the_export_holds_the_profile_the_logged_events_and_the_erasure_state(aw
     assert after["erasure"]["erased_at"] >= held["exported_at"]
 
 
+def test_the_export_pages_the_log_and_every_page_holds_the_profile(aws: Aws, invoke):
+    with_data(aws, invoke, ALICE, BOB)
+    path = f"/v1/users/{ALICE}/export"
+    first = body(invoke(PROFILE, http_event("GET", path, query="limit=2")))
+    assert [e["event_id"] for e in first["events"]] == [f"{ALICE}-0", f"{ALICE}-1"]
+    assert first["next_after"] == f"{ALICE}-1"
+    query = f"limit=2&after={first['next_after']}"
+    second = body(invoke(PROFILE, http_event("GET", path, query=query)))
+    assert ([e["event_id"] for e in second["events"]], second["next_after"]) == ([f"{ALICE}-2"], None)
+    assert second["profile"] == first["profile"]
+    assert body(invoke(PROFILE, http_event("GET", path)))["next_after"] is None  # one page of 1000
+    assert invoke(PROFILE, http_event("GET", path, query="limit=0"))["statusCode"] == 422
+    assert invoke(PROFILE, http_event("GET", path, query="limit=5001"))["statusCode"] == 422
+
+
 def test_the_export_leaves_out_events_past_retention_and_erasure_deletes_them_too(aws: Aws, invoke):
     """TTL deletes expired entries lazily: past retention they are no longer exported, but while they are
     still stored the listener is not unknown, and erasure removes them."""
     with_data(aws, invoke, ALICE)
     log = DynamoEventStore(aws.table("EventsTable"))
-    logged = log.user_events(ALICE)[0].event
+    logged = log.user_events(ALICE).events[0].event
     assert log.put_applied([logged], expires_at_s=1) == []  # its retention ended long ago
     exported = body(invoke(PROFILE, http_event("GET", f"/v1/users/{ALICE}/export")))
     assert logged.event_id not in {e["event_id"] for e in exported["events"]}
@@ -220,3 +239,34 @@ def test_the_listener_sample_events(aws: Aws, invoke):
     assert_refused(invoke(PROFILE, load_event("delete_user_other_listener.json")), 403, "forbidden")
     assert state(aws) == before
     assert body(invoke(PROFILE, load_event("get_export.json")))["user_id"] == ALICE
+
+
+@pytest.mark.parametrize("kind", ["dynamo", "memory"])
+def test_the_event_log_pages_alike_in_dynamodb_and_in_memory(aws: Aws, kind: str):
+    log: EventStore = DynamoEventStore(aws.table("EventsTable")) if kind == "dynamo" else MemoryEventStore()
+
+    def logged(event_id: str, user_id: str = ALICE) -> StoredEvent:
+        return StoredEvent(
+            event_id=event_id,
+            user_id=user_id,
+            item_id="trk-1",
+            type=EventType.LIKE,
+            timestamp=1_795_000_000_000,
+            ingested_at=1_795_000_000_000,
+        )
+
+    assert log.put_applied([logged(f"e{n}") for n in range(5)], expires_at_s=2_000) == []
+    assert log.put_applied([logged("e5"), logged("e6")], expires_at_s=1_000) == []  # expire first
+    assert log.put_applied([logged("b0", BOB)], expires_at_s=2_000) == []
+
+    def ids(**kwargs: Any) -> tuple[list[str], str | None]:
+        page = log.user_events(ALICE, **kwargs)
+        return [e.event.event_id for e in page.events], page.next_after
+
+    assert ids() == ([f"e{n}" for n in range(7)], None)
+    assert ids(unexpired_at_s=1_500) == ([f"e{n}" for n in range(5)], None)
+    assert ids(limit=3) == (["e0", "e1", "e2"], "e2")
+    assert ids(limit=3, after="e2") == (["e3", "e4", "e5"], "e5")
+    assert ids(limit=3, after="e2", unexpired_at_s=1_500)[0] == ["e3", "e4"]
+    assert ids(after="e6") == ([], None)
+    assert log.user_events("u-nobody", limit=1).events == []

@@ -148,7 +148,12 @@ class ExportResponse(_Out):
     user_id: str
     exported_at: int = Field(description="Epoch ms")
     profile: ExportedProfile | None = Field(description="null when nothing was folded in since an erasure")
-    events: list[ExportedEvent] = Field(description="The applied-events log still within retention")
+    events: list[ExportedEvent] = Field(
+        description="The applied-events log still within retention, in event-id order: one page"
+    )
+    next_after: str | None = Field(
+        description="More events may follow: ask again with `after` set to this; null on the last page"
+    )
     erasure: ErasureState | None = Field(description="Set when the listener was erased")
 
 

@@ -54,7 +54,7 @@ def _holds_data(user_id: str, events: EventStore, profiles: ProfileStore) -> boo
         return True
     # A tombstone or no profile: logged events may still exist (an update that committed just before an
     # earlier erasure logs them after it). Expired entries TTL has not deleted yet count: they are held.
-    return bool(events.user_events(user_id))
+    return bool(events.user_events(user_id, limit=1).events)
 
 
 def finish_erasure(message: ErasureFollowUp, events: EventStore) -> int:

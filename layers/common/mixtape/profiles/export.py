@@ -12,21 +12,34 @@ from mixtape.models.api import (
 from mixtape.models.profile import Profile
 from mixtape.storage.ports import EventStore, LoggedEvent, ProfileStore
 
+# Events per reply: a listener's log can outgrow one Lambda response, so the export pages it.
+DEFAULT_EVENTS_PER_PAGE = 1000
+MAX_EVENTS_PER_PAGE = 5000
 
-def export_user(user_id: str, events: EventStore, profiles: ProfileStore, now_ms: int) -> ExportResponse:
-    """NotFoundError when nothing is held: no profile row (not even a tombstone) and no logged event."""
+
+def export_user(
+    user_id: str,
+    events: EventStore,
+    profiles: ProfileStore,
+    now_ms: int,
+    *,
+    after: str | None = None,
+    limit: int = DEFAULT_EVENTS_PER_PAGE,
+) -> ExportResponse:
+    """The profile and erasure state, and one page of the log (the events after the event id `after`).
+    NotFoundError when nothing is held: no profile row (not even a tombstone) and no logged event."""
     profile = profiles.get(user_id, consistent=True)
-    logged = events.user_events(user_id, unexpired_at_s=now_ms // 1000)
-    if profile is None and not logged:
+    logged, next_after = events.user_events(user_id, unexpired_at_s=now_ms // 1000, after=after, limit=limit)
+    if profile is None and not logged and after is None:
         raise NotFoundError(f"nothing is held about user {user_id}")
+    erased_at = profile.erased_at if profile is not None else 0
     return ExportResponse(
         user_id=user_id,
         exported_at=now_ms,
         profile=_profile(profile) if profile is not None and profile.has_history() else None,
         events=[_event(entry) for entry in logged],
-        erasure=ErasureState(erased_at=profile.erased_at)
-        if profile is not None and profile.erased_at
-        else None,
+        next_after=next_after,
+        erasure=ErasureState(erased_at=erased_at) if erased_at else None,
     )
 
 

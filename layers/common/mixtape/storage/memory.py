@@ -9,7 +9,7 @@ from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.ports import EventKey, Interaction, LoggedEvent, VersionConflictError
+from mixtape.storage.ports import EventKey, EventPage, Interaction, LoggedEvent, VersionConflictError
 
 
 @dataclass
@@ -49,14 +49,28 @@ class MemoryEventStore:
                 del self.rows[key]
         return len(keys)
 
-    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
+    def user_events(
+        self,
+        user_id: str,
+        *,
+        unexpired_at_s: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> EventPage:
         with self.lock:
-            found = [
-                LoggedEvent(row.event, row.expires_at_s)
-                for key, row in self.rows.items()
-                if key[0] == user_id and (unexpired_at_s is None or row.expires_at_s > unexpired_at_s)
-            ]
-        return sorted(found, key=lambda logged: logged.event.event_id)
+            found = sorted(
+                (
+                    LoggedEvent(row.event, row.expires_at_s)
+                    for key, row in self.rows.items()
+                    if key[0] == user_id
+                    and (after is None or key[1] > after)
+                    and (unexpired_at_s is None or row.expires_at_s > unexpired_at_s)
+                ),
+                key=lambda logged: logged.event.event_id,
+            )
+        if limit is None or len(found) <= limit:
+            return EventPage(found, None)
+        return EventPage(found[:limit], found[limit - 1].event.event_id)
 
 
 @dataclass

@@ -37,6 +37,13 @@ class LoggedEvent(NamedTuple):
     expires_at_s: int
 
 
+class EventPage(NamedTuple):
+    """A page of a listener's logged events; `next_after` (the last event id) when more may follow."""
+
+    events: list[LoggedEvent]
+    next_after: str | None
+
+
 class EventStore(Protocol):
     """The log of applied events. Only the profile updater writes it, after the profile commit that
     applied them, so an event is stored only once it counts in its listener's profile."""
@@ -50,9 +57,17 @@ class EventStore(Protocol):
         """Delete the listener's logged events (only those ingested at or before `ingested_before`)."""
         ...
 
-    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
-        """The listener's logged events (one Query: the log is keyed by listener), oldest first; with
-        `unexpired_at_s`, only those whose retention has not ended by then (TTL deletes lazily)."""
+    def user_events(
+        self,
+        user_id: str,
+        *,
+        unexpired_at_s: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> EventPage:
+        """The listener's logged events in event-id order (a Query: the log is keyed by listener), those
+        after the event id `after`, at most `limit`; with `unexpired_at_s`, only those whose retention has
+        not ended by then (TTL deletes lazily)."""
         ...
 
 

@@ -11,7 +11,7 @@ from mixtape.errors import StorageUnavailableError
 from mixtape.models.events import StoredEvent
 from mixtape.storage import clients
 from mixtape.storage.dynamo.batch import batch_delete, batch_get, batch_write
-from mixtape.storage.ports import EventKey, LoggedEvent
+from mixtape.storage.ports import EventKey, EventPage, LoggedEvent
 
 
 def event_to_item(event: StoredEvent, expires_at_s: int) -> dict[str, Any]:
@@ -104,8 +104,16 @@ class DynamoEventStore:
         batch_delete(self.client, self._table, keys)
         return len(keys)
 
-    def user_events(self, user_id: str, *, unexpired_at_s: int | None = None) -> list[LoggedEvent]:
-        """One paginated Query of the listener's partition (sorted by event id, as the table is)."""
+    def user_events(
+        self,
+        user_id: str,
+        *,
+        unexpired_at_s: int | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> EventPage:
+        """Query pages of the listener's partition, in event-id order (the table's sort key), until
+        `limit` events are found or the partition ends."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "user_id = :u",
@@ -115,14 +123,22 @@ class DynamoEventStore:
         if unexpired_at_s is not None:
             query["FilterExpression"] = "expires_at > :now"
             query["ExpressionAttributeValues"][":now"] = {"N": str(unexpired_at_s)}
-        try:
-            pages = list(self.client.get_paginator("query").paginate(**query))
-        except ClientError as error:
-            raise StorageUnavailableError(
-                f"reading events failed: {error.response['Error']['Code']}"
-            ) from error
-        return [
-            LoggedEvent(item_to_event(item), int(item["expires_at"]["N"]))
-            for page in pages
-            for item in page["Items"]
-        ]
+        if after is not None:
+            query["ExclusiveStartKey"] = {"user_id": {"S": user_id}, "event_id": {"S": after}}
+        found: list[LoggedEvent] = []
+        while True:
+            if limit is not None:
+                query["Limit"] = limit - len(found)  # read at most what is still wanted
+            try:
+                page = self.client.query(**query)
+            except ClientError as error:
+                raise StorageUnavailableError(
+                    f"reading events failed: {error.response['Error']['Code']}"
+                ) from error
+            found.extend(LoggedEvent(item_to_event(i), int(i["expires_at"]["N"])) for i in page["Items"])
+            last = page.get("LastEvaluatedKey")
+            if last is None:
+                return EventPage(found, None)
+            if limit is not None and len(found) >= limit:
+                return EventPage(found, found[-1].event.event_id)
+            query["ExclusiveStartKey"] = last
