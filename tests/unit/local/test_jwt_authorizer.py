@@ -97,17 +97,19 @@ def test_no_token_or_not_a_jwt_is_401(authorizer, authorization):
 @pytest.mark.parametrize(
     ("case", "overrides"),
     [
-        ("expired", {"exp": int(time.time()) - 1}),
-        ("not yet valid", {"nbf": int(time.time()) + 60}),
-        ("issued in the future", {"iat": int(time.time()) + 60}),
-        ("wrong issuer", {"iss": "https://evil.example.com/"}),
-        ("issuer with another port", {"iss": "http://127.0.0.1:3001/local-issuer"}),
-        ("wrong audience", {"aud": "someone-else"}),
-        ("wrong audience list", {"aud": ["a", "b"]}),
+        # Claims made from the test's own now: collection may come minutes before the test runs.
+        ("expired", lambda now: {"exp": now - 1}),
+        ("not yet valid", lambda now: {"nbf": now + 60}),
+        ("issued in the future", lambda now: {"iat": now + 60}),
+        ("wrong issuer", lambda now: {"iss": "https://evil.example.com/"}),
+        ("issuer with another port", lambda now: {"iss": "http://127.0.0.1:3001/local-issuer"}),
+        ("wrong audience", lambda now: {"aud": "someone-else"}),
+        ("wrong audience list", lambda now: {"aud": ["a", "b"]}),
     ],
 )
 def test_claims_api_gateway_rejects_are_401(issuer, authorizer, case, overrides):
-    token = jwt.encode(_claims(issuer, **overrides), issuer.private_key, "RS256", headers={"kid": issuer.kid})
+    claims = _claims(issuer, **overrides(int(time.time())))
+    token = jwt.encode(claims, issuer.private_key, "RS256", headers={"kid": issuer.kid})
     assert _denied(authorizer, f"Bearer {token}") == 401, case
 
 
