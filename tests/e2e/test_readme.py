@@ -64,21 +64,26 @@ def test_every_readme_call_to_a_private_route_carries_a_token():
         assert public or re.search(r'-H "Authorization: Bearer \$[A-Z_]+"', command), command
 
 
+def _shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`command` as a reader's shell runs it, from the repository root."""
+    return subprocess.run(
+        command,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=README.parent,
+        env=env,
+    )
+
+
 def test_readme_examples_run_as_written(local_stack: LocalStack):
     env = local_stack.env()  # `make token` signs with this stack's key, not the one of a `make run`
     for command in readme_commands():
         if assignment := ASSIGNMENT.match(command):
             name, inner = assignment.groups()
-            result = subprocess.run(
-                inner,
-                shell=True,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-                cwd=README.parent,
-                env=env,
-            )
+            result = _shell(inner, env)
             assert result.returncode == 0, (command, result.stdout, result.stderr)
             env[name] = result.stdout.strip()
             assert env[name].count(".") == 2, (command, result.stdout)  # a JWT and nothing else
@@ -88,16 +93,7 @@ def test_readme_examples_run_as_written(local_stack: LocalStack):
             .replace(DEFAULT_AWS, local_stack.aws_endpoint)
             .replace("curl -s ", "curl -sS --fail-with-body ")
         )
-        result = subprocess.run(
-            runnable,
-            shell=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            cwd=README.parent,
-            env=env,
-        )
+        result = _shell(runnable, env)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
         if "/recommendations" in command:
             assert '"cold_start":false' in result.stdout, result.stdout
