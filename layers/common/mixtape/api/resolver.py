@@ -6,7 +6,7 @@ error, carries `Cache-Control: no-store`: most are personal (a listener's profil
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -17,13 +17,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import __version__
+from mixtape.api.body import MAX_REPORTED_FIELDS, BodyError, ParsedBody, field_path, read_body
 from mixtape.errors import FieldError, InvalidInputError, MixtapeError
 from mixtape.models.api import ErrorResponse, FieldErrorView, error_body
 from mixtape.runtime.observability import logger, metrics
 
-MAX_REPORTED_FIELDS = 100
 API_TITLE = "Mixtape personalization API"
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # The OpenAPI security scheme of every protected route: the JWT API Gateway's authorizer validates.
@@ -36,9 +37,10 @@ def _error_doc(description: str) -> dict[str, Any]:
 
 # The error model every route documents (the JSON bodies built by the handlers below).
 ERROR_RESPONSES: dict[int, Any] = {
-    400: _error_doc("Malformed JSON"),
+    400: _error_doc("Malformed body: not UTF-8, not JSON, duplicate keys or nested too deep"),
     404: _error_doc("Unknown user, item or route"),
-    415: _error_doc("Body is not application/json"),
+    413: _error_doc("Body over the size limit"),
+    415: _error_doc("Body is not identity-encoded UTF-8 application/json"),
     422: _error_doc("Invalid input: every bad field is listed with its batch index"),
     503: _error_doc("A dependency is throttled or unavailable; safe to retry"),
 }
@@ -60,20 +62,6 @@ def ok_doc(
         status: {"description": description, "content": {"application/json": {"model": model}}},
         **dict(sorted(errors.items())),
     }
-
-
-def field_path(loc: Sequence[Any]) -> tuple[str, int | None]:
-    """`("body", "events", 3, "timestamp")` → `("events[3].timestamp", 3)`."""
-    parts = list(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc)
-    text = ""
-    index: int | None = None
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-            index = part if index is None else index
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "body", index
 
 
 def _error_response(status: int, body: str) -> Response[str]:
@@ -101,8 +89,49 @@ def _no_store(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> R
     return response
 
 
+# Where the checked body travels with the event from `resolve` to Powertools' body parsing.
+_BODY_KEY = "mixtape.body"
+
+
+class MixtapeResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, with every body read by `mixtape.api.body` before Powertools parses it.
+
+    Powertools runs its request validation before any middleware and picks its parser from Content-Type,
+    decoding base64 on its own: a middleware would come too late. So `resolve` checks the raw body first,
+    then hands Powertools a JSON-typed event whose body deserializer returns the checked value or raises the
+    refusal, which reaches the error handlers like any other error. A route without a body never asks.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=self._checked_body)
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        outcome: ParsedBody | BodyError
+        try:
+            outcome = read_body(event)
+        except BodyError as error:
+            outcome = error
+        headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+        # Non-empty whenever Powertools must call the deserializer: a value, or a refusal to raise.
+        text = outcome.text if isinstance(outcome, ParsedBody) else "-"
+        checked = {
+            **event,
+            "headers": {**headers, "content-type": content_types.APPLICATION_JSON},
+            "body": text,
+            "isBase64Encoded": False,
+            _BODY_KEY: outcome,
+        }
+        return super().resolve(checked, context)
+
+    def _checked_body(self, _text: str) -> Any:
+        outcome = self.current_event.raw_event.get(_BODY_KEY)
+        if isinstance(outcome, BodyError):
+            raise outcome
+        return outcome.value if isinstance(outcome, ParsedBody) else None
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = MixtapeResolver()
     app.use([_no_store])
 
     @app.exception_handler(RequestUnsupportedContentType)
@@ -140,6 +169,14 @@ def create_app() -> APIGatewayHttpResolver:
         metrics.add_metric(name="RequestsRejected", unit="Count", value=1)
         return _error_response(
             422, error_body(error.code, error.message, _fields(error.errors), request_id=_request_id(app))
+        )
+
+    @app.exception_handler(BodyError)
+    def _bad_body(error: BodyError) -> Response[str]:
+        metrics.add_metric(name="RequestsRejected", unit="Count", value=1)
+        return _error_response(
+            error.status_code,
+            error_body(error.code, error.message, _fields(error.errors), request_id=_request_id(app)),
         )
 
     @app.exception_handler(MixtapeError)
