@@ -25,7 +25,7 @@ from mixtape.profiles.apply import fold_events
 from mixtape.profiles.queue import apply_queue_batch
 from mixtape.storage import clients
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
-from tests.helpers import body, http_event
+from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 from tests.integration.test_storage_faults import NOW, RacingProfileStore, settings, stores
 
@@ -451,6 +451,67 @@ def test_an_entry_that_keeps_failing_is_a_503_and_the_retry_counts_nothing_twice
     assert sorted(accepted) == ["u-p0", "u-p1", "u-p2"]
     for user, events in accepted.items():
         assert_profile_is_fold(aws, user, events)
+
+
+# --- 4. S3 unavailable at a recommend container's cold start and during a refresh ---------------
+
+
+def _put_items(invoke: Any, suffix: str = "") -> set[str]:
+    request = load_event("put_items.json")
+    items = json.loads(request["body"])["items"]
+    for item in items:
+        item["item_id"] += suffix
+    response = invoke(INGEST, {**request, "body": json.dumps({"items": items})})
+    assert response["statusCode"] == 200
+    return {i["item_id"] for i in items}
+
+
+def _recommend(invoke: Any) -> dict[str, Any]:
+    response = invoke(
+        "RecommendFunction", http_event("GET", "/v1/users/nobody/recommendations", query="limit=50")
+    )
+    assert response["statusCode"] == 200
+    reply: dict[str, Any] = body(response)
+    return reply
+
+
+def test_s3_down_at_cold_start_is_answered_from_the_table_and_a_failed_refresh_keeps_the_index(
+    aws: Aws, invoke, handler_module, monkeypatch
+):
+    first = _put_items(invoke)
+    assert (
+        invoke("CatalogSnapshotFunction", load_event("catalog_snapshot_scheduled.json"))["published"] is True
+    )
+    monkeypatch.setenv("CATALOG_CHECK_SECONDS", "0")  # every request looks for a new catalog
+    config.recommend_settings.cache_clear()
+    s3 = clients.s3()
+    with failing(s3, "before-call.s3.GetObject", "ServiceUnavailable") as gets:
+        cold = _recommend(invoke)  # the snapshot and the model pointer are unreadable: the table answers
+    assert gets["n"] >= 1
+    assert (cold["catalog_version"], {i["item_id"] for i in cold["items"]}) == (1, first)
+    catalog = handler_module("RecommendFunction").dependencies().catalog
+    catalog.wait()
+
+    second = _put_items(invoke, suffix="-v2")  # catalog version 2: the next refresh must reload
+    with (
+        failing(s3, "before-call.s3.GetObject", "ServiceUnavailable"),
+        failing(
+            clients.dynamodb(), "before-call.dynamodb.Scan", "ProvisionedThroughputExceededException"
+        ) as scans,
+    ):
+        during = _recommend(invoke)  # starts the refresh, answered from the loaded index
+        catalog.wait()
+        after_failure = _recommend(invoke)
+        catalog.wait()
+    assert scans["n"] >= 1  # the refresh really ran, and failed
+    assert during["catalog_version"] == after_failure["catalog_version"] == 1
+    assert {i["item_id"] for i in after_failure["items"]} == first
+
+    _recommend(invoke)  # S3 and DynamoDB are back: this request's refresh loads version 2
+    catalog.wait()
+    recovered = _recommend(invoke)
+    assert recovered["catalog_version"] == 2
+    assert {i["item_id"] for i in recovered["items"]} == first | second
 
 
 # --- 5. a Lambda timeout in the middle of a batch -----------------------------------------------
