@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSResponse
 
 from mixtape import config
 from mixtape.models.event_type import EventType
-from mixtape.models.events import ProfileUpdateMessage, StoredEvent
+from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profiles.apply import fold_events
 from mixtape.profiles.queue import apply_queue_batch
@@ -270,6 +270,29 @@ def test_throttling_past_the_retries_fails_the_records_and_their_redelivery_appl
     assert failures(again) == []
     assert_profile_is_fold(aws, "u-thx", events)
     assert_profile_is_fold(aws, "u-ok", [stored_event(1, "u-ok")])
+
+
+def test_a_throttled_erasure_follow_up_fails_alone_and_the_updates_beside_it_commit(aws: Aws, invoke):
+    log, _, _ = stores(aws)
+    assert log.put_applied([stored_event(i, "u-gone") for i in range(4)], 2_000_000_000) == []
+    follow_up = {
+        "messageId": "follow-up",
+        "body": ErasureFollowUp(user_id="u-gone", erased_at=NOW + 1).model_dump_json(),
+    }
+    live = [stored_event(i, "u-live") for i in range(6)]
+    batch = {"Records": [follow_up, *records_for("u-live", live)]}
+    with throttled_once(clients.dynamodb(), ["Query"]) as sent:  # retried by botocore: purged
+        assert failures(invoke(PROFILE, {"Records": [follow_up]})) == []
+    assert sent == {"Query": 1}
+    assert [r for r in aws.scan("EventsTable") if r["user_id"]["S"] == "u-gone"] == []
+
+    assert log.put_applied([stored_event(i, "u-gone") for i in range(4)], 2_000_000_000) == []
+    with failing(clients.dynamodb(), "before-call.dynamodb.Query", "ProvisionedThroughputExceededException"):
+        result = invoke(PROFILE, batch)
+    assert failures(result) == ["follow-up"]  # only it comes back: the updates beside it committed
+    assert_profile_is_fold(aws, "u-live", live)
+    assert failures(invoke(PROFILE, {"Records": [follow_up]})) == []
+    assert [r for r in aws.scan("EventsTable") if r["user_id"]["S"] == "u-gone"] == []
 
 
 def _post(users: Sequence[str], prefix: str = "x") -> tuple[dict[str, Any], list[dict[str, Any]]]:

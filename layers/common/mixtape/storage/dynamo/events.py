@@ -89,19 +89,26 @@ class DynamoEventStore:
     def delete_user_events(self, user_id: str, ingested_before: int | None = None) -> int:
         keys: list[dict[str, Any]] = []
         paginator = self.client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="user_id = :u",
-            ExpressionAttributeValues={":u": {"S": user_id}},
-            ProjectionExpression="user_id, event_id, ingested_at",
-            ConsistentRead=True,
-        ):
-            keys.extend(
-                {"user_id": item["user_id"], "event_id": item["event_id"]}
-                for item in page["Items"]
-                if ingested_before is None or int(item["ingested_at"]["N"]) <= ingested_before
-            )
-        batch_delete(self.client, self._table, keys)
+        # Throttling past the retries is StorageUnavailableError like every other read here: an erasure
+        # follow-up then fails alone (mixtape.profiles.queue), not the whole batch it came in.
+        try:
+            for page in paginator.paginate(
+                TableName=self._table,
+                KeyConditionExpression="user_id = :u",
+                ExpressionAttributeValues={":u": {"S": user_id}},
+                ProjectionExpression="user_id, event_id, ingested_at",
+                ConsistentRead=True,
+            ):
+                keys.extend(
+                    {"user_id": item["user_id"], "event_id": item["event_id"]}
+                    for item in page["Items"]
+                    if ingested_before is None or int(item["ingested_at"]["N"]) <= ingested_before
+                )
+            batch_delete(self.client, self._table, keys)
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"deleting events failed: {error.response['Error']['Code']}"
+            ) from error
         return len(keys)
 
     def user_events(
