@@ -18,6 +18,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from mixtape import config
+from mixtape.learning.cache import ModelCache
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
@@ -25,9 +26,11 @@ from mixtape.profiles.apply import fold_events
 from mixtape.profiles.queue import apply_queue_batch
 from mixtape.storage import clients
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.s3.models import S3ModelStore
 from tests.helpers import body, http_event, load_event
 from tests.integration.conftest import Aws
 from tests.integration.test_storage_faults import NOW, RacingProfileStore, settings, stores
+from tests.unit.learning.test_model import artifact
 
 PROFILE = "ProfileUpdateFunction"
 INGEST = "IngestFunction"
@@ -533,8 +536,41 @@ def test_s3_down_at_cold_start_is_answered_from_the_table_and_a_failed_refresh_k
     _recommend(invoke)  # S3 and DynamoDB are back: this request's refresh loads version 2
     catalog.wait()
     recovered = _recommend(invoke)
+    catalog.wait()  # the refresh this request started ends before moto does
     assert recovered["catalog_version"] == 2
     assert {i["item_id"] for i in recovered["items"]} == first | second
+
+
+def test_s3_down_for_the_model_leaves_profile_updates_and_the_loaded_model_intact(aws: Aws, invoke):
+    bucket = config.profile_settings().models_bucket
+    assert bucket is not None
+    models = S3ModelStore(bucket)
+    models.publish(artifact("v1"))
+    s3 = clients.s3()
+    events = [stored_event(i, "u-s3") for i in range(5)]
+    with failing(s3, "before-call.s3.GetObject", "ServiceUnavailable") as gets:
+        # the profile updater's cold start cannot read the model: it folds without one
+        assert failures(invoke(PROFILE, {"Records": records_for("u-s3", events)})) == []
+        cache = ModelCache(models, check_seconds=0)
+        assert cache.get() is None  # a recommend container's cold start: no model, no error
+    assert gets["n"] >= 2
+    assert_profile_is_fold(aws, "u-s3", events)
+
+    loaded = cache.get()
+    assert loaded is not None
+    assert loaded.version == "v1"
+    models.publish(artifact("v2"))
+    with failing(s3, "before-call.s3.GetObject", "ServiceUnavailable"):
+        assert cache.get() is loaded  # the probe runs in the background now, and fails
+        cache.wait()
+        assert cache.get() is loaded
+        cache.wait()
+    cache.get()
+    cache.wait()
+    refreshed = cache.get()  # (starts one more probe: waited for, so it ends before moto does)
+    cache.wait()
+    assert refreshed is not None
+    assert refreshed.version == "v2"
 
 
 # --- 5. a Lambda timeout in the middle of a batch -----------------------------------------------
