@@ -12,22 +12,22 @@ import json
 import os
 import statistics
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
+
+import requests
 
 from local.jwt_issuer import service_token
 
 
 def _call(method: str, url: str, body: Any = None, *, token: str) -> tuple[int, float, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - local URL
+    # requests speaks http(s) only: urllib's urlopen would also open file: and custom schemes.
+    headers = {"authorization": f"Bearer {token}"}
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local stack URL
-        payload = json.loads(response.read() or b"null")
-        return response.status, (time.perf_counter() - started) * 1000, payload
+    response = requests.request(method, url, json=body, headers=headers, timeout=30)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return response.status_code, elapsed_ms, json.loads(response.content or b"null")
 
 
 def _summary(name: str, samples_ms: list[float]) -> str:
@@ -69,7 +69,7 @@ def main() -> None:
         try:
             call("GET", f"{base}/v1/users/{user}/profile")
             break
-        except urllib.error.HTTPError:
+        except requests.HTTPError:
             time.sleep(0.02)
     freshness_s = time.perf_counter() - started
 

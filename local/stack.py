@@ -59,10 +59,11 @@ def configure_aws_env(aws_port: int) -> None:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         }
     )
+    # moto's dummy credentials: whatever was set must never reach real AWS from here.
+    os.environ.update(AWS_SECRET_ACCESS_KEY="testing")  # noqa: S106  # nosec B106
 
 
 def start_moto(aws_port: int) -> ThreadedMotoServer:

@@ -77,7 +77,8 @@ class CatalogCache:
 
     def _refresh_if_changed(self, now: float) -> None:
         current = self._index
-        assert current is not None  # started by get() only once an index is loaded
+        if current is None:  # started by get() only once an index is loaded
+            raise RuntimeError("catalog refresh started before an index was loaded")
         stale = now - self._loaded_at >= self._settings.catalog_max_age_seconds
         version = self._store.version()
         if not stale and version == current.version:

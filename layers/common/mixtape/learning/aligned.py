@@ -165,7 +165,8 @@ class AlignedModel:
     def rebased(self, index: CatalogIndex) -> "AlignedModel":
         """This model on `index`, which holds the same items at the same positions (`same_items`): the
         alignment, IVF indexes and derived tables are shared, not rebuilt."""
-        assert index.same_items(self.index)
+        if not index.same_items(self.index):
+            raise ValueError("rebased onto an index with other items or positions")
         return replace(self, index=index)
 
     def derived[T](self, name: str, build: Callable[[], T], valid: Callable[[T], bool] = lambda _: True) -> T:

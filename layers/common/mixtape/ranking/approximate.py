@@ -51,8 +51,8 @@ class Approximate:
         """The chosen positions and their scores."""
         terms, ivf = self.terms, self.ivf
         model, weights, vector = terms.model, terms.weights, terms.scaled_vector
-        assert model is not None
-        assert vector is not None
+        if model is None or vector is None:
+            raise RuntimeError("approximate search needs the listener's model and scaled vector")
         routing = ivf.route(vector)
         lists = len(routing)
         probe = min(self.config.n_probe, lists)
