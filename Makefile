@@ -8,6 +8,10 @@ SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+# checkov pins versions that clash with the project's (boto3, networkx, packaging): its own venv, like SAM's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 # sam build (no container) needs python3.13 on PATH: the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -21,7 +25,7 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +47,16 @@ $(SAM_VENV)/.stamp:
 	touch $@
 
 sam-cli: $(SAM_VENV)/.stamp ## install the pinned SAM CLI in its own venv
+
+# The stamp names the version, so a new pin reinstalls.
+$(CHECKOV_VENV)/.stamp-$(CHECKOV_VERSION):
+	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
+	test -x $(CHECKOV_VENV)/bin/python || $(PY313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+checkov-cli: $(CHECKOV_VENV)/.stamp-$(CHECKOV_VERSION) ## install the pinned checkov in its own venv
 
 run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:3000 + SQS pollers
 	$(PY) -m local.runner --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT)
@@ -78,11 +92,14 @@ cost: venv ## AWS cost of 1M events and 1M recommendations vs Amazon Personalize
 measure: venv ## latency, ingest rate and freshness through the running local stack (make run first)
 	$(PY) -m local.measure --base-url http://$(HOST):$(PORT)
 
-lint: venv sam-cli ## ruff, mypy, the import contract (lint-imports), cfn-lint, sam validate --lint
+# bandit and checkov run offline; what they skip, and why: .security-skips.md.
+lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, OpenAPI check, cfn-lint, sam validate
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local
+	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(PY) -m local.openapi --check
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
