@@ -230,6 +230,6 @@ def _message(body: str) -> dict[str, Any]:
         "MessageId": str(uuid.uuid4()),
         "ReceiptHandle": uuid.uuid4().hex,
         "Body": body,
-        "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum, not security
+        "MD5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),  # SQS's own checksum
         "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
     }
