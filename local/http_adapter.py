@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local.jwt_authorizer import AuthorizerDeniedError, JwtAuthorizer, authorization_header
 from local.jwt_issuer import ISSUER_PATH, JWKS_PATH, LocalIssuer
 from local.stack import LocalFunction
-from local.template import ACCOUNT_ID, HttpRoute, RouteMatch, allowed_methods, match_route
+from local.template import ACCOUNT_ID, HttpRoute, RouteMatch, match_route
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,7 @@ def http_response(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
     return int(result["statusCode"]), headers, [str(c) for c in result.get("cookies") or []], raw
 
 
-def _error(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+NOT_FOUND = b'{"message":"Not Found"}'  # API Gateway's body when no route matches
 
 
 class LocalHttpServer(ThreadingHTTPServer):
@@ -173,17 +172,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, headers = 200, {"content-type": "application/json"}
             payload = json.dumps(document).encode()
         elif match is None:
-            allowed = allowed_methods(self.server.routes, target.path)
+            # API Gateway's HTTP API answers any request no route takes, whatever its method (it has no
+            # 405), with this 404; nothing is invoked.
             target_name = "-"
-            if allowed:
-                message = f"{self.command} is not allowed on {target.path}"
-                status, headers, payload = (
-                    405,
-                    {"allow": ", ".join(allowed)},
-                    _error("method_not_allowed", message),
-                )
-            else:
-                status, headers, payload = 404, {}, _error("not_found", f"No route for {target.path}")
+            status, headers, payload = 404, {}, NOT_FOUND
             headers["content-type"] = "application/json"
         else:
             target_name = match.route.function_id
@@ -236,8 +228,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             target_name,
         )
 
-    # http.server dispatches on `do_<METHOD>`; routing (and 404/405) is ours, so every method goes there.
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815
+    # http.server dispatches on `do_<METHOD>`; routing (and the 404) is ours, so every method goes there,
+    # including ones no route can have (TRACE, CONNECT, ...), which http.server would answer with HTML 501.
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":

@@ -354,11 +354,6 @@ def match_route(routes: Iterable[HttpRoute], method: str, raw_path: str) -> Rout
     return max(candidates, key=lambda m: _specificity(m.route), default=None)
 
 
-def allowed_methods(routes: Iterable[HttpRoute], raw_path: str) -> list[str]:
-    """Methods routed for this path; empty when no route has the path at all (404 rather than 405)."""
-    return sorted({r.method for r in routes if _match_path(r.path, raw_path) is not None})
-
-
 # ---------- local resources and intrinsic resolution ----------
 
 

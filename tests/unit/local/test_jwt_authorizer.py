@@ -340,3 +340,25 @@ def test_the_adapter_serves_the_jwks_that_verifies_its_tokens(server, issuer):
     token = issuer.sign("alice", ["profiles:read"])
     key = next(k for k in keys.keys if k.key_id == jwt.get_unverified_header(token)["kid"])
     assert jwt.decode(token, key.key, algorithms=["RS256"], audience="mixtape")["sub"] == "alice"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/nope"),
+        ("POST", "/v1/health"),
+        ("TRACE", "/v1/health"),
+        ("PROPFIND", "/"),
+        ("GET", "/v1/users/a"),
+    ],
+)
+def test_requests_no_route_takes_get_api_gateways_404_whatever_the_method(server, method, path):
+    base, seen = server
+    request = urllib.request.Request(base + path, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            status, headers, body = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, dict(error.headers), error.read()
+    assert (status, body, headers["content-type"]) == (404, b'{"message":"Not Found"}', "application/json")
+    assert seen == []

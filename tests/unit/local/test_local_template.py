@@ -16,7 +16,6 @@ from local.template import (
     Resolver,
     Template,
     TemplateError,
-    allowed_methods,
     create_queues,
     create_tables,
     load_template,
@@ -163,13 +162,11 @@ def test_route_match_by_method_and_path(template: Template, method, path, route_
 )
 def test_unknown_paths_do_not_match(template: Template, path):
     assert match_route(template.routes, "GET", path) is None
-    assert allowed_methods(template.routes, path) == []
 
 
-def test_wrong_method_reports_the_allowed_ones(template: Template):
+def test_a_method_no_route_has_does_not_match(template: Template):
     assert match_route(template.routes, "POST", "/v1/health") is None
-    assert allowed_methods(template.routes, "/v1/health") == ["GET"]
-    assert allowed_methods(template.routes, "/v1/users/u-1") == ["DELETE"]
+    assert match_route(template.routes, "GET", "/v1/users/u-1") is None  # only DELETE is routed there
 
 
 def test_literal_segments_and_explicit_methods_win():
