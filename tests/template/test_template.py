@@ -712,8 +712,9 @@ def test_globals_pin_runtime_architecture_and_layer(template: Template):
 
 
 def test_snapstart_is_on_by_default_for_every_function_where_lambda_supports_it(template: Template):
-    # SnapStart applies to published versions only (AutoPublishAlias publishes one per deploy), needs
-    # python3.12 or later, and excludes provisioned concurrency, EFS and ephemeral storage over 512 MB.
+    # SnapStart applies to published versions only (AutoPublishAlias publishes one per deploy), needs a
+    # runtime that supports it, and excludes provisioned concurrency, EFS and enlarged ephemeral storage
+    # (the assertions below state the exact limits the template must respect).
     parameter = template["Parameters"]["SnapStart"]
     assert parameter["Default"] == "PublishedVersions"
     assert set(parameter["AllowedValues"]) == {"None", "PublishedVersions"}

@@ -17,8 +17,9 @@ from typing import Any
 
 from mixtape.errors import FieldError, MixtapeError
 
-# Below Lambda's 6 MB request payload even once API Gateway base64-encodes the body, so the function
-# itself answers 413 with the error model; ample for event batches, a large item batch is split.
+# Below Lambda's request payload limit even once API Gateway base64-encodes the body, so the function
+# itself answers 413 with the error model rather than Lambda refusing the invocation; a large item batch
+# is split by the client.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Mixtape's deepest valid body is 4 levels (items[i].embedding[j]); 32 leaves room. A body too deep for the
 # parser itself (its RecursionError) is refused the same way.
