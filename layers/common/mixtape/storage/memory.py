@@ -105,8 +105,7 @@ class MemoryProfileStore:
         with self.lock:
             profiles = list(self.profiles.values())
         for profile in profiles:
-            factor = profile.decay_factor(now_ms, half_life_ms)
-            yield from ((profile.user_id, i, v * factor) for i, v in profile.items.items() if v > 0)
+            yield from profile.interactions_as_of(now_ms, half_life_ms)
 
 
 @dataclass

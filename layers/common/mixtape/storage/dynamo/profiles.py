@@ -128,11 +128,7 @@ class DynamoProfileStore:
             pages = pool.map(lambda segment: list(self._scan_segment(segment, segments)), range(segments))
             for items in pages:
                 for item in items:
-                    profile = profile_from_item(item)
-                    factor = profile.decay_factor(now_ms, half_life_ms)
-                    for item_id, value in profile.items.items():
-                        if value > 0:
-                            yield profile.user_id, item_id, value * factor
+                    yield from profile_from_item(item).interactions_as_of(now_ms, half_life_ms)
 
     def _scan_segment(self, segment: int, total: int) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("scan")

@@ -1,0 +1,192 @@
+"""The Spark training job: a DynamoDB export of the profiles table in, the model artifact out.
+
+Same input, matrix and output as the numpy trainer (mixtape.learning.training): each exported profile
+becomes (listener, item, decayed weight) through the storage adapter's own decoding, confidence is the
+layer's `confidence(weight, alpha, epsilon)`, implicit ALS (`pyspark.ml.recommendation.ALS`) learns the
+item factors, co-occurrence cosine gives the item neighbours (spark.neighbours), and the artifact (with
+its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model store, pointer last.
+
+    spark-submit --py-files mixtape.zip,spark.zip spark/main.py --export s3://<bucket>/exports/...
+"""
+
+import argparse
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from pyspark.ml.recommendation import ALS
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812  # pyspark's documented alias
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+from mixtape.config import TrainSettings
+from mixtape.models.artifact import ModelArtifact, confidence
+from mixtape.models.training_params import TrainingParams
+from mixtape.search.ivf import partition
+from mixtape.storage.s3.models import S3ModelStore
+from spark.export import data_path, interactions
+from spark.neighbours import cooccurrence_neighbours
+
+RATED = StructType(
+    [
+        StructField("user_id", StringType(), False),
+        StructField("item_id", StringType(), False),
+        StructField("weight", DoubleType(), False),
+        StructField("rating", DoubleType(), False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """What only the Spark job has. Spark's ALS multiplies its regularisation by each row's number of
+    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval` so that the
+    served quality matches (README, "The learned model")."""
+
+    reg_param: float = 0.05
+    max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence
+    blocks: int = 10  # ALS user and item blocks (Spark's default): about the executors' cores
+    version_suffix: str = "-spark"
+
+
+def rated_rows(
+    lines: Iterable[str], now_ms: int, half_life_ms: float, alpha: float, epsilon: float
+) -> Iterator[tuple[str, str, float, float]]:
+    """(user_id, item_id, weight, rating) of one partition of export lines. Spark's implicit ALS gives a
+    rating r the confidence 1 + alpha * r: r = (confidence - 1) / alpha reproduces the layer's confidence."""
+    batch = list(interactions(lines, now_ms, half_life_ms))
+    if not batch:
+        return
+    weights = np.fromiter((w for _, _, w in batch), np.float64, len(batch))
+    ratings = (confidence(weights, alpha, epsilon) - 1.0) / alpha
+    for (user_id, item_id, weight), rating in zip(batch, ratings.tolist(), strict=True):
+        yield user_id, item_id, weight, rating
+
+
+def _indexed(frame: DataFrame, column: str, name: str) -> DataFrame:
+    """Distinct values of `column` numbered 0..n-1 (ALS takes integer ids)."""
+    values = frame.select(column).distinct().rdd.map(lambda row: row[0]).zipWithIndex()
+    return values.toDF([column, name]).withColumn(name, F.col(name).cast("int"))
+
+
+def train_from_export(
+    spark: SparkSession,
+    export: str,
+    params: TrainingParams,
+    *,
+    now_ms: int,
+    half_life_ms: float,
+    min_interactions: int,
+    options: SparkOptions = SparkOptions(),
+) -> ModelArtifact | None:
+    """The model learned from the export at `export` (its directory or manifest-summary.json), None when it
+    holds fewer than `min_interactions` positive interactions."""
+    alpha, epsilon = params.alpha, params.epsilon
+    lines = spark.sparkContext.textFile(data_path(export))
+    rows = lines.mapPartitions(lambda part: rated_rows(part, now_ms, half_life_ms, alpha, epsilon))
+    triples = spark.createDataFrame(rows, RATED).cache()
+    count = triples.count()
+    if count < min_interactions:
+        triples.unpersist()
+        return None
+    users = _indexed(triples, "user_id", "user")
+    items = _indexed(triples, "item_id", "item").cache()
+    rated = triples.join(users, "user_id").join(items, "item_id").select("user", "item", "weight", "rating")
+    rated = rated.cache()
+    als = ALS(
+        rank=params.factors,
+        maxIter=params.iterations,
+        regParam=options.reg_param,
+        alpha=alpha,
+        implicitPrefs=True,
+        userCol="user",
+        itemCol="item",
+        ratingCol="rating",
+        seed=params.seed,
+        numUserBlocks=options.blocks,
+        numItemBlocks=options.blocks,
+    )
+    model = als.fit(rated)
+    item_rows = items.join(model.itemFactors, items["item"] == model.itemFactors["id"]).select(
+        "item", "item_id", "features"
+    )
+    collected = sorted(item_rows.collect(), key=lambda row: row["item"])
+    listeners = dict(rated.groupBy("item").count().collect())
+    indptr, indices, values = cooccurrence_neighbours(
+        rated,
+        len(collected),
+        neighbours=params.neighbors,
+        min_item_users=params.min_item_users,
+        max_items_per_user=options.max_items_per_user,
+    )
+    n_users = users.count()
+    rated.unpersist()
+    items.unpersist()
+    triples.unpersist()
+    factors = np.asarray([row["features"] for row in collected], dtype=np.float32).reshape(-1, params.factors)
+    wide = factors.astype(np.float64)
+    return ModelArtifact(
+        version=f"v{now_ms}{options.version_suffix}",
+        trained_at_ms=now_ms,
+        item_ids=[row["item_id"] for row in collected],
+        factors=factors,
+        gram=wide.T @ wide,
+        regularization=params.regularization,  # fold-in's own (unscaled) regularisation
+        alpha=alpha,
+        epsilon=epsilon,
+        neighbor_indptr=indptr,
+        neighbor_indices=indices,
+        neighbor_weights=values,
+        listeners=np.asarray([listeners[row["item"]] for row in collected], dtype=np.float32),
+        users=n_users,
+        interactions=count,
+        ivf_lists=partition(factors),
+    )
+
+
+def session(master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
+    """The job's session: spark-submit's master and settings, or `master` (e.g. `local[2]`) when given."""
+    builder = SparkSession.builder.appName("mixtape-train")
+    if master is not None:
+        builder = (
+            builder.master(master)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
+    if shuffle_partitions is not None:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions)).config(
+            "spark.default.parallelism", str(shuffle_partitions)
+        )
+    spark = builder.getOrCreate()
+    if master is not None:
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def main(argv: list[str] | None = None) -> None:
+    """spark-submit entry point: settings from the environment as the trainer function reads them
+    (MODELS_BUCKET, HALF_LIFE_DAYS, TRAINING__*, MIN_INTERACTIONS), the export from the arguments."""
+    parser = argparse.ArgumentParser(prog="spark/main.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--export", required=True, help="the export's directory or manifest-summary.json")
+    parser.add_argument("--now-ms", type=int, default=None, help="decay weights to this time (default now)")
+    parser.add_argument("--master", default=None, help="e.g. local[2]; default: spark-submit's")
+    parser.add_argument("--reg-param", type=float, default=SparkOptions.reg_param)
+    args = parser.parse_args(argv)
+    settings = TrainSettings.from_environ()
+    now_ms = args.now_ms if args.now_ms is not None else int(time.time() * 1000)
+    spark = session(args.master)
+    artifact = train_from_export(
+        spark,
+        args.export,
+        settings.training,
+        now_ms=now_ms,
+        half_life_ms=settings.half_life_ms,
+        min_interactions=settings.min_interactions,
+        options=SparkOptions(reg_param=args.reg_param),
+    )
+    if artifact is None:
+        print(f"training skipped: fewer than {settings.min_interactions} interactions")  # noqa: T201
+        return
+    key = S3ModelStore(settings.models_bucket).publish(artifact)
+    print(f"published s3://{settings.models_bucket}/{key}: {artifact.summary()}")  # noqa: T201
