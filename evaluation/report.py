@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from evaluation import metrics
+from evaluation.trainers import side_by_side
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def markdown(rows: Sequence[Row], elapsed: float, args: dict[str, Any]) -> str:
             f"{mean.coverage_at_10:.3f} | {mean.users:,} | {row.seconds:.1f} | {row.hr_spread:.3f} "
             f"| {agreement} |"
         )
+    lines += side_by_side(rows)
     if args.get("limit_users"):
         lines += ["", f"Smoke run: first {args['limit_users']} listeners only."]
     return "\n".join(lines) + "\n"

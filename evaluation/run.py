@@ -11,16 +11,22 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluation import baselines, metrics
 from evaluation.protocol import Split, split
 from evaluation.report import Row, write_reports
 from evaluation.served import ServedStack
+from evaluation.spark_trainer import train_with_spark
+from evaluation.trainers import SPARK
 from local import lastfm
 from local.importer import catalog_item, pack_groups, play_events
+from local.train_spark import local_spark
 from mixtape.config import RankingIndex, RankingWeights
 from mixtape.models.training_params import TrainingParams
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 DEFAULT_SEEDS = (0, 1, 2)
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
@@ -32,6 +38,7 @@ def served_runs(
     seed: int,
     ablations: dict[str, dict[str, float]],
     log: Callable[[str], None],
+    spark: "SparkSession | None" = None,
 ) -> list[Row]:
     started = time.perf_counter()
     stack = ServedStack()
@@ -60,18 +67,29 @@ def served_runs(
     exact: dict[int, list[int]] = {}
     for name, (overrides, index) in variants.items():
         stack.use_ranking(base.model_copy(update=overrides), index)
-        t0 = time.perf_counter()
-        ranked = {}
-        for user in part.users:
-            answer = stack.recommend(lastfm.user_id_for(user), limit=20)
-            ranked[user] = [lastfm.artist_for_item_id(i["item_id"]) or -1 for i in answer["items"]]
-        seconds = time.perf_counter() - t0
+        ranked, seconds = _serve(stack, part)
         exact = exact or ranked  # the first variant is the exact ranker with the default weights
         agreement = metrics.overlap_at_10(ranked, exact) if index is not None else None
         scores = metrics.score(ranked, part.test, len(part.catalog))
         results.append(Row(name, seed, scores, seconds, agreement))
         log(f"  {name}: {len(part.users):,} requests in {seconds:.1f}s")
+    if spark is not None:  # the same stack and requests, served from the Spark job's model
+        summary = train_with_spark(stack, spark)
+        log(f"  Spark job: {summary['version']} ({summary['items']:,} items) in {summary['seconds']:.1f}s")
+        stack.use_ranking(base)
+        ranked, seconds = _serve(stack, part)
+        results.append(Row(SPARK, seed, metrics.score(ranked, part.test, len(part.catalog)), seconds))
+        log(f"  {SPARK}: {len(part.users):,} requests in {seconds:.1f}s")
     return results
+
+
+def _serve(stack: ServedStack, part: Split) -> tuple[dict[int, list[int]], float]:
+    t0 = time.perf_counter()
+    ranked = {}
+    for user in part.users:
+        answer = stack.recommend(lastfm.user_id_for(user), limit=20)
+        ranked[user] = [lastfm.artist_for_item_id(i["item_id"]) or -1 for i in answer["items"]]
+    return ranked, time.perf_counter() - t0
 
 
 def baseline_runs(part: Split, seed: int, log: Callable[[str], None]) -> list[Row]:
@@ -112,8 +130,11 @@ ABLATIONS: dict[str, dict[str, float]] = {
 }
 
 
-def run(seeds: Sequence[int], data_dir: str | None, limit_users: int | None, ablate: bool) -> list[Row]:
+def run(
+    seeds: Sequence[int], data_dir: str | None, limit_users: int | None, ablate: bool, with_spark: bool = True
+) -> list[Row]:
     log = print
+    spark = local_spark() if with_spark else None
     data = lastfm.load(data_dir)
     plays = data.plays
     if limit_users is not None:
@@ -126,8 +147,10 @@ def run(seeds: Sequence[int], data_dir: str | None, limit_users: int | None, abl
             f"seed {seed}: {len(part.train):,} training plays, {len(part.test):,} evaluated listeners, "
             f"{len(part.catalog):,} artists in the training catalog"
         )
-        rows.extend(served_runs(data, part, seed, ABLATIONS if ablate else {}, log))
+        rows.extend(served_runs(data, part, seed, ABLATIONS if ablate else {}, log, spark))
         rows.extend(baseline_runs(part, seed, log))
+    if spark is not None:
+        spark.stop()
     return rows
 
 
@@ -141,10 +164,12 @@ def main(argv: list[str] | None = None) -> None:
         "--limit-users", type=int, default=None, help="only the first N listeners (smoke runs)"
     )
     parser.add_argument("--no-ablations", action="store_true")
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark-trained model")
     parser.add_argument("--out", type=Path, default=REPORTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = run([int(s) for s in args.seeds.split(",")], args.data, args.limit_users, not args.no_ablations)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    rows = run(seeds, args.data, args.limit_users, not args.no_ablations, not args.no_spark)
     table = write_reports(rows, args.out, time.perf_counter() - started, vars(args))
     print(table)
     sys.stdout.flush()

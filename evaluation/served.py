@@ -34,6 +34,7 @@ from mixtape.config import (
 )
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
+from mixtape.models.artifact import ModelArtifact
 from mixtape.models.training_params import TrainingParams
 from mixtape.storage import memory
 
@@ -216,6 +217,11 @@ class ServedStack:
                 raise ServedError(f"profile update failed for {result['batchItemFailures'][:3]}")
             delivered += len(bodies)
         return delivered
+
+    def publish(self, artifact: ModelArtifact) -> None:
+        """Make `artifact` the live model (as another trainer would publish it); the next request has it."""
+        self.models.publish(artifact)
+        self._served_models.refresh()
 
     def train(self) -> dict[str, Any]:
         result: dict[str, Any] = self._invoke("TrainFunction", {})

@@ -63,13 +63,16 @@ def write_export(
     started = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     files: list[dict[str, Any]] = []
     batch: list[str] = []
+    written: list[str] = []  # every line, for the summary's billed size (uncompressed, as DynamoDB bills)
     total = 0
 
     def flush() -> None:
         body = gzip.compress("".join(batch).encode())
         name = root / "data" / f"{secrets.token_hex(13)}.json.gz"
         (out / name).write_bytes(body)
-        digest = hashlib.md5(body, usedforsecurity=False)  # S3's checksum of the object, as the manifest has it
+        digest = hashlib.md5(
+            body, usedforsecurity=False
+        )  # S3's checksum of the object, as the manifest has it
         files.append(
             {
                 "itemCount": len(batch),
@@ -82,6 +85,7 @@ def write_export(
 
     for item in items:
         batch.append(json.dumps({"Item": {k: attribute_json(v) for k, v in item.items()}}) + "\n")
+        written.append(batch[-1])
         total += 1
         if len(batch) >= ITEMS_PER_FILE:
             flush()
@@ -101,7 +105,9 @@ def write_export(
         "s3SseAlgorithm": "AES256",
         "s3SseKmsKeyId": None,
         "manifestFilesS3Key": f"{prefix}/{(root / 'manifest-files.json').as_posix()}",
-        "billedSizeBytes": sum((out / f["dataFileS3Key"].removeprefix(f"{prefix}/")).stat().st_size for f in files),
+        "billedSizeBytes": sum(
+            (out / f["dataFileS3Key"].removeprefix(f"{prefix}/")).stat().st_size for f in files
+        ),
         "itemCount": total,
         "outputFormat": "DYNAMODB_JSON",
     }

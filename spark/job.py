@@ -78,10 +78,11 @@ def train_from_export(
     now_ms: int,
     half_life_ms: float,
     min_interactions: int,
-    options: SparkOptions = SparkOptions(),
+    options: SparkOptions | None = None,
 ) -> ModelArtifact | None:
     """The model learned from the export at `export` (its directory or manifest-summary.json), None when it
     holds fewer than `min_interactions` positive interactions."""
+    options = options or SparkOptions()
     alpha, epsilon = params.alpha, params.epsilon
     lines = spark.sparkContext.textFile(data_path(export))
     rows = lines.mapPartitions(lambda part: rated_rows(part, now_ms, half_life_ms, alpha, epsilon))
@@ -112,7 +113,7 @@ def train_from_export(
         "item", "item_id", "features"
     )
     collected = sorted(item_rows.collect(), key=lambda row: row["item"])
-    listeners = dict(rated.groupBy("item").count().collect())
+    listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     indptr, indices, values = cooccurrence_neighbours(
         rated,
         len(collected),
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         options=SparkOptions(reg_param=args.reg_param),
     )
     if artifact is None:
-        print(f"training skipped: fewer than {settings.min_interactions} interactions")  # noqa: T201
+        print(f"training skipped: fewer than {settings.min_interactions} interactions")
         return
     key = S3ModelStore(settings.models_bucket).publish(artifact)
-    print(f"published s3://{settings.models_bucket}/{key}: {artifact.summary()}")  # noqa: T201
+    print(f"published s3://{settings.models_bucket}/{key}: {artifact.summary()}")

@@ -7,6 +7,9 @@ their `max_items_per_user` strongest items, so the pairs are at most users x tha
 catalog; items with fewer than `min_item_users` listeners get no row, as in EASE.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from pyspark.sql import DataFrame, Window
@@ -47,7 +50,8 @@ def cooccurrence_neighbours(
     return _csr(rows, n_items)
 
 
-def _csr(rows: list[tuple[int, int, float, int]], n_items: int) -> CsrRows:
+def _csr(rows: Sequence[Sequence[Any]], n_items: int) -> CsrRows:
+    """Rows (a, b, weight, rank) as CSR, each row's entries by rank."""
     a = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     b = np.fromiter((r[1] for r in rows), np.int32, len(rows))
     w = np.fromiter((r[2] for r in rows), np.float32, len(rows))

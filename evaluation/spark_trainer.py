@@ -1,0 +1,48 @@
+"""The Spark trainer on the served path (`make eval`): after the numpy trainer's model was measured, the
+same stack's profiles are exported in DynamoDB's format, the Spark job (local[2]) trains on them, its
+artifact is published to the same model store, and the same requests are served from it.
+"""
+
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evaluation.served import ServedStack
+from local.export import write_export
+from mixtape import clock
+from mixtape.config import TrainSettings
+from mixtape.storage.dynamo.profiles import profile_to_item
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/mixtape-eval-ProfilesTable"
+
+
+def train_with_spark(
+    stack: ServedStack, spark: "SparkSession", reg_param: float | None = None
+) -> dict[str, Any]:
+    """Export the stack's profiles, train with Spark, publish to the stack's model store; the summary."""
+    from spark.job import SparkOptions, train_from_export  # noqa: PLC0415  # pyspark only when asked for
+
+    settings = TrainSettings(profiles_table="-", models_bucket="-")  # the trainer function's defaults
+    options = SparkOptions(blocks=2) if reg_param is None else SparkOptions(blocks=2, reg_param=reg_param)
+    items = [profile_to_item(p) for p in stack.profiles.profiles.values()]
+    with tempfile.TemporaryDirectory() as out:
+        export = write_export(items, Path(out), TABLE_ARN)
+        started = time.perf_counter()
+        artifact = train_from_export(
+            spark,
+            str(export),
+            settings.training,
+            now_ms=clock.now_ms(),
+            half_life_ms=settings.half_life_ms,
+            min_interactions=settings.min_interactions,
+            options=options,
+        )
+        seconds = time.perf_counter() - started
+    if artifact is None:
+        raise RuntimeError("the Spark job found too few interactions")
+    stack.publish(artifact)
+    return {**artifact.summary(), "seconds": seconds}

@@ -1,0 +1,138 @@
+"""The Spark job on a small export (local[2]): the artifact the functions load, the matrix the numpy trainer
+builds, neighbours checked against a plain-Python co-occurrence count, factors that separate two tastes."""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from local.export import write_export
+from local.train_spark import local_spark
+from mixtape.learning.foldin import fold_in
+from mixtape.models.artifact import ModelArtifact
+from mixtape.models.profile import Profile
+from mixtape.models.training_params import TrainingParams
+from mixtape.storage.dynamo.profiles import profile_to_item
+from spark.job import SparkOptions, train_from_export
+
+NOW_MS = 1_000_000
+PARAMS = TrainingParams(factors=8, iterations=6, neighbors=4, min_item_users=3)
+GROUPS = {"rock": [f"rock-{i}" for i in range(12)], "jazz": [f"jazz-{i}" for i in range(12)]}
+
+
+def _profiles() -> list[Profile]:
+    """Two tastes: each listener plays 6 items of one group, none of the other; plus one tombstone."""
+    rng = np.random.default_rng(7)
+    profiles = []
+    for n in range(40):
+        group = GROUPS["rock" if n % 2 else "jazz"]
+        liked = rng.choice(len(group), size=6, replace=False)
+        items = {group[i]: float(rng.integers(1, 20)) for i in liked}
+        profiles.append(Profile(user_id=f"u{n}", ref_ms=NOW_MS, items=items, counts={"play": 1}))
+    profiles.append(Profile(user_id="erased", erased_at=1))
+    return profiles
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArtifact, list[Profile], Path]]:
+    profiles = _profiles()
+    export = write_export(
+        (profile_to_item(p) for p in profiles), tmp_path_factory.mktemp("export"), "arn:table/profiles"
+    )
+    spark = local_spark()
+    try:
+        artifact = train_from_export(
+            spark,
+            str(export / "manifest-summary.json"),
+            PARAMS,
+            now_ms=NOW_MS,
+            half_life_ms=1e12,
+            min_interactions=10,
+            options=SparkOptions(blocks=2),
+        )
+        assert artifact is not None
+        skipped = train_from_export(
+            spark, str(export), PARAMS, now_ms=NOW_MS, half_life_ms=1e12, min_interactions=10_000
+        )
+        assert skipped is None  # too few interactions: nothing to publish
+        yield artifact, profiles, export
+    finally:
+        spark.stop()
+
+
+def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+    artifact, _, _ = trained
+    loaded = ModelArtifact.from_bytes(artifact.to_bytes())  # rejects IVF lists that do not match
+    assert loaded.version == f"v{NOW_MS}-spark"
+    assert loaded.factors.shape == (24, PARAMS.factors)
+    assert loaded.ivf_lists is not None
+    assert loaded.ivf_lists.n_lists >= 1
+    np.testing.assert_allclose(loaded.gram, loaded.factors.T.astype(np.float64) @ loaded.factors, rtol=1e-6)
+    assert (loaded.regularization, loaded.alpha, loaded.epsilon) == (1.0, 5.0, 0.0)
+
+
+def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+    artifact, profiles, _ = trained
+    listeners: dict[str, int] = defaultdict(int)
+    for profile in profiles:
+        for item_id in profile.items:
+            listeners[item_id] += 1
+    assert sorted(artifact.item_ids) == sorted(listeners)
+    assert dict(zip(artifact.item_ids, artifact.listeners.tolist(), strict=True)) == listeners
+    assert artifact.users == 40  # the tombstone has no interactions
+    assert artifact.interactions == sum(len(p.items) for p in profiles)
+
+
+def _reference_neighbours(profiles: list[Profile]) -> dict[str, dict[str, float]]:
+    """Cosine of co-occurrence counted pair by pair: both / sqrt(listeners_a * listeners_b)."""
+    listeners: dict[str, int] = defaultdict(int)
+    both: dict[tuple[str, str], int] = defaultdict(int)
+    for profile in profiles:
+        for a in profile.items:
+            listeners[a] += 1
+            for b in profile.items:
+                if a != b:
+                    both[a, b] += 1
+    rows: dict[str, dict[str, float]] = defaultdict(dict)
+    for (a, b), count in both.items():
+        if listeners[a] >= PARAMS.min_item_users and listeners[b] >= PARAMS.min_item_users:
+            rows[a][b] = count / math.sqrt(listeners[a] * listeners[b])
+    return rows
+
+
+def test_neighbours_are_the_top_cooccurrence_cosines(
+    trained: tuple[ModelArtifact, list[Profile], Path],
+) -> None:
+    artifact, profiles, _ = trained
+    reference = _reference_neighbours(profiles)
+    ids = artifact.item_ids
+    for row, item_id in enumerate(ids):
+        start, stop = artifact.neighbor_indptr[row], artifact.neighbor_indptr[row + 1]
+        got = {
+            ids[c]: float(w)
+            for c, w in zip(
+                artifact.neighbor_indices[start:stop], artifact.neighbor_weights[start:stop], strict=True
+            )
+        }
+        expected = reference.get(item_id, {})
+        best = sorted(expected.values(), reverse=True)[: PARAMS.neighbors]
+        assert sorted(got.values(), reverse=True) == pytest.approx(best, rel=1e-6)
+        for other, weight in got.items():
+            assert weight == pytest.approx(expected[other], rel=1e-6)
+            assert other.split("-")[0] == item_id.split("-")[0]  # no listener plays both groups
+
+
+def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+    """A listener folded into the Spark factors (as the functions fold in) scores their group first."""
+    artifact, _, _ = trained
+    position = artifact.position
+    for liked, other in (("rock", "jazz"), ("jazz", "rock")):
+        vector = fold_in(artifact, {GROUPS[liked][0]: 3.0, GROUPS[liked][1]: 1.0})
+        assert vector is not None
+        scores = artifact.factors @ vector
+        own = [scores[position[i]] for i in GROUPS[liked][2:]]
+        others = [scores[position[i]] for i in GROUPS[other]]
+        assert min(own) > max(others)
