@@ -101,7 +101,7 @@ lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, Ope
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
-	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local
+	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local spark
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(PY) -m local.openapi --check
 	$(VENV)/bin/cfn-lint template.yaml
