@@ -159,7 +159,7 @@ def workflow_violations(t: Template) -> list[str]:
     parameters = export.get("Parameters", {})
     wanted = {"TableArn": "${ProfilesTableArn}", "S3Prefix": EXPORT_PREFIX, "ExportFormat": "DYNAMODB_JSON"}
     problems += [f"export {k} = {parameters.get(k)!r}" for k, v in wanted.items() if parameters.get(k) != v]
-    choice = next((s for s in states.values() if s["Type"] == "Choice"), {})
+    choice: dict[str, Any] = next((s for s in states.values() if s["Type"] == "Choice"), {})
     routes = {c["StringEquals"]: c["Next"] for c in choice.get("Choices", [])}
     train = states.get(routes.get("COMPLETED", ""), {})
     if states.get(choice.get("Default", ""), {}).get("Type") != "Fail":
