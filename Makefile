@@ -25,7 +25,7 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark spark-package import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,12 @@ train: venv ## retrain the model from the running local stack's profiles and pub
 
 train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles; publishes to its S3 (make run first)
 	$(PY) -m local.train_spark --aws-port $(AWS_PORT)
+
+spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{main.py,job.zip} (layer + spark/)
+	mkdir -p .aws-sam/spark
+	rm -f .aws-sam/spark/job.zip
+	$(PY) -m zipfile -c .aws-sam/spark/job.zip layers/common/mixtape spark
+	cp spark/main.py .aws-sam/spark/main.py
 
 import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (make run first; USERS=N: first N listeners)
 	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT) $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(USERS),--limit-users $(USERS))
