@@ -75,7 +75,8 @@ def served_runs(
         log(f"  {name}: {len(part.users):,} requests in {seconds:.1f}s")
     if spark is not None:  # the same stack and requests, served from the Spark job's model
         summary = train_with_spark(stack, spark)
-        log(f"  Spark job: {summary['version']} ({summary['items']:,} items) in {summary['seconds']:.1f}s")
+        phases = ", ".join(f"{name} {value:.1f}s" for name, value in summary["phases"].items())
+        log(f"  Spark job: {summary['items']:,} items in {summary['seconds']:.1f}s ({phases})")
         stack.use_ranking(base)
         ranked, seconds = _serve(stack, part)
         results.append(Row(SPARK, seed, metrics.score(ranked, part.test, len(part.catalog)), seconds))

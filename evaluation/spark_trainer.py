@@ -32,6 +32,7 @@ def train_with_spark(
     with tempfile.TemporaryDirectory() as out:
         export = write_export(items, Path(out), TABLE_ARN)
         started = time.perf_counter()
+        timings: dict[str, float] = {}
         artifact = train_from_export(
             spark,
             str(export),
@@ -40,9 +41,10 @@ def train_with_spark(
             half_life_ms=settings.half_life_ms,
             min_interactions=settings.min_interactions,
             options=options,
+            timings=timings,
         )
         seconds = time.perf_counter() - started
     if artifact is None:
         raise RuntimeError("the Spark job found too few interactions")
     stack.publish(artifact)
-    return {**artifact.summary(), "seconds": seconds}
+    return {**artifact.summary(), "seconds": seconds, "phases": timings}

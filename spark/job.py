@@ -79,15 +79,27 @@ def train_from_export(
     half_life_ms: float,
     min_interactions: int,
     options: SparkOptions | None = None,
+    timings: dict[str, float] | None = None,
 ) -> ModelArtifact | None:
     """The model learned from the export at `export` (its directory or manifest-summary.json), None when it
-    holds fewer than `min_interactions` positive interactions."""
+    holds fewer than `min_interactions` positive interactions. `timings` (optional) receives the wall
+    seconds of each phase: read, als, neighbours, artifact."""
     options = options or SparkOptions()
+    timings = timings if timings is not None else {}
+    clock = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[phase] = now - clock
+        clock = now
+
     alpha, epsilon = params.alpha, params.epsilon
     lines = spark.sparkContext.textFile(data_path(export))
     rows = lines.mapPartitions(lambda part: rated_rows(part, now_ms, half_life_ms, alpha, epsilon))
     triples = spark.createDataFrame(rows, RATED).cache()
     count = triples.count()
+    lap("read")
     if count < min_interactions:
         triples.unpersist()
         return None
@@ -113,6 +125,7 @@ def train_from_export(
         "item", "item_id", "features"
     )
     collected = sorted(item_rows.collect(), key=lambda row: row["item"])
+    lap("als")
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     indptr, indices, values = cooccurrence_neighbours(
         rated,
@@ -122,12 +135,13 @@ def train_from_export(
         max_items_per_user=options.max_items_per_user,
     )
     n_users = users.count()
+    lap("neighbours")
     rated.unpersist()
     items.unpersist()
     triples.unpersist()
     factors = np.asarray([row["features"] for row in collected], dtype=np.float32).reshape(-1, params.factors)
     wide = factors.astype(np.float64)
-    return ModelArtifact(
+    artifact = ModelArtifact(
         version=f"v{now_ms}{options.version_suffix}",
         trained_at_ms=now_ms,
         item_ids=[row["item_id"] for row in collected],
@@ -144,6 +158,8 @@ def train_from_export(
         interactions=count,
         ivf_lists=partition(factors),
     )
+    lap("artifact")
+    return artifact
 
 
 def session(master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:

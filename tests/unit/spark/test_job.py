@@ -43,6 +43,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
         (profile_to_item(p) for p in profiles), tmp_path_factory.mktemp("export"), "arn:table/profiles"
     )
     spark = local_spark()
+    timings: dict[str, float] = {}
     try:
         artifact = train_from_export(
             spark,
@@ -52,8 +53,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
             half_life_ms=1e12,
             min_interactions=10,
             options=SparkOptions(blocks=2),
+            timings=timings,
         )
         assert artifact is not None
+        assert list(timings) == ["read", "als", "neighbours", "artifact"]
         skipped = train_from_export(
             spark, str(export), PARAMS, now_ms=NOW_MS, half_life_ms=1e12, min_interactions=10_000
         )
