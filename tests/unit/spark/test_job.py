@@ -129,13 +129,13 @@ def test_neighbours_are_the_top_cooccurrence_cosines(
 
 
 def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
-    """A listener folded into the Spark factors (as the functions fold in) scores their group first."""
+    """A listener folded into the Spark factors (as the functions fold in) gets their group's items first."""
     artifact, _, _ = trained
     position = artifact.position
     for liked, other in (("rock", "jazz"), ("jazz", "rock")):
         vector = fold_in(artifact, {GROUPS[liked][0]: 3.0, GROUPS[liked][1]: 1.0})
         assert vector is not None
         scores = artifact.factors @ vector
-        own = [scores[position[i]] for i in GROUPS[liked][2:]]
-        others = [scores[position[i]] for i in GROUPS[other]]
-        assert min(own) > max(others)
+        unheard = [*GROUPS[liked][2:], *GROUPS[other]]
+        best = sorted(unheard, key=lambda i: -scores[position[i]])[:5]
+        assert all(i.startswith(liked) for i in best), best
