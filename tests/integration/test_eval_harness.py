@@ -45,7 +45,7 @@ def dataset(tmp_path: Path) -> Path:
 
 
 def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path, tmp_path: Path):
-    rows = run([0], str(dataset), None, ablate=True)
+    rows = run([0], str(dataset), None, ablate=True, with_spark=False)  # tests/unit/spark: the Spark job
     models = [r.model for r in rows]
     served_variants = ["Mixtape (served)", *ABLATIONS, *INDEX_VARIANTS]
     assert models[: len(served_variants)] == served_variants

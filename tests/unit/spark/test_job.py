@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluation.served import ServedStack
 from local.export import write_export
 from local.train_spark import local_spark
+from mixtape import clock
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.profile import Profile
@@ -139,3 +141,33 @@ def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, list[Prof
         unheard = [*GROUPS[liked][2:], *GROUPS[other]]
         best = sorted(unheard, key=lambda i: -scores[position[i]])[:5]
         assert all(i.startswith(liked) for i in best), best
+
+
+def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+    """Published like any model, the Spark artifact is what GET .../recommendations ranks with."""
+    artifact, _, _ = trained
+    stack = ServedStack()
+    stack.put_items(
+        [
+            {"item_id": i, "title": i, "artist_id": i, "artist_name": i, "genres": [group]}
+            for group, ids in GROUPS.items()
+            for i in ids
+        ]
+    )
+    plays = [
+        {
+            "event_id": f"e{n}",
+            "user_id": "listener",
+            "item_id": item,
+            "type": "play",
+            "timestamp": clock.now_ms(),
+            "ms_played": 200_000,
+        }
+        for n, item in enumerate(GROUPS["jazz"][:3])
+    ]
+    stack.post_events([plays])
+    stack.drain()
+    stack.publish(artifact)
+    answer = stack.recommend("listener", limit=5)
+    assert answer["model_version"] == artifact.version
+    assert [i["item_id"].split("-")[0] for i in answer["items"]] == ["jazz"] * 5
