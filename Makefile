@@ -84,7 +84,7 @@ spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{
 import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (make run first; USERS=N: first N listeners)
 	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT) $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(USERS),--limit-users $(USERS))
 
-eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
+eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy and Spark trainers) vs baselines, seeds 0-2 (writes reports/)
 	PYTHONPATH=layers/common $(PY) -m evaluation
 
 bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
