@@ -21,6 +21,7 @@ from mixtape.config import recommend_settings
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
+from mixtape.models.context import ContextName, LocalTime, RankingContext, Share
 from mixtape.models.ids import ItemId, UserId
 from mixtape.recommender import Recommender
 from mixtape.runtime import gc_tuning
@@ -32,6 +33,7 @@ from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3.models import S3ModelStore
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+VARIANT_HEADER = "X-Mixtape-Variant"
 
 
 @cache
@@ -76,6 +78,10 @@ app = create_app()
 Served = Annotated[Recommender, Depends(dependencies)]
 
 
+def _context_doc(name: str) -> str | None:
+    return RankingContext.model_fields[name].description
+
+
 def _json(body: str) -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -94,11 +100,18 @@ def get_recommendations(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     exclude_explicit: Annotated[bool, Query()] = False,
     genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    surface: Annotated[ContextName | None, Query(description=_context_doc("surface"))] = None,
+    device: Annotated[ContextName | None, Query(description=_context_doc("device"))] = None,
+    local_time: Annotated[LocalTime | None, Query(description=_context_doc("local_time"))] = None,
+    explore: Annotated[Share | None, Query(description=_context_doc("explore"))] = None,
 ) -> Response[str]:
     # Replies with items are serialised by mixtape.api.replies; `responses=` above documents the model.
     authorize(caller, Scope.RECOMMENDATIONS_READ, [user_id])
     started = time.perf_counter()
-    reply = recommender.recommendations(user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre)
+    context = RankingContext(surface=surface, device=device, local_time=local_time, explore=explore)
+    reply = recommender.recommendations(
+        user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre, context=context
+    )
     if reply.cold_start:
         metrics.add_metric(name="ColdStartListServed", unit=MetricUnit.Count, value=1)
     metrics.add_metric(
@@ -106,7 +119,14 @@ def get_recommendations(
         unit=MetricUnit.Milliseconds,
         value=(time.perf_counter() - started) * 1000,
     )
-    return _json(reply.body)
+    if reply.variant is None:
+        return _json(reply.body)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=reply.body,
+        headers={VARIANT_HEADER: reply.variant},
+    )
 
 
 @app.get(
