@@ -25,7 +25,7 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval experiment-report bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (ma
 
 eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
 	PYTHONPATH=layers/common $(PY) -m evaluation
+
+experiment-report: venv ## an A/B test replayed on Last.fm: HR@10 / NDCG@10 / attributed plays per variant (reports/experiment.md; EXPERIMENT='{json}')
+	PYTHONPATH=layers/common $(PY) -m evaluation.experiment_report $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(EXPERIMENT),--experiment '$(EXPERIMENT)')
 
 bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
 	mkdir -p reports

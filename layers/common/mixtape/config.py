@@ -95,7 +95,12 @@ RankingOverride = Annotated[dict[str, float], AfterValidator(_known_weights)]
 
 def _json_text(value: Any) -> Any:
     """A JSON environment variable's text parsed; anything else as it is."""
-    return json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"not valid JSON: {error}") from error
 
 
 class Variant(BaseModel):
