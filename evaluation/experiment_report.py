@@ -53,8 +53,23 @@ def attributed_plays(stack: ServedStack, events: list[dict[str, Any]]) -> Counte
         record = json.loads(line)
         if "AttributedPlay" in record and "experiment" in record:
             value = record["AttributedPlay"]  # EMF: one value or a list of them
-            found[record["experiment"], record["variant"]] += int(sum(value) if isinstance(value, list) else value)
+            found[record["experiment"], record["variant"]] += int(
+                sum(value) if isinstance(value, list) else value
+            )
     return found
+
+
+def played(user: int, artist: int, recommendation: str, now_ms: int) -> dict[str, Any]:
+    """A play of a held-out artist the listener was shown, echoing the list's recommendation id."""
+    return {
+        "event_id": f"ab-{user}-{artist}",
+        "user_id": lastfm.user_id_for(user),
+        "item_id": lastfm.item_id_for(artist),
+        "type": "play",
+        "timestamp": now_ms,
+        "ms_played": NOMINAL_MS_PLAYED,
+        "context": {"recommendation_id": recommendation},
+    }
 
 
 def report(
@@ -75,25 +90,15 @@ def report(
         (assigned,) = [a["variant"] for a in answer["experiments"] if a["experiment"] == experiment.name]
         artists = [lastfm.artist_for_item_id(i["item_id"]) or -1 for i in answer["items"]]
         ranked[assigned][user] = artists
-        for artist in artists[:10]:
-            if artist in part.test[user]:
-                events.append(
-                    {
-                        "event_id": f"ab-{user}-{artist}",
-                        "user_id": lastfm.user_id_for(user),
-                        "item_id": lastfm.item_id_for(artist),
-                        "type": "play",
-                        "timestamp": now_ms,
-                        "ms_played": NOMINAL_MS_PLAYED,
-                        "context": {"recommendation_id": answer["recommendation_id"]},
-                    }
-                )
+        shown = [a for a in artists[:10] if a in part.test[user]]
+        events.extend(played(user, artist, answer["recommendation_id"], now_ms) for artist in shown)
     attributed = attributed_plays(stack, events)
     lines = [
         f"# Experiment `{experiment.name}` replayed on Last.fm (seed {seed})",
         "",
         "Variants as the service bucketed the evaluated listeners; attributed plays are the profile "
-        "updater's AttributedPlay EMF metrics for the held-out artists each listener was shown in its top 10.",
+        "updater's AttributedPlay EMF metrics for the held-out artists each listener was shown in its "
+        "top 10.",
         "",
         "| variant | ranking override | listeners | HR@10 | NDCG@10 | coverage@10 | attributed plays |",
         "|---|---|---|---|---|---|---|",
@@ -103,15 +108,17 @@ def report(
         test = {user: part.test[user] for user in mine}
         scores = metrics.score(mine, test, len(part.catalog))
         lines.append(
-            f"| {variant.name} | `{json.dumps(variant.ranking)}` | {scores.users:,} | {scores.hr_at_10:.3f} | "
-            f"{scores.ndcg_at_10:.3f} | {scores.coverage_at_10:.3f} | "
+            f"| {variant.name} | `{json.dumps(variant.ranking)}` | {scores.users:,} | "
+            f"{scores.hr_at_10:.3f} | {scores.ndcg_at_10:.3f} | {scores.coverage_at_10:.3f} | "
             f"{attributed[experiment.name, variant.name]:,} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--experiment", default=json.dumps(DEFAULT_EXPERIMENT), help="one experiment, JSON")
     parser.add_argument("--data", default=None, help=f"dataset directory (default {lastfm.DEFAULT_DATA_DIR})")
