@@ -36,12 +36,14 @@ class Recommender:
     model: AlignedModelCache  # aligned to the catalog index in use
 
     @cached_property
-    def ranking(self) -> RankingSettings:
-        return RankingSettings.of(self.settings)
-
-    @cached_property
     def contexts(self) -> ContextResolver:
+        """The deployment's ranking settings and the presets and experiments merged over them."""
         return ContextResolver(self.settings)
+
+    @property
+    def ranking(self) -> RankingSettings:
+        """The deployment's ranking settings, before any context."""
+        return self.contexts.base
 
     def recommendations(
         self,
