@@ -86,11 +86,25 @@ def _json(body: str) -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def _recommendations_doc() -> dict[str, Any]:
+    """The route's documentation, with the header that names the listener's experiment variants."""
+    doc = protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse)
+    doc["responses"][200]["headers"] = {
+        VARIANT_HEADER: {
+            "description": "The listener's variant of each running experiment, `experiment=variant` pairs "
+            "separated by commas (absent when no experiment runs)",
+            "schema": {"type": "string"},
+            "examples": {"one": {"value": "ranker=bold"}},
+        }
+    }
+    return doc
+
+
 @app.get(
     "/v1/users/<user_id>/recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
-    **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
+    **_recommendations_doc(),
 )
 @tracer.capture_method(capture_response=False)
 def get_recommendations(

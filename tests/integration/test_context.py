@@ -108,3 +108,14 @@ def test_a_malformed_recommendation_id_is_refused_and_nothing_is_queued(aws: Aws
     assert response["statusCode"] == 422
     assert body(response)["error"]["fields"][0]["field"] == "events[0].context.recommendation_id"
     assert aws.drain("ProfileUpdateQueue") == []
+
+
+def test_the_openapi_document_types_the_context_and_the_variant_header(aws: Aws, invoke: Any) -> None:
+    document = body(invoke(RECOMMEND, http_event("GET", "/v1/openapi.json", claims=None)))
+    route = document["paths"]["/v1/users/{user_id}/recommendations"]["get"]
+    parameters = {p["name"]: p["schema"] for p in route["parameters"]}
+    assert {"surface", "device", "local_time", "explore"} <= set(parameters)
+    assert {"type": "number", "maximum": 1.0, "minimum": 0.0} in parameters["explore"]["anyOf"]
+    assert "X-Mixtape-Variant" in route["responses"]["200"]["headers"]
+    event_context = document["components"]["schemas"]["EventContext"]["properties"]
+    assert {"utc_offset_minutes", "recommendation_id"} <= set(event_context)
