@@ -1,4 +1,4 @@
-"""RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
+"""RecommendFunction (read-only): recommendations, similar items, profiles, health, API docs and console."""
 
 import time
 from functools import cache
@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
+from mixtape.api.pages import CONSOLE_POLICY, DOCS_POLICY, asset_response, page_response, precompressed
 from mixtape.api.resolver import create_app
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
@@ -30,8 +32,6 @@ from mixtape.storage.dynamo.profiles import DynamoProfileStore
 from mixtape.storage.ports import CatalogReader
 from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3.models import S3ModelStore
-
-SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
 
 @cache
@@ -155,21 +155,41 @@ def get_openapi() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=_openapi_json())
 
 
+# ---------- static pages: Swagger UI and the operator console (public; files of the layer, no CDN) ----------
+# An asset's URL carries `v`, its digest (mixtape.web.static), so the browser may keep it for good.
+AssetVersion = Annotated[str | None, Query(max_length=16)]
+
+
 @app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
 def get_docs() -> Response[str]:
-    # Imported on use: the Swagger UI module loads Powertools' OpenAPI models, which no other route needs.
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import (  # noqa: PLC0415
-        generate_swagger_html,
-    )
+    return page_response("docs", "index.html", DOCS_POLICY)
 
-    html = generate_swagger_html(
-        spec=_openapi_json(),
-        swagger_js=f"{SWAGGER_CDN}/swagger-ui-bundle.js",
-        swagger_css=f"{SWAGGER_CDN}/swagger-ui.css",
-        swagger_base_url=SWAGGER_CDN,
-        oauth2_config=None,
-    )
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+
+@app.get(
+    "/v1/docs/<asset>",
+    summary="Swagger UI's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("docs")],
+)
+def get_docs_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("docs", asset, v, request.headers)
+
+
+@app.get("/console", summary="The operator console", tags=["ops"], include_in_schema=False)
+def get_console() -> Response[str]:
+    return page_response("console", "index.html", CONSOLE_POLICY)
+
+
+@app.get(
+    "/console/<asset>",
+    summary="The console's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("console")],
+)
+def get_console_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("console", asset, v, request.headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
