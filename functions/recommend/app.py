@@ -82,6 +82,7 @@ def _json(body: str) -> Response[str]:
 
 @app.get(
     "/v1/users/<user_id>/recommendations",
+    operation_id="get_recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
     **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
@@ -111,6 +112,7 @@ def get_recommendations(
 
 @app.get(
     "/v1/users/<user_id>/profile",
+    operation_id="get_profile",
     summary="The listener's taste profile",
     tags=["users"],
     **protected(Scope.PROFILES_READ, ProfileResponse),
@@ -123,6 +125,7 @@ def get_profile(user_id: Annotated[UserId, Path()], recommender: Served, caller:
 
 @app.get(
     "/v1/items/<item_id>/similar",
+    operation_id="get_similar",
     summary="Items similar to one item",
     tags=["catalog"],
     **protected(Scope.RECOMMENDATIONS_READ, SimilarItemsResponse),
@@ -138,7 +141,13 @@ def get_similar(
     return _json(recommender.similar_items(item_id, limit=limit))
 
 
-@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"], security=[])
+@app.get(
+    "/v1/health",
+    operation_id="get_health",
+    summary="Liveness and this container's catalog state",
+    tags=["ops"],
+    security=[],
+)
 def get_health(recommender: Served) -> HealthResponse:
     return recommender.health()
 
