@@ -25,7 +25,7 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e e2e-browser lint fmt build validate deploy openapi client client-check clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -120,6 +120,13 @@ integration: venv
 
 e2e: venv
 	$(PY) -m pytest tests/e2e
+
+# Debian's chromium (apt-get install chromium), driven by Playwright; `make test` runs these too.
+e2e-browser: venv ## the console and the API docs in headless Chromium against a fresh local stack
+	$(PY) -m pytest tests/e2e/test_console.py
+
+screenshot: venv ## refresh docs/console.png: the console after a like, from the browser test
+	CONSOLE_SCREENSHOT=docs/console.png $(PY) -m pytest tests/e2e/test_console.py -k like
 
 openapi: venv ## regenerate the OpenAPI document served at /v1/openapi.json
 	$(PY) -m local.openapi --write
