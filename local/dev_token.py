@@ -27,13 +27,12 @@ def _loopback(host: str) -> bool:
 
 
 def dev_token_document(issuer: LocalIssuer, path: str, bind_host: str) -> dict[str, Any] | None:
-    """The token reply for ROUTE on a loopback-bound adapter (an OAuth 2 token response's
-    fields); None for any other path or when the adapter is reachable from other machines."""
+    """The token reply for ROUTE on a loopback-bound adapter (the fields of an OAuth 2 token
+    response); None for any other path or when the adapter is reachable from other machines."""
     if path != ROUTE or not _loopback(bind_host):
         return None
     return {
         "access_token": issuer.sign(SUBJECT, SCOPES, TTL_S),
-        "token_type": "Bearer",
         "expires_in": TTL_S,
         "scope": " ".join(SCOPES),
     }

@@ -15,6 +15,7 @@ from mixtape_client.models import (
     ErrorResponse,
     EventBatch,
     EventType,
+    HealthResponse,
     IngestResponse,
     ListeningEvent,
     ProfileResponse,
@@ -69,7 +70,7 @@ def test_events_profile_recommendations_and_similar_items_through_the_client(loc
     assert liked.item_id not in {item.item_id for item in similar.items}
 
     health = get_health.sync(client=client)
-    assert health is not None
+    assert isinstance(health, HealthResponse)
     assert health.catalog_version == warm.catalog_version
 
 
@@ -90,4 +91,6 @@ def test_refusals_come_back_as_the_typed_error_model(local_stack: LocalStack):
     invalid = get_recommendations.sync_detailed("alice", client=alice, limit=0)
     assert invalid.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert isinstance(invalid.parsed, ErrorResponse)
-    assert [field.field for field in invalid.parsed.error.fields] == ["limit"]
+    fields = invalid.parsed.error.fields
+    assert isinstance(fields, list)
+    assert [field.field for field in fields] == ["limit"]

@@ -12,7 +12,7 @@ def test_every_operation_sets_a_short_snake_case_id():
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
-    # Powertools' default id is `<function><path>_<method>` (e.g. `get_profile_v1_users__user_id__profile_get`):
+    # Powertools' default id is `<function><path>_<method>` (`get_profile_v1_users__user_id__profile_get`):
     # a route sets `operation_id=` instead, the function's own name.
     long = [
         (m, p, op) for m, p, op in operations if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", op) or "_v1_" in op

@@ -15,7 +15,7 @@ def test_pages_are_revalidated_html_that_may_load_only_their_own_origin(folder: 
     assert reply.status_code == 200
     assert reply.content_type == "text/html; charset=utf-8"
     assert reply.headers["Cache-Control"] == "no-cache"
-    csp = reply.headers["Content-Security-Policy"]
+    csp = str(reply.headers["Content-Security-Policy"])
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'"  # no inline script, no other origin

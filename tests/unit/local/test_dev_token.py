@@ -24,7 +24,6 @@ def test_a_loopback_adapter_serves_a_token_of_its_issuer(issuer: LocalIssuer, ho
         issuer=issuer.issuer,
     )
     assert claims["scope"].split() == list(SCOPES) == document["scope"].split()
-    assert document["token_type"] == "Bearer"
     assert claims["exp"] - claims["iat"] == document["expires_in"]
 
 

@@ -14,9 +14,8 @@ WEB = resources.files("mixtape.web")
 
 def test_swagger_ui_files_are_the_npm_package_s_as_their_provenance_note_says():
     note = WEB.joinpath("docs", "PROVENANCE.md").read_text()
-    listed = dict(
-        (name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", note, flags=re.MULTILINE)
-    )
+    pairs = re.findall(r"^([0-9a-f]{64})  (\S+)$", note, flags=re.MULTILINE)
+    listed = {name: digest for digest, name in pairs}
     assert set(listed) == {"swagger-ui-bundle.js", "swagger-ui.css"}
     for name, digest in listed.items():
         assert hashlib.sha256(WEB.joinpath("docs", name).read_bytes()).hexdigest() == digest, name
@@ -66,7 +65,9 @@ def test_pages_name_their_assets_by_current_digest_and_load_nothing_from_elsewhe
     for ref in refs:
         if ref == "data:,":  # the empty favicon: no request at all
             continue
-        name, version = re.fullmatch(rf"{folder}/([a-z0-9.-]+)\?v=([0-9a-f]{{16}})", ref).groups()
+        match = re.fullmatch(rf"{folder}/([a-z0-9.-]+)\?v=([0-9a-f]{{16}})", ref)
+        assert match, ref
+        name, version = match.groups()
         asset = static_file(folder, name)
         assert asset is not None, ref
         assert version == asset.digest
