@@ -28,7 +28,7 @@ TTL ?= 3600
 .PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
