@@ -7,7 +7,8 @@ from importlib import resources
 
 import pytest
 
-from mixtape.web.static import FOLDERS, page, static_file
+from mixtape.web import static
+from mixtape.web.static import FOLDERS, asset_names, page, static_file
 
 WEB = resources.files("mixtape.web")
 
@@ -41,6 +42,20 @@ def test_swagger_ui_files_are_the_npm_package_s_as_their_provenance_note_says():
 )
 def test_only_named_scripts_and_styles_of_a_folder_are_assets(folder: str, name: str):
     assert static_file(folder, name) is None
+
+
+def test_the_assets_are_the_scripts_and_styles_of_each_folder():
+    assert asset_names("console") == {"console.js", "console.css"}
+    assert asset_names("docs") == {"docs.js", "swagger-ui-bundle.js", "swagger-ui.css"}
+    assert asset_names("web") == frozenset()
+
+
+def test_asking_for_names_that_are_not_assets_keeps_nothing():
+    static_file("console", "console.js")
+    kept = static._load.cache_info().currsize
+    for n in range(200):
+        assert static_file("console", f"missing-{n}.js") is None
+    assert static._load.cache_info().currsize == kept
 
 
 def test_an_asset_carries_its_type_digest_and_gzip():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+_PACKAGE = "mixtape.web"
 FOLDERS = ("console", "docs")
 # Assets are named in lower case with dashes and dots, like the files; anything else is not an asset.
 ASSET_NAME = r"^[a-z0-9][a-z0-9.-]{0,63}$"
@@ -34,20 +35,35 @@ class StaticFile:
     gzipped: bytes | None  # the bytes gzipped once, for clients that accept it; None when not worth it
 
 
+def _suffix(name: str) -> str:
+    return name[name.rfind(".") :] if "." in name else ""
+
+
 @cache
+def asset_names(folder: str) -> frozenset[str]:
+    """The assets of `folder` (one of FOLDERS): its scripts and styles. Pages (.html) are not assets."""
+    if folder not in FOLDERS:
+        return frozenset()
+    entries = resources.files(_PACKAGE).joinpath(folder).iterdir()
+    return frozenset(
+        entry.name
+        for entry in entries
+        if entry.is_file() and re.fullmatch(ASSET_NAME, entry.name) and _suffix(entry.name) in CONTENT_TYPES
+    )
+
+
 def static_file(folder: str, name: str) -> StaticFile | None:
-    """A servable file of `folder` (one of FOLDERS), or None: pages (.html) are not assets, and names
-    outside the folder or of another type are never read."""
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    if folder not in FOLDERS or not re.fullmatch(ASSET_NAME, name) or suffix not in CONTENT_TYPES:
-        return None
-    path = resources.files("mixtape.web").joinpath(folder, name)
-    if not path.is_file():
-        return None
-    body = path.read_bytes()
+    """The asset `name` of `folder`, or None. Only the folder's own assets are read and kept: a request
+    for any other name costs no memory, whatever it asks for."""
+    return _load(folder, name) if name in asset_names(folder) else None
+
+
+@cache
+def _load(folder: str, name: str) -> StaticFile:
+    body = resources.files(_PACKAGE).joinpath(folder, name).read_bytes()
     return StaticFile(
         text=body.decode("utf-8"),
-        content_type=CONTENT_TYPES[suffix],
+        content_type=CONTENT_TYPES[_suffix(name)],
         digest=hashlib.sha256(body).hexdigest()[:16],
         gzipped=gzip.compress(body, mtime=0) if len(body) >= _GZIP_MIN_BYTES else None,
     )
@@ -56,7 +72,7 @@ def static_file(folder: str, name: str) -> StaticFile | None:
 @cache
 def page(folder: str, name: str) -> str:
     """The HTML page `name` of `folder`, each `{{asset:x}}` replaced by `<folder>/x?v=<digest>`."""
-    html = resources.files("mixtape.web").joinpath(folder, name).read_text(encoding="utf-8")
+    html = resources.files(_PACKAGE).joinpath(folder, name).read_text(encoding="utf-8")
 
     def versioned(match: re.Match[str]) -> str:
         asset = static_file(folder, match.group(1))
