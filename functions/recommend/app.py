@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
-from mixtape.api.pages import CONSOLE_POLICY, DOCS_POLICY, asset_response, page_response, precompressed
+from mixtape.api.pages import asset_response, page_response, precompressed
 from mixtape.api.resolver import create_app
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
@@ -171,7 +171,7 @@ AssetVersion = Annotated[str | None, Query(max_length=16)]
 
 @app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
 def get_docs() -> Response[str]:
-    return page_response("docs", "index.html", DOCS_POLICY)
+    return page_response("docs", "index.html")
 
 
 @app.get(
@@ -187,7 +187,7 @@ def get_docs_asset(asset: str, request: Request, v: AssetVersion = None) -> Resp
 
 @app.get("/console", summary="The operator console", tags=["ops"], include_in_schema=False)
 def get_console() -> Response[str]:
-    return page_response("console", "index.html", CONSOLE_POLICY)
+    return page_response("console", "index.html")
 
 
 @app.get(

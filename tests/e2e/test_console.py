@@ -51,7 +51,7 @@ def browser() -> Iterator[Browser]:
 
 
 class Watched:
-    """A page with what it asked for and the script errors it raised."""
+    """A page with what it asked for, the script errors it raised and what its CSP refused."""
 
     def __init__(self, browser: Browser, base_url: str) -> None:
         self.page: Page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -60,6 +60,13 @@ class Watched:
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # Chromium reports what the page's Content-Security-Policy refused as console errors.
+        self.page.on(
+            "console",
+            lambda message: self.errors.append(message.text)
+            if "Content Security Policy" in message.text
+            else None,
+        )
         self.base_url = base_url
 
     def elsewhere(self) -> list[str]:

@@ -14,25 +14,23 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from mixtape.errors import NotFoundError
 from mixtape.web.static import page, static_file
 
-_BASE_POLICY = (
-    "default-src 'none'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+# Swagger UI sets its inline styles through the DOM (allowed), not as markup: one policy fits both pages.
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-CONSOLE_POLICY = f"{_BASE_POLICY}; style-src 'self'"
-# Swagger UI (React) sets style attributes on its elements: 'unsafe-inline' for styles only, never scripts.
-DOCS_POLICY = f"{_BASE_POLICY}; style-src 'self' 'unsafe-inline'"
 # An asset asked for by its current digest never changes; any other request revalidates.
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def page_response(folder: str, name: str, policy: str) -> Response[str]:
+def page_response(folder: str, name: str) -> Response[str]:
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",
         body=page(folder, name),
         headers={
             "Cache-Control": "no-cache",  # always revalidated: a new layer's page names new asset digests
-            "Content-Security-Policy": policy,
+            "Content-Security-Policy": PAGE_POLICY,
             "Referrer-Policy": "no-referrer",
         },
     )
