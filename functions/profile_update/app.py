@@ -70,6 +70,7 @@ app = create_app()
 
 @app.delete(
     "/v1/users/<user_id>",
+    operation_id="delete_user",
     summary="Erase a listener's events and profile",
     tags=["users"],
     **protected(Scope.USERS_ERASE, ErasureResponse),
@@ -88,6 +89,7 @@ def delete_user(
 
 @app.get(
     "/v1/users/<user_id>/export",
+    operation_id="export_user_data",
     summary="Export every datum held about a listener: profile, events log, erasure state",
     tags=["users"],
     **protected(Scope.USERS_EXPORT, ExportResponse),

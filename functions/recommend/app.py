@@ -1,4 +1,4 @@
-"""RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
+"""RecommendFunction (read-only): recommendations, similar items, profiles, health, API docs and console."""
 
 import time
 from functools import cache
@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
+from mixtape.api.pages import asset_response, page_response, precompressed
 from mixtape.api.resolver import create_app
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
@@ -32,7 +34,6 @@ from mixtape.storage.ports import CatalogReader
 from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3.models import S3ModelStore
 
-SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 VARIANT_HEADER = "X-Mixtape-Variant"
 
 
@@ -102,6 +103,7 @@ def _recommendations_doc() -> dict[str, Any]:
 
 @app.get(
     "/v1/users/<user_id>/recommendations",
+    operation_id="get_recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
     **_recommendations_doc(),
@@ -145,6 +147,7 @@ def get_recommendations(
 
 @app.get(
     "/v1/users/<user_id>/profile",
+    operation_id="get_profile",
     summary="The listener's taste profile",
     tags=["users"],
     **protected(Scope.PROFILES_READ, ProfileResponse),
@@ -157,6 +160,7 @@ def get_profile(user_id: Annotated[UserId, Path()], recommender: Served, caller:
 
 @app.get(
     "/v1/items/<item_id>/similar",
+    operation_id="get_similar",
     summary="Items similar to one item",
     tags=["catalog"],
     **protected(Scope.RECOMMENDATIONS_READ, SimilarItemsResponse),
@@ -172,7 +176,13 @@ def get_similar(
     return _json(recommender.similar_items(item_id, limit=limit))
 
 
-@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"], security=[])
+@app.get(
+    "/v1/health",
+    operation_id="get_health",
+    summary="Liveness and this container's catalog state",
+    tags=["ops"],
+    security=[],
+)
 def get_health(recommender: Served) -> HealthResponse:
     return recommender.health()
 
@@ -189,21 +199,41 @@ def get_openapi() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=_openapi_json())
 
 
+# ---------- static pages: Swagger UI and the operator console (public; files of the layer, no CDN) ----------
+# An asset's URL carries `v`, its digest (mixtape.web.static), so the browser may keep it for good.
+AssetVersion = Annotated[str | None, Query(max_length=16)]
+
+
 @app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
 def get_docs() -> Response[str]:
-    # Imported on use: the Swagger UI module loads Powertools' OpenAPI models, which no other route needs.
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import (  # noqa: PLC0415
-        generate_swagger_html,
-    )
+    return page_response("docs", "index.html")
 
-    html = generate_swagger_html(
-        spec=_openapi_json(),
-        swagger_js=f"{SWAGGER_CDN}/swagger-ui-bundle.js",
-        swagger_css=f"{SWAGGER_CDN}/swagger-ui.css",
-        swagger_base_url=SWAGGER_CDN,
-        oauth2_config=None,
-    )
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+
+@app.get(
+    "/v1/docs/<asset>",
+    summary="Swagger UI's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("docs")],
+)
+def get_docs_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("docs", asset, v, request.headers)
+
+
+@app.get("/console", summary="The operator console", tags=["ops"], include_in_schema=False)
+def get_console() -> Response[str]:
+    return page_response("console", "index.html")
+
+
+@app.get(
+    "/console/<asset>",
+    summary="The console's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("console")],
+)
+def get_console_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("console", asset, v, request.headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
