@@ -64,10 +64,13 @@ def http_api_event(
 
     now = datetime.now(UTC)
     domain = joined.get("host", "localhost").split(":")[0]
+    # HTTP APIs deliver the path percent-decoded, `rawPath` included (so Powertools' routing and its path
+    # parameters see `u:1`, never `u%3A1`); routes are matched on the raw segments (`match_route`).
+    path = unquote(raw_path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route.route_key,
-        "rawPath": raw_path,
+        "rawPath": path,
         "rawQueryString": raw_query,
         "headers": joined,
         "requestContext": {
@@ -77,7 +80,7 @@ def http_api_event(
             "domainPrefix": domain.split(".")[0],
             "http": {
                 "method": method,
-                "path": unquote(raw_path),
+                "path": path,
                 "protocol": protocol,
                 "sourceIp": source_ip,
                 "userAgent": joined.get("user-agent", ""),

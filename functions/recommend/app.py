@@ -1,5 +1,6 @@
 """RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
 
+import json
 import time
 from functools import cache
 from importlib import resources
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
-from mixtape.api.resolver import create_app
+from mixtape.api.resolver import create_app, link, with_embedding_dim
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import recommend_settings
@@ -84,7 +85,15 @@ def _json(body: str) -> Response[str]:
     "/v1/users/<user_id>/recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
-    **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
+    **protected(
+        Scope.RECOMMENDATIONS_READ,
+        RecommendationsResponse,
+        links={
+            "similarToFirstItem": link(
+                "GET", "/v1/items/{item_id}/similar", item_id="$response.body#/items/0/item_id"
+            )
+        },
+    ),
 )
 @tracer.capture_method(capture_response=False)
 def get_recommendations(
@@ -145,7 +154,9 @@ def get_health(recommender: Served) -> HealthResponse:
 
 @cache
 def _openapi_json() -> str:
-    return resources.files("mixtape.api").joinpath("openapi.json").read_text()
+    """The generated document, stating this deployment's EMBEDDING_DIM as the embedding length."""
+    document = json.loads(resources.files("mixtape.api").joinpath("openapi.json").read_text())
+    return json.dumps(with_embedding_dim(document, recommend_settings().embedding_dim))
 
 
 @app.get(

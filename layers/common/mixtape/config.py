@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.catalog import MAX_EMBEDDING_DIM, MIN_EMBEDDING_DIM
 from mixtape.models.event_type import EventType
 from mixtape.models.training_params import TrainingParams
 
@@ -157,7 +158,7 @@ class _Settings(BaseModel):
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
         return cls.model_validate(environment_values(cls, environ))
 
-    embedding_dim: int = Field(default=32, ge=2, le=1024)
+    embedding_dim: int = Field(default=32, ge=MIN_EMBEDDING_DIM, le=MAX_EMBEDDING_DIM)
     half_life_days: float = Field(default=30.0, gt=0)
     popularity_half_life_days: float = Field(default=7.0, gt=0)
 
