@@ -25,7 +25,7 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e fuzz lint fmt build validate deploy openapi clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -98,7 +98,7 @@ lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, Ope
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
-	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local
+	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local bench evaluation
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(PY) -m local.openapi --check
 	$(VENV)/bin/cfn-lint template.yaml
@@ -119,6 +119,10 @@ integration: venv
 
 e2e: venv
 	$(PY) -m pytest tests/e2e
+
+# What it configures, and why: local/fuzz.py and the README (Development).
+fuzz: venv ## schemathesis (every check, positive + negative, stateful links) against its own local stack
+	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
 
 openapi: venv ## regenerate the OpenAPI document served at /v1/openapi.json
 	$(PY) -m local.openapi --write

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
+import subprocess  # nosec B404
 import sys
 import tempfile
 import time
@@ -33,6 +33,7 @@ from pathlib import Path
 from local.jwt_issuer import LocalIssuer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 STARTUP_TIMEOUT_S = 90.0
 # HTTP APIs have no 405 (see the module docstring).
 EXCLUDED_CHECKS = ("unsupported_method",)
@@ -49,7 +50,7 @@ def _free_port() -> int:
 
 def _healthy(base_url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{base_url}/v1/health", timeout=2) as response:  # nosec B310
+        with urllib.request.urlopen(f"{base_url}/v1/health", timeout=2) as response:  # noqa: S310  # nosec B310
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError):
         return False
@@ -63,7 +64,9 @@ def local_stack(directory: Path) -> Iterator[str]:
     command = [sys.executable, "-m", "local.runner", "--port", str(port), "--aws-port", str(aws_port)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MIXTAPE_LOCAL_DIR": str(directory / "local")}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(  # nosec B603
+            command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -87,6 +90,8 @@ def schemathesis_command(base_url: str, token: str, examples: int, seed: int) ->
         sys.executable,
         "-m",
         "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{base_url}/v1/openapi.json",
         "--header",
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         token = LocalIssuer.of_running_stack(Path(scratch) / "local").service_token()
         env = {**os.environ, "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}
         command = schemathesis_command(url, token, args.examples, args.seed)
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode  # nosec B603
 
 
 if __name__ == "__main__":

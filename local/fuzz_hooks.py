@@ -39,13 +39,13 @@ def _distinct_item_ids(items: list[Any]) -> list[Any]:
     seen: set[str] = set()
     distinct = []
     for index, item in enumerate(items):
+        kept = item
         if isinstance(item, dict) and isinstance(item.get("item_id"), str):
-            item_id = item["item_id"]
-            if item_id in seen:
+            if item["item_id"] in seen:
                 suffix = f"-dup{index}"
-                item = {**item, "item_id": item_id[: MAX_ID_LENGTH - len(suffix)] + suffix}
-            seen.add(item["item_id"])
-        distinct.append(item)
+                kept = {**item, "item_id": item["item_id"][: MAX_ID_LENGTH - len(suffix)] + suffix}
+            seen.add(kept["item_id"])
+        distinct.append(kept)
     return distinct
 
 
@@ -63,7 +63,7 @@ def _rewrite(value: Any, now_ms: int) -> Any:
 
 
 @schemathesis.hook
-def map_case(context: HookContext, case: Case) -> Case:
+def map_case(context: HookContext, case: Case[Any]) -> Case[Any]:
     if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
         case.body = _rewrite(case.body, int(time.time() * 1000))
     return case

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
-from mixtape.api.resolver import create_app, link, with_embedding_dim
+from mixtape.api.resolver import create_app, with_embedding_dim
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import recommend_settings
@@ -85,15 +85,7 @@ def _json(body: str) -> Response[str]:
     "/v1/users/<user_id>/recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
-    **protected(
-        Scope.RECOMMENDATIONS_READ,
-        RecommendationsResponse,
-        links={
-            "similarToFirstItem": link(
-                "GET", "/v1/items/{item_id}/similar", item_id="$response.body#/items/0/item_id"
-            )
-        },
-    ),
+    **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
 )
 @tracer.capture_method(capture_response=False)
 def get_recommendations(

@@ -251,7 +251,8 @@ def openapi_document(apps: Sequence[APIGatewayHttpResolver], embedding_dim: int)
             if "requestBody" not in operation:
                 for status in BODY_ERROR_STATUSES:
                     operation.get("responses", {}).pop(status, None)
-    return with_embedding_dim(merged, embedding_dim)
+    stated: dict[str, Any] = with_embedding_dim(merged, embedding_dim)
+    return stated
 
 
 def with_embedding_dim(document: Any, embedding_dim: int) -> Any:

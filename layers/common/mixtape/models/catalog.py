@@ -24,7 +24,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from mixtape.models.ids import ArtistId, ItemId
-from mixtape.models.numbers import JsonInt
+from mixtape.models.numbers import WHOLE_NUMBER
 
 MAX_ITEMS_PER_BATCH = 500
 
@@ -56,8 +56,9 @@ def _usable_embedding(values: list[float]) -> list[float]:
     return values
 
 
-# A full date as the schema's `format: date` means it (pydantic alone also takes 0, or a midnight datetime).
-FULL_DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# A full date as the schema's `format: date` means it, year 1000 on (pydantic alone also takes 0, a midnight
+# datetime, or year 0, which `date` cannot hold).
+FULL_DATE_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 def _full_date(value: Any) -> Any:
@@ -109,7 +110,7 @@ class CatalogItem(BaseModel):
     genres: list[Genre] = Field(default_factory=list, max_length=20)
     explicit: Annotated[bool, Field(strict=True)] = False
     release_date: ReleaseDate | None = None
-    duration_ms: Annotated[JsonInt, Field(ge=1, le=86_400_000)] | None = None
+    duration_ms: Annotated[int, Field(strict=True, ge=1, le=86_400_000), WHOLE_NUMBER] | None = None
     embedding: Embedding | None = Field(
         default=None,
         description="Item embedding: exactly EMBEDDING_DIM values (the deployment's setting), not all zero",

@@ -18,7 +18,7 @@ from pydantic import (
 from mixtape import clock
 from mixtape.models.event_type import EventType
 from mixtape.models.ids import EventId, ItemId, UserId
-from mixtape.models.numbers import JsonInt, whole_number
+from mixtape.models.numbers import WHOLE_NUMBER, whole_number
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 # Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
@@ -126,10 +126,10 @@ class ListeningEvent(BaseModel):
     item_id: ItemId
     type: EventType
     timestamp: Annotated[EpochMs, AfterValidator(_not_in_future)]
-    ms_played: Annotated[JsonInt, Field(ge=0, le=86_400_000)] | None = Field(
+    ms_played: Annotated[int, Field(strict=True, ge=0, le=86_400_000), WHOLE_NUMBER] | None = Field(
         default=None, description="Required for play and skip"
     )
-    count: Annotated[JsonInt, Field(ge=1, le=1_000_000)] = Field(
+    count: Annotated[int, Field(strict=True, ge=1, le=1_000_000), WHOLE_NUMBER] = Field(
         default=1,
         description=(
             f"Aggregated plays, for importing listening history. Weighs as `count` plays in the listener's "

@@ -1,9 +1,9 @@
 """JSON's integers as the OpenAPI document states them: `type: integer` holds 5 and 5.0 alike (JSON Schema
 counts a number with a zero fraction as an integer), never `true` or "5"."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator
 
 
 def whole_number(value: Any) -> Any:
@@ -13,4 +13,6 @@ def whole_number(value: Any) -> Any:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(whole_number), Field(strict=True)]
+# Last in an `Annotated[int, Field(strict=True, ge=..., le=...), WHOLE_NUMBER]`: placed before the
+# constraints, it would hide them from the JSON Schema (pydantic writes `ge`/`le`, not `minimum`/`maximum`).
+WHOLE_NUMBER = BeforeValidator(whole_number)
