@@ -58,6 +58,7 @@ EVENTS: list[tuple[str, dict[str, Any]]] = [
     ("user_id 129 characters", good_event(user_id="u" * 129)),
     ("user_id with a slash", good_event(user_id="u/1")),
     ("context.source 64 characters", good_event(context={"source": "s" * 64})),
+    ("context.source blank", good_event(context={"source": "\u2028"})),
     ("context.source 65 characters", good_event(context={"source": "s" * 65})),
 ]
 
@@ -79,6 +80,10 @@ ITEMS: list[tuple[str, dict[str, Any]]] = [
     ("duration_ms 0", good_item(duration_ms=0)),
     ("duration_ms 2.0", good_item(duration_ms=2.0)),
     ("duration_ms 2.5", good_item(duration_ms=2.5)),
+    ("title blank", good_item(title=" \u3000\x85")),
+    ("title padded", good_item(title=" \x85T ")),
+    ("genre blank", good_item(genres=["\xa0 "])),
+    ("genre with a control character", good_item(genres=["a\x07"])),
     ("20 genres", good_item(genres=[f"g{i}" for i in range(20)])),
     ("21 genres", good_item(genres=[f"g{i}" for i in range(21)])),
 ]

@@ -23,16 +23,22 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from mixtape.models.ids import ArtistId, ItemId
+from mixtape.models.ids import NOT_BLANK, ArtistId, ItemId
 from mixtape.models.numbers import WHOLE_NUMBER
 
 MAX_ITEMS_PER_BATCH = 500
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# No control characters, and one that is not whitespace (`NOT_BLANK`, control characters aside).
+GENRE_PATTERN = (
+    r"^[^\x00-\x1f]*[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f]*$"
+)
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=NOT_BLANK)
+]
 Genre = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$"
+        strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=GENRE_PATTERN
     ),
 ]
 # What a deployment may configure as EMBEDDING_DIM (config.py, template.yaml's EmbeddingDim).

@@ -17,7 +17,7 @@ from pydantic import (
 
 from mixtape import clock
 from mixtape.models.event_type import EventType
-from mixtape.models.ids import EventId, ItemId, UserId
+from mixtape.models.ids import NOT_BLANK, EventId, ItemId, UserId
 from mixtape.models.numbers import WHOLE_NUMBER, whole_number
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
@@ -84,7 +84,9 @@ EpochMs = Annotated[
     ),
 ]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NOT_BLANK)
+]
 
 
 class EventContext(BaseModel):
