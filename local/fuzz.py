@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess  # nosec B404
 import sys
@@ -118,6 +119,8 @@ def schemathesis_command(base_url: str, token: str, examples: int, seed: int) ->
         "--request-timeout",
         str(MAX_RESPONSE_S + 5),
         "--no-color",
+        "--output-truncate",
+        "false",
     ]
 
 
@@ -126,11 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=25, help="test cases per operation and phase")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="mixtape-fuzz-") as scratch, local_stack(Path(scratch)) as url:
-        token = LocalIssuer.of_running_stack(Path(scratch) / "local").service_token()
-        env = {**os.environ, "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}
-        command = schemathesis_command(url, token, args.examples, args.seed)
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode  # nosec B603
+    with tempfile.TemporaryDirectory(prefix="mixtape-fuzz-") as scratch:
+        with local_stack(Path(scratch)) as url:
+            token = LocalIssuer.of_running_stack(Path(scratch) / "local").service_token()
+            env = {**os.environ, "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}
+            command = schemathesis_command(url, token, args.examples, args.seed)
+            status = subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode  # nosec B603
+        if status != 0:  # the stack's log (tracebacks of 500s) outlives the run
+            kept = Path(tempfile.mkstemp(prefix="mixtape-fuzz-stack-", suffix=".log")[1])
+            shutil.copyfile(Path(scratch) / "runner.log", kept)
+            print(f"local stack log: {kept}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

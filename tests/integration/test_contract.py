@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from jsonschema import Draft202012Validator
 
 from mixtape.models.catalog import FLOAT32_MAX, FLOAT32_ROUNDS_TO_ZERO
 from mixtape.models.events import MIN_TIMESTAMP_MS
+from mixtape.storage import clients
 from tests.helpers import http_event
-from tests.integration.test_access import INGEST, RECOMMEND
+from tests.integration.test_access import ALICE, INGEST, RECOMMEND, play
 from tests.integration.test_bad_input import drop, good_event, good_item
 
 DOCUMENT: dict[str, Any] = json.loads(resources.files("mixtape.api").joinpath("openapi.json").read_text())
@@ -155,3 +157,43 @@ def test_the_served_document_states_the_deployments_embedding_length(
     assert (embedding["minItems"], embedding["maxItems"]) == (48, 48)
     committed = DOCUMENT["components"]["schemas"]["CatalogItem"]["properties"]["embedding"]["anyOf"][0]
     assert (committed["minItems"], committed["maxItems"]) == (DIM, DIM)
+
+
+@pytest.mark.parametrize(
+    ("function", "request_event", "operation"),
+    [
+        (INGEST, http_event("POST", "/v1/events", {"events": [play(ALICE, 1)]}), "BatchGetItem"),
+        (RECOMMEND, http_event("GET", f"/v1/users/{ALICE}/profile"), "GetItem"),
+    ],
+    ids=["ingest", "profile"],
+)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        ReadTimeoutError(endpoint_url="http://dynamodb"),
+        EndpointConnectionError(endpoint_url="http://dynamodb"),
+    ],
+    ids=["read timeout", "unreachable"],
+)
+def test_a_dependency_that_times_out_through_every_retry_is_the_documented_503(
+    invoke, function: str, request_event: dict[str, Any], operation: str, fault: Exception
+):
+    """What `make fuzz` found on a loaded machine: botocore's transport errors are no ClientError, so no
+    storage adapter maps them; they were 500s. The document promises 503 `unavailable`, safe to retry."""
+    calls = []
+
+    def fail(**_: Any) -> None:
+        calls.append(1)
+        raise fault
+
+    events = clients.dynamodb().meta.events
+    events.register(f"before-send.dynamodb.{operation}", fail, unique_id="contract-fault")
+    try:
+        reply = invoke(function, request_event)
+    finally:
+        events.unregister(f"before-send.dynamodb.{operation}", unique_id="contract-fault")
+    assert reply["statusCode"] == 503
+    assert json.loads(reply["body"])["error"]["code"] == "unavailable"
+    method, path = request_event["routeKey"].split(" ")
+    assert "503" in DOCUMENT["paths"][path][method.lower()]["responses"]
+    assert len(calls) > 1  # botocore retried before giving up

@@ -18,10 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 
 from mixtape import __version__
 from mixtape.api.body import MAX_REPORTED_FIELDS, BodyError, ParsedBody, field_path, read_body
-from mixtape.errors import FieldError, InvalidInputError, MixtapeError
+from mixtape.errors import FieldError, InvalidInputError, MixtapeError, StorageUnavailableError
 from mixtape.models.api import ErrorResponse, FieldErrorView, GatewayOrErrorResponse, error_body
 from mixtape.models.catalog import EMBEDDING_LENGTH_MARK
 from mixtape.runtime.observability import logger, metrics
@@ -205,6 +207,17 @@ def create_app() -> APIGatewayHttpResolver:
             logger.warning("request failed", extra={"code": error.code, "error": error.message})
         return _error_response(
             error.status_code, error_body(error.code, error.message, request_id=_request_id(app))
+        )
+
+    # A dependency that timed out or could not be reached through every botocore retry is unavailable
+    # like one that stayed throttled: 503, safe to retry (storage maps service errors; these never reach it).
+    @app.exception_handler([HTTPClientError, BotoConnectionError])
+    def _unreachable(error: Exception) -> Response[str]:
+        unavailable = StorageUnavailableError("a dependency timed out or could not be reached")
+        logger.warning("request failed", extra={"code": unavailable.code, "error": str(error)})
+        return _error_response(
+            unavailable.status_code,
+            error_body(unavailable.code, unavailable.message, request_id=_request_id(app)),
         )
 
     @app.not_found
