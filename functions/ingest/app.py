@@ -67,6 +67,7 @@ def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResul
 
 @app.post(
     "/v1/events",
+    operation_id="post_events",
     summary="Send a batch of 1..500 listening events",
     tags=["events"],
     **protected(
@@ -92,6 +93,7 @@ def post_events(
 
 @app.put(
     "/v1/items",
+    operation_id="put_items",
     summary="Upsert a batch of 1..500 catalog items",
     tags=["catalog"],
     **protected(
