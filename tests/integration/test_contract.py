@@ -60,6 +60,8 @@ EVENTS: list[tuple[str, dict[str, Any]]] = [
     ("user_id 129 characters", good_event(user_id="u" * 129)),
     ("user_id with a slash", good_event(user_id="u/1")),
     ("context.source 64 characters", good_event(context={"source": "s" * 64})),
+    ("context.utc_offset_minutes 60.0", good_event(context={"utc_offset_minutes": 60.0})),
+    ("context.utc_offset_minutes 60.5", good_event(context={"utc_offset_minutes": 60.5})),
     ("context.source blank", good_event(context={"source": "\u2028"})),
     ("context.source 65 characters", good_event(context={"source": "s" * 65})),
 ]

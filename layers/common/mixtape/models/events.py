@@ -101,7 +101,10 @@ class EventContext(BaseModel):
     )
     device: ShortText | None = Field(default=None, examples=["ios"])
     utc_offset_minutes: (
-        Annotated[int, Field(strict=True, ge=-MAX_UTC_OFFSET_MINUTES, le=MAX_UTC_OFFSET_MINUTES)] | None
+        Annotated[
+            int, Field(strict=True, ge=-MAX_UTC_OFFSET_MINUTES, le=MAX_UTC_OFFSET_MINUTES), WHOLE_NUMBER
+        ]
+        | None
     ) = Field(
         default=None,
         examples=[60],
