@@ -6,20 +6,17 @@ import importlib.util
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from local.context import LambdaContext
-from local.moto_atomic import atomic_dynamodb_requests
 from local.template import (
     REGION,
     Function,
@@ -66,20 +63,6 @@ def configure_aws_env(aws_port: int) -> None:
     os.environ.update(AWS_SECRET_ACCESS_KEY="testing")  # noqa: S106  # nosec B106
 
 
-def start_moto(aws_port: int) -> ThreadedMotoServer:
-    # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check the port first.
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: TIME_WAIT is fine
-        try:
-            probe.bind(("127.0.0.1", aws_port))
-        except OSError as exc:
-            raise SystemExit(f"port {aws_port} is in use: pick another with --aws-port") from exc
-    atomic_dynamodb_requests()  # the server handles requests on threads: conditional writes must not race
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
-    server.start()
-    return server
-
-
 @dataclass(frozen=True)
 class Stack:
     template: Template
@@ -105,6 +88,12 @@ def mount_layers(template: Template) -> None:
     for layer_dir in reversed(template.layer_dirs):
         if str(layer_dir) not in sys.path:
             sys.path.insert(0, str(layer_dir))
+
+
+class Invocable(Protocol):
+    """A function as the adapter, the pollers and the seed invoke it: one event in, its result out."""
+
+    def invoke(self, event: Any) -> Any: ...
 
 
 class LocalFunction:
