@@ -19,20 +19,18 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import numpy as np
 import requests
 
 from local.jwt_issuer import LISTENER_SCOPES, LocalIssuer
-from local.queues import Backlog, backlog, wait_drained, work_queues
-from local.stack import aws_endpoint
-from local.template import DEFAULT_TEMPLATE, REGION, load_template, lookup_resources
+from local.queues import stack_probe, wait_drained
+from local.template import DEFAULT_TEMPLATE, load_template
 
 ROUTES = ("POST /v1/events", "GET recommendations", "GET profile", "GET similar")
 DEFAULT_MIX = (0.25, 0.40, 0.20, 0.15)  # shares of ROUTES
@@ -204,19 +202,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _sqs_probe(aws_port: int) -> Callable[[], Backlog]:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=aws_endpoint(aws_port),
-        region_name=REGION,
-        aws_access_key_id="testing",  # moto's dummy credentials
-        aws_secret_access_key="testing",  # noqa: S106  # nosec B106
-    )
-    template = load_template(DEFAULT_TEMPLATE)
-    urls = lookup_resources(sqs, template).queue_urls
-    return lambda: backlog(sqs, {name: urls[name] for name in work_queues(template)})
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0 when there was no error and every accepted event was applied, else 1."""
     args = _parse_args(argv)
@@ -225,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listeners = [f"u-load-{run}-{n:03d}" for n in range(args.listeners)]
     tokens = {name: issuer.sign(name, LISTENER_SCOPES) for name in listeners}
     tokens["service"] = issuer.service_token()
-    probe = _sqs_probe(args.aws_port)
+    probe = stack_probe(args.aws_port, load_template(DEFAULT_TEMPLATE))
 
     ledger = Ledger()
     setup = Client(args.base_url, tokens, [], ledger)

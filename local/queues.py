@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
-from local.template import Template
+import boto3
+
+from local.stack import aws_endpoint
+from local.template import REGION, Template, lookup_resources
 
 _COUNTS = (
     "ApproximateNumberOfMessages",
@@ -67,3 +70,48 @@ def wait_drained(
         if empty_in_a_row >= settle or clock() >= deadline:
             return seen
         sleep(interval)
+
+
+def sqs_client(aws_port: int) -> Any:
+    """An SQS client of the running stack's moto (its dummy credentials, never real AWS)."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=aws_endpoint(aws_port),
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106  # nosec B106
+    )
+
+
+def stack_probe(aws_port: int, template: Template, *, dead_letters: bool = False) -> Callable[[], Backlog]:
+    """A probe of the running stack's work queues (or, with `dead_letters`, of its dead-letter queues)."""
+    sqs = sqs_client(aws_port)
+    urls = lookup_resources(sqs, template).queue_urls
+    names = work_queues(template)
+    if dead_letters:
+        names = sorted(set(urls) - set(names))
+    return lambda: backlog(sqs, {name: urls[name] for name in names})
+
+
+def wait_reporting(
+    probe: Callable[[], Backlog], timeout: float, stream: TextIO, label: str = "queues"
+) -> tuple[Backlog, float]:
+    """`wait_drained`, showing the backlog as it shrinks (one line redrawn on a terminal, a line every
+    5 s otherwise); returns the last backlog and the seconds waited."""
+    started = time.monotonic()
+    shown = [started - 5.0]
+
+    def show(seen: Backlog) -> None:
+        now = time.monotonic()
+        text = f"{label}: {seen.total:,} messages to handle ({seen.describe()}), {now - started:.0f} s"
+        if stream.isatty():
+            stream.write("\r" + text + "\x1b[K")
+        elif now - shown[0] >= 5.0:
+            stream.write(text + "\n")
+            shown[0] = now
+        stream.flush()
+
+    left = wait_drained(probe, timeout, on_poll=show)
+    if stream.isatty():
+        stream.write("\n")
+    return left, time.monotonic() - started
