@@ -1,9 +1,10 @@
 """`make run`: moto (DynamoDB + SQS + S3) + the HTTP API + the SQS pollers, all from template.yaml, no Docker.
 
-python -m local.runner --host 127.0.0.1 --port 3000 --aws-port 5000 [--workers 3] [--no-seed]
+python -m local.runner --host 127.0.0.1 --port 3000 --aws-port 5000 [--workers N] [--no-seed]
 
-Three kinds of process: moto in its own; this one (the HTTP adapter with its JWT authorizer, and the SQS
-pollers, on threads); and `--workers` execution environments that run the handlers side by side.
+moto runs in a process of its own; this one serves HTTP (with the JWT authorizer) and polls SQS on
+threads. Handlers run here, one execution environment per function (`--workers 0`, the default), or in
+`--workers N` worker processes, each an environment for every function, that run side by side.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -21,7 +23,7 @@ from local.http_adapter import LocalHttpServer
 from local.jwt_issuer import JWKS_PATH, LocalIssuer, state_dir
 from local.pollers import SqsPoller, start_pollers
 from local.seed import seed_catalog
-from local.stack import aws_endpoint, prepare, setup_logging
+from local.stack import Invocable, aws_endpoint, load_functions, prepare, setup_logging
 from local.template import DEFAULT_TEMPLATE, load_template
 from local.workers import WorkerPool
 
@@ -36,7 +38,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--no-seed", action="store_true", help="leave the catalog empty (no demo tracks)")
     parser.add_argument(
-        "--workers", type=int, default=3, help="execution environments running handlers side by side"
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes running the handlers side by side (0: one environment per function, here)",
     )
     return parser.parse_args(argv)
 
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     # Worker processes start importing while moto starts and the tables are made; they are handed the
     # functions' environment (table names, queue URLs) once those exist.
     logger.info("starting moto on port %d and %d execution environments", args.aws_port, args.workers)
-    pool = WorkerPool(args.template, args.workers)
+    pool = WorkerPool(args.template, args.workers) if args.workers else None
     moto = moto_process.start(args.aws_port)
     stop = threading.Event()
     pollers: list[SqsPoller] = []
@@ -63,9 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         issuer = LocalIssuer.start(args.port)
         stack = prepare(template, args.aws_port, create=True)
-        logger.info("loading the functions in %d execution environments", pool.size)
-        pool.load(dict(os.environ))
-        functions = {function_id: pool.function(function_id) for function_id in template.functions}
+        functions: Mapping[str, Invocable]
+        if pool is None:  # one execution environment per function, in this process
+            functions = load_functions(template)
+        else:
+            logger.info("loading the functions in %d execution environments", pool.size)
+            pool.load(dict(os.environ))
+            functions = {function_id: pool.function(function_id) for function_id in template.functions}
         if not args.no_seed:
             seed_catalog(stack, functions, int(os.environ["EMBEDDING_DIM"]), issuer)
         pollers = start_pollers(stack, functions, stop)
@@ -97,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
             poller.thread.join(timeout=10)
         if httpd is not None:
             httpd.server_close()
-        pool.close()
+        if pool is not None:
+            pool.close()
         moto_process.stop(moto)
 
 
