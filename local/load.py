@@ -56,6 +56,7 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 class RouteStats:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    first_error: dict[int, str] = field(default_factory=dict)  # status -> the first body seen
 
     def summary(self, seconds: float) -> Json:
         ok = self.latencies_ms
@@ -66,6 +67,7 @@ class RouteStats:
             "p95_ms": round(percentile(ok, 0.95), 1) if ok else None,
             "p99_ms": round(percentile(ok, 0.99), 1) if ok else None,
             "errors": {str(s): n for s, n in sorted(self.statuses.items()) if not 200 <= s < 300},
+            "first_error": {str(s): body for s, body in sorted(self.first_error.items())},
         }
 
 
@@ -77,7 +79,7 @@ class Ledger:
     accepted: Counter[str] = field(default_factory=Counter)  # listener -> events the API accepted
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, route: str, status: int, elapsed_ms: float) -> None:
+    def record(self, route: str, status: int, elapsed_ms: float, body: str = "") -> None:
         if route not in self.routes:
             return  # set-up and check requests: not part of the load
         with self.lock:
@@ -85,6 +87,8 @@ class Ledger:
             stats.statuses[status] += 1
             if 200 <= status < 300:
                 stats.latencies_ms.append(elapsed_ms)
+            else:
+                stats.first_error.setdefault(status, body[:300])
 
 
 def pick[T](rng: np.random.Generator, values: Sequence[T]) -> T:
@@ -120,7 +124,11 @@ class Client:
             status = response.status_code
         except requests.RequestException:
             status, response = 0, None  # no answer: counted as status 0
-        self.ledger.record(route, status, (time.perf_counter() - started) * 1000)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        failed = response is not None and not 200 <= status < 300
+        self.ledger.record(
+            route, status, elapsed_ms, response.text if failed and response is not None else ""
+        )
         return response.json() if response is not None and 200 <= status < 300 else None
 
     def post_events(self, listener: str, rng: np.random.Generator, route: str = ROUTES[0]) -> None:
@@ -180,6 +188,8 @@ def table(report: Json) -> str:
         f"{'all':<22}{t['requests']:>9}{t['requests_per_s']:>8.1f}{t['p50_ms']:>9.1f}{t['p95_ms']:>9.1f}"
         f"{t['p99_ms']:>9.1f}  {t['errors']}"
     )
+    for route, s in report["routes"].items():
+        lines.extend(f"  {route} {status}: {body}" for status, body in s["first_error"].items())
     drain = report["drain"]
     lines.append(
         f"drain: queues {'empty' if drain['drained'] else 'NOT empty: ' + drain['backlog']} after "
