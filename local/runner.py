@@ -3,8 +3,8 @@
 python -m local.runner --host 127.0.0.1 --port 3000 --aws-port 5000 [--workers N] [--no-seed]
 
 moto runs in a process of its own; this one serves HTTP (with the JWT authorizer) and polls SQS on
-threads. Handlers run here, one execution environment per function (`--workers 0`, the default), or in
-`--workers N` worker processes, each an environment for every function, that run side by side.
+threads; `--workers N` worker processes run the handlers side by side, each an execution environment for
+every function (`--workers 0`: here, one event at a time).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=0,
-        help="worker processes running the handlers side by side (0: one environment per function, here)",
+        default=3,
+        help="worker processes running the handlers side by side (0: in this process, one at a time)",
     )
     return parser.parse_args(argv)
 

@@ -90,6 +90,9 @@ def mount_layers(template: Template) -> None:
             sys.path.insert(0, str(layer_dir))
 
 
+_ONE_EVENT_AT_A_TIME = threading.Lock()
+
+
 class Invocable(Protocol):
     """A function as the adapter, the pollers and the seed invoke it: one event in, its result out."""
 
@@ -102,9 +105,11 @@ class LocalFunction:
     def __init__(self, function: Function, handler: Handler) -> None:
         self.function = function
         self._handler = handler
-        # Handlers keep per-invocation state on module globals (e.g. Powertools resolvers), which is safe
-        # in Lambda because an environment never runs two events at once; keep that guarantee here.
-        self._lock = threading.Lock()
+        # Handlers keep per-invocation state in globals, which is safe in Lambda because an environment
+        # never runs two events at once. Some of it is process-wide, not per function: Powertools keeps the
+        # current event on the BaseRouter class, shared by every function's resolver. So one process runs
+        # one event at a time, whichever function it is for (`make run WORKERS=N` runs N side by side).
+        self._lock = _ONE_EVENT_AT_A_TIME
 
     def invoke(self, event: Any) -> Any:
         return json.loads(self.invoke_json(json.dumps(event)))
