@@ -1,7 +1,10 @@
 """The local load and drain tools: percentiles, the drain wait, the port check."""
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +12,8 @@ import pytest
 from local import moto_process
 from local.load import Ledger, percentile
 from local.queues import Backlog, backlog, wait_drained, work_queues
-from local.template import DEFAULT_TEMPLATE, load_template
+from local.stack import LocalFunction
+from local.template import DEFAULT_TEMPLATE, Function, load_template
 
 
 @pytest.mark.parametrize(
@@ -116,3 +120,29 @@ def test_a_taken_port_fails_with_one_line_naming_the_variable():
             moto_process.ensure_free(port, "AWS_PORT")
     assert str(refused.value) == f"port {port} is in use: pick another with `make run AWS_PORT=<port>`"
     moto_process.ensure_free(port, "AWS_PORT")  # free again once closed
+
+
+def test_two_functions_of_one_process_never_run_events_at_the_same_time():
+    """Powertools keeps the current event on a class every resolver shares: in one process, an event of
+    one function running while another function's runs would let each read the other's event."""
+    running, overlaps = [0], [0]
+    guard = threading.Lock()
+
+    def handler(_event: Any, _context: Any) -> dict[str, Any]:
+        with guard:
+            running[0] += 1
+            overlaps[0] += running[0] > 1
+        time.sleep(0.01)
+        with guard:
+            running[0] -= 1
+        return {}
+
+    functions = [
+        LocalFunction(Function(name, Path("."), "app.handler", {}, 3, 128), handler) for name in "AB"
+    ]
+    threads = [threading.Thread(target=lambda f=f: [f.invoke({}) for _ in range(10)]) for f in functions * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == [0]
