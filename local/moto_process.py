@@ -1,27 +1,21 @@
 """moto (DynamoDB, SQS, S3) in a process of its own, so its request handling never competes with the
-functions for one interpreter lock; the runner starts it and it ends with the runner.
-
-python -m local.moto_process --port 5000
-"""
+functions for one interpreter lock; the runner starts it and it ends with the runner."""
 
 from __future__ import annotations
 
-import argparse
 import logging
+import multiprocessing
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
+from multiprocessing.process import BaseProcess
 
 from local.moto_atomic import atomic_dynamodb_requests
 
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 60.0
-_REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class PortInUseError(SystemExit):
@@ -49,26 +43,25 @@ def listening(port: int) -> bool:
     return True
 
 
-def start(port: int) -> subprocess.Popen[bytes]:
+def start(port: int) -> BaseProcess:
     """Start moto on 127.0.0.1:`port` in a child process; returns once it accepts connections."""
     ensure_free(port, "AWS_PORT")
-    process = subprocess.Popen(  # nosec B603: this interpreter, a module of this repository
-        [sys.executable, "-m", "local.moto_process", "--port", str(port)], cwd=_REPO_ROOT
-    )
+    context = multiprocessing.get_context("spawn")  # a clean interpreter: nothing of this one's state
+    process = context.Process(target=_serve, args=(port,), name="moto", daemon=True)
+    process.start()
     deadline = time.monotonic() + START_TIMEOUT_S
     while not listening(port):
-        if process.poll() is not None or time.monotonic() > deadline:
+        if not process.is_alive() or time.monotonic() > deadline:
             process.kill()
-            raise SystemExit(f"moto did not start on port {port} (exit status {process.poll()})")
+            raise SystemExit(f"moto did not start on port {port} (exit status {process.exitcode})")
         time.sleep(0.05)
     return process
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: BaseProcess) -> None:
     process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+    process.join(timeout=10)
+    if process.is_alive():
         process.kill()
 
 
@@ -79,22 +72,15 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def main(argv: list[str] | None = None) -> None:
+def _serve(port: int) -> None:
     from moto.server import ThreadedMotoServer  # heavy: only in this process
 
-    parser = argparse.ArgumentParser(prog="python -m local.moto_process", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per SDK call is noise
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     atomic_dynamodb_requests()  # the server handles requests on threads: conditional writes must not race
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         server.stop()
-
-
-if __name__ == "__main__":
-    main()
