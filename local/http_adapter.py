@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local.dev_token import dev_token_document
 from local.jwt_authorizer import AuthorizerDeniedError, JwtAuthorizer, authorization_header
 from local.jwt_issuer import ISSUER_PATH, JWKS_PATH, LocalIssuer
-from local.stack import LocalFunction
+from local.stack import Invocable
 from local.template import ACCOUNT_ID, HttpRoute, RouteMatch, match_route
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class LocalHttpServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         routes: list[HttpRoute],
-        functions: dict[str, LocalFunction],
+        functions: Mapping[str, Invocable],
         issuer: LocalIssuer,
     ) -> None:
         super().__init__(address, _RequestHandler)
