@@ -24,6 +24,7 @@ from .exported_profile_genres import ExportedProfileGenres
 from .exported_profile_items import ExportedProfileItems
 from .exported_recent_play import ExportedRecentPlay
 from .field_error_view import FieldErrorView
+from .gateway_error_response import GatewayErrorResponse
 from .genre_affinity import GenreAffinity
 from .health_response import HealthResponse
 from .http_validation_error import HTTPValidationError
@@ -67,6 +68,7 @@ __all__ = (
     "ExportedRecentPlay",
     "ExportResponse",
     "FieldErrorView",
+    "GatewayErrorResponse",
     "GenreAffinity",
     "HealthResponse",
     "HTTPValidationError",
