@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mixtape.models.event_type import EventType
+from mixtape.models.preferences import Preferences
 from mixtape.models.reason import ReasonCode
 
 
@@ -155,6 +156,9 @@ class ExportResponse(_Out):
         description="More events may follow: ask again with `after` set to this; null on the last page"
     )
     erasure: ErasureState | None = Field(description="Set when the listener was erased")
+    preferences: Preferences | None = Field(
+        default=None, description="Seed and muted artists and genres, when the listener set them"
+    )
 
 
 class HealthResponse(_Out):
