@@ -22,7 +22,7 @@ AWS_PORT ?= 5000
 FUNCTION ?= RecommendFunction
 EVENT ?= events/get_recommendations.json
 SUB ?=
-SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
+SCOPES ?= events:write recommendations:read profiles:read users:export users:erase preferences:write
 TTL ?= 3600
 
 .PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean

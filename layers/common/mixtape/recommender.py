@@ -6,6 +6,7 @@ from functools import cached_property
 
 import mixtape
 from mixtape import clock
+from mixtape.api.lists import blend_response, rerank_response
 from mixtape.api.profile_view import profile_response
 from mixtape.api.replies import recommendations_json, similar_items_json
 from mixtape.catalog.cache import CatalogCache
@@ -13,7 +14,11 @@ from mixtape.config import RecommendSettings
 from mixtape.errors import NotFoundError
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse
+from mixtape.models.blend import BlendResponse
+from mixtape.models.rerank import RerankRequest, RerankResponse
 from mixtape.ranking import RankingRequest, RankingSettings, recommend, similar_items
+from mixtape.ranking.blend import blend
+from mixtape.ranking.rerank import rerank
 from mixtape.storage.ports import ProfileStore
 
 
@@ -45,6 +50,23 @@ class Recommender:
         )
         found = recommend(profile, index, model, request)
         return RecommendationsReply(recommendations_json(index, user_id, found), found.cold_start)
+
+    def rerank(self, user_id: str, ask: RerankRequest) -> RerankResponse:
+        """The caller's candidates ranked for the listener (`ask.context` is accepted, not used yet)."""
+        index = self.catalog.get()
+        model = self.model.get(index)
+        profile = self.profiles.get(user_id)  # one DynamoDB read, as for recommendations
+        found = rerank(
+            profile, index, model, ask.item_ids, self.ranking, apply_filters=ask.filters == "apply"
+        )
+        return rerank_response(index, user_id, found)
+
+    def blend(self, user_ids: list[str], *, limit: int) -> BlendResponse:
+        """One list for 2..10 listeners: one profile read each."""
+        index = self.catalog.get()
+        model = self.model.get(index)
+        members = [(u, self.profiles.get(u)) for u in user_ids]
+        return blend_response(index, user_ids, blend(members, index, model, limit, self.ranking))
 
     def similar_items(self, item_id: str, *, limit: int) -> str:
         """A SimilarItemsResponse, as JSON."""

@@ -126,7 +126,10 @@ def test_a_genre_list_names_no_artist_the_listener_never_played(catalog, profile
         assert pick.reason_code not in {ReasonCode.ARTIST, ReasonCode.GENRE}
         assert not pick.reason.startswith("because you")
         if pick.reason_code is ReasonCode.SIMILAR:
-            assert pick.reason in {"similar to Title r1 by Artist art-a", "similar to Title r2 by Artist art-a"}
+            assert pick.reason in {
+                "similar to Title r1 by Artist art-a",
+                "similar to Title r2 by Artist art-a",
+            }
 
 
 def test_cold_start_serves_popular_items_with_reason(catalog):

@@ -55,7 +55,9 @@ def check(profile: Profile, index: CatalogIndex, position: int, code: ReasonCode
     match = PATTERNS[code].fullmatch(text)
     assert match is not None, (code, text)
     record = index.records[position]
-    liked = [index.records[index.position[i]] for i, v in profile.items.items() if v > 0 and i in index.position]
+    liked = [
+        index.records[index.position[i]] for i, v in profile.items.items() if v > 0 and i in index.position
+    ]
     if code is ReasonCode.ARTIST:
         assert match["artist"] == record.artist_name
         assert profile.artists.get(record.artist_id, 0.0) > 0
@@ -97,4 +99,3 @@ def test_every_reason_holds_in_the_profile(
     found = rank(profile, index, model, weights, limit=limit, genre=genre)
     for pick in found.items:
         check(profile, index, pick.position, pick.reason_code, pick.reason)
-

@@ -39,9 +39,7 @@ def non_personal(index: CatalogIndex, position: int) -> Reason:
     return Reason.of(ReasonCode.EXPLORING)
 
 
-def _nearest(
-    rows: FloatArray, picked: Positions, anchors: list[int], vectors: FloatArray
-) -> dict[int, int]:
+def _nearest(rows: FloatArray, picked: Positions, anchors: list[int], vectors: FloatArray) -> dict[int, int]:
     """pick -> the anchor with the largest inner product with its row, where that product is positive."""
     products = rows @ vectors[anchors].T
     best = np.argmax(products, axis=1)
@@ -84,7 +82,9 @@ def reasons(
     return found
 
 
-def _claim(column: int, j: int, position: int, terms: Terms, near: dict[int, dict[int, int]]) -> Reason | None:
+def _claim(
+    column: int, j: int, position: int, terms: Terms, near: dict[int, dict[int, int]]
+) -> Reason | None:
     """The personal reason of a positive term, if its claim holds in the profile."""
     index = terms.index
     record = index.records[position]

@@ -43,8 +43,8 @@ def recommend(
         else:
             chosen, scores = rank_exact(terms, listener, request)
         terms.explain(chosen, ivf)
-    found = reasons(chosen, terms, listener, anchors)
-    items = [Ranked(p, s, r.code, r.text) for p, s, r in zip(chosen.tolist(), scores, found, strict=True)]
+    why = reasons(chosen, terms, listener, anchors)
+    items = [Ranked(p, s, r.code, r.text) for p, s, r in zip(chosen.tolist(), scores, why, strict=True)]
     return Recommendations(
         items=items, cold_start=False, model_version=model.version if model is not None else None
     )
