@@ -118,13 +118,14 @@ def test_rerank_orders_reports_unknown_and_flags(aws: Aws, invoke):
     applied = body(invoke(RECOMMEND, http_event("POST", path, {**ask, "filters": "apply"})))
     assert "p0" not in [i["item_id"] for i in applied["items"]]
     assert {"item_id": "p0", "filter": "disliked"} in applied["filtered"]
-    for bad in (
+    bad_asks: list[dict[str, Any]] = [
         {"item_ids": ["r1", "r1"]},
         {"item_ids": [f"x{i}" for i in range(501)]},
         {"item_ids": []},
         {"item_ids": ["r1"], "filters": "ignore"},
         {"item_ids": ["r1"], "context": {"local_time": "25:00"}},
-    ):
+    ]
+    for bad in bad_asks:
         assert invoke(RECOMMEND, http_event("POST", path, bad))["statusCode"] == 422, bad
     other = invoke(RECOMMEND, http_event("POST", path, ask, claims=listener_claims("u-2")))
     assert other["statusCode"] == 403

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import ValidationError
 
+from mixtape.config import ProfileSettings
 from mixtape.errors import NotFoundError
+from mixtape.models.events import StoredEvent
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
-from mixtape.profiles.apply import apply_user_events
+from mixtape.profiles.apply import ApplyResult, apply_user_events
 from mixtape.profiles.erasure import erase_user
 from mixtape.profiles.export import export_user
 from mixtape.profiles.preferences import save_preferences
-from mixtape.storage.memory import MemoryEventStore, MemoryProfileStore, MemoryQueue
+from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore, MemoryQueue
 from tests.unit.conftest import NOW_MS, stored
 
 CHOICES = Preferences(
@@ -21,16 +23,14 @@ CHOICES = Preferences(
 )
 
 
-def apply(store, events, catalog, settings, log=None):
-    return apply_user_events(
-        "u-1",
-        events,
-        catalog.features(e.item_id for e in events),
-        store,
-        log or MemoryEventStore(),
-        settings,
-        NOW_MS,
-    )
+def apply(
+    store: MemoryProfileStore,
+    events: list[StoredEvent],
+    catalog: MemoryCatalogStore,
+    settings: ProfileSettings,
+) -> ApplyResult:
+    features = catalog.features(e.item_id for e in events)
+    return apply_user_events("u-1", events, features, store, MemoryEventStore(), settings, NOW_MS)
 
 
 def test_a_profile_update_after_preferences_keeps_them(catalog, profile_settings):
