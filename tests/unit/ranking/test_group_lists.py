@@ -156,3 +156,16 @@ def test_blend_of_new_listeners_uses_their_seeds():
     assert index.records[first.position].artist_id == artist
     assert [u for u, _ in whose] == ["s"]
     assert whose[0][1].code is ReasonCode.SEED
+
+
+def test_rerank_for_a_new_listener_uses_cold_start_scores_and_seeds(catalog):
+    index = build(catalog)
+    new = with_preferences(Profile(user_id="new"), seed_genres=["jazz"], muted_artists=["art-b"])
+    found = rerank(new, index, None, ["r1", "r5", "j3", "j1"], SETTINGS, apply_filters=True)
+    assert found.cold_start
+    assert [index.records[p].item_id for p, _ in found.filtered] == ["r5"]
+    ranked = [(index.records[p.position].item_id, p.reason) for p, _ in found.items]
+    assert {i for i, _ in ranked[:2]} == {"j3", "j1"}
+    assert all(reason == "because you picked jazz" for _, reason in ranked[:2])
+    assert ranked[2][0] == "r1"
+    assert ranked[2][1] in {"popular now", "new release", "something new to explore"}
