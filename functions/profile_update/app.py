@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
@@ -23,6 +23,7 @@ from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse, ExportResponse
 from mixtape.models.ids import EventId, UserId
 from mixtape.models.preferences import Preferences, PreferencesResponse
+from mixtape.profiles.attribution import Attributions, metric_name
 from mixtape.profiles.erasure import erase_user
 from mixtape.profiles.export import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, export_user
 from mixtape.profiles.preferences import save_preferences
@@ -72,6 +73,7 @@ app = create_app()
 
 @app.delete(
     "/v1/users/<user_id>",
+    operation_id="delete_user",
     summary="Erase a listener's events and profile",
     tags=["users"],
     **protected(Scope.USERS_ERASE, ErasureResponse),
@@ -90,6 +92,7 @@ def delete_user(
 
 @app.get(
     "/v1/users/<user_id>/export",
+    operation_id="export_user_data",
     summary="Export every datum held about a listener: profile, events log, erasure state",
     tags=["users"],
     **protected(Scope.USERS_EXPORT, ExportResponse),
@@ -108,6 +111,7 @@ def export_user_data(
 
 @app.put(
     "/v1/users/<user_id>/preferences",
+    operation_id="put_preferences",
     summary="Set the listener's onboarding seeds and muted artists and genres (replaces them all)",
     tags=["users"],
     **protected(Scope.PREFERENCES_WRITE, PreferencesResponse),
@@ -123,6 +127,19 @@ def put_preferences(
     return save_preferences(user_id, preferences, deps.profiles, clock.now_ms())
 
 
+def _attributed_metrics(attributed: Attributions) -> None:
+    """One EMF line per (experiment, variant, event type): its own dimensions, so not the shared `metrics`."""
+    for (experiment, variant, event_type), count in sorted(attributed.items()):
+        with single_metric(
+            name=metric_name(event_type),
+            unit=MetricUnit.Count,
+            value=count,
+            default_dimensions=metrics.default_dimensions,
+        ) as metric:
+            metric.add_dimension(name="experiment", value=experiment)
+            metric.add_dimension(name="variant", value=variant)
+
+
 def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
     deps = resolve(app, dependencies)
     outcome = apply_queue_batch(
@@ -136,6 +153,7 @@ def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
         metrics.add_metric(name="EventsDroppedAfterErasure", unit=MetricUnit.Count, value=updates.erased)
     if outcome.follow_ups:
         metrics.add_metric(name="ErasureFollowUpPurged", unit=MetricUnit.Count, value=outcome.purged)
+    _attributed_metrics(updates.attributed)
     # The response ReportBatchItemFailures documents: only these records return to the queue.
     return {"batchItemFailures": [{"itemIdentifier": i} for i in outcome.failed_message_ids]}
 

@@ -32,7 +32,7 @@ PATTERNS = {
     ReasonCode.LISTENERS: re.compile(r"listeners of (?P<artist>.+) also play this"),
     ReasonCode.POPULAR: re.compile(r"popular now"),
     ReasonCode.NEW_RELEASE: re.compile(r"new release"),
-    ReasonCode.EXPLORING: re.compile(r"something new to explore"),
+    ReasonCode.EXPLORING: re.compile(r"something new for you"),
 }
 
 

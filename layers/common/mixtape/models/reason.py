@@ -20,7 +20,7 @@ class ReasonCode(StrEnum):
     SEED = "onboarding_choice"
     POPULAR = "popular"
     NEW_RELEASE = "new_release"
-    EXPLORING = "exploring"
+    EXPLORING = "exploring"  # nothing personal to say, or an exploration pick (mixtape.ranking.explore)
     SAME_ARTIST = "same_artist"
     SHARED_GENRE = "shared_genre"
     GROUP = "group_taste"
@@ -35,7 +35,7 @@ TEXT: dict[ReasonCode, str] = {
     ReasonCode.SEED: "because you picked {name}",  # an onboarding seed artist or genre
     ReasonCode.POPULAR: "popular now",
     ReasonCode.NEW_RELEASE: "new release",
-    ReasonCode.EXPLORING: "something new to explore",
+    ReasonCode.EXPLORING: "something new for you",
     ReasonCode.SAME_ARTIST: "more from {artist}",  # similar items: the source item's artist
     ReasonCode.SHARED_GENRE: "also {genre}",  # similar items: a genre of the source item
     ReasonCode.GROUP: "for {users}",  # blend: the listeners whose taste the pick serves

@@ -1,27 +1,15 @@
 """POST /v1/users/{user_id}/rerank: the caller's own candidates ranked for one listener."""
 
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mixtape.models.api import ScoredItem
+from mixtape.models.context import RankingContext
 from mixtape.models.ids import ItemId, UserId
 
 MAX_RERANK_ITEMS = 500
-Label = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-
-
-class RequestContext(BaseModel):
-    """Where and when the list is shown. Accepted and validated; the ranking does not use it yet."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
-
-    surface: Label | None = Field(default=None, examples=["home"])
-    device: Label | None = Field(default=None, examples=["ios"])
-    local_time: str | None = Field(
-        default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM", examples=["08:30"]
-    )
 
 
 class RerankRequest(BaseModel):
@@ -33,7 +21,11 @@ class RerankRequest(BaseModel):
         description="apply: items the listener disliked or muted (or whose artist they turned against) are "
         "left out and listed in `filtered`; flag: they are kept, after the others, with `filtered` set",
     )
-    context: RequestContext | None = None
+    context: RankingContext | None = Field(
+        default=None,
+        description="As the recommendations route's query: surface and device presets, experiments and the "
+        "time-of-day term rank the candidates; `explore` does not apply (no places are given away)",
+    )
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Self:

@@ -6,9 +6,12 @@ term is written into the catalog index's preallocated buffers (`workspace`), and
 are explained. Nothing loops over catalog items in Python.
 """
 
+from dataclasses import replace
+
 from mixtape.catalog.index import CatalogIndex
 from mixtape.learning.aligned import AlignedModel
 from mixtape.models.profile import Profile
+from mixtape.ranking import explore
 from mixtape.ranking.approximate import Approximate
 from mixtape.ranking.exact import cold_start_list, rank_exact
 from mixtape.ranking.explain import reasons
@@ -22,7 +25,20 @@ def recommend(
     profile: Profile | None, index: CatalogIndex, model: AlignedModel | None, request: RankingRequest
 ) -> Recommendations:
     """The top `request.limit` items for a listener (`profile`: None for one never seen). The settings'
-    index config may select the approximate (IVF) path for large catalogs; exact otherwise."""
+    index config may select the approximate (IVF) path for large catalogs; exact otherwise. With
+    `explore` > 0, some places go to exploration picks (mixtape.ranking.explore)."""
+    taken = explore.slots(request.settings.weights.explore, request.limit)
+    if not taken:
+        return _ranked(profile, index, model, request)
+    found = _ranked(profile, index, model, explore.widened(request, taken))
+    familiar = explore.familiar_genres(profile)
+    items = explore.mix(found.items, request.limit, taken, index, familiar, request.explore_seed)
+    return replace(found, items=items)
+
+
+def _ranked(
+    profile: Profile | None, index: CatalogIndex, model: AlignedModel | None, request: RankingRequest
+) -> Recommendations:
     if len(index) == 0:
         return Recommendations(items=[], cold_start=True, model_version=None)
     if profile is None or not profile.has_positive_signal():
@@ -36,7 +52,8 @@ def recommend(
     anchors = listener.strongest(model.known) if model is not None else None
     ivf = model.ivf(settings.index) if model is not None and settings.weights.factors else None
     with workspace(index) as ws:
-        terms = Terms(profile, listener, index, model, settings, ws, dense_ok=ivf is None)
+        daypart = profile.dayparts.get(request.daypart) if request.daypart is not None else None
+        terms = Terms(profile, listener, index, model, settings, ws, dense_ok=ivf is None, daypart=daypart)
         if ivf is not None and terms.scaled_vector is not None:
             chosen, found = Approximate(terms, listener, ivf, request).search()
             scores = found.tolist()

@@ -16,6 +16,7 @@ import numpy as np
 
 from mixtape.catalog.index import CatalogIndex
 from mixtape.learning.aligned import AlignedModel
+from mixtape.models.context import Daypart
 from mixtape.models.profile import Profile
 from mixtape.models.rerank import Filter
 from mixtape.ranking.explain import ARTIST, reasons
@@ -60,7 +61,9 @@ def rerank(
     settings: RankingSettings,
     *,
     apply_filters: bool,
+    daypart: Daypart | None = None,
 ) -> Reranked:
+    """`settings` and `daypart`: the request's context, resolved as for recommendations."""
     found = index.ids.find(item_ids)
     unknown = [i for i, p in zip(item_ids, found.tolist(), strict=True) if p < 0]
     positions: Positions = found[found >= 0]
@@ -76,7 +79,8 @@ def rerank(
         listener = Listener.resolve(profile, index)
         anchors = listener.strongest(model.known) if model is not None else None
         with workspace(index) as ws:
-            terms = Terms(profile, listener, index, model, settings, ws, dense_ok=False)
+            timed = profile.dayparts.get(daypart) if daypart is not None else None
+            terms = Terms(profile, listener, index, model, settings, ws, dense_ok=False, daypart=timed)
             terms.explain(positions)
         values = terms.explained.copy()
         np.maximum(values[:, ARTIST], 0.0, out=values[:, ARTIST])  # as in Terms.total: liked artists only
