@@ -24,42 +24,52 @@ EVENT ?= events/get_recommendations.json
 SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase preferences:write
 TTL ?= 3600
+DEMO ?= 1
+WORKERS ?= 3
+DRAIN_TIMEOUT ?= 600
+DURATION ?= 60
+CLIENTS ?= 8
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval experiment-report bench cost measure test unit integration e2e e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm load eval experiment-report bench cost measure test unit integration e2e fuzz e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "Variables: PORT=$(PORT) (HTTP API) AWS_PORT=$(AWS_PORT) (moto) HOST=$(HOST), e.g. make run PORT=3100 AWS_PORT=5100;"
+	@echo "  run: DEMO=0 (no demo catalog) WORKERS=$(WORKERS); load: DURATION=$(DURATION) CLIENTS=$(CLIENTS); train: DRAIN_TIMEOUT=$(DRAIN_TIMEOUT)"
 
 $(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
-	test -x $(PY) || $(PY313) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	@test -x $(PY) || { echo "venv: creating $(VENV) with $(PY313)"; $(PY313) -m venv $(VENV); }
+	@echo "venv: upgrading pip"; $(PY) -m pip install --quiet --upgrade pip
+	@echo "venv: installing the pinned dependencies of requirements-dev.txt (a few minutes the first time)"
+	@$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@; echo "venv: ready"
 
 venv: $(VENV)/.stamp ## create .venv (python3.13) with pinned dependencies
 
 $(SAM_VENV)/.stamp:
 	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
-	test -x $(SAM_VENV)/bin/python || $(PY313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
-	touch $@
+	@test -x $(SAM_VENV)/bin/python || { echo "sam-cli: creating $(SAM_VENV)"; $(PY313) -m venv $(SAM_VENV); }
+	@echo "sam-cli: installing aws-sam-cli==$(SAM_CLI_VERSION) (a few minutes the first time)"
+	@$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	@touch $@; echo "sam-cli: ready"
 
 sam-cli: $(SAM_VENV)/.stamp ## install the pinned SAM CLI in its own venv
 
 # The stamp names the version, so a new pin reinstalls.
 $(CHECKOV_VENV)/.stamp-$(CHECKOV_VERSION):
 	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
-	test -x $(CHECKOV_VENV)/bin/python || $(PY313) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
-	touch $@
+	@test -x $(CHECKOV_VENV)/bin/python || { echo "checkov: creating $(CHECKOV_VENV)"; $(PY313) -m venv $(CHECKOV_VENV); }
+	@echo "checkov: installing checkov==$(CHECKOV_VERSION) (a minute or two the first time)"
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@; echo "checkov: ready"
 
 checkov-cli: $(CHECKOV_VENV)/.stamp-$(CHECKOV_VERSION) ## install the pinned checkov in its own venv
 
-run: venv ## local stack: moto (DynamoDB+SQS) + HTTP API on http://127.0.0.1:3000 + SQS pollers
-	$(PY) -m local.runner --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT)
+run: venv ## local stack: HTTP API on PORT (3000), moto on AWS_PORT (5000), SQS pollers; DEMO=0: no demo catalog
+	$(PY) -m local.runner --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --workers $(WORKERS) $(if $(filter 0,$(DEMO)),--no-seed)
 
 # No venv prerequisite: a token is only useful with `make run` going, which made the venv; and `-s` output
 # must be the token alone (README: TOKEN=$$(make -s token ...)).
@@ -69,11 +79,14 @@ token: ## print a token of the running stack's issuer: make token SUB=alice SCOP
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
 
-train: venv ## retrain the model from the running local stack's profiles and publish it to its S3 (make run first)
-	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT)
+train: venv ## retrain from the running stack's profiles once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
+	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
-import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (make run first; USERS=N: first N listeners)
-	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT) $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(USERS),--limit-users $(USERS))
+import-lastfm: venv ## load Last.fm HetRec 2011 into the running stack, then wait until every profile is applied (USERS=N: first N)
+	$(PY) -m local.importer lastfm --base-url http://$(HOST):$(PORT) --aws-port $(AWS_PORT) $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(USERS),--limit-users $(USERS))
+
+load: venv ## mixed load on the running stack for DURATION s (CLIENTS at once), then check nothing was lost (reports/load.json)
+	$(PY) -m local.load --base-url http://$(HOST):$(PORT) --aws-port $(AWS_PORT) --duration $(DURATION) --clients $(CLIENTS)
 
 eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
 	PYTHONPATH=layers/common $(PY) -m evaluation
@@ -101,7 +114,7 @@ lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, Ope
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports
-	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local
+	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local bench evaluation
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(PY) -m local.openapi --check
 	$(MAKE) --no-print-directory client-check
@@ -123,6 +136,10 @@ integration: venv
 
 e2e: venv
 	$(PY) -m pytest tests/e2e
+
+# What it configures, and why: local/fuzz.py and the README (Development).
+fuzz: venv ## schemathesis (every check, positive + negative, stateful links) against its own local stack
+	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
 
 # Debian's chromium (apt-get install chromium), driven by Playwright; `make test` runs these too.
 e2e-browser: venv ## the console and the API docs in headless Chromium against a fresh local stack

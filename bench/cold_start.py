@@ -33,7 +33,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
+import subprocess  # nosec B404
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,7 +90,7 @@ def child_environment(function: str, mode: str) -> dict[str, str]:
     env.update(
         PYTHONPATH=os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
         AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - a dummy for client construction
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - a dummy for client construction  # nosec B106
         AWS_DEFAULT_REGION="us-east-1",
         AWS_REGION="us-east-1",
         AWS_ENDPOINT_URL=NO_ENDPOINT,
@@ -132,7 +132,7 @@ def run_once(mode: str, function: str, snapstart: bool, catalog_items: int) -> d
     if snapstart:
         child.append("snapstart")
     env["BENCH_SPAWN_NS"] = str(time.time_ns())
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(  # noqa: S603  # nosec B603
         child, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     if done.returncode != 0:

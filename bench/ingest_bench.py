@@ -233,7 +233,7 @@ def _moto_environment() -> Iterator[None]:
     os.environ.update(
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's dummy credentials
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's dummy credentials  # nosec B106
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
@@ -404,7 +404,7 @@ def botocore_put_item_cpu() -> dict[str, float]:
     saved = dict(os.environ)
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - never sent anywhere
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - never sent anywhere  # nosec B106
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ENDPOINT_URL="http://127.0.0.1:9",
     )

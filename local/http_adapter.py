@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local.dev_token import dev_token_document
 from local.jwt_authorizer import AuthorizerDeniedError, JwtAuthorizer, authorization_header
 from local.jwt_issuer import ISSUER_PATH, JWKS_PATH, LocalIssuer
-from local.stack import LocalFunction
+from local.stack import Invocable
 from local.template import ACCOUNT_ID, HttpRoute, RouteMatch, match_route
 
 logger = logging.getLogger(__name__)
@@ -65,10 +65,13 @@ def http_api_event(
 
     now = datetime.now(UTC)
     domain = joined.get("host", "localhost").split(":")[0]
+    # HTTP APIs deliver the path percent-decoded, `rawPath` included (so Powertools' routing and its path
+    # parameters see `u:1`, never `u%3A1`); routes are matched on the raw segments (`match_route`).
+    path = unquote(raw_path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route.route_key,
-        "rawPath": raw_path,
+        "rawPath": path,
         "rawQueryString": raw_query,
         "headers": joined,
         "requestContext": {
@@ -78,7 +81,7 @@ def http_api_event(
             "domainPrefix": domain.split(".")[0],
             "http": {
                 "method": method,
-                "path": unquote(raw_path),
+                "path": path,
                 "protocol": protocol,
                 "sourceIp": source_ip,
                 "userAgent": joined.get("user-agent", ""),
@@ -133,7 +136,7 @@ class LocalHttpServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         routes: list[HttpRoute],
-        functions: dict[str, LocalFunction],
+        functions: Mapping[str, Invocable],
         issuer: LocalIssuer,
     ) -> None:
         super().__init__(address, _RequestHandler)

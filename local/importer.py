@@ -1,12 +1,14 @@
 """Import listening history into a running Mixtape through its public API (`make run` first).
 
 python -m local.importer lastfm [--data DIR] [--base-url http://127.0.0.1:3000] [--limit-users N]
-                                [--concurrency 4]
+                                [--concurrency 4] [--aws-port 5000]
 
 Items go through `PUT /v1/items` and plays through `POST /v1/events`, the same paths clients use, so
 the import exercises validation, deduplication and profile updates exactly as production traffic would.
 Re-running is safe: item upserts are idempotent and event ids are deterministic, so the server counts
-every event of a second run as a duplicate.
+every event of a second run as a duplicate. With `--aws-port` (the local stack's moto, as `make
+import-lastfm` passes it) it then waits until the profile-update queue has drained, so when it says
+every profile is applied, `make train` learns from the whole history.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import requests
 
 from local import lastfm
 from local.jwt_issuer import NoLocalIssuerError, service_token
+from local.queues import stack_probe, wait_reporting
+from local.template import DEFAULT_TEMPLATE, load_template
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
-# The local stack runs one ingest invocation at a time, so more requests in flight do not raise its rate:
-# concurrency only pays against a deployed API, where Lambda scales out; 4 is polite.
+# The local stack runs a few invocations side by side (its execution environments); 4 in flight keeps
+# them busy, and is polite to a deployed API.
 DEFAULT_CONCURRENCY = 4
 # Mirrors of the API's limits (mixtape/models: ItemBatch, EventBatch, ListeningEvent.count); mirrored so
 # the importer runs without the layer on sys.path; tests/unit/local/test_importer.py checks they agree.
@@ -44,7 +48,7 @@ IMPORT_SOURCE = "lastfm-import"  # event context.source, so imported history is 
 
 RETRIES = 5
 BACKOFF_S = 0.5  # doubled per attempt: 0.5, 1, 2, 4, 8 s
-REQUEST_TIMEOUT_S = 120.0  # the local stack runs one ingest invocation at a time: requests queue up
+REQUEST_TIMEOUT_S = 120.0  # requests queue up for the local stack's few execution environments
 SUCCESS, REJECTED, FAILED = "success", "rejected", "failed"
 
 Json = dict[str, Any]
@@ -439,6 +443,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="send only the events (the catalog is loaded already; re-sending it makes recommenders reload)",
     )
     _add_api_arguments(lfm)
+    lfm.add_argument(
+        "--aws-port",
+        type=int,
+        metavar="PORT",
+        help="the local stack's moto port: wait until every profile is applied (its queue drained)",
+    )
+    lfm.add_argument("--drain-timeout", type=float, default=3600.0, metavar="S", help="with --aws-port")
     args = parser.parse_args(argv)
     if args.concurrency < 1 or (args.limit_users is not None and args.limit_users < 1):
         parser.error("--concurrency and --limit-users must be at least 1")
@@ -496,8 +507,25 @@ def main(
             )
             return 130
     print(summary(plan, items, events, time.monotonic() - started))
+    if args.aws_port is not None and not _wait_for_profiles(args.aws_port, args.drain_timeout, started):
+        return 1
     problems = events.rejected + events.failed + (items.rejected + items.failed if items else 0)
     return 1 if problems else 0
+
+
+def _wait_for_profiles(aws_port: int, timeout: float, started: float) -> bool:
+    """Wait for the local stack's queues to drain; say whether every accepted event reached its profile."""
+    template = load_template(DEFAULT_TEMPLATE)
+    left, _ = wait_reporting(stack_probe(aws_port, template), timeout, sys.stderr, label="profiles")
+    if left.total:
+        print(f"profiles: NOT all applied after {timeout:.0f} s ({left.describe()} left)", file=sys.stderr)
+        return False
+    dead = stack_probe(aws_port, template, dead_letters=True)()
+    if dead.total:
+        print(f"profiles: NOT all applied: dead-letter queues hold {dead.describe()}", file=sys.stderr)
+        return False
+    print(f"  profiles every accepted event applied, {time.monotonic() - started:.1f} s after the start")
+    return True
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import sys
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from local.queues import stack_probe, wait_reporting
 from local.stack import aws_endpoint, load_function, prepare, setup_logging
 from local.template import DEFAULT_TEMPLATE, load_template
 
@@ -22,6 +24,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("event", type=Path, help="JSON event file, e.g. events/get_recommendations.json")
     parser.add_argument("--aws-port", type=int, default=5000, help="port of the running stack's moto server")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    parser.add_argument(
+        "--after-drain",
+        type=float,
+        metavar="S",
+        help="first wait up to S seconds for the stack's queues to drain, and refuse if they do not "
+        "(`make train`: a model learned while profile updates are queued learns from partial profiles)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,6 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     except ClientError as exc:  # something listens there, but without this stack's queues
         raise SystemExit(f"{not_running} ({exc})") from exc
 
+    if args.after_drain is not None:
+        left, waited = wait_reporting(stack_probe(args.aws_port, template), args.after_drain, sys.stderr)
+        if left.total:
+            raise SystemExit(
+                f"not invoking {args.function}: after {waited:.0f} s the queues still hold {left.describe()} "
+                "messages, so profiles are incomplete; wait, or raise DRAIN_TIMEOUT"
+            )
     result = load_function(template.functions[args.function]).invoke(event)
     print(json.dumps(result, indent=2))
 

@@ -27,7 +27,10 @@ def generate() -> str:
         module = function_module(function.logical_id)
         if hasattr(module, "app"):  # functions without HTTP routes (the trainer) have no resolver
             apps.append(module.app)
-    return json.dumps(openapi_document(apps), indent=2, sort_keys=False) + "\n"
+    # The deployment's embedding length as template.yaml configures it by default (its EmbeddingDim);
+    # RecommendFunction serves the document with its own (mixtape.api.resolver.with_embedding_dim).
+    embedding_dim = int(template.parameter_defaults["EmbeddingDim"])
+    return json.dumps(openapi_document(apps, embedding_dim), indent=2, sort_keys=False) + "\n"
 
 
 def main() -> int:

@@ -7,12 +7,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
 
-from local.stack import LocalFunction, Stack
+from local.stack import Invocable, Stack
 from local.template import REGION, SqsEventSource
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class SqsPoller:
     def __init__(
         self,
         source: SqsEventSource,
-        function: LocalFunction,
+        function: Invocable,
         queue_url: str,
         queue_arn: str,
         stop: threading.Event,
@@ -175,9 +175,7 @@ class SqsPoller:
             )
 
 
-def start_pollers(
-    stack: Stack, functions: dict[str, LocalFunction], stop: threading.Event
-) -> list[SqsPoller]:
+def start_pollers(stack: Stack, functions: Mapping[str, Invocable], stop: threading.Event) -> list[SqsPoller]:
     pollers = [
         SqsPoller(
             source,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -14,7 +15,7 @@ import numpy.typing as npt
 from local.http_adapter import http_api_event, http_response
 from local.jwt_authorizer import JwtAuthorizer
 from local.jwt_issuer import LocalIssuer
-from local.stack import LocalFunction, Stack
+from local.stack import Invocable, Stack
 from local.template import match_route
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def demo_catalog(embedding_dim: int) -> list[dict[str, Any]]:
 
 
 def seed_catalog(
-    stack: Stack, functions: dict[str, LocalFunction], embedding_dim: int, issuer: LocalIssuer
+    stack: Stack, functions: Mapping[str, Invocable], embedding_dim: int, issuer: LocalIssuer
 ) -> int:
     """Seed an empty catalog through the function that owns PUT /v1/items, with a service token passed
     through the route's authorizer as the HTTP API would; returns the items written."""

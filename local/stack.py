@@ -6,20 +6,17 @@ import importlib.util
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from local.context import LambdaContext
-from local.moto_atomic import atomic_dynamodb_requests
 from local.template import (
     REGION,
     Function,
@@ -66,20 +63,6 @@ def configure_aws_env(aws_port: int) -> None:
     os.environ.update(AWS_SECRET_ACCESS_KEY="testing")  # noqa: S106  # nosec B106
 
 
-def start_moto(aws_port: int) -> ThreadedMotoServer:
-    # ThreadedMotoServer.start() waits forever if its thread cannot bind, so check the port first.
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: TIME_WAIT is fine
-        try:
-            probe.bind(("127.0.0.1", aws_port))
-        except OSError as exc:
-            raise SystemExit(f"port {aws_port} is in use: pick another with --aws-port") from exc
-    atomic_dynamodb_requests()  # the server handles requests on threads: conditional writes must not race
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
-    server.start()
-    return server
-
-
 @dataclass(frozen=True)
 class Stack:
     template: Template
@@ -107,15 +90,26 @@ def mount_layers(template: Template) -> None:
             sys.path.insert(0, str(layer_dir))
 
 
+_ONE_EVENT_AT_A_TIME = threading.Lock()
+
+
+class Invocable(Protocol):
+    """A function as the adapter, the pollers and the seed invoke it: one event in, its result out."""
+
+    def invoke(self, event: Any) -> Any: ...
+
+
 class LocalFunction:
     """One warm execution environment of a function: handles one event at a time, JSON in and out."""
 
     def __init__(self, function: Function, handler: Handler) -> None:
         self.function = function
         self._handler = handler
-        # Handlers keep per-invocation state on module globals (e.g. Powertools resolvers), which is safe
-        # in Lambda because an environment never runs two events at once; keep that guarantee here.
-        self._lock = threading.Lock()
+        # Handlers keep per-invocation state in globals, which is safe in Lambda because an environment
+        # never runs two events at once. Some of it is process-wide, not per function: Powertools keeps the
+        # current event on the BaseRouter class, shared by every function's resolver. So one process runs
+        # one event at a time, whichever function it is for (`make run WORKERS=N` runs N side by side).
+        self._lock = _ONE_EVENT_AT_A_TIME
 
     def invoke(self, event: Any) -> Any:
         return json.loads(self.invoke_json(json.dumps(event)))

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mixtape import clock
 from mixtape.api.access import Caller, protected
 from mixtape.api.dependencies import resolve
-from mixtape.api.resolver import create_app, json_response
+from mixtape.api.resolver import create_app, json_response, link
 from mixtape.auth import Scope, authorize
 from mixtape.config import IngestSettings, ingest_settings
 from mixtape.ingestion import IngestResult, ingest_events, queue_message_events, upsert_items
@@ -54,6 +54,10 @@ app = create_app()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+# OpenAPI links from a batch of events to the first listener's reads (the stateful checks follow them).
+FIRST_LISTENER = "$request.body#/events/0/user_id"
+
+
 def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResult:
     result = ingest_events(events, deps.events, deps.queue, clock.now_ms())
     metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
@@ -66,7 +70,16 @@ def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResul
     operation_id="post_events",
     summary="Send a batch of 1..500 listening events",
     tags=["events"],
-    **protected(Scope.EVENTS_WRITE, IngestResponse, 202, "Accepted: queued for the profile"),
+    **protected(
+        Scope.EVENTS_WRITE,
+        IngestResponse,
+        202,
+        "Accepted: queued for the profile",
+        links={
+            f"{name}OfFirstListener": link("GET", f"/v1/users/{{user_id}}/{name}", user_id=FIRST_LISTENER)
+            for name in ("recommendations", "profile", "export")
+        },
+    ),
 )
 @tracer.capture_method(capture_response=False)
 def post_events(
@@ -83,7 +96,15 @@ def post_events(
     operation_id="put_items",
     summary="Upsert a batch of 1..500 catalog items",
     tags=["catalog"],
-    **protected(Scope.CATALOG_WRITE, UpsertItemsResponse),
+    **protected(
+        Scope.CATALOG_WRITE,
+        UpsertItemsResponse,
+        links={
+            "similarToFirstItem": link(
+                "GET", "/v1/items/{item_id}/similar", item_id="$request.body#/items/0/item_id"
+            )
+        },
+    ),
 )
 @tracer.capture_method(capture_response=False)
 def put_items(

@@ -1,6 +1,7 @@
 """RecommendFunction (read-only): recommendations, rerank, blend, similar items, profiles, health, API docs
 and console."""
 
+import json
 import time
 from functools import cache
 from importlib import resources
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mixtape import clock
 from mixtape.api.access import Caller, protected
 from mixtape.api.pages import asset_response, page_response, precompressed
-from mixtape.api.resolver import create_app
+from mixtape.api.resolver import create_app, with_embedding_dim
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import recommend_settings
@@ -240,7 +241,9 @@ def get_health(recommender: Served) -> HealthResponse:
 
 @cache
 def _openapi_json() -> str:
-    return resources.files("mixtape.api").joinpath("openapi.json").read_text()
+    """The generated document, stating this deployment's EMBEDDING_DIM as the embedding length."""
+    document = json.loads(resources.files("mixtape.api").joinpath("openapi.json").read_text())
+    return json.dumps(with_embedding_dim(document, recommend_settings().embedding_dim))
 
 
 @app.get(

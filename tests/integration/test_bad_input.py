@@ -281,7 +281,7 @@ def item_cases() -> list[Case]:
         bad_item("embedding too short", good_item(embedding=[0.1, 0.2]), f"{i}.embedding"),
         bad_item("embedding too long", good_item(embedding=[0.1] * 33), f"{i}.embedding"),
         bad_item("embedding all zeros", good_item(embedding=[0.0] * 32), f"{i}.embedding"),
-        bad_item("embedding beyond float32", good_item(embedding=[1e39] * 32), f"{i}.embedding"),
+        bad_item("embedding beyond float32", good_item(embedding=[1e39] * 32), f"{i}.embedding[0]"),
         bad_item("embedding of strings", good_item(embedding=["0.1"] * 32), f"{i}.embedding[0]"),
         bad_item("title empty", good_item(title=" "), f"{i}.title"),
         bad_item("title over 300", good_item(title="t" * 301), f"{i}.title"),

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mixtape.config import ProfileSettings
+from mixtape.models.catalog import CatalogItem
 from mixtape.models.event_type import EventType
 from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile
@@ -201,3 +202,30 @@ def test_profile_documents_are_compressed_and_old_plain_ones_still_read(aws: Aws
     old = profiles.get("u-plain")
     assert old is not None
     assert old.counts == {"play": 1}
+
+
+def test_catalog_upsert_puts_new_items_in_batches_and_updates_known_ones_keeping_popularity(aws: Aws):
+    client = clients.dynamodb()
+    catalog = DynamoCatalogStore(aws.table("CatalogTable"), client=client)
+
+    def item(n: int, title: str, **extra: Any) -> CatalogItem:
+        return CatalogItem(item_id=f"trk-{n}", title=title, artist_id="art-1", artist_name="A", **extra)
+
+    catalog.upsert([item(1, "One", duration_ms=200_000), item(2, "Two")], NOW)
+    catalog.add_popularity({"trk-1": {7: 2.0}}, drop_before_epoch=0)
+    calls: dict[str, int] = {}
+    client.meta.events.register(
+        "before-call.dynamodb.*",
+        lambda model, **_: calls.__setitem__(model.name, calls.get(model.name, 0) + 1),
+    )
+    # 60 new items and a known one whose duration goes away: the new ones cost 3 BatchWriteItem requests.
+    version = catalog.upsert([item(1, "One again"), *(item(n, f"New {n}") for n in range(100, 160))], NOW + 1)
+    assert calls == {"BatchGetItem": 1, "BatchWriteItem": 3, "UpdateItem": 2}  # one item, then the version
+    assert version == 2
+    _, records = catalog.load_all()
+    by_id = {record.item_id: record for record in records}
+    assert len(by_id) == 62
+    assert by_id["trk-1"].title == "One again"
+    assert by_id["trk-1"].duration_ms is None  # an update removes what the new metadata lacks
+    assert by_id["trk-1"].popularity == {7: 2.0}  # and keeps the popularity buckets
+    assert by_id["trk-130"].title == "New 130"

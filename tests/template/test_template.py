@@ -176,7 +176,8 @@ READ_ONLY_ACTIONS = frozenset(
 EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
     "IngestFunction": {
         "EventsTable": {"dynamodb:BatchGetItem"},  # duplicate check
-        "CatalogTable": {"dynamodb:UpdateItem"},  # item upserts and the catalog version
+        # new items in batches after a batched existence check, known items updated, the catalog version
+        "CatalogTable": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"},
         "ProfileUpdateQueue": {"sqs:SendMessage"},
     },
     "ProfileUpdateFunction": {

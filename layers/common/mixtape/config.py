@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from mixtape.models.catalog import MAX_EMBEDDING_DIM, MIN_EMBEDDING_DIM
 from mixtape.models.context import ContextName, Share
 from mixtape.models.event_type import EventType
 from mixtape.models.experiment import MAX_EXPERIMENTS, ExperimentName
@@ -211,7 +212,7 @@ class _Settings(BaseModel):
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
         return cls.model_validate(environment_values(cls, environ))
 
-    embedding_dim: int = Field(default=32, ge=2, le=1024)
+    embedding_dim: int = Field(default=32, ge=MIN_EMBEDDING_DIM, le=MAX_EMBEDDING_DIM)
     half_life_days: float = Field(default=30.0, gt=0)
     popularity_half_life_days: float = Field(default=7.0, gt=0)
 

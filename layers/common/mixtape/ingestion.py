@@ -69,7 +69,8 @@ def ingest_events(
 def upsert_items(
     items: Sequence[CatalogItem], store: CatalogStore, settings: IngestSettings, now_ms: int
 ) -> int:
-    """Validate what the schema cannot know (the configured embedding size), then write the batch."""
+    """Check what the models cannot know (the deployment's embedding length, which the served document
+    states) and what JSON Schema cannot say (distinct ids in the batch), then write the batch."""
     errors = [
         FieldError(
             field=f"items[{index}].embedding",

@@ -68,7 +68,7 @@ def test_every_reply_is_no_store_even_a_public_one_or_an_unknown_route():
 
 
 def test_the_document_declares_the_bearer_scheme_the_route_scopes_and_public_routes():
-    document = openapi_document([make_app()])
+    document = openapi_document([make_app()], embedding_dim=32)
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",

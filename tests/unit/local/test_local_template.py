@@ -318,7 +318,7 @@ def test_http_api_event_matches_payload_format_2(template: Template):
 
     assert event["version"] == "2.0"
     assert event["routeKey"] == "GET /v1/users/{user_id}/recommendations"
-    assert event["rawPath"] == "/v1/users/u%20a/recommendations"
+    assert event["rawPath"] == "/v1/users/u a/recommendations"  # HTTP APIs decode it
     assert event["pathParameters"] == {"user_id": "u a"}
     assert event["queryStringParameters"] == {"limit": "5", "genre": "jazz,rock", "q": "a b"}
     assert event["cookies"] == ["a=1", "b=2"]

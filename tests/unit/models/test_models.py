@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from mixtape.models.catalog import CatalogItem, ItemBatch, unit_embedding
+from mixtape.models.catalog import (
+    FLOAT32_MAX,
+    FLOAT32_ROUNDS_TO_ZERO,
+    CatalogItem,
+    ItemBatch,
+    unit_embedding,
+)
 from mixtape.models.events import EventBatch, ListeningEvent, ProfileUpdateMessage, StoredEvent
 from tests.unit.conftest import NOW_MS, stored
 
@@ -24,9 +30,19 @@ def test_iso_and_epoch_ms_timestamps_normalise_to_the_same_epoch_ms():
     assert iso.timestamp == epoch.timestamp == 1_794_909_600_000
 
 
-def test_naive_iso_timestamps_are_utc():
-    naive = ListeningEvent.model_validate({**GOOD, "timestamp": "2026-11-17T10:00:00"})
-    assert naive.timestamp == 1_794_909_600_000
+def test_iso_timestamps_carry_their_offset():
+    shifted = ListeningEvent.model_validate({**GOOD, "timestamp": "2026-11-17T11:30:00+01:30"})
+    assert shifted.timestamp == 1_794_909_600_000
+    # RFC 3339, as the schema's `format: date-time` and its pattern say: no offset, no date-time.
+    for unstated in ("2026-11-17T10:00:00", "2026-11-17 10:00:00Z", "2026-11-17t10:00:00z", "2026-11-17"):
+        with pytest.raises(ValidationError, match="RFC 3339"):
+            ListeningEvent.model_validate({**GOOD, "timestamp": unstated})
+
+
+def test_json_integers_written_with_a_zero_fraction_are_integers():
+    event = ListeningEvent.model_validate({**GOOD, "timestamp": 1.5e12, "ms_played": 1000.0, "count": 2.0})
+    assert (event.timestamp, event.ms_played, event.count) == (1_500_000_000_000, 1000, 2)
+    assert all(isinstance(v, int) for v in (event.timestamp, event.ms_played, event.count))
 
 
 @pytest.mark.parametrize(
@@ -36,7 +52,9 @@ def test_naive_iso_timestamps_are_utc():
         ("timestamp", 1_763_373_600, "seconds"),  # seconds, not milliseconds
         ("timestamp", NOW_MS + 6 * 60_000, "future"),
         ("timestamp", "yesterday", "ISO-8601"),
-        ("timestamp", 1.5e12, "epoch milliseconds"),
+        ("timestamp", 1.5e12 + 0.5, "epoch milliseconds"),
+        ("timestamp", "1999-12-31T23:59:59Z", "2000 or later"),
+        ("ms_played", 1.5, "integer"),
         ("type", "teleport", "Input should be"),
         ("ms_played", True, "integer"),
         ("ms_played", "100", "integer"),
@@ -102,28 +120,41 @@ def test_catalog_items_reject_non_finite_or_boolean_embeddings_and_lowercase_gen
 
 
 @pytest.mark.parametrize(
-    ("embedding", "message"),
+    ("embedding", "loc", "message"),
     [
-        ([1e39, 0.0, 0.0, 0.0], "finite as a 32-bit float"),  # finite as JSON, inf as float32
-        ([-3.5e38, 1.0], "finite as a 32-bit float"),
-        ([0.0, 0.0, 0.0, 0.0], "all zeros"),
-        ([1e-46, 0.0], "all zeros"),  # rounds to 0 as float32
-        ([], "all zeros"),
+        ([1e39, 0.0, 0.0, 0.0], (0,), "less than or equal"),  # inf as float32
+        ([np.nextafter(-FLOAT32_MAX, -np.inf), 1.0], (0,), "greater than or equal"),
+        ([0.0, 0.0, 0.0, 0.0], (), "all zeros"),
+        ([FLOAT32_ROUNDS_TO_ZERO, -FLOAT32_ROUNDS_TO_ZERO], (), "all zeros"),  # 0.0 as float32 (ties to even)
+        ([1e-46, 0.0], (), "all zeros"),
+        ([1.0], (), "at least 2 items"),
     ],
 )
-def test_catalog_embeddings_must_be_finite_and_non_zero_as_float32(embedding: list[float], message: str):
+def test_catalog_embeddings_must_be_finite_and_non_zero_as_float32(
+    embedding: list[float], loc: tuple[int, ...], message: str
+):
     base = {"item_id": "t1", "title": "T", "artist_id": "a1", "artist_name": "A"}
     with pytest.raises(ValidationError) as excinfo:
         ItemBatch.model_validate({"items": [base, {**base, "embedding": embedding}]})
     (error,) = excinfo.value.errors()
-    assert error["loc"] == ("items", 1, "embedding")
+    assert error["loc"] == ("items", 1, "embedding", *loc)
     assert message in error["msg"]
+
+
+def test_embedding_bounds_are_float32s_own():
+    """The schema's bounds are exact: at them float32 is finite and non-zero, just past them it is not."""
+    base = {"item_id": "t1", "title": "T", "artist_id": "a1", "artist_name": "A"}
+    assert np.float32(FLOAT32_MAX) == np.finfo(np.float32).max
+    assert np.float32(FLOAT32_ROUNDS_TO_ZERO) == 0
+    tiny = float(np.nextafter(FLOAT32_ROUNDS_TO_ZERO, 1.0))
+    assert np.float32(tiny) > 0
+    assert CatalogItem.model_validate({**base, "embedding": [0.0, -tiny]}).embedding == [0.0, -tiny]
     # the largest float32 values are fine, and unit_embedding normalises them without overflowing
-    big = CatalogItem.model_validate({**base, "embedding": [3e38, 3e38]})
+    big = CatalogItem.model_validate({**base, "embedding": [FLOAT32_MAX, -FLOAT32_MAX]})
     assert big.embedding is not None
     unit = unit_embedding(big.embedding)
     assert unit is not None
-    assert np.allclose(unit, [2**-0.5, 2**-0.5])
+    assert np.allclose(unit, [2**-0.5, -(2**-0.5)])
 
 
 def test_unit_embedding_is_none_for_a_stored_vector_that_is_not_finite_or_zero():

@@ -28,6 +28,7 @@ from .exported_recent_play import ExportedRecentPlay
 from .field_error_view import FieldErrorView
 from .filter_ import Filter
 from .filtered_item import FilteredItem
+from .gateway_error_response import GatewayErrorResponse
 from .genre_affinity import GenreAffinity
 from .health_response import HealthResponse
 from .http_validation_error import HTTPValidationError
@@ -83,6 +84,7 @@ __all__ = (
     "FieldErrorView",
     "Filter",
     "FilteredItem",
+    "GatewayErrorResponse",
     "GenreAffinity",
     "HealthResponse",
     "HTTPValidationError",

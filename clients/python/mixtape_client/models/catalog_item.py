@@ -23,7 +23,8 @@ class CatalogItem:
         explicit (bool | Unset):  Default: False.
         release_date (datetime.date | None | Unset):
         duration_ms (int | None | Unset):
-        embedding (list[float] | None | Unset): Item embedding; its length must equal the configured EMBEDDING_DIM
+        embedding (list[float] | None | Unset): Item embedding: exactly EMBEDDING_DIM values (the deployment's setting),
+            not all zero
     """
 
     item_id: str

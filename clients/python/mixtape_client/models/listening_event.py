@@ -25,7 +25,8 @@ class ListeningEvent:
         user_id (str): Listener id
         item_id (str): Catalog item (track) id
         type_ (EventType):
-        timestamp (datetime.datetime | int):
+        timestamp (datetime.datetime | int): When the listening happened: epoch milliseconds from 2000 on, or an RFC
+            3339 date-time with an offset; at most 5 minutes ahead of the server's clock
         ms_played (int | None | Unset): Required for play and skip
         count (int | Unset): Aggregated plays, for importing listening history. Weighs as `count` plays in the
             listener's own profile, up to 10,000. Item popularity counts listeners, not plays: one listener adds at most one

@@ -2,6 +2,7 @@
 claims of the current request) and `protected(scope, model)` (the route's OpenAPI security, scopes and
 401/403 responses). The decision itself is `mixtape.auth.authorize`, called once by each route."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -20,10 +21,17 @@ def caller(request: Request) -> Principal | None:
 Caller = Annotated[Principal | None, Depends(caller)]
 
 
-def protected(scope: Scope, model: type, status: int = 200, description: str = "OK") -> dict[str, Any]:
-    """Route keyword arguments: the success model and errors, plus the bearer token with `scope`."""
+def protected(
+    scope: Scope,
+    model: type,
+    status: int = 200,
+    description: str = "OK",
+    links: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Route keyword arguments: the success model (and its `links`) and errors, plus the bearer token
+    with `scope`."""
     return {
-        "responses": ok_doc(model, status, description, protected=True),
+        "responses": ok_doc(model, status, description, protected=True, links=links),
         "security": [{BEARER_AUTH: [scope.value]}],
         "openapi_extensions": {"x-scopes": [scope.value]},
     }

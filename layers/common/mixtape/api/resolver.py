@@ -18,11 +18,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 
 from mixtape import __version__
 from mixtape.api.body import MAX_REPORTED_FIELDS, BodyError, ParsedBody, field_path, read_body
-from mixtape.errors import FieldError, InvalidInputError, MixtapeError
-from mixtape.models.api import ErrorResponse, FieldErrorView, error_body
+from mixtape.errors import FieldError, InvalidInputError, MixtapeError, StorageUnavailableError
+from mixtape.models.api import ErrorResponse, FieldErrorView, GatewayOrErrorResponse, error_body
+from mixtape.models.catalog import EMBEDDING_LENGTH_MARK
 from mixtape.runtime.observability import logger, metrics
 
 API_TITLE = "Mixtape personalization API"
@@ -31,37 +34,56 @@ SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosn
 BEARER_AUTH = "bearerAuth"
 
 
-def _error_doc(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+def _error_doc(description: str, model: type = ErrorResponse) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"model": model}}}
 
 
-# The error model every route documents (the JSON bodies built by the handlers below).
+# The error model every route documents (the JSON bodies built by the handlers below). 404 may also be API
+# Gateway's own `{"message": "Not Found"}` (a path no route takes, e.g. an id with a decoded `/`).
 ERROR_RESPONSES: dict[int, Any] = {
     400: _error_doc("Malformed body: not UTF-8, not JSON, duplicate keys or nested too deep"),
-    404: _error_doc("Unknown user, item or route"),
+    404: _error_doc("Unknown user, item or route", GatewayOrErrorResponse),
     413: _error_doc("Body over the size limit"),
     415: _error_doc("Body is not identity-encoded UTF-8 application/json"),
     422: _error_doc("Invalid input: every bad field is listed with its batch index"),
     503: _error_doc("A dependency is throttled or unavailable; safe to retry"),
 }
-# What a protected route adds (the layer's bodies; API Gateway's authorizer answers the same statuses
-# with `{"message": "Unauthorized"}` / `{"message": "Forbidden"}` before the function runs).
+# Only a route that reads a body can refuse one (`MixtapeResolver`): `openapi_document` drops these from
+# the operations without a request body.
+BODY_ERROR_STATUSES = ("400", "413", "415")
+# What a protected route adds: the layer's bodies, or API Gateway's JWT authorizer's `{"message":
+# "Unauthorized"}` / `{"message": "Forbidden"}`, answered before the function runs.
 AUTH_ERROR_RESPONSES: dict[int, Any] = {
-    401: _error_doc("No valid bearer token"),
-    403: _error_doc("The token lacks the route's scope, or a listener token acts on another listener"),
+    401: _error_doc("No valid bearer token", GatewayOrErrorResponse),
+    403: _error_doc(
+        "The token lacks the route's scope, or a listener token acts on another listener",
+        GatewayOrErrorResponse,
+    ),
 }
 
 
 def ok_doc(
-    model: type, status: int = 200, description: str = "OK", *, protected: bool = False
+    model: type,
+    status: int = 200,
+    description: str = "OK",
+    *,
+    protected: bool = False,
+    links: Mapping[str, Any] | None = None,
 ) -> dict[int, Any]:
-    """Responses for a route: its success model under `status`, plus the shared errors (and 401/403 for
-    a route behind the JWT authorizer)."""
+    """Responses for a route: its success model under `status` (with the OpenAPI `links` from it to other
+    operations), plus the shared errors (and 401/403 for a route behind the JWT authorizer)."""
     errors = {**ERROR_RESPONSES, **AUTH_ERROR_RESPONSES} if protected else ERROR_RESPONSES
-    return {
-        status: {"description": description, "content": {"application/json": {"model": model}}},
-        **dict(sorted(errors.items())),
-    }
+    ok: dict[str, Any] = {"description": description, "content": {"application/json": {"model": model}}}
+    if links:
+        ok["links"] = dict(links)
+    return {status: ok, **dict(sorted(errors.items()))}
+
+
+def link(method: str, path: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation `method path` (as the document spells it: `/v1/users/{user_id}`),
+    its parameters given as runtime expressions such as `$request.body#/events/0/user_id`."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
 
 
 def _error_response(status: int, body: str) -> Response[str]:
@@ -187,6 +209,17 @@ def create_app() -> APIGatewayHttpResolver:
             error.status_code, error_body(error.code, error.message, request_id=_request_id(app))
         )
 
+    # A dependency that timed out or could not be reached through every botocore retry is unavailable
+    # like one that stayed throttled: 503, safe to retry (storage maps service errors; these never reach it).
+    @app.exception_handler([HTTPClientError, BotoConnectionError])
+    def _unreachable(error: Exception) -> Response[str]:
+        unavailable = StorageUnavailableError("a dependency timed out or could not be reached")
+        logger.warning("request failed", extra={"code": unavailable.code, "error": str(error)})
+        return _error_response(
+            unavailable.status_code,
+            error_body(unavailable.code, unavailable.message, request_id=_request_id(app)),
+        )
+
     @app.not_found
     def _no_route(error: RouteNotFoundError) -> Response[str]:
         return _error_response(404, error_body("not_found", "no such route", request_id=_request_id(app)))
@@ -208,8 +241,9 @@ def json_response[T](status: int, model: T) -> Response[T]:
     )
 
 
-def openapi_document(apps: Sequence[APIGatewayHttpResolver]) -> dict[str, Any]:
-    """Merge the generated schemas of every function's resolver into the API's one document."""
+def openapi_document(apps: Sequence[APIGatewayHttpResolver], embedding_dim: int) -> dict[str, Any]:
+    """Merge the generated schemas of every function's resolver into the API's one document, stating
+    `embedding_dim` (the deployment's EMBEDDING_DIM) as the length of item embeddings."""
     merged: dict[str, Any] = {}
     schemes: dict[str, SecurityScheme] = {BEARER_AUTH: HTTPBearer(bearerFormat="JWT")}
     for app in apps:
@@ -227,4 +261,21 @@ def openapi_document(apps: Sequence[APIGatewayHttpResolver]) -> dict[str, Any]:
         for operation in operations.values():
             # Powertools omits an empty list; the document states public routes as public.
             operation.setdefault("security", [])
-    return merged
+            if "requestBody" not in operation:
+                for status in BODY_ERROR_STATUSES:
+                    operation.get("responses", {}).pop(status, None)
+    stated: dict[str, Any] = with_embedding_dim(merged, embedding_dim)
+    return stated
+
+
+def with_embedding_dim(document: Any, embedding_dim: int) -> Any:
+    """The document with every array marked `EMBEDDING_LENGTH_MARK` exactly `embedding_dim` long: the
+    models accept any configurable length, the deployment one (`mixtape.ingestion.upsert_items`)."""
+    if isinstance(document, list):
+        return [with_embedding_dim(entry, embedding_dim) for entry in document]
+    if not isinstance(document, dict):
+        return document
+    stated = {key: with_embedding_dim(value, embedding_dim) for key, value in document.items()}
+    if stated.get(EMBEDDING_LENGTH_MARK):
+        stated.update(minItems=embedding_dim, maxItems=embedding_dim)
+    return stated

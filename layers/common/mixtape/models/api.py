@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
@@ -205,6 +205,19 @@ class ErrorDetail(_Out):
 
 class ErrorResponse(_Out):
     error: ErrorDetail
+
+
+class GatewayErrorResponse(_Out):
+    """What API Gateway itself answers, before any function runs: its JWT authorizer's 401/403, and 404
+    for a request no route takes."""
+
+    message: str = Field(examples=["Unauthorized"])
+
+
+class GatewayOrErrorResponse(RootModel[ErrorResponse | GatewayErrorResponse]):
+    """A status both API Gateway and the function may answer (401, 403, 404), each with its own body."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 def error_body(code: str, message: str, fields: list[FieldErrorView] | None = None, **extra: Any) -> str:

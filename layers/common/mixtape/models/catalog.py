@@ -1,44 +1,107 @@
 """Catalog items (tracks) as clients upsert them, as stored, and the pure helpers over stored records."""
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from mixtape.models.ids import ArtistId, ItemId
+from mixtape.models.ids import NOT_BLANK, ArtistId, ItemId
+from mixtape.models.numbers import WHOLE_NUMBER
 
 MAX_ITEMS_PER_BATCH = 500
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# No control characters, and one that is not whitespace (`NOT_BLANK`, control characters aside).
+GENRE_PATTERN = (
+    r"^[^\x00-\x1f]*[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f]*$"
+)
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=NOT_BLANK)
+]
 Genre = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$"
+        strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=GENRE_PATTERN
     ),
 ]
+# What a deployment may configure as EMBEDDING_DIM (config.py, template.yaml's EmbeddingDim).
+MIN_EMBEDDING_DIM, MAX_EMBEDDING_DIM = 2, 1024
+# Marks the arrays whose length is the deployment's EMBEDDING_DIM: the OpenAPI document states that length
+# (mixtape.api.resolver.with_embedding_dim); the model allows any configurable one, ingestion checks it.
+EMBEDDING_LENGTH_MARK = "x-length-is-embedding-dim"
+# Embeddings are stored and ranked as float32: the largest finite float32 bounds each value, and a double
+# of magnitude at most 2**-150 (half the smallest float32 subnormal; ties go to even) becomes 0.0.
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_ROUNDS_TO_ZERO = 2.0**-150
 # strict: ints are fine, `true` and "0.5" are not
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
 
 
 def _usable_embedding(values: list[float]) -> list[float]:
-    """Stored and ranked as float32: a value finite in JSON (1e39) may not be finite there, and a vector
-    that is all zeros there has no direction; either would poison every profile that plays the item."""
-    with np.errstate(over="ignore"):  # the overflow is what is checked for
-        vector = np.asarray(values, dtype=np.float32)
-    if not np.isfinite(vector).all():
-        raise ValueError("every value must be finite as a 32-bit float (|value| < 3.4e38)")
-    if not vector.any():
+    """A vector that is all zeros as float32 has no direction: it would poison every profile that plays
+    the item. (Each value is finite as float32: FiniteFloat's bounds.)"""
+    if not any(abs(v) > FLOAT32_ROUNDS_TO_ZERO for v in values):
         raise ValueError("must not be all zeros (as 32-bit floats): it would point nowhere")
     return values
 
 
-Embedding = Annotated[list[FiniteFloat], AfterValidator(_usable_embedding)]
+# A full date as the schema's `format: date` means it, year 1000 on (pydantic alone also takes 0, a midnight
+# datetime, or year 0, which `date` cannot hold).
+FULL_DATE_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def _full_date(value: Any) -> Any:
+    if not (isinstance(value, str) and re.fullmatch(FULL_DATE_PATTERN, value)):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+ReleaseDate = Annotated[
+    date,
+    BeforeValidator(_full_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": FULL_DATE_PATTERN}),
+]
+
+
+class _EmbeddingSchema:
+    """`_usable_embedding` and the deployment's length, stated in the JSON Schema."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        nonzero = {
+            "anyOf": [
+                {"exclusiveMinimum": FLOAT32_ROUNDS_TO_ZERO},
+                {"exclusiveMaximum": -FLOAT32_ROUNDS_TO_ZERO},
+            ]
+        }
+        return {**schema, "contains": nonzero, EMBEDDING_LENGTH_MARK: True}
+
+
+Embedding = Annotated[
+    list[FiniteFloat],
+    Field(min_length=MIN_EMBEDDING_DIM, max_length=MAX_EMBEDDING_DIM),
+    AfterValidator(_usable_embedding),
+    _EmbeddingSchema(),
+]
 
 
 class CatalogItem(BaseModel):
@@ -52,10 +115,11 @@ class CatalogItem(BaseModel):
     artist_name: Title
     genres: list[Genre] = Field(default_factory=list, max_length=20)
     explicit: Annotated[bool, Field(strict=True)] = False
-    release_date: date | None = None
-    duration_ms: Annotated[int, Field(strict=True, ge=1, le=86_400_000)] | None = None
+    release_date: ReleaseDate | None = None
+    duration_ms: Annotated[int, Field(strict=True, ge=1, le=86_400_000), WHOLE_NUMBER] | None = None
     embedding: Embedding | None = Field(
-        default=None, description="Item embedding; its length must equal the configured EMBEDDING_DIM"
+        default=None,
+        description="Item embedding: exactly EMBEDDING_DIM values (the deployment's setting), not all zero",
     )
 
 

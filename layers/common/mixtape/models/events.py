@@ -1,6 +1,7 @@
 """Listening events: the public input shape and the normalised shape that flows through the pipeline."""
 
-from datetime import UTC, datetime
+import re
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -18,11 +19,18 @@ from mixtape import clock
 from mixtape.models.context import MAX_UTC_OFFSET_MINUTES
 from mixtape.models.event_type import EventType
 from mixtape.models.experiment import RecommendationId
-from mixtape.models.ids import EventId, ItemId, UserId
+from mixtape.models.ids import NOT_BLANK, EventId, ItemId, UserId
+from mixtape.models.numbers import WHOLE_NUMBER, whole_number
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 # Anything before 2000-01-01 is almost certainly seconds sent where milliseconds were expected.
 MIN_TIMESTAMP_MS = 946_684_800_000
+# The string form: an RFC 3339 date-time (offset required) written in year 2000 or later. The schema
+# states it and `_to_epoch_ms` checks it with the same pattern; `datetime.fromisoformat` parses it.
+TIMESTAMP_PATTERN = (
+    r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 MAX_EVENTS_PER_BATCH = 500
 # What one event's `count` can weigh in its listener's profile: a history import keeps its proportions up
 # to a year of an item on repeat, and one event cannot outweigh everything else the listener did.
@@ -33,24 +41,25 @@ TYPES_WITH_MS_PLAYED = frozenset({EventType.PLAY, EventType.SKIP})
 
 
 def _to_epoch_ms(value: Any) -> int:
-    """Accept epoch milliseconds (a JSON integer) or an ISO-8601 string; never a bool or a float."""
+    """Accept epoch milliseconds (a JSON integer, 5.0 included) or an RFC 3339 string; never a bool or a
+    number with a fraction."""
     if isinstance(value, bool):
         raise ValueError("timestamp must be epoch milliseconds or an ISO-8601 string, not a boolean")
+    value = whole_number(value)
     if isinstance(value, int):
         if value < MIN_TIMESTAMP_MS:
             raise ValueError("timestamp looks like seconds or is before 2000: send epoch milliseconds")
         return value
     if isinstance(value, str):
+        if not re.fullmatch(TIMESTAMP_PATTERN, value):
+            raise ValueError(
+                "timestamp is not an ISO-8601 (RFC 3339) date-time with an offset, in 2000 or later"
+            )
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("timestamp is not a valid ISO-8601 date-time") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        ms = int(parsed.timestamp() * 1000)
-        if ms < MIN_TIMESTAMP_MS:
-            raise ValueError("timestamp is before 2000")
-        return ms
+        return int(parsed.timestamp() * 1000)
     raise ValueError("timestamp must be epoch milliseconds or an ISO-8601 string")
 
 
@@ -60,21 +69,26 @@ def _not_in_future(ms: int) -> int:
     return ms
 
 
+# The upper bound moves with the clock, so JSON Schema cannot state it: the description does.
 EpochMs = Annotated[
     int,
     BeforeValidator(_to_epoch_ms),
     WithJsonSchema(
         {
             "oneOf": [
-                {"type": "integer", "description": "epoch milliseconds"},
-                {"type": "string", "format": "date-time"},
+                {"type": "integer", "minimum": MIN_TIMESTAMP_MS, "description": "epoch milliseconds"},
+                {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN},
             ],
+            "description": "When the listening happened: epoch milliseconds from 2000 on, or an RFC 3339 "
+            "date-time with an offset; at most 5 minutes ahead of the server's clock",
             "examples": ["2026-11-20T18:04:05Z", 1763661845000],
         }
     ),
 ]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NOT_BLANK)
+]
 
 
 class EventContext(BaseModel):
@@ -87,7 +101,10 @@ class EventContext(BaseModel):
     )
     device: ShortText | None = Field(default=None, examples=["ios"])
     utc_offset_minutes: (
-        Annotated[int, Field(strict=True, ge=-MAX_UTC_OFFSET_MINUTES, le=MAX_UTC_OFFSET_MINUTES)] | None
+        Annotated[
+            int, Field(strict=True, ge=-MAX_UTC_OFFSET_MINUTES, le=MAX_UTC_OFFSET_MINUTES), WHOLE_NUMBER
+        ]
+        | None
     ) = Field(
         default=None,
         examples=[60],
@@ -101,20 +118,38 @@ class EventContext(BaseModel):
     )
 
 
+# `_ms_played_for_plays` as JSON Schema (OpenAPI 3.1): the document states what the validator checks.
+_EVENT_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {
+                "properties": {"type": {"enum": sorted(t.value for t in TYPES_WITH_MS_PLAYED)}},
+                "required": ["type"],
+            },
+            "then": {"required": ["ms_played"], "properties": {"ms_played": {"type": "integer"}}},
+        },
+        {
+            "if": {"properties": {"type": {"not": {"const": EventType.PLAY.value}}}, "required": ["type"]},
+            "then": {"properties": {"count": {"const": 1}}},
+        },
+    ]
+}
+
+
 class ListeningEvent(BaseModel):
     """One listening event as clients send it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, json_schema_extra=_EVENT_RULES)
 
     event_id: EventId
     user_id: UserId
     item_id: ItemId
     type: EventType
     timestamp: Annotated[EpochMs, AfterValidator(_not_in_future)]
-    ms_played: Annotated[int, Field(strict=True, ge=0, le=86_400_000)] | None = Field(
+    ms_played: Annotated[int, Field(strict=True, ge=0, le=86_400_000), WHOLE_NUMBER] | None = Field(
         default=None, description="Required for play and skip"
     )
-    count: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = Field(
+    count: Annotated[int, Field(strict=True, ge=1, le=1_000_000), WHOLE_NUMBER] = Field(
         default=1,
         description=(
             f"Aggregated plays, for importing listening history. Weighs as `count` plays in the listener's "

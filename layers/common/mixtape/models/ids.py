@@ -16,3 +16,8 @@ ArtistId = Annotated[_Id, Field(description="Artist id", examples=["art-01"])]
 EventId = Annotated[
     _Id, Field(description="Client-supplied idempotency key of an event", examples=["evt-alice-0001"])
 ]
+
+# A character that is not Unicode White_Space (what `strip_whitespace` strips): a text stripped of its
+# surrounding whitespace is not empty exactly when it holds one (the schema's way to say `min_length=1`
+# after stripping).
+NOT_BLANK = r"[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"

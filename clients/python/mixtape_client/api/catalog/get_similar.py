@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...models.similar_items_response import SimilarItemsResponse
 from ...types import UNSET, Response, Unset
 
@@ -35,41 +36,74 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | SimilarItemsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse | None:
     if response.status_code == 200:
         response_200 = SimilarItemsResponse.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
-
-        return response_400
-
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 415:
-        response_415 = ErrorResponse.from_dict(response.json())
-
-        return response_415
 
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
@@ -89,7 +123,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | SimilarItemsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,7 +137,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> Response[ErrorResponse | SimilarItemsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse]:
     """Items similar to one item
 
     Args:
@@ -115,7 +149,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | SimilarItemsResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +169,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> ErrorResponse | SimilarItemsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse | None:
     """Items similar to one item
 
     Args:
@@ -147,7 +181,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | SimilarItemsResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse
     """
 
     return sync_detailed(
@@ -162,7 +196,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> Response[ErrorResponse | SimilarItemsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse]:
     """Items similar to one item
 
     Args:
@@ -174,7 +208,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | SimilarItemsResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -192,7 +226,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> ErrorResponse | SimilarItemsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse | None:
     """Items similar to one item
 
     Args:
@@ -204,7 +238,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | SimilarItemsResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | SimilarItemsResponse
     """
 
     return (

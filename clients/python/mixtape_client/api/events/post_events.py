@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.event_batch import EventBatch
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...models.ingest_response import IngestResponse
 from ...types import Response
 
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | IngestResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse | None:
     if response.status_code == 202:
         response_202 = IngestResponse.from_dict(response.json())
 
@@ -44,17 +45,65 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
@@ -86,7 +135,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | IngestResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -99,7 +148,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EventBatch,
-) -> Response[ErrorResponse | IngestResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse]:
     """Send a batch of 1..500 listening events
 
     Args:
@@ -110,7 +159,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | IngestResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse]
     """
 
     kwargs = _get_kwargs(
@@ -128,7 +177,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EventBatch,
-) -> ErrorResponse | IngestResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse | None:
     """Send a batch of 1..500 listening events
 
     Args:
@@ -139,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | IngestResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse
     """
 
     return sync_detailed(
@@ -152,7 +201,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EventBatch,
-) -> Response[ErrorResponse | IngestResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse]:
     """Send a batch of 1..500 listening events
 
     Args:
@@ -163,7 +212,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | IngestResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse]
     """
 
     kwargs = _get_kwargs(
@@ -179,7 +228,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EventBatch,
-) -> ErrorResponse | IngestResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse | None:
     """Send a batch of 1..500 listening events
 
     Args:
@@ -190,7 +239,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | IngestResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | IngestResponse
     """
 
     return (

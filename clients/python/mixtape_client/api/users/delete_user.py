@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.erasure_response import ErasureResponse
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...types import Response
 
 
@@ -26,41 +27,74 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErasureResponse | ErrorResponse | None:
+) -> ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     if response.status_code == 200:
         response_200 = ErasureResponse.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
-
-        return response_400
-
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 415:
-        response_415 = ErrorResponse.from_dict(response.json())
-
-        return response_415
 
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
@@ -80,7 +114,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErasureResponse | ErrorResponse]:
+) -> Response[ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +127,7 @@ def sync_detailed(
     user_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ErasureResponse | ErrorResponse]:
+) -> Response[ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     """Erase a listener's events and profile
 
     Args:
@@ -104,7 +138,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErasureResponse | ErrorResponse]
+        Response[ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -122,7 +156,7 @@ def sync(
     user_id: str,
     *,
     client: AuthenticatedClient,
-) -> ErasureResponse | ErrorResponse | None:
+) -> ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     """Erase a listener's events and profile
 
     Args:
@@ -133,7 +167,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErasureResponse | ErrorResponse
+        ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse
     """
 
     return sync_detailed(
@@ -146,7 +180,7 @@ async def asyncio_detailed(
     user_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ErasureResponse | ErrorResponse]:
+) -> Response[ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     """Erase a listener's events and profile
 
     Args:
@@ -157,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErasureResponse | ErrorResponse]
+        Response[ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +207,7 @@ async def asyncio(
     user_id: str,
     *,
     client: AuthenticatedClient,
-) -> ErasureResponse | ErrorResponse | None:
+) -> ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     """Erase a listener's events and profile
 
     Args:
@@ -184,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErasureResponse | ErrorResponse
+        ErasureResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse
     """
 
     return (

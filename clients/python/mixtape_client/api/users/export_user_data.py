@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.export_response import ExportResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -43,41 +44,74 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | ExportResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse | None:
     if response.status_code == 200:
         response_200 = ExportResponse.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
-
-        return response_400
-
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 415:
-        response_415 = ErrorResponse.from_dict(response.json())
-
-        return response_415
 
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
@@ -97,7 +131,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | ExportResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,7 +146,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     after: None | str | Unset = UNSET,
     limit: int | Unset = 1000,
-) -> Response[ErrorResponse | ExportResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse]:
     """Export every datum held about a listener: profile, events log, erasure state
 
     Args:
@@ -125,7 +159,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ExportResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +181,7 @@ def sync(
     client: AuthenticatedClient,
     after: None | str | Unset = UNSET,
     limit: int | Unset = 1000,
-) -> ErrorResponse | ExportResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse | None:
     """Export every datum held about a listener: profile, events log, erasure state
 
     Args:
@@ -160,7 +194,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ExportResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse
     """
 
     return sync_detailed(
@@ -177,7 +211,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     after: None | str | Unset = UNSET,
     limit: int | Unset = 1000,
-) -> Response[ErrorResponse | ExportResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse]:
     """Export every datum held about a listener: profile, events log, erasure state
 
     Args:
@@ -190,7 +224,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ExportResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +244,7 @@ async def asyncio(
     client: AuthenticatedClient,
     after: None | str | Unset = UNSET,
     limit: int | Unset = 1000,
-) -> ErrorResponse | ExportResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse | None:
     """Export every datum held about a listener: profile, events log, erasure state
 
     Args:
@@ -223,7 +257,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ExportResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | ExportResponse
     """
 
     return (

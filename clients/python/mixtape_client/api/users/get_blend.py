@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.blend_response import BlendResponse
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -34,41 +35,74 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BlendResponse | ErrorResponse | None:
+) -> BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     if response.status_code == 200:
         response_200 = BlendResponse.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
-
-        return response_400
-
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 415:
-        response_415 = ErrorResponse.from_dict(response.json())
-
-        return response_415
 
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
@@ -88,7 +122,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BlendResponse | ErrorResponse]:
+) -> Response[BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +136,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     users: str,
     limit: int | Unset = 20,
-) -> Response[BlendResponse | ErrorResponse]:
+) -> Response[BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     """One list for a group of 2..10 listeners
 
     Args:
@@ -114,7 +148,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BlendResponse | ErrorResponse]
+        Response[BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +168,7 @@ def sync(
     client: AuthenticatedClient,
     users: str,
     limit: int | Unset = 20,
-) -> BlendResponse | ErrorResponse | None:
+) -> BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     """One list for a group of 2..10 listeners
 
     Args:
@@ -146,7 +180,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BlendResponse | ErrorResponse
+        BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse
     """
 
     return sync_detailed(
@@ -161,7 +195,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     users: str,
     limit: int | Unset = 20,
-) -> Response[BlendResponse | ErrorResponse]:
+) -> Response[BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]:
     """One list for a group of 2..10 listeners
 
     Args:
@@ -173,7 +207,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BlendResponse | ErrorResponse]
+        Response[BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -191,7 +225,7 @@ async def asyncio(
     client: AuthenticatedClient,
     users: str,
     limit: int | Unset = 20,
-) -> BlendResponse | ErrorResponse | None:
+) -> BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse | None:
     """One list for a group of 2..10 listeners
 
     Args:
@@ -203,7 +237,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BlendResponse | ErrorResponse
+        BlendResponse | ErrorResponse | ErrorResponse | GatewayErrorResponse
     """
 
     return (

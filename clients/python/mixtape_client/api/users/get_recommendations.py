@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...models.recommendations_response import RecommendationsResponse
 from ...types import UNSET, Response, Unset
 
@@ -78,41 +79,74 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | RecommendationsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse | None:
     if response.status_code == 200:
         response_200 = RecommendationsResponse.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 400:
-        response_400 = ErrorResponse.from_dict(response.json())
-
-        return response_400
-
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = ErrorResponse.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 415:
-        response_415 = ErrorResponse.from_dict(response.json())
-
-        return response_415
 
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
@@ -132,7 +166,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | RecommendationsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -152,7 +186,7 @@ def sync_detailed(
     device: None | str | Unset = UNSET,
     local_time: None | str | Unset = UNSET,
     explore: float | None | Unset = UNSET,
-) -> Response[ErrorResponse | RecommendationsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse]:
     """Ranked, filtered, explained items
 
     Args:
@@ -174,7 +208,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | RecommendationsResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -206,7 +240,7 @@ def sync(
     device: None | str | Unset = UNSET,
     local_time: None | str | Unset = UNSET,
     explore: float | None | Unset = UNSET,
-) -> ErrorResponse | RecommendationsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse | None:
     """Ranked, filtered, explained items
 
     Args:
@@ -228,7 +262,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | RecommendationsResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse
     """
 
     return sync_detailed(
@@ -255,7 +289,7 @@ async def asyncio_detailed(
     device: None | str | Unset = UNSET,
     local_time: None | str | Unset = UNSET,
     explore: float | None | Unset = UNSET,
-) -> Response[ErrorResponse | RecommendationsResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse]:
     """Ranked, filtered, explained items
 
     Args:
@@ -277,7 +311,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | RecommendationsResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -307,7 +341,7 @@ async def asyncio(
     device: None | str | Unset = UNSET,
     local_time: None | str | Unset = UNSET,
     explore: float | None | Unset = UNSET,
-) -> ErrorResponse | RecommendationsResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse | None:
     """Ranked, filtered, explained items
 
     Args:
@@ -329,7 +363,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | RecommendationsResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | RecommendationsResponse
     """
 
     return (

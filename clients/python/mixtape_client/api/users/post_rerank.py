@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...models.rerank_request import RerankRequest
 from ...models.rerank_response import RerankResponse
 from ...types import Response
@@ -36,7 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | RerankResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse | None:
     if response.status_code == 200:
         response_200 = RerankResponse.from_dict(response.json())
 
@@ -48,17 +49,65 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
@@ -90,7 +139,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | RerankResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +153,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RerankRequest,
-) -> Response[ErrorResponse | RerankResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse]:
     """Rank the caller's candidate items (up to 500) for the listener
 
     Args:
@@ -116,7 +165,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | RerankResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse]
     """
 
     kwargs = _get_kwargs(
@@ -136,7 +185,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RerankRequest,
-) -> ErrorResponse | RerankResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse | None:
     """Rank the caller's candidate items (up to 500) for the listener
 
     Args:
@@ -148,7 +197,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | RerankResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse
     """
 
     return sync_detailed(
@@ -163,7 +212,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RerankRequest,
-) -> Response[ErrorResponse | RerankResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse]:
     """Rank the caller's candidate items (up to 500) for the listener
 
     Args:
@@ -175,7 +224,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | RerankResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse]
     """
 
     kwargs = _get_kwargs(
@@ -193,7 +242,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RerankRequest,
-) -> ErrorResponse | RerankResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse | None:
     """Rank the caller's candidate items (up to 500) for the listener
 
     Args:
@@ -205,7 +254,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | RerankResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | RerankResponse
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
+from ...models.gateway_error_response import GatewayErrorResponse
 from ...models.preferences import Preferences
 from ...models.preferences_response import PreferencesResponse
 from ...types import Response
@@ -36,7 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | PreferencesResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse | None:
     if response.status_code == 200:
         response_200 = PreferencesResponse.from_dict(response.json())
 
@@ -48,17 +49,65 @@ def _parse_response(
         return response_400
 
     if response.status_code == 401:
-        response_401 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_401(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_403(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_403 = _parse_response_403(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ErrorResponse.from_dict(response.json())
+
+        def _parse_response_404(data: object) -> ErrorResponse | GatewayErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_gateway_or_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_gateway_or_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_gateway_or_error_response_type_1 = GatewayErrorResponse.from_dict(data)
+
+            return componentsschemas_gateway_or_error_response_type_1
+
+        response_404 = _parse_response_404(response.json())
 
         return response_404
 
@@ -90,7 +139,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | PreferencesResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +153,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: Preferences,
-) -> Response[ErrorResponse | PreferencesResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse]:
     """Set the listener's onboarding seeds and muted artists and genres (replaces them all)
 
     Args:
@@ -117,7 +166,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreferencesResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +186,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: Preferences,
-) -> ErrorResponse | PreferencesResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse | None:
     """Set the listener's onboarding seeds and muted artists and genres (replaces them all)
 
     Args:
@@ -150,7 +199,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreferencesResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse
     """
 
     return sync_detailed(
@@ -165,7 +214,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: Preferences,
-) -> Response[ErrorResponse | PreferencesResponse]:
+) -> Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse]:
     """Set the listener's onboarding seeds and muted artists and genres (replaces them all)
 
     Args:
@@ -178,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreferencesResponse]
+        Response[ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse]
     """
 
     kwargs = _get_kwargs(
@@ -196,7 +245,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: Preferences,
-) -> ErrorResponse | PreferencesResponse | None:
+) -> ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse | None:
     """Set the listener's onboarding seeds and muted artists and genres (replaces them all)
 
     Args:
@@ -209,7 +258,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreferencesResponse
+        ErrorResponse | ErrorResponse | GatewayErrorResponse | PreferencesResponse
     """
 
     return (

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
 from mixtape.storage import clients
-from mixtape.storage.dynamo.batch import batch_get
+from mixtape.storage.dynamo.batch import batch_get, batch_write
 
 META_KEY = "#meta"  # not a valid ItemId, so it can never collide with a track
 POP_PREFIX = "pop_"
@@ -53,44 +53,64 @@ class DynamoCatalogStore:
     def client(self) -> Any:
         return self._client or clients.dynamodb()
 
-    def _upsert_one(self, item: CatalogItem, now_ms: int) -> None:
-        # UpdateItem, not PutItem: a metadata upsert must keep the item's popularity buckets.
-        values: dict[str, Any] = {
-            ":title": {"S": item.title},
-            ":artist_id": {"S": item.artist_id},
-            ":artist_name": {"S": item.artist_name},
-            ":genres": {"L": [{"S": g} for g in item.genres]},
-            ":explicit": {"BOOL": item.explicit},
-            ":now": {"N": str(now_ms)},
-        }
-        sets = [f"{name} = :{name}" for name in ("title", "artist_id", "artist_name", "genres", "explicit")]
-        sets.append("updated_at = :now")
-        removes: list[str] = []
-        optional: dict[str, dict[str, Any] | None] = {
+    @staticmethod
+    def _attributes(item: CatalogItem, now_ms: int) -> dict[str, dict[str, Any] | None]:
+        """The stored attributes of an item; None for an optional one it lacks (removed on update)."""
+        return {
+            "title": {"S": item.title},
+            "artist_id": {"S": item.artist_id},
+            "artist_name": {"S": item.artist_name},
+            "genres": {"L": [{"S": g} for g in item.genres]},
+            "explicit": {"BOOL": item.explicit},
+            "updated_at": {"N": str(now_ms)},
             "release_date": {"S": item.release_date.isoformat()} if item.release_date else None,
             "duration_ms": {"N": str(item.duration_ms)} if item.duration_ms is not None else None,
             "embedding": {"B": np.asarray(item.embedding, dtype=np.float32).tobytes()}
             if item.embedding is not None
             else None,
         }
-        for name, value in optional.items():
-            if value is None:
-                removes.append(name)
-            else:
-                sets.append(f"{name} = :{name}")
-                values[f":{name}"] = value
+
+    def _update_one(self, item: CatalogItem, now_ms: int) -> None:
+        # UpdateItem, not PutItem: a metadata upsert must keep the item's popularity buckets.
+        attributes = self._attributes(item, now_ms)
+        sets = [f"{name} = :{name}" for name, value in attributes.items() if value is not None]
+        removes = [name for name, value in attributes.items() if value is None]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         self.client.update_item(
             TableName=self._table,
             Key={"item_id": {"S": item.item_id}},
             UpdateExpression=expression,
-            ExpressionAttributeValues=values,
+            ExpressionAttributeValues={f":{k}": v for k, v in attributes.items() if v is not None},
         )
 
+    def _put_new(self, items: Sequence[CatalogItem], now_ms: int) -> None:
+        """Items not stored yet, 25 per BatchWriteItem: a catalog load costs a request per 25 items, not
+        per item. A put replaces the whole item, which is only safe because a new item has nothing to keep
+        (popularity ADDs require the item to exist); a concurrent upsert creating the same item in the
+        same instant could lose the other's first popularity bucket, an accepted blur of a trend signal."""
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "item_id": {"S": item.item_id},
+                        **{k: v for k, v in self._attributes(item, now_ms).items() if v is not None},
+                    }
+                }
+            }
+            for item in items
+        ]
+        if batch_write(self.client, self._table, puts):
+            raise StorageUnavailableError("catalog upsert failed: DynamoDB kept returning unprocessed items")
+
     def upsert(self, items: Sequence[CatalogItem], now_ms: int) -> int:
-        """Write the items, then bump the catalog version so recommenders reload. Returns the version."""
+        """Write the items (new ones in batches, known ones updated in place), then bump the catalog
+        version so recommenders reload. Returns the version."""
         try:
-            list(self._pool.map(lambda i: self._upsert_one(i, now_ms), items))
+            keys = [{"item_id": {"S": item.item_id}} for item in items]
+            stored = {row["item_id"]["S"] for row in batch_get(self.client, self._table, keys, "item_id")}
+            self._put_new([item for item in items if item.item_id not in stored], now_ms)
+            known = [item for item in items if item.item_id in stored]
+            list(self._pool.map(lambda i: self._update_one(i, now_ms), known))
             response = self.client.update_item(
                 TableName=self._table,
                 Key={"item_id": {"S": META_KEY}},

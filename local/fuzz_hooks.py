@@ -1,0 +1,69 @@
+"""schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS): the two rules JSON Schema cannot
+state, kept true in *positive* cases only, so that "schema-valid" means what the server accepts.
+
+- A `timestamp` is at most 5 minutes ahead of the server's clock (`mixtape.models.events`): the bound moves
+  with the clock, so the document states it in words. A generated future timestamp becomes now.
+- The `item_id`s of one batch of catalog items are distinct (`mixtape.ingestion.upsert_items`): JSON Schema
+  has no uniqueness by key. A repeated id gets a suffix.
+
+Both are rewrites into other valid values; negative cases are left as generated. Generic over the document:
+any object's `timestamp`, any `items` array of objects with an `item_id`, whatever the route.
+"""
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import schemathesis
+from schemathesis import Case, GenerationMode, HookContext
+
+MAX_ID_LENGTH = 128  # mixtape.models.ids: a suffix of `-dup` and digits keeps the pattern
+
+
+def _not_in_future(value: Any, now_ms: int) -> Any:
+    if isinstance(value, float) and value.is_integer():  # a JSON integer too
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return min(value, now_ms)
+    if isinstance(value, str):
+        try:
+            ms = int(datetime.fromisoformat(value).timestamp() * 1000)
+        except ValueError:
+            return value
+        if ms > now_ms:
+            return datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds")
+    return value
+
+
+def _distinct_item_ids(items: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    distinct = []
+    for index, item in enumerate(items):
+        kept = item
+        if isinstance(item, dict) and isinstance(item.get("item_id"), str):
+            if item["item_id"] in seen:
+                suffix = f"-dup{index}"
+                kept = {**item, "item_id": item["item_id"][: MAX_ID_LENGTH - len(suffix)] + suffix}
+            seen.add(kept["item_id"])
+        distinct.append(kept)
+    return distinct
+
+
+def _rewrite(value: Any, now_ms: int) -> Any:
+    if isinstance(value, list):
+        return [_rewrite(entry, now_ms) for entry in value]
+    if not isinstance(value, dict):
+        return value
+    rewritten = {key: _rewrite(entry, now_ms) for key, entry in value.items()}
+    if "timestamp" in rewritten:
+        rewritten["timestamp"] = _not_in_future(rewritten["timestamp"], now_ms)
+    if isinstance(rewritten.get("items"), list):
+        rewritten["items"] = _distinct_item_ids(rewritten["items"])
+    return rewritten
+
+
+@schemathesis.hook
+def map_case(context: HookContext, case: Case[Any]) -> Case[Any]:
+    if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
+        case.body = _rewrite(case.body, int(time.time() * 1000))
+    return case
