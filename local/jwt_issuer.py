@@ -35,6 +35,7 @@ LISTENER_SCOPES = (
     "profiles:read",
     "users:export",
     "users:erase",
+    "preferences:write",
 )
 SERVICE_SCOPES = (*LISTENER_SCOPES, "catalog:write", SERVICE_SCOPE)
 SERVICE_SUBJECT = "mixtape-local-tools"

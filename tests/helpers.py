@@ -15,7 +15,9 @@ EVENTS_DIR = ROOT / "events"
 ROUTES = load_template().routes
 # The claims API Gateway's JWT authorizer passes on for a service token (client credentials): every scope
 # and `listeners:any`. `http_event(..., claims=None)` is a request with no authorizer context.
-ALL_SCOPES = "events:write catalog:write recommendations:read profiles:read users:export users:erase"
+ALL_SCOPES = (
+    "events:write catalog:write recommendations:read profiles:read users:export users:erase preferences:write"
+)
 SERVICE_CLAIMS: dict[str, Any] = {"sub": "svc-tests", "scope": f"{ALL_SCOPES} listeners:any"}
 
 

@@ -1,6 +1,7 @@
 """ProfileUpdateFunction: folds the profile-update queue into taste profiles; the listener's rights over
 the data held about them: GET /v1/users/{user_id}/export (access) and DELETE /v1/users/{user_id} (erasure).
-The queue path is internal (IAM): no token."""
+PUT /v1/users/{user_id}/preferences (the listener's seeds and mutes). The queue path is internal (IAM):
+no token."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -21,9 +22,11 @@ from mixtape.config import ProfileSettings, profile_settings
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse, ExportResponse
 from mixtape.models.ids import EventId, UserId
+from mixtape.models.preferences import Preferences, PreferencesResponse
 from mixtape.profiles.attribution import Attributions, metric_name
 from mixtape.profiles.erasure import erase_user
 from mixtape.profiles.export import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, export_user
+from mixtape.profiles.preferences import save_preferences
 from mixtape.profiles.queue import apply_queue_batch
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -104,6 +107,24 @@ def export_user_data(
 ) -> ExportResponse:
     authorize(caller, Scope.USERS_EXPORT, [user_id])
     return export_user(user_id, deps.events, deps.profiles, clock.now_ms(), after=after, limit=limit)
+
+
+@app.put(
+    "/v1/users/<user_id>/preferences",
+    operation_id="put_preferences",
+    summary="Set the listener's onboarding seeds and muted artists and genres (replaces them all)",
+    tags=["users"],
+    **protected(Scope.PREFERENCES_WRITE, PreferencesResponse),
+)
+@tracer.capture_method(capture_response=False)
+def put_preferences(
+    user_id: Annotated[UserId, Path()],
+    preferences: Preferences,
+    deps: Annotated[Dependencies, Depends(dependencies)],
+    caller: Caller,
+) -> PreferencesResponse:
+    authorize(caller, Scope.PREFERENCES_WRITE, [user_id])
+    return save_preferences(user_id, preferences, deps.profiles, clock.now_ms())
 
 
 def _attributed_metrics(attributed: Attributions) -> None:

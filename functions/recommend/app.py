@@ -1,4 +1,5 @@
-"""RecommendFunction (read-only): recommendations, similar items, profiles, health, API docs and console."""
+"""RecommendFunction (read-only): recommendations, rerank, blend, similar items, profiles, health, API docs
+and console."""
 
 import json
 import time
@@ -21,11 +22,14 @@ from mixtape.api.resolver import create_app, with_embedding_dim
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import recommend_settings
+from mixtape.errors import FieldError, InvalidInputError
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
+from mixtape.models.blend import MAX_BLEND_USERS, MIN_BLEND_USERS, BlendResponse
 from mixtape.models.context import ContextName, LocalTime, RankingContext, Share
-from mixtape.models.ids import ItemId, UserId
+from mixtape.models.ids import ID_PATTERN, ItemId, UserId
+from mixtape.models.rerank import RerankRequest, RerankResponse
 from mixtape.recommender import Recommender
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -144,6 +148,53 @@ def get_recommendations(
         body=reply.body,
         headers={VARIANT_HEADER: reply.variant},
     )
+
+
+@app.post(
+    "/v1/users/<user_id>/rerank",
+    operation_id="post_rerank",
+    summary="Rank the caller's candidate items (up to 500) for the listener",
+    tags=["users"],
+    **protected(Scope.RECOMMENDATIONS_READ, RerankResponse),
+)
+@tracer.capture_method(capture_response=False)
+def post_rerank(
+    user_id: Annotated[UserId, Path()], ask: RerankRequest, recommender: Served, caller: Caller
+) -> RerankResponse:
+    authorize(caller, Scope.RECOMMENDATIONS_READ, [user_id])
+    return recommender.rerank(user_id, ask)
+
+
+# 2..10 listener ids, comma-separated.
+_ID = ID_PATTERN.removeprefix("^").removesuffix("$")
+BLEND_USERS = rf"^{_ID}(,{_ID}){{{MIN_BLEND_USERS - 1},{MAX_BLEND_USERS - 1}}}$"
+
+
+@app.get(
+    "/v1/blend",
+    operation_id="get_blend",
+    summary="One list for a group of 2..10 listeners",
+    tags=["users"],
+    **protected(Scope.RECOMMENDATIONS_READ, BlendResponse),
+)
+@tracer.capture_method(capture_response=False)
+def get_blend(
+    users: Annotated[
+        str,
+        Query(
+            pattern=BLEND_USERS, description="2..10 distinct listener ids, comma-separated", examples=["a,b"]
+        ),
+    ],
+    recommender: Served,
+    caller: Caller,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> BlendResponse:
+    user_ids = users.split(",")
+    # Every listener must be the caller's: with distinct ids, only a service token can blend.
+    authorize(caller, Scope.RECOMMENDATIONS_READ, user_ids)
+    if len(set(user_ids)) != len(user_ids):
+        raise InvalidInputError([FieldError("users", "a listener is listed twice", type="value_error")])
+    return recommender.blend(user_ids, limit=limit)
 
 
 @app.get(

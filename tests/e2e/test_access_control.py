@@ -188,19 +188,25 @@ def assert_layer_forbidden(response: requests.Response, case: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "body"),
     [
-        ("GET", "/v1/users/{other}/profile"),
-        ("GET", "/v1/users/{other}/recommendations"),
-        ("GET", "/v1/users/{other}/export"),
-        ("DELETE", "/v1/users/{other}"),
+        ("GET", "/v1/users/{other}/profile", None),
+        ("GET", "/v1/users/{other}/recommendations", None),
+        ("GET", "/v1/users/{other}/export", None),
+        ("DELETE", "/v1/users/{other}", None),
+        ("PUT", "/v1/users/{other}/preferences", {"muted_genres": ["rock"]}),
+        ("POST", "/v1/users/{other}/rerank", {"item_ids": ["trk-0001"]}),
+        ("GET", "/v1/blend?users={other},{alice}", None),
     ],
 )
-def test_a_listener_cannot_touch_another_listener(local_stack: LocalStack, method: str, path: str):
+def test_a_listener_cannot_touch_another_listener(
+    local_stack: LocalStack, method: str, path: str, body: dict[str, Any] | None
+):
     other = listener_with_history(local_stack)
     before = stored_state(local_stack, other)
     alice = new_user()
-    response = call(local_stack, method, path.format(other=other), listener_token(local_stack, alice))
+    target = path.format(other=other, alice=alice)
+    response = call(local_stack, method, target, listener_token(local_stack, alice), json=body)
     assert_layer_forbidden(response, f"{method} {path}")
     settled(local_stack)
     assert stored_state(local_stack, other) == before

@@ -52,6 +52,9 @@ def test_the_readme_has_an_example_for_every_route():
         "-X DELETE",
         "mixtape-local-IngestQueue",
         "/export",
+        "-X POST http://127.0.0.1:3000/v1/users/u-alice/rerank",
+        "/v1/blend?users=",
+        "/preferences",
         "make -s token",
     ):
         assert fragment in text, fragment
@@ -95,5 +98,7 @@ def test_readme_examples_run_as_written(local_stack: LocalStack):
         )
         result = _shell(runnable, env)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
-        if "/recommendations" in command:
+        if "u-alice/recommendations" in command:
             assert '"cold_start":false' in result.stdout, result.stdout
+        if "u-carol/recommendations" in command:  # no history yet: her seeds lead the cold-start list
+            assert '"reason":"because you picked' in result.stdout, result.stdout

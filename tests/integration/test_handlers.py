@@ -164,7 +164,7 @@ def test_recommendations_cold_start_then_personalised(aws: Aws, invoke):
     request = load_event("get_recommendations.json")
     cold = body(invoke(RECOMMEND, request))
     assert cold["cold_start"] is True
-    assert {item["reason_code"] for item in cold["items"]} <= {"popular", "new_release"}
+    assert {item["reason_code"] for item in cold["items"]} <= {"popular", "new_release", "exploring"}
 
     user_id = request["pathParameters"]["user_id"]
     item_ids = [i["item_id"] for i in json.loads(load_event("put_items.json")["body"])["items"]]

@@ -101,6 +101,9 @@ EXPECTED_ROUTES = {
     ("PUT", "/v1/items"): "IngestFunction",
     ("DELETE", "/v1/users/{user_id}"): "ProfileUpdateFunction",
     ("GET", "/v1/users/{user_id}/export"): "ProfileUpdateFunction",
+    ("PUT", "/v1/users/{user_id}/preferences"): "ProfileUpdateFunction",
+    ("POST", "/v1/users/{user_id}/rerank"): "RecommendFunction",
+    ("GET", "/v1/blend"): "RecommendFunction",
     ("GET", "/v1/users/{user_id}/recommendations"): "RecommendFunction",
     ("GET", "/v1/users/{user_id}/profile"): "RecommendFunction",
     ("GET", "/v1/items/{item_id}/similar"): "RecommendFunction",
@@ -117,6 +120,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("PUT", "/v1/items"): "catalog:write",
     ("DELETE", "/v1/users/{user_id}"): "users:erase",
     ("GET", "/v1/users/{user_id}/export"): "users:export",
+    ("PUT", "/v1/users/{user_id}/preferences"): "preferences:write",
+    ("POST", "/v1/users/{user_id}/rerank"): "recommendations:read",
+    ("GET", "/v1/blend"): "recommendations:read",
     ("GET", "/v1/users/{user_id}/recommendations"): "recommendations:read",
     ("GET", "/v1/users/{user_id}/profile"): "profiles:read",
     ("GET", "/v1/items/{item_id}/similar"): "recommendations:read",
@@ -136,7 +142,12 @@ JWT_AUTH = {
         }
     },
 }
-WRITE_ROUTES = ("POST /v1/events", "PUT /v1/items", "DELETE /v1/users/{user_id}")
+WRITE_ROUTES = (
+    "POST /v1/events",
+    "PUT /v1/items",
+    "DELETE /v1/users/{user_id}",
+    "PUT /v1/users/{user_id}/preferences",
+)
 # function -> its reserved-concurrency parameter (0 = unreserved)
 RESERVED_CONCURRENCY = {
     "IngestFunction": "IngestReservedConcurrency",

@@ -7,6 +7,7 @@ from functools import cached_property
 
 import mixtape
 from mixtape import clock
+from mixtape.api.lists import blend_response, rerank_response
 from mixtape.api.profile_view import profile_response
 from mixtape.api.replies import recommendations_json, similar_items_json
 from mixtape.catalog.cache import CatalogCache
@@ -14,10 +15,14 @@ from mixtape.config import RecommendSettings
 from mixtape.errors import NotFoundError
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, ServedContext
+from mixtape.models.blend import BlendResponse
 from mixtape.models.context import RankingContext
 from mixtape.models.experiment import recommendation_id, variant_header
+from mixtape.models.rerank import RerankRequest, RerankResponse
 from mixtape.ranking import RankingRequest, RankingSettings, explore, recommend, similar_items
+from mixtape.ranking.blend import blend
 from mixtape.ranking.context import ContextResolver
+from mixtape.ranking.rerank import rerank
 from mixtape.storage.ports import ProfileStore
 
 
@@ -80,6 +85,31 @@ class Recommender:
         }
         body = recommendations_json(index, user_id, found, served)
         return RecommendationsReply(body, found.cold_start, variant_header(resolved.assignments))
+
+    def rerank(self, user_id: str, ask: RerankRequest) -> RerankResponse:
+        """The caller's candidates ranked for the listener, in the request's context (as recommendations)."""
+        resolved = self.contexts.resolve(user_id, ask.context or RankingContext())
+        index = self.catalog.get()
+        model = self.model.get(index)
+        profile = self.profiles.get(user_id)  # one DynamoDB read, as for recommendations
+        apply_filters = ask.filters == "apply"
+        found = rerank(
+            profile,
+            index,
+            model,
+            ask.item_ids,
+            resolved.settings,
+            apply_filters=apply_filters,
+            daypart=resolved.daypart,
+        )
+        return rerank_response(index, user_id, found)
+
+    def blend(self, user_ids: list[str], *, limit: int) -> BlendResponse:
+        """One list for 2..10 listeners: one profile read each."""
+        index = self.catalog.get()
+        model = self.model.get(index)
+        members = [(u, self.profiles.get(u)) for u in user_ids]
+        return blend_response(index, user_ids, blend(members, index, model, limit, self.ranking))
 
     def similar_items(self, item_id: str, *, limit: int) -> str:
         """A SimilarItemsResponse, as JSON."""

@@ -87,5 +87,6 @@ def test_the_route_scopes_are_the_contracts():
         "profiles:read",
         "users:export",
         "users:erase",
+        "preferences:write",
     }
     assert SERVICE_SCOPE == "listeners:any"

@@ -269,6 +269,9 @@ CONTRACT_SCOPES = {
     "GET /v1/users/{user_id}/profile": ("profiles:read",),
     "GET /v1/users/{user_id}/export": ("users:export",),
     "DELETE /v1/users/{user_id}": ("users:erase",),
+    "PUT /v1/users/{user_id}/preferences": ("preferences:write",),
+    "POST /v1/users/{user_id}/rerank": ("recommendations:read",),
+    "GET /v1/blend": ("recommendations:read",),
 }
 PUBLIC = {
     "GET /v1/health",

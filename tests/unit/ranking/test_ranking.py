@@ -8,6 +8,7 @@ from mixtape.catalog.index import CatalogIndex
 from mixtape.config import ProfileSettings, RankingWeights, RecommendSettings
 from mixtape.models.event_type import EventType
 from mixtape.models.profile import Profile
+from mixtape.models.reason import ReasonCode
 from mixtape.profiles.apply import fold_events
 from mixtape.ranking import (
     Ranked,
@@ -112,6 +113,23 @@ def test_explicit_and_genre_filters(catalog, profile_settings):
     assert "r4" not in clean
     jazz = ids(index, rank(profile, index, RankingWeights(max_per_artist=5), limit=10, genre="Jazz").items)
     assert set(jazz) == {"j1", "j2", "j3"}
+
+
+def test_a_genre_list_names_no_artist_the_listener_never_played(catalog, profile_settings):
+    """The README's `genre=jazz` for a rock listener who played r1 and r2: no jazz artist or genre is
+    theirs, so no pick says so (every pick scoring 0 used to get "because you listen to" its artist); a
+    jazz item may still be similar to a rock item they played, and then says which."""
+    index = build(catalog)
+    ranked = rank(rock_fan(catalog, profile_settings), index, RankingWeights(), limit=5, genre="jazz").items
+    assert ranked
+    for pick in ranked:
+        assert pick.reason_code not in {ReasonCode.ARTIST, ReasonCode.GENRE}
+        assert not pick.reason.startswith("because you")
+        if pick.reason_code is ReasonCode.SIMILAR:
+            assert pick.reason in {
+                "similar to Title r1 by Artist art-a",
+                "similar to Title r2 by Artist art-a",
+            }
 
 
 def test_cold_start_serves_popular_items_with_reason(catalog):

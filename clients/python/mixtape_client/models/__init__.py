@@ -2,6 +2,8 @@
 
 from .artist_affinity import ArtistAffinity
 from .assignment import Assignment
+from .blend_item import BlendItem
+from .blend_response import BlendResponse
 from .catalog_item import CatalogItem
 from .daypart import Daypart
 from .erasure_response import ErasureResponse
@@ -24,6 +26,8 @@ from .exported_profile_genres import ExportedProfileGenres
 from .exported_profile_items import ExportedProfileItems
 from .exported_recent_play import ExportedRecentPlay
 from .field_error_view import FieldErrorView
+from .filter_ import Filter
+from .filtered_item import FilteredItem
 from .gateway_error_response import GatewayErrorResponse
 from .genre_affinity import GenreAffinity
 from .health_response import HealthResponse
@@ -31,14 +35,22 @@ from .http_validation_error import HTTPValidationError
 from .ingest_response import IngestResponse
 from .item_batch import ItemBatch
 from .listening_event import ListeningEvent
+from .preferences import Preferences
+from .preferences_response import PreferencesResponse
 from .profile_response import ProfileResponse
 from .profile_response_counts import ProfileResponseCounts
+from .ranking_context import RankingContext
 from .reason_code import ReasonCode
 from .recent_play import RecentPlay
 from .recommendations_response import RecommendationsResponse
+from .rerank_request import RerankRequest
+from .rerank_request_filters import RerankRequestFilters
+from .rerank_response import RerankResponse
+from .reranked_item import RerankedItem
 from .response_validation_error import ResponseValidationError
 from .scored_item import ScoredItem
 from .served_context import ServedContext
+from .served_listener import ServedListener
 from .similar_items_response import SimilarItemsResponse
 from .upsert_items_response import UpsertItemsResponse
 from .validation_error import ValidationError
@@ -46,6 +58,8 @@ from .validation_error import ValidationError
 __all__ = (
     "ArtistAffinity",
     "Assignment",
+    "BlendItem",
+    "BlendResponse",
     "CatalogItem",
     "Daypart",
     "ErasureResponse",
@@ -68,6 +82,8 @@ __all__ = (
     "ExportedRecentPlay",
     "ExportResponse",
     "FieldErrorView",
+    "Filter",
+    "FilteredItem",
     "GatewayErrorResponse",
     "GenreAffinity",
     "HealthResponse",
@@ -75,14 +91,22 @@ __all__ = (
     "IngestResponse",
     "ItemBatch",
     "ListeningEvent",
+    "Preferences",
+    "PreferencesResponse",
     "ProfileResponse",
     "ProfileResponseCounts",
+    "RankingContext",
     "ReasonCode",
     "RecentPlay",
     "RecommendationsResponse",
+    "RerankedItem",
+    "RerankRequest",
+    "RerankRequestFilters",
+    "RerankResponse",
     "ResponseValidationError",
     "ScoredItem",
     "ServedContext",
+    "ServedListener",
     "SimilarItemsResponse",
     "UpsertItemsResponse",
     "ValidationError",

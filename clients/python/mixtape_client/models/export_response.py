@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.erasure_state import ErasureState
     from ..models.exported_event import ExportedEvent
     from ..models.exported_profile import ExportedProfile
+    from ..models.preferences import Preferences
 
 
 T = TypeVar("T", bound="ExportResponse")
@@ -26,6 +29,7 @@ class ExportResponse:
         events (list[ExportedEvent]): The applied-events log still within retention, in event-id order: one page
         next_after (None | str): More events may follow: ask again with `after` set to this; null on the last page
         erasure (ErasureState | None): Set when the listener was erased
+        preferences (None | Preferences | Unset): Seed and muted artists and genres, when the listener set them
     """
 
     user_id: str
@@ -34,11 +38,13 @@ class ExportResponse:
     events: list[ExportedEvent]
     next_after: None | str
     erasure: ErasureState | None
+    preferences: None | Preferences | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.erasure_state import ErasureState  # noqa: PLC0415
         from ..models.exported_profile import ExportedProfile  # noqa: PLC0415
+        from ..models.preferences import Preferences  # noqa: PLC0415
 
         user_id = self.user_id
 
@@ -64,6 +70,14 @@ class ExportResponse:
         else:
             erasure = self.erasure
 
+        preferences: dict[str, Any] | None | Unset
+        if isinstance(self.preferences, Unset):
+            preferences = UNSET
+        elif isinstance(self.preferences, Preferences):
+            preferences = self.preferences.to_dict()
+        else:
+            preferences = self.preferences
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -76,6 +90,8 @@ class ExportResponse:
                 "erasure": erasure,
             }
         )
+        if preferences is not UNSET:
+            field_dict["preferences"] = preferences
 
         return field_dict
 
@@ -84,6 +100,7 @@ class ExportResponse:
         from ..models.erasure_state import ErasureState  # noqa: PLC0415
         from ..models.exported_event import ExportedEvent  # noqa: PLC0415
         from ..models.exported_profile import ExportedProfile  # noqa: PLC0415
+        from ..models.preferences import Preferences  # noqa: PLC0415
 
         d = dict(src_dict)
         user_id = d.pop("user_id")
@@ -134,6 +151,23 @@ class ExportResponse:
 
         erasure = _parse_erasure(d.pop("erasure"))
 
+        def _parse_preferences(data: object) -> None | Preferences | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                preferences_type_0 = Preferences.from_dict(data)
+
+                return preferences_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Preferences | Unset, data)
+
+        preferences = _parse_preferences(d.pop("preferences", UNSET))
+
         export_response = cls(
             user_id=user_id,
             exported_at=exported_at,
@@ -141,6 +175,7 @@ class ExportResponse:
             events=events,
             next_after=next_after,
             erasure=erasure,
+            preferences=preferences,
         )
 
         export_response.additional_properties = d

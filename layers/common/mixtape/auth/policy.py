@@ -19,6 +19,7 @@ class Scope(StrEnum):
     PROFILES_READ = "profiles:read"
     USERS_EXPORT = "users:export"
     USERS_ERASE = "users:erase"
+    PREFERENCES_WRITE = "preferences:write"
 
 
 # Scopes that act on the whole service rather than on one listener: granted to service tokens only.

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
 from mixtape.models.experiment import Assignment, RecommendationId
+from mixtape.models.preferences import Preferences
 from mixtape.models.reason import ReasonCode
 
 
@@ -175,6 +176,9 @@ class ExportResponse(_Out):
         description="More events may follow: ask again with `after` set to this; null on the last page"
     )
     erasure: ErasureState | None = Field(description="Set when the listener was erased")
+    preferences: Preferences | None = Field(
+        default=None, description="Seed and muted artists and genres, when the listener set them"
+    )
 
 
 class HealthResponse(_Out):

@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.preferences import Preferences
+
 
 class RecentItem(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -51,6 +53,9 @@ class Profile(BaseModel):
     # copy in the events table is not confirmed yet, and the erasure time before which events are dropped.
     pending: list[str] = Field(default_factory=list)
     erased_at: int = 0
+    # The listener's own choices (PUT .../preferences): not part of the document; stored as their own
+    # attribute of the profile item and written back unchanged by every profile commit.
+    preferences: Preferences | None = Field(default=None, exclude=True)
 
     def clone(self) -> "Profile":
         """An independent copy: new containers and arrays, shared immutable parts (ids, RecentItem).
@@ -102,6 +107,10 @@ class Profile(BaseModel):
     def has_history(self) -> bool:
         """False for a new listener and for an erasure tombstone nothing was folded into since."""
         return bool(self.counts)
+
+    def holds_data(self) -> bool:
+        """History or preferences: what an erasure deletes and an export shows."""
+        return self.has_history() or self.preferences is not None
 
     def has_positive_signal(self) -> bool:
         return any(v > 0 for v in self.artists.values()) or any(v > 0 for v in self.items.values())

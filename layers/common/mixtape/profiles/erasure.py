@@ -50,7 +50,7 @@ def erase_user(
 
 def _holds_data(user_id: str, events: EventStore, profiles: ProfileStore) -> bool:
     profile = profiles.get(user_id, consistent=True)
-    if profile is not None and profile.has_history():
+    if profile is not None and profile.holds_data():
         return True
     # A tombstone or no profile: logged events may still exist (an update that committed just before an
     # earlier erasure logs them after it). Expired entries TTL has not deleted yet count: they are held.

@@ -1,5 +1,5 @@
 """Right of access: every datum held about a listener (the stored profile, the applied-events log still
-within retention, the erasure state), next to erasure (mixtape.profiles.erasure)."""
+within retention, the erasure state, the preferences), next to erasure (mixtape.profiles.erasure)."""
 
 from mixtape.errors import NotFoundError
 from mixtape.models.api import (
@@ -40,6 +40,7 @@ def export_user(
         events=[_event(entry) for entry in logged],
         next_after=next_after,
         erasure=ErasureState(erased_at=erased_at) if erased_at else None,
+        preferences=profile.preferences if profile is not None else None,
     )
 
 

@@ -4,32 +4,32 @@ import numpy as np
 
 from mixtape.catalog.index import CatalogIndex
 from mixtape.models.profile import Profile
-from mixtape.models.reason import ReasonCode
 from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.explain import non_personal
 from mixtape.ranking.filters import filter_scores
 from mixtape.ranking.listener import Listener, Positions, known_positions
 from mixtape.ranking.request import Ranked, RankingRequest
+from mixtape.ranking.seeds import FRESHNESS_TIE_BREAK, Seeds
 from mixtape.ranking.terms import Terms
 from mixtape.ranking.workspace import workspace
 
-FRESHNESS_TIE_BREAK = 1e-3  # orders a catalog nobody has played yet by release date, nothing more
-
 
 def cold_start_list(profile: Profile | None, index: CatalogIndex, request: RankingRequest) -> list[Ranked]:
-    """Popular items (new releases where nothing has been played), minus what the listener knows."""
+    """Popular items (new releases where nothing has been played), tilted to the listener's onboarding
+    seeds (mixtape.ranking.seeds), minus what the listener knows or muted."""
     weights = request.settings.weights
+    seeds = Seeds.of(profile, index)
     with workspace(index) as ws:
         scores = ws.scores
         np.multiply(index.popularity, weights.popularity, out=scores)
         np.multiply(index.freshness, FRESHNESS_TIE_BREAK, out=ws.spare)
         scores += ws.spare
+        if seeds is not None:
+            seeds.add_to(scores, index, weights)
         scores = filter_scores(scores, ws.spare, index, known_positions(profile, index), request)
-        return [
-            Ranked(i, float(scores[i]), ReasonCode.POPULAR, "popular now")
-            if index.popularity[i] > 0
-            else Ranked(i, float(scores[i]), ReasonCode.NEW_RELEASE, "new release")
-            for i in top_k_capped(scores, request.limit, index.artist_of, weights.max_per_artist, ws.select)
-        ]
+        chosen = top_k_capped(scores, request.limit, index.artist_of, weights.max_per_artist, ws.select)
+        found = [seeds.reason(index, i) if seeds else non_personal(index, i) for i in chosen]
+        return [Ranked(i, float(scores[i]), r.code, r.text) for i, r in zip(chosen, found, strict=True)]
 
 
 def rank_exact(terms: Terms, listener: Listener, request: RankingRequest) -> tuple[Positions, list[float]]:

@@ -1,68 +1,106 @@
-"""The text of each pick, from its reason code (its strongest term, `Terms.explain`): its artist, its genre
-the listener likes best, or the liked item it is closest to."""
+"""The reason of each pick, always true of the listener's profile.
 
-from collections.abc import Mapping
+A pick's terms (`Terms.explain`: artist, genre, taste, learned model) are tried strongest first; a term
+gives its personal reason only when it is positive AND its claim holds:
+
+- artist: the item's artist has positive affinity ("because you listen to X");
+- genre: the item's genre the listener likes best has positive affinity ("because you like jazz");
+- taste: a liked item with an embedding points the same way as the item; the closest is named
+  ("similar to Song by X");
+- model: the model knows a liked item whose factors point the same way; the closest one's artist is
+  named ("listeners of X also play this").
+
+For the last two, when the closest liked item is by the item's own artist and that artist has positive
+affinity, the reason is the artist's ("because you listen to X"): as true, and it reads better.
+
+Otherwise (no term positive, or no claim holds: an item that scored 0 in a `genre=` list) the pick gets a
+non-personal reason (`non_personal`). Without a model the fourth term is the popularity prior: never
+personal. Words come only from `Reason.of`, so code and text agree.
+"""
 
 import numpy as np
 
 from mixtape.catalog.index import CatalogIndex, FloatArray
-from mixtape.learning.aligned import AlignedModel
-from mixtape.models.reason import ReasonCode
+from mixtape.models.reason import Reason, ReasonCode
 from mixtape.ranking.listener import Listener, Positions
+from mixtape.ranking.terms import Terms
+
+# Freshness halves every year (catalog.index): at least this is a release of the last twelve months.
+NEW_RELEASE_FRESHNESS = 0.5
+ARTIST, GENRE, TASTE, MODEL = range(4)  # the columns of `Terms.explained`
 
 
-def _closest(rows: FloatArray, anchors: list[int], vectors: FloatArray) -> list[int]:
-    """For each row (a chosen item's vector), the anchor whose vector has the largest inner product."""
-    if not len(rows):
-        return []
-    best = np.argmax(rows @ vectors[anchors].T, axis=1)
-    return [anchors[b] for b in best.tolist()]
+def non_personal(index: CatalogIndex, position: int) -> Reason:
+    """Popular now (played lately), a new release (of the last year), else something to explore."""
+    if index.popularity[position] > 0:
+        return Reason.of(ReasonCode.POPULAR)
+    if index.freshness[position] >= NEW_RELEASE_FRESHNESS:
+        return Reason.of(ReasonCode.NEW_RELEASE)
+    return Reason.of(ReasonCode.EXPLORING)
+
+
+def _nearest(rows: FloatArray, picked: Positions, anchors: list[int], vectors: FloatArray) -> dict[int, int]:
+    """pick -> the anchor with the largest inner product with its row, where that product is positive."""
+    products = rows @ vectors[anchors].T
+    best = np.argmax(products, axis=1)
+    positive = products[np.arange(len(best)), best] > 0
+    return {int(j): anchors[int(b)] for j, b, ok in zip(picked, best, positive, strict=True) if ok}
 
 
 def reasons(
-    chosen: Positions,
-    codes: list[ReasonCode],
-    index: CatalogIndex,
-    listener: Listener,
-    genre_affinity: Mapping[str, float],
-    model: AlignedModel | None,
-    chosen_factors: FloatArray | None = None,
-    listeners_anchors: list[int] | None = None,
-) -> list[str]:
-    """Anchors: the listener's 5 strongest liked items with a vector, one (k, 5) product per kind of
-    vector. `chosen_factors`: the chosen items' factor rows when `Terms.explain` gathered them already
-    (a row of the column-major factor matrix costs one cache miss per element); `listeners_anchors`: the
-    LISTENERS anchors when the caller found them already."""
-    anchor: dict[int, int] = {}
-    for code, vectors, usable in (
-        (ReasonCode.LISTENERS, model.factors if model is not None else None, model.known if model else None),
-        (ReasonCode.SIMILAR, index.embeddings, index.has_embedding),
-    ):
-        picked = [j for j, c in enumerate(codes) if c is code]
-        if not picked or vectors is None or usable is None:
+    chosen: Positions, terms: Terms, listener: Listener, listeners_anchors: list[int] | None = None
+) -> list[Reason]:
+    """One reason per chosen item, after `terms.explain(chosen)`. Anchors: the listener's 5 strongest
+    liked items with a vector, one (picks, 5) product per kind of vector; `listeners_anchors` are the
+    model's when the caller found them already."""
+    index, model, values = terms.index, terms.model, terms.explained
+    near: dict[int, dict[int, int]] = {TASTE: {}, MODEL: {}}
+    kinds: list[tuple[int, FloatArray | None, np.ndarray | None, list[int] | None, FloatArray | None]] = [
+        (TASTE, index.embeddings, index.has_embedding, None, None)
+    ]
+    if model is not None:
+        kinds.append((MODEL, model.factors, model.known, listeners_anchors, terms.chosen_factors))
+    for column, vectors, usable, given, gathered in kinds:
+        picked = np.flatnonzero(values[:, column] > 0)
+        if not len(picked) or vectors is None or usable is None:
             continue
-        given = listeners_anchors if code is ReasonCode.LISTENERS else None
         anchors = given if given is not None else listener.strongest(usable)
         if anchors:
-            known = chosen_factors if code is ReasonCode.LISTENERS else None
-            rows = known[picked] if known is not None else vectors[chosen[picked]]
-            anchor.update(zip(picked, _closest(rows, anchors, vectors), strict=True))
-    texts = []
-    for j, (pos, code) in enumerate(zip(chosen.tolist(), codes, strict=True)):
-        record = index.records[pos]
-        if code is ReasonCode.ARTIST:
-            texts.append(f"because you listen to {record.artist_name}")
-        elif code is ReasonCode.GENRE and record.genres:
-            genre = max(record.genres, key=lambda g: genre_affinity.get(g, 0.0))
-            texts.append(f"because you like {genre}")
-        elif (best := anchor.get(j)) is None:
-            texts.append(
-                "listeners with your taste play this" if code is ReasonCode.LISTENERS else "popular now"
-            )
-        elif (near := index.records[best]).artist_id == record.artist_id:  # reads better than "similar to"
-            texts.append(f"because you listen to {record.artist_name}")
-        elif code is ReasonCode.LISTENERS:
-            texts.append(f"listeners of {near.artist_name} also play this")
-        else:
-            texts.append(f"similar to {near.title} by {near.artist_name}")
-    return texts
+            rows = gathered[picked] if gathered is not None else vectors[chosen[picked]]
+            near[column] = _nearest(rows, picked, anchors, vectors)
+    order = np.argsort(-values, axis=1, kind="stable")  # strongest term first; ties in column order
+    found = []
+    for j, position in enumerate(chosen.tolist()):
+        reason = None
+        for column in order[j].tolist():
+            if values[j, column] <= 0:
+                break
+            reason = _claim(column, j, position, terms, near)
+            if reason is not None:
+                break
+        found.append(reason if reason is not None else non_personal(index, position))
+    return found
+
+
+def _claim(
+    column: int, j: int, position: int, terms: Terms, near: dict[int, dict[int, int]]
+) -> Reason | None:
+    """The personal reason of a positive term, if its claim holds in the profile."""
+    index = terms.index
+    record = index.records[position]
+    artist_liked = terms.artist_affinity.get(int(index.artist_of[position]), 0.0) > 0
+    if column == ARTIST:
+        return Reason.of(ReasonCode.ARTIST, artist=record.artist_name) if artist_liked else None
+    if column == GENRE:
+        affinity = terms.genre_affinity
+        best = max(record.genres, key=lambda g: affinity.get(g, 0.0), default=None)
+        return Reason.of(ReasonCode.GENRE, genre=best) if best and affinity.get(best, 0.0) > 0 else None
+    anchor = near[column].get(j)
+    if anchor is None:
+        return None
+    liked = index.records[anchor]
+    if liked.artist_id == record.artist_id and artist_liked:  # reads better than "similar to" one of theirs
+        return Reason.of(ReasonCode.ARTIST, artist=record.artist_name)
+    if column == TASTE:
+        return Reason.of(ReasonCode.SIMILAR, title=liked.title, artist=liked.artist_name)
+    return Reason.of(ReasonCode.LISTENERS, artist=liked.artist_name)

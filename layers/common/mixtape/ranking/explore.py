@@ -16,12 +16,12 @@ import numpy as np
 
 from mixtape.catalog.index import CatalogIndex
 from mixtape.models.profile import Profile
-from mixtape.models.reason import ReasonCode
+from mixtape.models.reason import Reason, ReasonCode
 from mixtape.ranking.request import Ranked, RankingRequest
 
 HEAD_SHARE = 0.2  # the most popular fifth of the catalog is the head; the rest is the long tail
 POOL_FACTOR = 4  # explore candidates: the items ranked in the `POOL_FACTOR · limit` places below the list
-EXPLORE_REASON = "something new for you"
+EXPLORE_REASON = Reason.of(ReasonCode.EXPLORING).text
 
 
 def slots(explore: float, limit: int) -> int:

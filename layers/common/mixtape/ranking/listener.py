@@ -24,7 +24,7 @@ class Listener:
     liked_missing: list[str]  # liked ids the catalog no longer holds (the model may still know them)
     liked_missing_values: npt.NDArray[np.float64]
     liked_at: Positions  # where each liked item (catalog ones, then missing ones) sits in the profile
-    known: Positions  # everything the listener has interacted with (never recommended back)
+    known: Positions  # everything the listener has interacted with or muted (never recommended)
 
     @classmethod
     def resolve(cls, profile: Profile, index: CatalogIndex) -> "Listener":
@@ -37,7 +37,7 @@ class Listener:
         positive = values > 0
         liked = np.flatnonzero(positive & found)
         missing = np.flatnonzero(positive & ~found)
-        known = positions[positions >= 0]
+        known = np.concatenate((positions[positions >= 0], muted_positions(profile, index)))
         return cls(
             liked=positions[liked],
             liked_values=values[liked],
@@ -87,4 +87,18 @@ def known_positions(profile: Profile | None, index: CatalogIndex) -> Positions:
     if profile is None:
         return NO_POSITIONS
     positions = index.ids.find(list(profile.known_items()))
-    return positions[positions >= 0]
+    return np.concatenate((positions[positions >= 0], muted_positions(profile, index)))
+
+
+def muted_positions(profile: Profile, index: CatalogIndex) -> Positions:
+    """Catalog positions of the items of the listener's muted artists and genres (never recommended: they
+    are excluded wherever known items are). A muted genre can be a large share of the catalog: one
+    array of its members, read once per request."""
+    muted = profile.preferences
+    if muted is None or not (muted.muted_artists or muted.muted_genres):
+        return NO_POSITIONS
+    start, items = index.artist_start, index.artist_items
+    artists = [a for a in map(index.artist_position.get, muted.muted_artists) if a is not None]
+    parts = [items[start[a] : start[a + 1]] for a in artists]
+    parts += [index.genre_members[g] for g in muted.muted_genres if g in index.genre_members]
+    return np.concatenate(parts).astype(np.int64) if parts else NO_POSITIONS

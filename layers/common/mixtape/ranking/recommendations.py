@@ -59,11 +59,9 @@ def _ranked(
             scores = found.tolist()
         else:
             chosen, scores = rank_exact(terms, listener, request)
-        codes = terms.explain(chosen, ivf)
-    texts = reasons(
-        chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors, anchors
-    )
-    items = list(map(Ranked._make, zip(chosen.tolist(), scores, codes, texts, strict=True)))
+        terms.explain(chosen, ivf)
+    why = reasons(chosen, terms, listener, anchors)
+    items = [Ranked(p, s, r.code, r.text) for p, s, r in zip(chosen.tolist(), scores, why, strict=True)]
     return Recommendations(
         items=items, cold_start=False, model_version=model.version if model is not None else None
     )

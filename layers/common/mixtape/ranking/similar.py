@@ -3,8 +3,9 @@
 import numpy as np
 
 from mixtape.catalog.index import CatalogIndex
-from mixtape.models.reason import ReasonCode
+from mixtape.models.reason import Reason, ReasonCode
 from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.explain import non_personal
 from mixtape.ranking.request import Ranked
 
 
@@ -21,7 +22,7 @@ def similar_items(index: CatalogIndex, pos: int, *, limit: int, max_per_artist: 
     terms = {
         ReasonCode.SIMILAR: 0.7 * cosine,
         ReasonCode.SAME_ARTIST: 0.15 * same_artist,
-        ReasonCode.GENRE: 0.25 * jaccard,
+        ReasonCode.SHARED_GENRE: 0.25 * jaccard,
         ReasonCode.POPULAR: 0.05 * index.popularity,
     }
     scores = sum(terms.values(), np.zeros(n, dtype=np.float32))
@@ -31,11 +32,9 @@ def similar_items(index: CatalogIndex, pos: int, *, limit: int, max_per_artist: 
     for i in top_k_capped(scores, limit, index.artist_of, max_per_artist):
         code = max(terms, key=lambda r: float(terms[r][i]))
         shared = next((g for g in index.records[i].genres if g in own_genres), None)
-        reason = {
-            ReasonCode.SIMILAR: f"sounds like {source.title}",
-            ReasonCode.SAME_ARTIST: f"more from {source.artist_name}",
-            ReasonCode.GENRE: f"also {shared}" if shared else "shares its genres",
-            ReasonCode.POPULAR: "popular now",
-        }[code]
-        ranked.append(Ranked(i, float(scores[i]), code, reason))
+        if terms[code][i] <= 0 or (code is ReasonCode.SHARED_GENRE and shared is None):
+            reason = non_personal(index, i)  # nothing in common that could be named
+        else:
+            reason = Reason.of(code, title=source.title, artist=source.artist_name, genre=shared or "")
+        ranked.append(Ranked(i, float(scores[i]), reason.code, reason.text))
     return ranked

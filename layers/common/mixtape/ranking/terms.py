@@ -94,6 +94,8 @@ class Terms:
             scale = weights.factors / bound if bound > 0 else 0.0
             self.scaled_vector = (self.vector * np.float32(scale)).astype(np.float32)
         self.chosen_factors: FloatArray | None = None  # set by explain()
+        # Set by explain(): the chosen items' terms, columns (artist, genre, taste, model or popularity).
+        self.explained: npt.NDArray[np.float64] = np.zeros((0, 4), dtype=np.float64)
         # EASE: the listener's rows scatter-added into the workspace's zeroed accumulator. With many entries
         # for the catalog's size it is then used as a dense vector (two sequential passes); with few, only
         # the touched positions are (a gather-assign).
@@ -232,5 +234,6 @@ class Terms:
             if weights.debias:
                 terms[:, 3] -= model.debias(weights.debias)[chosen]
             last = ReasonCode.LISTENERS
+        self.explained = terms  # what mixtape.ranking.explain words the reasons from
         codes = (ReasonCode.ARTIST, ReasonCode.GENRE, ReasonCode.SIMILAR, last)
         return [codes[c] for c in np.argmax(terms, axis=1).tolist()]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
 from mixtape.models.events import StoredEvent
+from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.storage.ports import EventKey, EventPage, Interaction, LoggedEvent, VersionConflictError
 
@@ -94,12 +95,19 @@ class MemoryProfileStore:
             self.profiles[profile.user_id] = profile.clone()
             self.commits += 1
 
+    def set_preferences(self, user_id: str, preferences: Preferences, now_ms: int) -> None:
+        with self.lock:
+            current = self.profiles.get(user_id) or Profile(user_id=user_id)
+            self.profiles[user_id] = current.model_copy(
+                update={"preferences": preferences, "version": current.version + 1, "updated_at": now_ms}
+            )
+
     def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
         with self.lock:
             current = self.profiles.get(user_id)
             version = (current.version if current else 0) + 1
             self.profiles[user_id] = Profile(user_id=user_id, version=version, erased_at=erased_at)
-            return current is not None and current.has_history()
+            return current is not None and current.holds_data()
 
     def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterator[Interaction]:
         with self.lock:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, PopularityEntries
+from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 
 if TYPE_CHECKING:  # annotations only: the recommend function never imports the event models
@@ -78,9 +79,15 @@ class ProfileStore(Protocol):
         else raise VersionConflictError."""
         ...
 
+    def set_preferences(self, user_id: str, preferences: Preferences, now_ms: int) -> None:
+        """Store the listener's preferences (creating the profile item if needed) and move its version, so
+        a commit that read the previous ones conflicts instead of writing them back."""
+        ...
+
     def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
         """Replace the profile by a tombstone (a newer version holding only `erased_at`, expiring at
-        `expires_at_s`) so no update that read the old one can commit; True if a profile had history."""
+        `expires_at_s`; preferences go too) so no update that read the old one can commit; True if a
+        profile had history or preferences."""
         ...
 
 

@@ -1,6 +1,10 @@
 """Profiles in DynamoDB: one item per user (zlib-compressed JSON document + float64 taste vector and
 float32 model vector as Binary), written with one PutItem conditional on the version that was read.
-An erasure leaves a tombstone (a newer version with only `erased_at`) that expires by TTL."""
+An erasure leaves a tombstone (a newer version with only `erased_at`) that expires by TTL.
+
+The listener's preferences are the item's `prefs` attribute (JSON). A profile commit replaces the whole
+item, so it writes back the preferences it read; a preferences write is an UpdateItem that also moves the
+version, so a commit that read the older preferences conflicts and refolds instead of erasing them."""
 
 import json
 import zlib
@@ -12,6 +16,7 @@ import numpy as np
 from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
+from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.storage import clients
 from mixtape.storage.ports import Interaction, VersionConflictError
@@ -30,8 +35,13 @@ def _decode_doc(doc: bytes) -> bytes:
 
 
 def profile_from_item(item: dict[str, Any]) -> Profile:
-    profile = Profile.model_validate_json(_decode_doc(item["doc"]["B"]))
+    if "doc" in item:
+        profile = Profile.model_validate_json(_decode_doc(item["doc"]["B"]))
+    else:  # only preferences were written so far
+        profile = Profile(user_id=item["user_id"]["S"])
     profile.version = int(item["version"]["N"])
+    if "prefs" in item:
+        profile.preferences = Preferences.model_validate_json(item["prefs"]["S"])
     if "taste" in item:
         profile.taste_sum = np.frombuffer(item["taste"]["B"], dtype=np.float64).copy()
     if "uvec" in item:
@@ -57,6 +67,8 @@ def profile_to_item(profile: Profile) -> dict[str, Any]:
         item["taste"] = {"B": profile.taste_sum.astype(np.float64).tobytes()}
     if profile.user_vector is not None:
         item["uvec"] = {"B": profile.user_vector.astype(np.float32).tobytes()}
+    if profile.preferences is not None:
+        item["prefs"] = {"S": profile.preferences.model_dump_json()}
     return item
 
 
@@ -96,6 +108,27 @@ class DynamoProfileStore:
                 raise VersionConflictError(profile.user_id) from error
             raise StorageUnavailableError(f"profile commit failed: {code}") from error
 
+    def set_preferences(self, user_id: str, preferences: Preferences, now_ms: int) -> None:
+        """One UpdateItem, no read: the preferences, a new version (see the module docstring), and no TTL:
+        a tombstone given preferences is a listener's data again, kept like a profile."""
+        try:
+            self.client.update_item(
+                TableName=self._table,
+                Key={"user_id": {"S": user_id}},
+                UpdateExpression="SET prefs = :prefs, version = if_not_exists(version, :zero) + :one, "
+                "updated_at = :now REMOVE expires_at",
+                ExpressionAttributeValues={
+                    ":prefs": {"S": preferences.model_dump_json()},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":now": {"N": str(now_ms)},
+                },
+            )
+        except ClientError as error:
+            raise StorageUnavailableError(
+                f"writing preferences failed: {error.response['Error']['Code']}"
+            ) from error
+
     def erase(self, user_id: str, erased_at: int, expires_at_s: int) -> bool:
         tombstone = Profile(user_id=user_id, erased_at=erased_at)
         try:
@@ -104,7 +137,7 @@ class DynamoProfileStore:
                 Key={"user_id": {"S": user_id}},
                 # A new version, so an update that read the erased profile cannot commit over it.
                 UpdateExpression="SET version = if_not_exists(version, :zero) + :one, doc = :doc, "
-                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec",
+                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec, prefs",
                 ExpressionAttributeValues={
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
@@ -119,7 +152,7 @@ class DynamoProfileStore:
                 f"erasing profile failed: {error.response['Error']['Code']}"
             ) from error
         old = response.get("Attributes")
-        return old is not None and profile_from_item(old).has_history()
+        return old is not None and profile_from_item(old).holds_data()
 
     def scan_interactions(self, now_ms: int, half_life_ms: float, segments: int = 4) -> Iterator[Interaction]:
         """Every listener's positive item weights as of `now_ms`: the trainer's input. A parallel Scan
