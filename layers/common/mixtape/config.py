@@ -69,6 +69,8 @@ class RankingWeights(BaseModel):
     genre: float = 0.35
     popularity: float = 0.25  # cold start, and the prior while no model is live
     max_per_artist: int = Field(default=2, ge=1)
+    # Sequencing: no artist twice within this many places of a list (1: no two adjacent; 0: off).
+    artist_spacing: int = Field(default=1, ge=0)
     # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
     # the profile holds (profiles keep max_items = 300 weighted items by default, so none is cut then).
     max_neighbor_rows: int = Field(default=300, ge=0)

@@ -52,8 +52,13 @@ class Recommender:
         position = index.position.get(item_id)
         if position is None:
             raise NotFoundError(f"no catalog item {item_id}")
+        weights = self.settings.ranking
         ranked = similar_items(
-            index, position, limit=limit, max_per_artist=self.settings.ranking.max_per_artist
+            index,
+            position,
+            limit=limit,
+            max_per_artist=weights.max_per_artist,
+            artist_spacing=weights.artist_spacing,
         )
         return similar_items_json(index, item_id, ranked)
 

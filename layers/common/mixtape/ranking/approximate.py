@@ -169,6 +169,7 @@ class Approximate:
             cap,
             lambda values, k: top_k_keyed(values, k, positions),
             positions,
+            spacing=self.terms.weights.artist_spacing,
         )
         return positions[chosen], scores[chosen]
 

@@ -28,7 +28,14 @@ def cold_start_list(profile: Profile | None, index: CatalogIndex, request: Ranki
             Ranked(i, float(scores[i]), ReasonCode.POPULAR, "popular now")
             if index.popularity[i] > 0
             else Ranked(i, float(scores[i]), ReasonCode.NEW_RELEASE, "new release")
-            for i in top_k_capped(scores, request.limit, index.artist_of, weights.max_per_artist, ws.select)
+            for i in top_k_capped(
+                scores,
+                request.limit,
+                index.artist_of,
+                weights.max_per_artist,
+                ws.select,
+                spacing=weights.artist_spacing,
+            )
         ]
 
 
@@ -36,6 +43,14 @@ def rank_exact(terms: Terms, listener: Listener, request: RankingRequest) -> tup
     """The chosen positions and their scores, every item's terms summed in the workspace."""
     index, ws = terms.index, terms.ws
     scores = filter_scores(terms.total(), ws.spare, index, listener.known, request)
-    cap = request.settings.weights.max_per_artist
-    chosen = np.asarray(top_k_capped(scores, request.limit, index.artist_of, cap, ws.select), dtype=np.int64)
+    weights = request.settings.weights
+    capped = top_k_capped(
+        scores,
+        request.limit,
+        index.artist_of,
+        weights.max_per_artist,
+        ws.select,
+        spacing=weights.artist_spacing,
+    )
+    chosen = np.asarray(capped, dtype=np.int64)
     return chosen, scores[chosen].tolist()
