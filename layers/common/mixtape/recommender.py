@@ -69,12 +69,15 @@ class Recommender:
         return profile_response(profile, self.catalog.get(), self.settings.half_life_ms, clock.now_ms())
 
     def health(self) -> HealthResponse:
-        loaded = self.catalog.loaded
+        """The catalog as this container serves it. Health loads it like any first request (it answered
+        `null` until a recommendation had loaded it, e.g. right after the demo catalog was seeded); after
+        that it costs nothing, and a changed catalog shows once the background refresh has loaded it."""
+        index = self.catalog.get()
         model = self.model.loaded
         return HealthResponse(
             status="ok",
             version=mixtape.__version__,
-            catalog_items=len(loaded) if loaded else None,
-            catalog_version=loaded.version if loaded else None,
+            catalog_items=len(index),
+            catalog_version=index.version,
             model_version=model.version if model else None,
         )

@@ -26,8 +26,15 @@ def recommender(
     )
 
 
+def test_health_reports_the_catalog_before_any_recommendation(
+    recommender: Recommender, catalog: MemoryCatalogStore
+) -> None:
+    health = recommender.health()  # the first call of a container: it loads the catalog
+    assert (health.catalog_items, health.catalog_version) == (8, 1)
+    assert recommender.catalog.loaded is not None and len(recommender.catalog.loaded) == 8
+
+
 def test_a_listener_never_seen_gets_the_cold_start_list(recommender: Recommender) -> None:
-    assert recommender.health().catalog_items is None  # nothing loaded before the first request
     reply = recommender.recommendations("nobody", limit=3)
     body = RecommendationsResponse.model_validate_json(reply.body)
     assert reply.cold_start

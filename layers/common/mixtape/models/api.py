@@ -160,8 +160,10 @@ class ExportResponse(_Out):
 class HealthResponse(_Out):
     status: Literal["ok"]
     version: str
-    catalog_items: int | None = Field(description="Items in this container's catalog index, if loaded")
-    catalog_version: int | None
+    catalog_items: int = Field(
+        description="Items in this container's catalog index (health loads it, as a first request would)"
+    )
+    catalog_version: int
     model_version: str | None = Field(default=None, description="Learned model this container serves")
 
 
