@@ -15,6 +15,7 @@ from mixtape.models.event_type import EventType
 from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 
 
 class EventWeights(BaseModel):
@@ -36,6 +37,8 @@ class EventWeights(BaseModel):
     playlist_add: float = 3.0
 
     def weight(self, event_type: EventType, ms_played: int | None, quick_skip_ms: int) -> float:
+        if event_type is EventType.IMPRESSION:  # shown, not heard: moves no affinity
+            return 0.0
         if event_type is EventType.SKIP and (ms_played or 0) < quick_skip_ms:
             return self.quick_skip
         return float(getattr(self, event_type.value))
@@ -52,6 +55,7 @@ class ProfileLimits(BaseModel):
     max_genres: int = Field(default=50, ge=1)
     max_recent: int = Field(default=50, ge=1)
     max_disliked: int = Field(default=200, ge=0)
+    max_impressions: int = Field(default=50, ge=0)  # items whose showings a profile counts (fatigue)
 
 
 class RankingWeights(BaseModel):
@@ -69,6 +73,10 @@ class RankingWeights(BaseModel):
     genre: float = 0.35
     popularity: float = 0.25  # cold start, and the prior while no model is live
     max_per_artist: int = Field(default=2, ge=1)
+    # Fatigue (mixtape.ranking.fatigue): an item shown about `fatigue_impressions` times (decayed count)
+    # without a play loses up to `fatigue` from its score, and recovers as the count decays.
+    fatigue: float = Field(default=1.0, ge=0)
+    fatigue_impressions: float = Field(default=3.0, ge=1)
     # Sequencing: no artist twice within this many places of a list (1: no two adjacent; 0: off).
     artist_spacing: int = Field(default=1, ge=0)
     # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
@@ -162,6 +170,8 @@ class _Settings(BaseModel):
     embedding_dim: int = Field(default=32, ge=2, le=1024)
     half_life_days: float = Field(default=30.0, gt=0)
     popularity_half_life_days: float = Field(default=7.0, gt=0)
+    # How fast an item shown without a play recovers (the profile fold and the ranker both decay with it).
+    impression_half_life_hours: float = Field(default=48.0, gt=0)
 
     @property
     def half_life_ms(self) -> float:
@@ -170,6 +180,10 @@ class _Settings(BaseModel):
     @property
     def popularity_half_life_ms(self) -> float:
         return self.popularity_half_life_days * DAY_MS
+
+    @property
+    def impression_half_life_ms(self) -> float:
+        return self.impression_half_life_hours * HOUR_MS
 
 
 class _ModelSettings(_Settings):

@@ -41,7 +41,11 @@ class Recommender:
         model = self.model.get(index)
         profile = self.profiles.get(user_id)  # the request's one DynamoDB read
         request = RankingRequest(
-            limit=limit, exclude_explicit=exclude_explicit, genre=genre, settings=self.ranking
+            limit=limit,
+            exclude_explicit=exclude_explicit,
+            genre=genre,
+            settings=self.ranking,
+            now_ms=clock.now_ms(),
         )
         found = recommend(profile, index, model, request)
         return RecommendationsReply(recommendations_json(index, user_id, found), found.cold_start)

@@ -122,6 +122,12 @@ class ExportedProfile(_Out):
     model_version: str | None = Field(description="Learned model the listener vector belongs to")
     user_vector: list[float] | None = Field(description="The listener folded into that model")
     pending: list[str] = Field(description="Applied events whose log entry is not confirmed yet")
+    impressions: dict[str, float] = Field(
+        default_factory=dict, description="Items shown: decayed count of showings (stored values)"
+    )
+    impressions_ref_ms: int = Field(
+        default=0, description="Epoch ms the stored showing counts are relative to"
+    )
 
 
 class ExportedEvent(_Out):

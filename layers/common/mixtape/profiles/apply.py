@@ -17,6 +17,7 @@ from mixtape.models.catalog import ItemFeatures
 from mixtape.models.event_type import EventType
 from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.profiles.impressions import add_impression, keep_strongest
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
 
@@ -120,6 +121,10 @@ def fold(
     popular: list[StoredEvent] = []
     non_finite = 0
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
+        if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves
+            add_impression(folded, event.item_id, event.timestamp, settings.impression_half_life_ms)
+            folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + 1
+            continue
         _rebase(folded, event.timestamp, half_life)
         # A listener's own profile: `count` plays weigh `count` plays, up to a bound (models.events).
         plays = min(event.count, MAX_COUNTED_PLAYS)
@@ -150,6 +155,7 @@ def fold(
     folded.items = _top_by_magnitude(folded.items, limits.max_items)
     folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
     folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
+    folded.impressions = keep_strongest(folded.impressions, limits.max_impressions)
     newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
     folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
     if len(folded.disliked) > limits.max_disliked:

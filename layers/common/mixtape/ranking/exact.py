@@ -6,6 +6,7 @@ from mixtape.catalog.index import CatalogIndex
 from mixtape.models.profile import Profile
 from mixtape.models.reason import ReasonCode
 from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.fatigue import NO_FATIGUE, Fatigue
 from mixtape.ranking.filters import filter_scores
 from mixtape.ranking.listener import Listener, Positions, known_positions
 from mixtape.ranking.request import Ranked, RankingRequest
@@ -23,6 +24,7 @@ def cold_start_list(profile: Profile | None, index: CatalogIndex, request: Ranki
         np.multiply(index.popularity, weights.popularity, out=scores)
         np.multiply(index.freshness, FRESHNESS_TIE_BREAK, out=ws.spare)
         scores += ws.spare
+        Fatigue.of(profile, index, request).apply(scores)
         scores = filter_scores(scores, ws.spare, index, known_positions(profile, index), request)
         return [
             Ranked(i, float(scores[i]), ReasonCode.POPULAR, "popular now")
@@ -39,10 +41,15 @@ def cold_start_list(profile: Profile | None, index: CatalogIndex, request: Ranki
         ]
 
 
-def rank_exact(terms: Terms, listener: Listener, request: RankingRequest) -> tuple[Positions, list[float]]:
-    """The chosen positions and their scores, every item's terms summed in the workspace."""
+def rank_exact(
+    terms: Terms, listener: Listener, request: RankingRequest, fatigue: Fatigue = NO_FATIGUE
+) -> tuple[Positions, list[float]]:
+    """The chosen positions and their scores, every item's terms summed in the workspace, shown items
+    demoted by their `fatigue`."""
     index, ws = terms.index, terms.ws
-    scores = filter_scores(terms.total(), ws.spare, index, listener.known, request)
+    total = terms.total()
+    fatigue.apply(total)
+    scores = filter_scores(total, ws.spare, index, listener.known, request)
     weights = request.settings.weights
     capped = top_k_capped(
         scores,

@@ -12,6 +12,7 @@ from mixtape.models.profile import Profile
 from mixtape.ranking.approximate import Approximate
 from mixtape.ranking.exact import cold_start_list, rank_exact
 from mixtape.ranking.explain import reasons
+from mixtape.ranking.fatigue import Fatigue
 from mixtape.ranking.listener import Listener
 from mixtape.ranking.request import Ranked, RankingRequest, Recommendations
 from mixtape.ranking.terms import Terms
@@ -35,13 +36,14 @@ def recommend(
     # factor pass they are not).
     anchors = listener.strongest(model.known) if model is not None else None
     ivf = model.ivf(settings.index) if model is not None and settings.weights.factors else None
+    fatigue = Fatigue.of(profile, index, request)  # items shown again and again without a play
     with workspace(index) as ws:
         terms = Terms(profile, listener, index, model, settings, ws, dense_ok=ivf is None)
         if ivf is not None and terms.scaled_vector is not None:
-            chosen, found = Approximate(terms, listener, ivf, request).search()
+            chosen, found = Approximate(terms, listener, ivf, request, fatigue).search()
             scores = found.tolist()
         else:
-            chosen, scores = rank_exact(terms, listener, request)
+            chosen, scores = rank_exact(terms, listener, request, fatigue)
         codes = terms.explain(chosen, ivf)
     texts = reasons(
         chosen, codes, index, listener, terms.genre_affinity, model, terms.chosen_factors, anchors
