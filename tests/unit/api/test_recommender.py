@@ -31,7 +31,9 @@ def test_health_reports_the_catalog_before_any_recommendation(
 ) -> None:
     health = recommender.health()  # the first call of a container: it loads the catalog
     assert (health.catalog_items, health.catalog_version) == (8, 1)
-    assert recommender.catalog.loaded is not None and len(recommender.catalog.loaded) == 8
+    loaded = recommender.catalog.loaded
+    assert loaded is not None
+    assert len(loaded) == 8
 
 
 def test_a_listener_never_seen_gets_the_cold_start_list(recommender: Recommender) -> None:
