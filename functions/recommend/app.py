@@ -22,6 +22,7 @@ from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
 from mixtape.models.ids import ItemId, UserId
+from mixtape.models.trending import TrendingResponse, TrendWindowName
 from mixtape.recommender import Recommender
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -136,6 +137,24 @@ def get_similar(
 ) -> Response[str]:
     authorize(caller, Scope.RECOMMENDATIONS_READ)  # no listener's data: any holder of the scope
     return _json(recommender.similar_items(item_id, limit=limit))
+
+
+@app.get(
+    "/v1/trending",
+    summary="What is trending: distinct listeners per window, rising vs merely popular",
+    tags=["catalog"],
+    **protected(Scope.RECOMMENDATIONS_READ, TrendingResponse),
+)
+@tracer.capture_method(capture_response=False)
+def get_trending(
+    recommender: Served,
+    caller: Caller,
+    window: Annotated[TrendWindowName, Query()] = "24h",
+    genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TrendingResponse:
+    authorize(caller, Scope.RECOMMENDATIONS_READ)  # no listener's data: any holder of the scope
+    return recommender.trending(window, limit=limit, genre=genre)
 
 
 @app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"], security=[])

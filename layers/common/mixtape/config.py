@@ -108,6 +108,18 @@ class RankingIndex(BaseModel):
     genre_columns: int = Field(default=64, ge=0, description="the most frequent genres indexed for that")
 
 
+class TrendingSettings(BaseModel):
+    """How `GET /v1/trending` weighs what it counts (mixtape.catalog.trending)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    # velocity = (listeners - previous) / (previous + smoothing): a few listeners more on an item nobody
+    # played before is not yet a rise.
+    smoothing: float = Field(default=5.0, gt=0)
+    rising_velocity: float = Field(default=0.5, ge=0, description="velocity from which an item is rising")
+    max_items: int = Field(default=1_000, ge=1, description="items held per window, best first")
+
+
 NESTED_DELIMITER = "__"
 
 
@@ -226,6 +238,7 @@ class RecommendSettings(_ModelSettings):
     catalog_table: str
     ranking: RankingWeights = RankingWeights()
     ranking_index: RankingIndex = RankingIndex()
+    trending: TrendingSettings = TrendingSettings()
     catalog_check_seconds: float = Field(default=2.0, ge=0, description="How often to look for a new catalog")
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
     # A catalog snapshot (models bucket, `catalog/`) older than this is not used: the table is scanned.

@@ -4,6 +4,8 @@ caches. The handler (functions/recommend) adds only HTTP and metrics."""
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 import mixtape
 from mixtape import clock
 from mixtape.api.profile_view import profile_response
@@ -13,6 +15,7 @@ from mixtape.config import RecommendSettings
 from mixtape.errors import NotFoundError
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse
+from mixtape.models.trending import TrendingItem, TrendingResponse, TrendWindowName
 from mixtape.ranking import RankingRequest, RankingSettings, recommend, similar_items
 from mixtape.storage.ports import ProfileStore
 
@@ -65,6 +68,37 @@ class Recommender:
             artist_spacing=weights.artist_spacing,
         )
         return similar_items_json(index, item_id, ranked)
+
+    def trending(self, window: TrendWindowName, *, limit: int, genre: str | None = None) -> TrendingResponse:
+        """The window's trending items (of `genre`), best first, from the container's catalog index: no
+        read beyond the catalog's own refresh."""
+        index = self.catalog.get()
+        trend = index.trending
+        if trend is None:
+            raise NotFoundError("no trending counts in this catalog")
+        found = trend.windows[window]
+        rows = np.arange(len(found.positions))
+        if genre is not None:
+            allowed = np.zeros(len(index.genre_set_size), dtype=np.bool_)
+            allowed[index.genre_sets_of_genre.get(genre.lower(), np.empty(0, dtype=np.int32))] = True
+            rows = rows[allowed[index.genre_set_of[found.positions]]]
+        rising = self.settings.trending.rising_velocity
+        items = [
+            TrendingItem.model_validate(
+                {
+                    **index.records[int(found.positions[r])]._asdict(),
+                    "listeners": round(float(found.listeners[r]), 3),
+                    "previous_listeners": round(float(found.previous[r]), 3),
+                    "velocity": round(float(found.velocity[r]), 3),
+                    "rising": bool(found.velocity[r] >= rising),
+                    "score": round(float(found.score[r]), 3),
+                }
+            )
+            for r in rows[:limit].tolist()
+        ]
+        return TrendingResponse(
+            window=window, genre=genre, as_of=trend.as_of_ms, catalog_version=index.version, items=items
+        )
 
     def profile(self, user_id: str) -> ProfileResponse:
         profile = self.profiles.get(user_id)

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from types import MappingProxyType
 from typing import Annotated, NamedTuple
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy.typing as npt
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mixtape.models.ids import ArtistId, ItemId
+from mixtape.models.trend import TrendEntries
 
 MAX_ITEMS_PER_BATCH = 500
 
@@ -103,6 +105,7 @@ class CatalogRecord(NamedTuple):
     duration_ms: int | None
     embedding: npt.NDArray[np.float32] | None
     popularity: Mapping[int, float]
+    trend: Mapping[str, float] = MappingProxyType({})  # `th<hour>`/`td<day>` counters (mixtape.models.trend)
 
 
 class PopularityEntries(NamedTuple):
@@ -112,6 +115,9 @@ class PopularityEntries(NamedTuple):
     items: npt.NDArray[np.int64]
     epochs: npt.NDArray[np.int64]
     values: npt.NDArray[np.float64]
+    # The trend counters (hour, day), when the source has them (older snapshots do not).
+    hours: TrendEntries | None = None
+    days: TrendEntries | None = None
 
 
 def items_digest(item_ids: Sequence[str]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mixtape.catalog import popularity
+from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.learning.foldin import fold_in
@@ -70,6 +70,8 @@ class Fold:
     # The events that credit item popularity: the listener's first positive one per item and bucket.
     popular: list[StoredEvent]
     non_finite: int  # events whose affinity or item embedding was not finite: not folded (or not into taste)
+    # The trend counters credited: the listener's first positive event per item and hour, and per day.
+    trend: tuple[trending.Credit, ...] = ()
 
 
 def _add_taste(profile: Profile, embedding: npt.NDArray[np.float32], decayed: float) -> bool:
@@ -119,6 +121,7 @@ def fold(
     recent = {r.item_id: r.ts for r in folded.recent}
     forgotten_until = _forgotten_until(profile, settings)
     popular: list[StoredEvent] = []
+    trend: list[trending.Credit] = []
     non_finite = 0
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
         if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves
@@ -146,6 +149,7 @@ def fold(
             previous = recent.get(event.item_id)
             if _credits_popularity(previous, popularity.epoch_of(event.timestamp), forgotten_until):
                 popular.append(event)
+            trend.extend(trending.credits(event, previous, forgotten_until))
             recent[event.item_id] = max(event.timestamp, previous or 0)
         elif event.type is EventType.DISLIKE:
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
@@ -165,7 +169,7 @@ def fold(
     # drop it, and readers fold the listener in themselves.
     folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None
     folded.model_version = model.version if model else None
-    return Fold(folded, popular, non_finite)
+    return Fold(folded, popular, non_finite, tuple(trend))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +182,7 @@ class ApplyResult:
     stored: int  # events written to the events table (this call's and earlier unconfirmed ones)
     unstored: int  # applied but not logged (events table unavailable): the message must come back
     non_finite: int = 0  # events whose non-finite affinity or item embedding was kept out of the profile
+    trend: tuple[trending.Credit, ...] = ()  # of the applied events, their trend credits (see `fold`)
 
 
 def _pending_after(previous: list[str], unconfirmed: set[str], fresh: Sequence[StoredEvent]) -> list[str]:
@@ -209,6 +214,7 @@ def apply_user_events(
     expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
     applied: list[StoredEvent] = []
     popular: list[StoredEvent] = []
+    trend: list[trending.Credit] = []
     already = len(events) - len(unique)
     erased = writes = stored_count = unstored = non_finite = 0
     for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
@@ -222,9 +228,10 @@ def apply_user_events(
             unconfirmed = pending - stored
             fresh = [e for e in live if e.event_id not in stored and e.event_id not in pending]
             credits: list[StoredEvent] = []
+            trend_credits: tuple[trending.Credit, ...] = ()
             if fresh:
                 result = fold(current, fresh, features, settings, model)
-                updated, credits = result.profile, result.popular
+                updated, credits, trend_credits = result.profile, result.popular, result.trend
                 non_finite += result.non_finite
                 if result.non_finite:
                     extra = {"user_id": user_id, "events": result.non_finite}
@@ -244,6 +251,7 @@ def apply_user_events(
                 failed = len(to_store)
             applied.extend(fresh)
             popular.extend(credits)
+            trend.extend(trend_credits)
             already += len(live) - len(fresh)
             erased += len(chunk) - len(live)
             stored_count += len(to_store) - failed
@@ -260,4 +268,5 @@ def apply_user_events(
         stored=stored_count,
         unstored=unstored,
         non_finite=non_finite,
+        trend=tuple(trend),
     )
