@@ -3,15 +3,19 @@
 import numpy as np
 import pytest
 
+from mixtape.catalog.cache import CatalogCache
 from mixtape.catalog.index import CatalogIndex
 from mixtape.catalog.trending import TrendingIndex, counter_deltas, credits
-from mixtape.config import ProfileSettings, TrendingSettings
+from mixtape.config import ProfileSettings, RecommendSettings, TrendingSettings
+from mixtape.learning.aligned import AlignedModelCache
+from mixtape.models.catalog import PopularityEntries
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ProfileUpdateMessage
 from mixtape.models.profile import Profile
 from mixtape.models.trend import DAY_MS, HOUR_MS, TrendEntries, is_kept
 from mixtape.profiles.apply import fold
 from mixtape.profiles.batch import process_messages
+from mixtape.recommender import Recommender
 from mixtape.storage.memory import MemoryCatalogStore, MemoryEventStore, MemoryProfileStore
 from tests.unit.conftest import NOW_MS, stored
 
@@ -124,3 +128,50 @@ def test_a_batch_of_plays_trends_in_the_recommend_containers_index(
             index.records[p].item_id: float(n) for p, n in zip(found.positions, found.listeners, strict=True)
         }
         assert top == {"j1": 4.0, "r1": 1.0}
+
+
+def test_a_popularity_reload_moves_the_windows_on_and_takes_new_counters(catalog: MemoryCatalogStore):
+    hour = NOW_MS // HOUR_MS
+    played = catalog.records["j1"]._replace(trend={f"th{hour}": 3.0})
+    catalog.records["j1"] = played
+    version, records = catalog.load_all()
+    index = CatalogIndex.build(version, records, 4, NOW_MS, 1.0, SETTINGS)
+    assert index.trending is not None
+    assert index.trending.windows["1h"].listeners.tolist() == [3.0]
+    at = index.position["j1"]
+    no_news = PopularityEntries(*(np.zeros(0, t) for t in (np.int64, np.int64, np.float64)))
+    later = index.with_popularity(no_news, NOW_MS + 3 * HOUR_MS, 1.0, SETTINGS)  # an older snapshot
+    assert later.trending is not None
+    assert later.trending.as_of_ms == NOW_MS + 3 * HOUR_MS
+    assert len(later.trending.windows["1h"].positions) == 0  # three hours on: out of the last hour
+    assert later.trending.windows["24h"].positions.tolist() == [at]
+    fresh = no_news._replace(hours=entries([(at, hour + 3, 7.0)]))
+    newer = index.with_popularity(fresh, NOW_MS + 3 * HOUR_MS, 1.0, SETTINGS)
+    assert newer.trending is not None
+    assert newer.trending.windows["1h"].listeners.tolist() == [7.0]
+
+
+def test_the_trending_route_filters_by_genre_and_flags_what_is_rising(
+    catalog: MemoryCatalogStore, recommend_settings: RecommendSettings
+):
+    hour = NOW_MS // HOUR_MS
+    now = HOUR0 + HOUR_MS // 4  # a quarter into the hour: the last hour counts 3/4
+    counters = {
+        "j1": {f"th{hour}": 4.0, f"th{hour - 1}": 8.0, f"th{hour - 2}": 12.0},  # 10 now, 11 before
+        "j2": {f"th{hour}": 6.0},  # 6 now, none before
+        "r1": {f"th{hour}": 12.0},
+    }
+    for item_id, trend in counters.items():
+        catalog.records[item_id] = catalog.records[item_id]._replace(trend=trend)
+    recommender = Recommender(
+        settings=recommend_settings,
+        profiles=MemoryProfileStore(),
+        catalog=CatalogCache(catalog, recommend_settings, lambda: now),
+        model=AlignedModelCache(None),
+    )
+    jazz = recommender.trending("1h", limit=5, genre="Jazz")
+    assert (jazz.window, jazz.genre, jazz.catalog_version) == ("1h", "Jazz", 1)
+    assert [i.item_id for i in jazz.items] == ["j2", "j1"]  # j2 rises from nothing, j1 holds steady
+    assert [i.rising for i in jazz.items] == [True, False]
+    assert [i.item_id for i in recommender.trending("1h", limit=1).items] == ["r1"]
+    assert recommender.trending("7d", limit=5).items == []  # no day counters
