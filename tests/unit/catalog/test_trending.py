@@ -139,7 +139,7 @@ def test_a_popularity_reload_moves_the_windows_on_and_takes_new_counters(catalog
     assert index.trending is not None
     assert index.trending.windows["1h"].listeners.tolist() == [3.0]
     at = index.position["j1"]
-    no_news = PopularityEntries(*(np.zeros(0, t) for t in (np.int64, np.int64, np.float64)))
+    no_news = PopularityEntries(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     later = index.with_popularity(no_news, NOW_MS + 3 * HOUR_MS, 1.0, SETTINGS)  # an older snapshot
     assert later.trending is not None
     assert later.trending.as_of_ms == NOW_MS + 3 * HOUR_MS
