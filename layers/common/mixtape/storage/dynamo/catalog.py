@@ -129,19 +129,16 @@ class DynamoCatalogStore:
         drop: set[str],
     ) -> None:
         added = [(f"{POP_PREFIX}{epoch}", v) for epoch, v in buckets.items()] + list(counters.items())
+        removed = sorted(drop - {name for name, _ in added})  # one path may not be both added and removed
         names = {f"#a{i}": name for i, (name, _) in enumerate(added)}
+        names |= {f"#r{i}": name for i, name in enumerate(removed)}
         values = {f":a{i}": {"N": repr(float(v))} for i, (_, v) in enumerate(added)}
-        names |= {f"#r{i}": name for i, name in enumerate(sorted(drop - {n for n, _ in added}))}
-        expression = " ".join(
-            part
-            for part in (
-                "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(added))) if added else "",
-                "REMOVE " + ", ".join(n for n in names if n.startswith("#r"))
-                if len(names) > len(added)
-                else "",
-            )
-            if part
-        )
+        clauses = []
+        if added:
+            clauses.append("ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(added))))
+        if removed:
+            clauses.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))))
+        expression = " ".join(clauses)
         try:
             self.client.update_item(
                 TableName=self._table,
