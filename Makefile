@@ -25,10 +25,10 @@ SUB ?=
 SCOPES ?= events:write recommendations:read profiles:read users:export users:erase
 TTL ?= 3600
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval bench cost measure test unit integration e2e lint fmt build validate deploy openapi clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train import-lastfm eval experiment-report bench cost measure test unit integration e2e e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PY313)" || { echo "python3.13 not found (pyenv install 3.13.0)"; exit 1; }
@@ -78,6 +78,9 @@ import-lastfm: venv ## load Last.fm HetRec 2011 into the running local stack (ma
 eval: venv ## offline evaluation on Last.fm: Mixtape served end to end vs baselines, seeds 0-2 (writes reports/)
 	PYTHONPATH=layers/common $(PY) -m evaluation
 
+experiment-report: venv ## an A/B test replayed on Last.fm: HR@10 / NDCG@10 / attributed plays per variant (reports/experiment.md; EXPERIMENT='{json}')
+	PYTHONPATH=layers/common $(PY) -m evaluation.experiment_report $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(EXPERIMENT),--experiment '$(EXPERIMENT)')
+
 bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
 	mkdir -p reports
 	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
@@ -93,7 +96,7 @@ measure: venv ## latency, ingest rate and freshness through the running local st
 	$(PY) -m local.measure --base-url http://$(HOST):$(PORT)
 
 # bandit and checkov run offline; what they skip, and why: .security-skips.md.
-lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, OpenAPI check, cfn-lint, sam validate
+lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, OpenAPI and client checks, cfn-lint, sam validate
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -101,6 +104,7 @@ lint: venv sam-cli checkov-cli ## ruff, mypy, lint-imports, bandit, checkov, Ope
 	$(VENV)/bin/bandit -c pyproject.toml -q -r layers/common/mixtape functions local
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(PY) -m local.openapi --check
+	$(MAKE) --no-print-directory client-check
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
 
@@ -120,8 +124,29 @@ integration: venv
 e2e: venv
 	$(PY) -m pytest tests/e2e
 
+# Debian's chromium (apt-get install chromium), driven by Playwright; `make test` runs these too.
+e2e-browser: venv ## the console and the API docs in headless Chromium against a fresh local stack
+	$(PY) -m pytest tests/e2e/test_console.py
+
+screenshot: venv ## refresh docs/console.png: the console after a like, from the browser test
+	CONSOLE_SCREENSHOT=docs/console.png $(PY) -m pytest tests/e2e/test_console.py -k like
+
 openapi: venv ## regenerate the OpenAPI document served at /v1/openapi.json
 	$(PY) -m local.openapi --write
+
+# The typed Python client (clients/python, never edited by hand) is generated from the OpenAPI document:
+# after `make openapi`, `make client`. Its own pyproject.toml holds the ruff settings the generator formats with.
+CLIENT_GENERATE := $(VENV)/bin/openapi-python-client generate --path layers/common/mixtape/api/openapi.json \
+	--meta uv --config clients/openapi-python-client.yaml --overwrite
+
+client: venv ## regenerate the typed Python client in clients/python/ from the OpenAPI document
+	$(CLIENT_GENERATE) --output-path clients/python
+
+client-check: venv ## fail when clients/python is not what `make client` generates from openapi.json
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(CLIENT_GENERATE) --output-path "$$tmp/python" > /dev/null && \
+	diff -r -x .ruff_cache -x .mypy_cache -x __pycache__ -x '*.egg-info' "$$tmp/python" clients/python || \
+	{ echo "clients/python is out of date: run make client" >&2; exit 1; }
 
 # sam build ships no .pyc and Lambda's filesystem is read-only, so without compileall every cold start
 # compiles every module it imports again. unchecked-hash because SAM's zips carry no timestamps

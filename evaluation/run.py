@@ -19,22 +19,19 @@ from evaluation.report import Row, write_reports
 from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import catalog_item, pack_groups, play_events
-from mixtape.config import RankingIndex, RankingWeights
+from mixtape.config import Experiment, RankingIndex, RankingWeights
 from mixtape.models.training_params import TrainingParams
 
 DEFAULT_SEEDS = (0, 1, 2)
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 
-def served_runs(
-    data: lastfm.LastFm,
-    part: Split,
-    seed: int,
-    ablations: dict[str, dict[str, float]],
-    log: Callable[[str], None],
-) -> list[Row]:
+def trained_stack(
+    data: lastfm.LastFm, part: Split, log: Callable[[str], None], experiments: Sequence[Experiment] = ()
+) -> ServedStack:
+    """A fresh served stack with the split's training part replayed through it and a model trained."""
     started = time.perf_counter()
-    stack = ServedStack()
+    stack = ServedStack(experiments=experiments)
     stack.put_items([catalog_item(data.artists[a]) for a in part.catalog])
     now_ms = int(time.time() * 1000)
     by_user: dict[int, list[dict[str, Any]]] = {}
@@ -50,6 +47,17 @@ def served_runs(
         f"messages in {ingest_s:.1f}s; model {summary['version']} ({summary['items']:,} items, "
         f"{summary['interactions']:,} interactions) in {train_s:.1f}s"
     )
+    return stack
+
+
+def served_runs(
+    data: lastfm.LastFm,
+    part: Split,
+    seed: int,
+    ablations: dict[str, dict[str, float]],
+    log: Callable[[str], None],
+) -> list[Row]:
+    stack = trained_stack(data, part, log)
     results = []
     base = RankingWeights()
     variants: dict[str, tuple[dict[str, float], RankingIndex | None]] = {
@@ -109,6 +117,9 @@ ABLATIONS: dict[str, dict[str, float]] = {
     "served, EASE rows only": {"factors": 0.0, "debias": 0.0, "genre": 0.0},
     "served, no popularity debias": {"debias": 0.0},
     "served, no genre affinity": {"genre": 0.0},
+    # Exploration (README, "Context, exploration and experiments"): the deployment default RANKING__EXPLORE
+    # swept; the first row (explore 0) is the served default.
+    **{f"served, explore {share}": {"explore": share} for share in (0.1, 0.2, 0.4)},
 }
 
 

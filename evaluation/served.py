@@ -25,6 +25,7 @@ from mixtape import clock
 from mixtape.api.dependencies import Overridable, resolve
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import (
+    Experiment,
     IngestSettings,
     ProfileSettings,
     RankingIndex,
@@ -83,6 +84,7 @@ class ServedStack:
         ranking: RankingWeights | None = None,
         training: TrainingParams | None = None,
         template: Template | None = None,
+        experiments: Sequence[Experiment] = (),
     ) -> None:
         self.template = template or load_template()
         mount_layers(self.template)
@@ -94,6 +96,7 @@ class ServedStack:
         self.catalog = memory.MemoryCatalogStore()
         self.queue = memory.MemoryQueue()
         self.models = memory.MemoryModelStore()
+        self.stdout: io.TextIOBase | io.StringIO = _SINK
 
         ingest = function_module("IngestFunction")
         ingest_deps = ingest.Dependencies(
@@ -133,6 +136,7 @@ class ServedStack:
             catalog_table="-",
             ranking=ranking or RankingWeights(),
             catalog_check_seconds=0,
+            experiments=tuple(experiments),
         )
         # Probed in the background once loaded: `train()` refreshes it so the next request has the new model.
         self._served_models = ModelCache(self.models, check_seconds=0)
@@ -159,8 +163,9 @@ class ServedStack:
         self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update=update))
 
     def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
-        """Invoke a handler; its stdout (one EMF metrics line per call, in Lambda CloudWatch's) is dropped."""
-        with contextlib.redirect_stdout(_SINK):
+        """Invoke a handler; its stdout (EMF metrics lines, in Lambda CloudWatch's) goes to `self.stdout`
+        (dropped unless a caller set it to read the metrics)."""
+        with contextlib.redirect_stdout(self.stdout):
             return self.functions[logical_id].invoke(event)
 
     # ---------- HTTP ----------
@@ -196,9 +201,9 @@ class ServedStack:
             duplicates += answer["duplicates"]
         return accepted, duplicates
 
-    def recommend(self, user_id: str, limit: int = 20) -> dict[str, Any]:
+    def recommend(self, user_id: str, limit: int = 20, query: str = "") -> dict[str, Any]:
         response: dict[str, Any] = self.http(
-            "GET", f"/v1/users/{user_id}/recommendations", query=f"limit={limit}"
+            "GET", f"/v1/users/{user_id}/recommendations", query=f"limit={limit}" + (query and f"&{query}")
         )
         return response
 

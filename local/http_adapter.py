@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.dev_token import dev_token_document
 from local.jwt_authorizer import AuthorizerDeniedError, JwtAuthorizer, authorization_header
 from local.jwt_issuer import ISSUER_PATH, JWKS_PATH, LocalIssuer
 from local.stack import LocalFunction
@@ -152,7 +153,7 @@ class LocalHttpServer(ThreadingHTTPServer):
                 "jwks_uri": base + JWKS_PATH,
                 "id_token_signing_alg_values_supported": ["RS256"],
             }
-        return None
+        return dev_token_document(self.issuer, path, str(self.server_address[0]))  # the console's token
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

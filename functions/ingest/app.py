@@ -63,6 +63,7 @@ def _ingest(events: Sequence[ListeningEvent], deps: Dependencies) -> IngestResul
 
 @app.post(
     "/v1/events",
+    operation_id="post_events",
     summary="Send a batch of 1..500 listening events",
     tags=["events"],
     **protected(Scope.EVENTS_WRITE, IngestResponse, 202, "Accepted: queued for the profile"),
@@ -79,6 +80,7 @@ def post_events(
 
 @app.put(
     "/v1/items",
+    operation_id="put_items",
     summary="Upsert a batch of 1..500 catalog items",
     tags=["catalog"],
     **protected(Scope.CATALOG_WRITE, UpsertItemsResponse),

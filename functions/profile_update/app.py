@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
@@ -21,6 +21,7 @@ from mixtape.config import ProfileSettings, profile_settings
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import ErasureResponse, ExportResponse
 from mixtape.models.ids import EventId, UserId
+from mixtape.profiles.attribution import Attributions, metric_name
 from mixtape.profiles.erasure import erase_user
 from mixtape.profiles.export import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, export_user
 from mixtape.profiles.queue import apply_queue_batch
@@ -69,6 +70,7 @@ app = create_app()
 
 @app.delete(
     "/v1/users/<user_id>",
+    operation_id="delete_user",
     summary="Erase a listener's events and profile",
     tags=["users"],
     **protected(Scope.USERS_ERASE, ErasureResponse),
@@ -87,6 +89,7 @@ def delete_user(
 
 @app.get(
     "/v1/users/<user_id>/export",
+    operation_id="export_user_data",
     summary="Export every datum held about a listener: profile, events log, erasure state",
     tags=["users"],
     **protected(Scope.USERS_EXPORT, ExportResponse),
@@ -103,6 +106,19 @@ def export_user_data(
     return export_user(user_id, deps.events, deps.profiles, clock.now_ms(), after=after, limit=limit)
 
 
+def _attributed_metrics(attributed: Attributions) -> None:
+    """One EMF line per (experiment, variant, event type): its own dimensions, so not the shared `metrics`."""
+    for (experiment, variant, event_type), count in sorted(attributed.items()):
+        with single_metric(
+            name=metric_name(event_type),
+            unit=MetricUnit.Count,
+            value=count,
+            default_dimensions=metrics.default_dimensions,
+        ) as metric:
+            metric.add_dimension(name="experiment", value=experiment)
+            metric.add_dimension(name="variant", value=variant)
+
+
 def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
     deps = resolve(app, dependencies)
     outcome = apply_queue_batch(
@@ -116,6 +132,7 @@ def _handle_queue_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
         metrics.add_metric(name="EventsDroppedAfterErasure", unit=MetricUnit.Count, value=updates.erased)
     if outcome.follow_ups:
         metrics.add_metric(name="ErasureFollowUpPurged", unit=MetricUnit.Count, value=outcome.purged)
+    _attributed_metrics(updates.attributed)
     # The response ReportBatchItemFailures documents: only these records return to the queue.
     return {"batchItemFailures": [{"itemIdentifier": i} for i in outcome.failed_message_ids]}
 

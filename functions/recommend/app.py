@@ -1,4 +1,4 @@
-"""RecommendFunction (read-only): recommendations, similar items, profiles, health and API docs."""
+"""RecommendFunction (read-only): recommendations, similar items, profiles, health, API docs and console."""
 
 import time
 from functools import cache
@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mixtape import clock
 from mixtape.api.access import Caller, protected
+from mixtape.api.pages import asset_response, page_response, precompressed
 from mixtape.api.resolver import create_app
 from mixtape.auth import Scope, authorize
 from mixtape.catalog.cache import CatalogCache
@@ -21,6 +23,7 @@ from mixtape.config import recommend_settings
 from mixtape.learning.aligned import AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.models.api import HealthResponse, ProfileResponse, RecommendationsResponse, SimilarItemsResponse
+from mixtape.models.context import ContextName, LocalTime, RankingContext, Share
 from mixtape.models.ids import ItemId, UserId
 from mixtape.models.trending import TrendingResponse, TrendWindowName
 from mixtape.recommender import Recommender
@@ -32,7 +35,7 @@ from mixtape.storage.ports import CatalogReader
 from mixtape.storage.s3.catalog import S3CatalogSnapshots, SnapshotCatalogReader
 from mixtape.storage.s3.models import S3ModelStore
 
-SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+VARIANT_HEADER = "X-Mixtape-Variant"
 
 
 @cache
@@ -77,15 +80,34 @@ app = create_app()
 Served = Annotated[Recommender, Depends(dependencies)]
 
 
+def _context_doc(name: str) -> str | None:
+    return RankingContext.model_fields[name].description
+
+
 def _json(body: str) -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def _recommendations_doc() -> dict[str, Any]:
+    """The route's documentation, with the header that names the listener's experiment variants."""
+    doc = protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse)
+    doc["responses"][200]["headers"] = {
+        VARIANT_HEADER: {
+            "description": "The listener's variant of each running experiment, `experiment=variant` pairs "
+            "separated by commas (absent when no experiment runs)",
+            "schema": {"type": "string"},
+            "examples": {"one": {"value": "ranker=bold"}},
+        }
+    }
+    return doc
+
+
 @app.get(
     "/v1/users/<user_id>/recommendations",
+    operation_id="get_recommendations",
     summary="Ranked, filtered, explained items",
     tags=["users"],
-    **protected(Scope.RECOMMENDATIONS_READ, RecommendationsResponse),
+    **_recommendations_doc(),
 )
 @tracer.capture_method(capture_response=False)
 def get_recommendations(
@@ -95,11 +117,18 @@ def get_recommendations(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     exclude_explicit: Annotated[bool, Query()] = False,
     genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    surface: Annotated[ContextName | None, Query(description=_context_doc("surface"))] = None,
+    device: Annotated[ContextName | None, Query(description=_context_doc("device"))] = None,
+    local_time: Annotated[LocalTime | None, Query(description=_context_doc("local_time"))] = None,
+    explore: Annotated[Share | None, Query(description=_context_doc("explore"))] = None,
 ) -> Response[str]:
     # Replies with items are serialised by mixtape.api.replies; `responses=` above documents the model.
     authorize(caller, Scope.RECOMMENDATIONS_READ, [user_id])
     started = time.perf_counter()
-    reply = recommender.recommendations(user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre)
+    context = RankingContext(surface=surface, device=device, local_time=local_time, explore=explore)
+    reply = recommender.recommendations(
+        user_id, limit=limit, exclude_explicit=exclude_explicit, genre=genre, context=context
+    )
     if reply.cold_start:
         metrics.add_metric(name="ColdStartListServed", unit=MetricUnit.Count, value=1)
     metrics.add_metric(
@@ -107,11 +136,19 @@ def get_recommendations(
         unit=MetricUnit.Milliseconds,
         value=(time.perf_counter() - started) * 1000,
     )
-    return _json(reply.body)
+    if reply.variant is None:
+        return _json(reply.body)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=reply.body,
+        headers={VARIANT_HEADER: reply.variant},
+    )
 
 
 @app.get(
     "/v1/users/<user_id>/profile",
+    operation_id="get_profile",
     summary="The listener's taste profile",
     tags=["users"],
     **protected(Scope.PROFILES_READ, ProfileResponse),
@@ -124,6 +161,7 @@ def get_profile(user_id: Annotated[UserId, Path()], recommender: Served, caller:
 
 @app.get(
     "/v1/items/<item_id>/similar",
+    operation_id="get_similar",
     summary="Items similar to one item",
     tags=["catalog"],
     **protected(Scope.RECOMMENDATIONS_READ, SimilarItemsResponse),
@@ -141,6 +179,7 @@ def get_similar(
 
 @app.get(
     "/v1/trending",
+    operation_id="get_trending",
     summary="What is trending: distinct listeners per window, rising vs merely popular",
     tags=["catalog"],
     **protected(Scope.RECOMMENDATIONS_READ, TrendingResponse),
@@ -157,7 +196,13 @@ def get_trending(
     return recommender.trending(window, limit=limit, genre=genre)
 
 
-@app.get("/v1/health", summary="Liveness and this container's catalog state", tags=["ops"], security=[])
+@app.get(
+    "/v1/health",
+    operation_id="get_health",
+    summary="Liveness and this container's catalog state",
+    tags=["ops"],
+    security=[],
+)
 def get_health(recommender: Served) -> HealthResponse:
     return recommender.health()
 
@@ -174,21 +219,41 @@ def get_openapi() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=_openapi_json())
 
 
+# ---------- static pages: Swagger UI and the operator console (public; files of the layer, no CDN) ----------
+# An asset's URL carries `v`, its digest (mixtape.web.static), so the browser may keep it for good.
+AssetVersion = Annotated[str | None, Query(max_length=16)]
+
+
 @app.get("/v1/docs", summary="Swagger UI", tags=["ops"], include_in_schema=False)
 def get_docs() -> Response[str]:
-    # Imported on use: the Swagger UI module loads Powertools' OpenAPI models, which no other route needs.
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import (  # noqa: PLC0415
-        generate_swagger_html,
-    )
+    return page_response("docs", "index.html")
 
-    html = generate_swagger_html(
-        spec=_openapi_json(),
-        swagger_js=f"{SWAGGER_CDN}/swagger-ui-bundle.js",
-        swagger_css=f"{SWAGGER_CDN}/swagger-ui.css",
-        swagger_base_url=SWAGGER_CDN,
-        oauth2_config=None,
-    )
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+
+@app.get(
+    "/v1/docs/<asset>",
+    summary="Swagger UI's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("docs")],
+)
+def get_docs_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("docs", asset, v, request.headers)
+
+
+@app.get("/console", summary="The operator console", tags=["ops"], include_in_schema=False)
+def get_console() -> Response[str]:
+    return page_response("console", "index.html")
+
+
+@app.get(
+    "/console/<asset>",
+    summary="The console's files",
+    tags=["ops"],
+    include_in_schema=False,
+    middlewares=[precompressed("console")],
+)
+def get_console_asset(asset: str, request: Request, v: AssetVersion = None) -> Response[str]:
+    return asset_response("console", asset, v, request.headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

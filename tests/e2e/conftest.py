@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 import requests
+from mixtape_client import AuthenticatedClient
 
 from local.jwt_issuer import LocalIssuer
 from local.template import REGION, load_template, lookup_resources
@@ -54,6 +56,14 @@ class LocalStack:
         session = requests.Session()
         session.headers["authorization"] = f"Bearer {self.service_token}"
         return session
+
+    @cached_property
+    def api_client(self) -> AuthenticatedClient:
+        """The generated Python client (clients/python) with the service token: what client teams use."""
+        return self.api_client_for(self.service_token)
+
+    def api_client_for(self, token: str) -> AuthenticatedClient:
+        return AuthenticatedClient(base_url=self.base_url, token=token, timeout=httpx.Timeout(30.0))
 
     def env(self) -> dict[str, str]:
         """The environment for commands meant for this stack (`make token`, `python -m local.token`)."""

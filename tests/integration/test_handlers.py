@@ -255,6 +255,9 @@ def test_health_and_openapi_cover_every_template_route(aws: Aws, invoke):
     routes = {(r.method, r.path) for r in TEMPLATE.routes} - {
         ("GET", "/v1/openapi.json"),
         ("GET", "/v1/docs"),
+        ("GET", "/v1/docs/{asset}"),
+        ("GET", "/console"),
+        ("GET", "/console/{asset}"),
     }
     assert documented == routes
     docs = invoke(RECOMMEND, http_event("GET", "/v1/docs"))

@@ -108,6 +108,9 @@ EXPECTED_ROUTES = {
     ("GET", "/v1/health"): "RecommendFunction",
     ("GET", "/v1/openapi.json"): "RecommendFunction",
     ("GET", "/v1/docs"): "RecommendFunction",
+    ("GET", "/v1/docs/{asset}"): "RecommendFunction",
+    ("GET", "/console"): "RecommendFunction",
+    ("GET", "/console/{asset}"): "RecommendFunction",
 }
 # The route -> scope table of issue 15's contract; None = public (no authorizer).
 ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
@@ -122,6 +125,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/v1/health"): None,
     ("GET", "/v1/openapi.json"): None,
     ("GET", "/v1/docs"): None,
+    ("GET", "/v1/docs/{asset}"): None,
+    ("GET", "/console"): None,
+    ("GET", "/console/{asset}"): None,
 }
 JWT_AUTH = {
     "DefaultAuthorizer": "MixtapeJwt",

@@ -7,11 +7,13 @@ import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from mixtape.models.context import ContextName, Share
 from mixtape.models.event_type import EventType
+from mixtape.models.experiment import MAX_EXPERIMENTS, ExperimentName
 from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
@@ -53,6 +55,7 @@ class ProfileLimits(BaseModel):
     max_items: int = Field(default=300, ge=1)
     max_artists: int = Field(default=100, ge=1)
     max_genres: int = Field(default=50, ge=1)
+    max_daypart_genres: int = Field(default=10, ge=1, description="Genres kept per daypart")
     max_recent: int = Field(default=50, ge=1)
     max_disliked: int = Field(default=200, ge=0)
     max_impressions: int = Field(default=50, ge=0)  # items whose showings a profile counts (fatigue)
@@ -82,6 +85,57 @@ class RankingWeights(BaseModel):
     # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
     # the profile holds (profiles keep max_items = 300 weighted items by default, so none is cut then).
     max_neighbor_rows: int = Field(default=300, ge=0)
+    # Context (README, "Context, exploration and experiments"): the genres the listener plays at the
+    # request's time of day (only with a `local_time`), and the share of the list given to exploration.
+    daypart: float = 0.5
+    explore: Share = 0.0
+
+
+def _known_weights(override: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(override) - set(RankingWeights.model_fields))
+    if unknown:
+        raise ValueError(f"not ranking weights: {', '.join(unknown)}")
+    return override
+
+
+# A partial `RankingWeights`: the weights a surface preset or an experiment variant changes. Checked against
+# the deployment's weights when the settings load, so a bad one fails the cold start, not a request.
+RankingOverride = Annotated[dict[str, float], AfterValidator(_known_weights)]
+
+
+def _json_text(value: Any) -> Any:
+    """A JSON environment variable's text parsed; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"not valid JSON: {error}") from error
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: ExperimentName
+    share: float = Field(gt=0, le=1, description="Share of listeners in this variant")
+    ranking: RankingOverride = Field(default_factory=dict)
+
+
+class Experiment(BaseModel):
+    """An A/B test of ranking weights: each listener is in one variant (mixtape.ranking.experiments)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: ExperimentName
+    variants: tuple[Variant, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> Self:
+        if abs(sum(v.share for v in self.variants) - 1.0) > 1e-9:
+            raise ValueError(f"experiment {self.name}: variant shares must add up to 1")
+        if len({v.name for v in self.variants}) != len(self.variants):
+            raise ValueError(f"experiment {self.name}: variant names must be unique")
+        return self
 
 
 class RankingIndex(BaseModel):
@@ -243,6 +297,35 @@ class RecommendSettings(_ModelSettings):
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
     # A catalog snapshot (models bucket, `catalog/`) older than this is not used: the table is scanned.
     catalog_snapshot_max_age_seconds: float = Field(default=600.0, ge=0)
+    # Ranking overrides, merged over `ranking` in this order: device preset < surface preset < experiment
+    # variants < the request's own parameters (mixtape.ranking.context). JSON objects in the environment.
+    ranking_devices: Annotated[dict[ContextName, RankingOverride], BeforeValidator(_json_text)] = Field(
+        default_factory=dict
+    )
+    ranking_surfaces: Annotated[dict[ContextName, RankingOverride], BeforeValidator(_json_text)] = Field(
+        default_factory=dict
+    )
+    experiments: Annotated[tuple[Experiment, ...], BeforeValidator(_json_text)] = Field(
+        default=(), max_length=MAX_EXPERIMENTS
+    )
+
+    @model_validator(mode="after")
+    def _overrides_apply(self) -> Self:
+        """Every override makes valid weights on its own over `ranking` (so any combination does too: each
+        field is checked alone)."""
+        overrides = [
+            *(("device", name, o) for name, o in self.ranking_devices.items()),
+            *(("surface", name, o) for name, o in self.ranking_surfaces.items()),
+            *((f"experiment {e.name}", v.name, v.ranking) for e in self.experiments for v in e.variants),
+        ]
+        for kind, name, override in overrides:
+            try:
+                self.ranking.model_validate({**self.ranking.model_dump(), **override})
+            except ValueError as error:
+                raise ValueError(f"{kind} {name}: {error}") from error
+        if len({e.name for e in self.experiments}) != len(self.experiments):
+            raise ValueError("experiment names must be unique")
+        return self
 
 
 class CatalogSnapshotSettings(_Settings):

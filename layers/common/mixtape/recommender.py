@@ -1,6 +1,7 @@
 """What the recommend function answers, one method per route, from the container's settings, stores and
 caches. The handler (functions/recommend) adds only HTTP and metrics."""
 
+import secrets
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,9 +15,12 @@ from mixtape.catalog.cache import CatalogCache
 from mixtape.config import RecommendSettings
 from mixtape.errors import NotFoundError
 from mixtape.learning.aligned import AlignedModelCache
-from mixtape.models.api import HealthResponse, ProfileResponse
+from mixtape.models.api import HealthResponse, ProfileResponse, ServedContext
+from mixtape.models.context import RankingContext
+from mixtape.models.experiment import recommendation_id, variant_header
 from mixtape.models.trending import TrendingItem, TrendingResponse, TrendWindowName
-from mixtape.ranking import RankingRequest, RankingSettings, recommend, similar_items
+from mixtape.ranking import RankingRequest, RankingSettings, explore, recommend, similar_items
+from mixtape.ranking.context import ContextResolver
 from mixtape.storage.ports import ProfileStore
 
 
@@ -24,6 +28,7 @@ from mixtape.storage.ports import ProfileStore
 class RecommendationsReply:
     body: str  # a RecommendationsResponse, as JSON
     cold_start: bool
+    variant: str | None = None  # the X-Mixtape-Variant header: the listener's experiment variants
 
 
 @dataclass(frozen=True)
@@ -34,12 +39,26 @@ class Recommender:
     model: AlignedModelCache  # aligned to the catalog index in use
 
     @cached_property
+    def contexts(self) -> ContextResolver:
+        """The deployment's ranking settings and the presets and experiments merged over them."""
+        return ContextResolver(self.settings)
+
+    @property
     def ranking(self) -> RankingSettings:
-        return RankingSettings.of(self.settings)
+        """The deployment's ranking settings, before any context."""
+        return self.contexts.base
 
     def recommendations(
-        self, user_id: str, *, limit: int, exclude_explicit: bool = False, genre: str | None = None
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        exclude_explicit: bool = False,
+        genre: str | None = None,
+        context: RankingContext | None = None,
     ) -> RecommendationsReply:
+        context = context or RankingContext()
+        resolved = self.contexts.resolve(user_id, context)
         index = self.catalog.get()
         model = self.model.get(index)
         profile = self.profiles.get(user_id)  # the request's one DynamoDB read
@@ -47,11 +66,24 @@ class Recommender:
             limit=limit,
             exclude_explicit=exclude_explicit,
             genre=genre,
-            settings=self.ranking,
+            settings=resolved.settings,
+            daypart=resolved.daypart,
+            explore_seed=explore.daily_seed(user_id, clock.now_ms()),
             now_ms=clock.now_ms(),
         )
         found = recommend(profile, index, model, request)
-        return RecommendationsReply(recommendations_json(index, user_id, found), found.cold_start)
+        served = {
+            "recommendation_id": recommendation_id(secrets.token_hex(8), resolved.assignments),
+            "context": ServedContext(
+                surface=context.surface,
+                device=context.device,
+                daypart=resolved.daypart,
+                explore=resolved.settings.weights.explore,
+            ),
+            "experiments": resolved.assignments,
+        }
+        body = recommendations_json(index, user_id, found, served)
+        return RecommendationsReply(body, found.cold_start, variant_header(resolved.assignments))
 
     def similar_items(self, item_id: str, *, limit: int) -> str:
         """A SimilarItemsResponse, as JSON."""

@@ -12,8 +12,10 @@ from mixtape.api import replies
 from mixtape.api.replies import recommendations_json, similar_items_json
 from mixtape.catalog.index import CatalogIndex
 from mixtape.learning.aligned import AlignedModel
-from mixtape.models.api import RecommendationsResponse, ScoredItem, SimilarItemsResponse
+from mixtape.models.api import RecommendationsResponse, ScoredItem, ServedContext, SimilarItemsResponse
 from mixtape.models.catalog import CatalogRecord
+from mixtape.models.context import Daypart
+from mixtape.models.experiment import Assignment
 from mixtape.models.reason import ReasonCode
 from mixtape.ranking import Ranked, Recommendations, similar_items
 from tests.unit.ranking.randomized import DIM, random_catalog, random_listener, random_model, rank
@@ -71,6 +73,14 @@ def scored_item(index: CatalogIndex, entry: Ranked) -> ScoredItem:
     )
 
 
+# What the recommender adds to a reply: its id, context and experiments (as models, like the reply's own).
+SERVED = {
+    "recommendation_id": "0123456789abcdef~ranker:bold",
+    "context": ServedContext(surface="radio", device=None, daypart=Daypart.MORNING, explore=0.2),
+    "experiments": [Assignment(experiment="ranker", variant="bold")],
+}
+
+
 def both_replies(index: CatalogIndex, ranked: list[Ranked]) -> tuple[str, str]:
     found = Recommendations(items=ranked, cold_start=False, model_version='m"1')
     expected = RecommendationsResponse(
@@ -79,8 +89,9 @@ def both_replies(index: CatalogIndex, ranked: list[Ranked]) -> tuple[str, str]:
         catalog_version=index.version,
         model_version='m"1',
         items=[scored_item(index, entry) for entry in ranked],
+        **SERVED,
     )
-    return recommendations_json(index, "u-1", found), expected.model_dump_json()
+    return recommendations_json(index, "u-1", found, SERVED), expected.model_dump_json()
 
 
 def ranked_items(index: CatalogIndex, scores: list[float]) -> list[Ranked]:
@@ -145,8 +156,9 @@ def test_ranked_lists_serialise_as_the_documented_models(with_model: bool) -> No
         catalog_version=4,
         model_version=found.model_version,
         items=[scored_item(index, entry) for entry in found.items],
+        **SERVED,
     )
-    assert recommendations_json(index, "u", found) == expected.model_dump_json()
+    assert recommendations_json(index, "u", found, SERVED) == expected.model_dump_json()
     similar = similar_items(index, 0, limit=10, max_per_artist=2)
     expected_similar = SimilarItemsResponse(item_id="i0", items=[scored_item(index, e) for e in similar])
     assert similar_items_json(index, "i0", similar) == expected_similar.model_dump_json()

@@ -271,7 +271,14 @@ CONTRACT_SCOPES = {
     "GET /v1/users/{user_id}/export": ("users:export",),
     "DELETE /v1/users/{user_id}": ("users:erase",),
 }
-PUBLIC = {"GET /v1/health", "GET /v1/openapi.json", "GET /v1/docs"}
+PUBLIC = {
+    "GET /v1/health",
+    "GET /v1/openapi.json",
+    "GET /v1/docs",
+    "GET /v1/docs/{asset}",
+    "GET /console",
+    "GET /console/{asset}",
+}
 
 
 def test_the_repository_template_guards_each_route_as_the_contract_says():

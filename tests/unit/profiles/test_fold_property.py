@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mixtape.config import ProfileSettings
 from mixtape.models.event_type import EventType
-from mixtape.models.events import ProfileUpdateMessage, StoredEvent
+from mixtape.models.events import EventContext, ProfileUpdateMessage, StoredEvent
 from mixtape.models.profile import Profile
 from mixtape.profiles.apply import fold_events
 from mixtape.profiles.batch import process_messages
@@ -28,6 +28,7 @@ SETTINGS = ProfileSettings(
     max_update_attempts=64,  # every interleaved batch can make one commit conflict
 )
 USERS = ("u-a", "u-b")
+OFFSETS = st.one_of(st.none(), st.integers(min_value=-840, max_value=840))
 ITEMS = ("r1", "r2", "j1", "j2", "j3", "x-unknown")  # j3 has no embedding, x-unknown is not in the catalog
 
 
@@ -66,6 +67,8 @@ def accepted_events(draw: st.DrawFn) -> list[StoredEvent]:
                 timestamp=NOW_MS - draw(st.integers(min_value=0, max_value=90)) * DAY_MS // 3,
                 ms_played=draw(st.integers(0, 400_000)) if kind in {EventType.PLAY, EventType.SKIP} else None,
                 count=draw(st.integers(min_value=1, max_value=3)),
+                # the local time of day (time-of-day taste): UTC, or any offset a client may send
+                context=draw(st.one_of(st.none(), st.builds(EventContext, utc_offset_minutes=OFFSETS))),
                 ingested_at=NOW_MS,
             )
         )
@@ -103,6 +106,11 @@ def assert_same_profile(got: Profile, want: Profile) -> None:
     for table in ("items", "artists", "genres"):
         assert _as_of_now(got, getattr(got, table)) == pytest.approx(
             _as_of_now(want, getattr(want, table)), rel=1e-9, abs=1e-9
+        )
+    assert set(got.dayparts) == set(want.dayparts)
+    for part, genres in got.dayparts.items():
+        assert _as_of_now(got, genres) == pytest.approx(
+            _as_of_now(want, want.dayparts[part]), rel=1e-9, abs=1e-9
         )
     assert got.recent == want.recent
     assert got.disliked == want.disliked

@@ -27,13 +27,17 @@ ITEM_HEADS_CACHED = 65_536
 type Row = dict[str, Any]
 
 
-def recommendations_json(index: CatalogIndex, user_id: str, found: Recommendations) -> str:
-    """The body of GET /v1/users/{user_id}/recommendations."""
+def recommendations_json(
+    index: CatalogIndex, user_id: str, found: Recommendations, served: Mapping[str, Any]
+) -> str:
+    """The body of GET /v1/users/{user_id}/recommendations; `served`: its recommendation_id, context and
+    experiments."""
     fields = {
         "user_id": user_id,
         "cold_start": found.cold_start,
         "catalog_version": index.version,
         "model_version": found.model_version,
+        **served,
     }
     return _reply_json(RecommendationsResponse, fields, index, found.items)
 

@@ -4,7 +4,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
+from mixtape.models.experiment import Assignment, RecommendationId
 from mixtape.models.reason import ReasonCode
 
 
@@ -49,11 +51,28 @@ class ScoredItem(ItemView):
     reason_code: ReasonCode
 
 
+class ServedContext(_Out):
+    """The context the list was ranked in."""
+
+    surface: str | None
+    device: str | None
+    daypart: Daypart | None = Field(description="From `local_time`: whose genres were boosted")
+    explore: float = Field(description="The share of the list given to exploration (after presets)")
+
+
 class RecommendationsResponse(_Out):
     user_id: str
+    recommendation_id: RecommendationId = Field(
+        description="This list's id; send it back in events' `context.recommendation_id` to attribute them "
+        "to its experiment variants"
+    )
     cold_start: bool = Field(description="True when the listener has no usable history: popular items")
     catalog_version: int
     model_version: str | None = Field(default=None, description="Learned model that ranked the list, if any")
+    context: ServedContext
+    experiments: list[Assignment] = Field(
+        description="The listener's variant of each running experiment (also in X-Mixtape-Variant)"
+    )
     items: list[ScoredItem]
 
 
@@ -114,6 +133,7 @@ class ExportedProfile(_Out):
     items: dict[str, float] = Field(description="Item affinities (stored values)")
     artists: dict[str, float]
     genres: dict[str, float]
+    dayparts: dict[str, dict[str, float]] = Field(description="Genre affinities per daypart (stored values)")
     counts: dict[str, int]
     recent: list[ExportedRecentPlay]
     disliked: dict[str, int] = Field(description="Item id → epoch ms of the latest dislike")
@@ -139,7 +159,7 @@ class ExportedEvent(_Out):
     timestamp: int = Field(description="Epoch ms of the listening")
     ms_played: int | None
     count: int
-    context: dict[str, str] | None
+    context: dict[str, str | int] | None
     ingested_at: int = Field(description="Epoch ms the event was accepted")
     expires_at: int = Field(description="Epoch s its log entry expires (retention)")
 

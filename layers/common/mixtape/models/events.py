@@ -15,7 +15,9 @@ from pydantic import (
 )
 
 from mixtape import clock
+from mixtape.models.context import MAX_UTC_OFFSET_MINUTES
 from mixtape.models.event_type import EventType
+from mixtape.models.experiment import RecommendationId
 from mixtape.models.ids import EventId, ItemId, UserId
 
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
@@ -84,6 +86,19 @@ class EventContext(BaseModel):
         default=None, examples=["home"], description="Surface, e.g. home, search"
     )
     device: ShortText | None = Field(default=None, examples=["ios"])
+    utc_offset_minutes: (
+        Annotated[int, Field(strict=True, ge=-MAX_UTC_OFFSET_MINUTES, le=MAX_UTC_OFFSET_MINUTES)] | None
+    ) = Field(
+        default=None,
+        examples=[60],
+        description="The listener's UTC offset when the event happened: its local time of day feeds the "
+        "profile's time-of-day taste (UTC without it)",
+    )
+    recommendation_id: RecommendationId | None = Field(
+        default=None,
+        description="The `recommendation_id` of the list the item was picked from: attributes the event to "
+        "the list's experiment variants",
+    )
 
 
 class ListeningEvent(BaseModel):

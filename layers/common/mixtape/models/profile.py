@@ -31,6 +31,9 @@ class Profile(BaseModel):
     items: dict[str, float] = Field(default_factory=dict)
     artists: dict[str, float] = Field(default_factory=dict)
     genres: dict[str, float] = Field(default_factory=dict)
+    # Time-of-day taste: genre affinities per daypart (mixtape.models.context.Daypart, by each event's local
+    # time), decayed like the rest, the strongest `max_daypart_genres` of each daypart kept.
+    dayparts: dict[str, dict[str, float]] = Field(default_factory=dict)
     counts: dict[str, int] = Field(default_factory=dict)
     # The newest positive interaction per item (the newest `max_recent` items): also what decides whether
     # an event is the listener's first for its item in a popularity bucket (mixtape.profiles.apply.fold).
@@ -62,6 +65,7 @@ class Profile(BaseModel):
                 "items": dict(self.items),
                 "artists": dict(self.artists),
                 "genres": dict(self.genres),
+                "dayparts": {part: dict(genres) for part, genres in self.dayparts.items()},
                 "counts": dict(self.counts),
                 "recent": list(self.recent),
                 "disliked": dict(self.disliked),

@@ -14,3 +14,4 @@ class ReasonCode(StrEnum):
     POPULAR = "popular"
     NEW_RELEASE = "new_release"
     SAME_ARTIST = "same_artist"
+    EXPLORING = "exploring"  # an exploration pick (mixtape.ranking.explore): long tail or a new genre

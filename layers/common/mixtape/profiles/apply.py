@@ -14,6 +14,7 @@ from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import ItemFeatures
+from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
 from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
@@ -37,7 +38,7 @@ def _rebase(profile: Profile, ts_ms: int, half_life_ms: float) -> None:
     if (ts_ms - profile.ref_ms) / half_life_ms <= REBASE_AFTER_HALF_LIVES:
         return
     factor = 2.0 ** ((profile.ref_ms - ts_ms) / half_life_ms)
-    for table in (profile.items, profile.artists, profile.genres):
+    for table in (profile.items, profile.artists, profile.genres, *profile.dayparts.values()):
         for key in table:
             table[key] *= factor
     if profile.taste_sum is not None:
@@ -105,6 +106,26 @@ def _credits_popularity(previous: int | None, bucket: int, forgotten_until: int)
     return forgotten_until == 0 or popularity.epoch_of(forgotten_until) < bucket
 
 
+def _keep_within_limits(folded: Profile, recent: dict[str, int], settings: ProfileSettings) -> None:
+    """The profile's tables cut to their size limits (the strongest, the newest kept), `recent` (item ->
+    its newest positive interaction) as the profile's recent items."""
+    limits = settings.limits
+    folded.items = _top_by_magnitude(folded.items, limits.max_items)
+    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
+    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
+    folded.impressions = keep_strongest(folded.impressions, limits.max_impressions)
+    folded.dayparts = {
+        part: _top_by_magnitude(genres, limits.max_daypart_genres)
+        for part, genres in sorted(folded.dayparts.items())
+        if genres
+    }
+    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
+    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
+    if len(folded.disliked) > limits.max_disliked:
+        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
+        folded.disliked = dict(kept)
+
+
 def fold(
     profile: Profile,
     events: Iterable[StoredEvent],
@@ -140,8 +161,11 @@ def fold(
         item = features.get(event.item_id)
         if item is not None:
             folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
+            offset = event.context.utc_offset_minutes if event.context is not None else None
+            daypart = folded.dayparts.setdefault(Daypart.of_event(event.timestamp, offset).value, {})
             for genre in item.genres:
                 folded.genres[genre] = folded.genres.get(genre, 0.0) + decayed / len(item.genres)
+                daypart[genre] = daypart.get(genre, 0.0) + decayed / len(item.genres)
             if item.embedding is not None and not _add_taste(folded, item.embedding, decayed):
                 non_finite += 1
         folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + event.count
@@ -155,16 +179,7 @@ def fold(
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
         folded.last_event_at = max(folded.last_event_at, event.timestamp)
 
-    limits = settings.limits
-    folded.items = _top_by_magnitude(folded.items, limits.max_items)
-    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
-    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
-    folded.impressions = keep_strongest(folded.impressions, limits.max_impressions)
-    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
-    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
-    if len(folded.disliked) > limits.max_disliked:
-        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
-        folded.disliked = dict(kept)
+    _keep_within_limits(folded, recent, settings)
     # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
     # drop it, and readers fold the listener in themselves.
     folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None

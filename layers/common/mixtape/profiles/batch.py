@@ -3,7 +3,7 @@ log them, then credit item popularity and trend counters (once per listener, ite
 mixtape.profiles.apply.fold), one write per item.
 One listener's failure fails only the messages that carried its events."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -12,6 +12,7 @@ from mixtape.config import ProfileSettings
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.profiles.apply import apply_user_events
+from mixtape.profiles.attribution import Attributions, attributions
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import CatalogStore, EventStore, ProfileStore
 
@@ -26,6 +27,7 @@ class BatchOutcome:
     profile_writes: int = 0
     stored: int = 0
     non_finite: int = 0  # events a non-finite value was kept out of a profile for (mixtape.profiles.apply)
+    attributed: Attributions = field(default_factory=Counter)  # applied events per experiment variant
 
 
 def process_messages(
@@ -66,6 +68,7 @@ def process_messages(
         outcome.profile_writes += result.writes
         outcome.stored += result.stored
         outcome.non_finite += result.non_finite
+        outcome.attributed.update(attributions(result.applied))
 
     deltas = popularity.contributions(popular, now_ms, settings.popularity_half_life_ms)
     counters = trending.counter_deltas(trend, now_ms)

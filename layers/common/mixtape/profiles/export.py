@@ -52,6 +52,7 @@ def _profile(profile: Profile) -> ExportedProfile:
         items=dict(profile.items),
         artists=dict(profile.artists),
         genres=dict(profile.genres),
+        dayparts={part: dict(genres) for part, genres in profile.dayparts.items()},
         counts=dict(profile.counts),
         recent=[ExportedRecentPlay(item_id=r.item_id, ts=r.ts) for r in profile.recent],
         disliked=dict(profile.disliked),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Self
 
 from mixtape.config import DAY_MS, HOUR_MS, RankingIndex, RankingWeights, RecommendSettings
+from mixtape.models.context import Daypart
 from mixtape.models.reason import ReasonCode
 
 
@@ -35,6 +36,8 @@ class RankingRequest:
     genre: str | None = None  # only items of this genre (case-insensitive)
     settings: RankingSettings = field(default_factory=RankingSettings)
     now_ms: int | None = None  # the time fatigue is decayed to (mixtape.ranking.fatigue); None: no fatigue
+    daypart: Daypart | None = None  # the listener's time of day: boosts the genres they play then
+    explore_seed: int = 0  # which exploration picks (mixtape.ranking.explore.daily_seed)
 
 
 class Ranked(NamedTuple):

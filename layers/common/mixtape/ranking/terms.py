@@ -63,6 +63,7 @@ class Terms:
         ws: Workspace,
         *,
         dense_ok: bool = True,
+        daypart: Mapping[str, float] | None = None,
     ) -> None:
         weights = settings.weights
         self.index, self.weights, self.model, self.ws = index, weights, model, ws
@@ -73,7 +74,10 @@ class Terms:
             if a >= 0
         }
         self.genre_affinity = normalised(profile.genres)
-        self.genre_table = self._genre_table() if weights.genre else None
+        # Time of day: the genre affinities of the request's daypart (mixtape.models.profile), added to the
+        # genre term's table, so both paths and the reasons see them as genre affinity.
+        self.daypart_affinity = normalised(daypart) if daypart and weights.daypart else {}
+        self.genre_table = self._genre_table() if weights.genre or self.daypart_affinity else None
         taste = profile.taste_vector()
         self.taste = taste if taste is not None and taste.shape[0] == index.embeddings.shape[1] else None
         self.vector = (
@@ -121,22 +125,36 @@ class Terms:
                 accumulated[:n] *= self.neighbor_scale
 
     def _genre_table(self) -> FloatArray | None:
-        """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set."""
+        """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set, plus
+        the same of the daypart's affinities with the daypart weight."""
+        index = self.index
+        table = self._genre_sums(self.genre_affinity, self.weights.genre)
+        timed = self._genre_sums(self.daypart_affinity, self.weights.daypart)
+        if table is None or timed is None:
+            table = table if timed is None else timed
+        else:
+            table += timed
+        if table is None:
+            return None
+        table /= index.genre_set_size
+        return table.astype(np.float32)
+
+    def _genre_sums(self, affinity: Mapping[str, float], weight: float) -> npt.NDArray[np.float64] | None:
+        """weight · the sum of `affinity` over each genre set's genres."""
         index = self.index
         found = [
             (sets, value)
-            for g, value in self.genre_affinity.items()
+            for g, value in affinity.items()
             if (sets := index.genre_sets_of_genre.get(g)) is not None
         ]
-        if not found:
+        if not found or not weight:
             return None
         sets = np.concatenate([s for s, _ in found])
         values = np.repeat([v for _, v in found], [len(s) for s, _ in found])
         # A set lists a genre once per occurrence in the item; one scatter-add for all the genres.
         table = np.asarray(np.bincount(sets, weights=values, minlength=len(index.genre_set_size)), np.float64)
-        table *= self.weights.genre
-        table /= index.genre_set_size
-        return table.astype(np.float32)
+        table *= weight
+        return table
 
     def total(self) -> FloatArray:
         """Every term summed into the score buffer."""
