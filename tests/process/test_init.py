@@ -68,6 +68,7 @@ BUILT_AT_IMPORT = {
     "mixtape.config.ProfileLimits",
     "mixtape.config.RankingWeights",
     "mixtape.config.RankingIndex",
+    "mixtape.config.TrendingSettings",
     "mixtape.models.training_params.TrainingParams",
     "mixtape.models.profile.Profile",
     "mixtape.models.profile.RecentItem",
