@@ -30,6 +30,7 @@ from mixtape.models.blend import MAX_BLEND_USERS, MIN_BLEND_USERS, BlendResponse
 from mixtape.models.context import ContextName, LocalTime, RankingContext, Share
 from mixtape.models.ids import ID_PATTERN, ItemId, UserId
 from mixtape.models.rerank import RerankRequest, RerankResponse
+from mixtape.models.trending import TrendingResponse, TrendWindowName
 from mixtape.recommender import Recommender
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
@@ -226,6 +227,25 @@ def get_similar(
 ) -> Response[str]:
     authorize(caller, Scope.RECOMMENDATIONS_READ)  # no listener's data: any holder of the scope
     return _json(recommender.similar_items(item_id, limit=limit))
+
+
+@app.get(
+    "/v1/trending",
+    operation_id="get_trending",
+    summary="What is trending: distinct listeners per window, rising vs merely popular",
+    tags=["catalog"],
+    **protected(Scope.RECOMMENDATIONS_READ, TrendingResponse),
+)
+@tracer.capture_method(capture_response=False)
+def get_trending(
+    recommender: Served,
+    caller: Caller,
+    window: Annotated[TrendWindowName, Query()] = "24h",
+    genre: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TrendingResponse:
+    authorize(caller, Scope.RECOMMENDATIONS_READ)  # no listener's data: any holder of the scope
+    return recommender.trending(window, limit=limit, genre=genre)
 
 
 @app.get(

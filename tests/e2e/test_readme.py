@@ -48,6 +48,8 @@ def test_the_readme_has_an_example_for_every_route():
         "/recommendations",
         "/profile",
         "/similar",
+        "/v1/trending",
+        '"type": "impression"',
         "/v1/openapi.json",
         "-X DELETE",
         "mixtape-local-IngestQueue",

@@ -71,5 +71,6 @@ def test_an_embedding_not_finite_or_zero_as_float32_is_a_422_and_nothing_is_stor
         if embedding == 0.0
         else [f"items[1].embedding[{i}]" for i in range(len(fields))]
     )
-    assert fields and fields == expected
+    assert fields
+    assert fields == expected
     assert aws.scan("CatalogTable") == []

@@ -111,6 +111,7 @@ def test_every_call_the_handlers_make_is_granted_by_the_template(
         ("GET", f"/v1/users/{user}/recommendations"),
         ("GET", f"/v1/users/{user}/profile"),
         ("GET", "/v1/items/trk-0001/similar"),
+        ("GET", "/v1/trending"),
     ]:
         assert run("RecommendFunction", http_event(method, path))["statusCode"] in (200, 404), path
     assert run("ProfileUpdateFunction", http_event("GET", f"/v1/users/{user}/export"))["statusCode"] == 200

@@ -18,6 +18,7 @@ from mixtape.models.experiment import MAX_EXPERIMENTS, ExperimentName
 from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 
 
 class EventWeights(BaseModel):
@@ -39,6 +40,8 @@ class EventWeights(BaseModel):
     playlist_add: float = 3.0
 
     def weight(self, event_type: EventType, ms_played: int | None, quick_skip_ms: int) -> float:
+        if event_type is EventType.IMPRESSION:  # shown, not heard: moves no affinity
+            return 0.0
         if event_type is EventType.SKIP and (ms_played or 0) < quick_skip_ms:
             return self.quick_skip
         return float(getattr(self, event_type.value))
@@ -56,6 +59,7 @@ class ProfileLimits(BaseModel):
     max_daypart_genres: int = Field(default=10, ge=1, description="Genres kept per daypart")
     max_recent: int = Field(default=50, ge=1)
     max_disliked: int = Field(default=200, ge=0)
+    max_impressions: int = Field(default=50, ge=0)  # items whose showings a profile counts (fatigue)
 
 
 class RankingWeights(BaseModel):
@@ -73,6 +77,12 @@ class RankingWeights(BaseModel):
     genre: float = 0.35
     popularity: float = 0.25  # cold start, and the prior while no model is live
     max_per_artist: int = Field(default=2, ge=1)
+    # Fatigue (mixtape.ranking.fatigue): an item shown about `fatigue_impressions` times (decayed count)
+    # without a play loses up to `fatigue` from its score, and recovers as the count decays.
+    fatigue: float = Field(default=1.0, ge=0)
+    fatigue_impressions: float = Field(default=3.0, ge=1)
+    # Sequencing: no artist twice within this many places of a list (1: no two adjacent; 0: off).
+    artist_spacing: int = Field(default=1, ge=0)
     # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
     # the profile holds (profiles keep max_items = 300 weighted items by default, so none is cut then).
     max_neighbor_rows: int = Field(default=300, ge=0)
@@ -153,6 +163,18 @@ class RankingIndex(BaseModel):
     genre_columns: int = Field(default=64, ge=0, description="the most frequent genres indexed for that")
 
 
+class TrendingSettings(BaseModel):
+    """How `GET /v1/trending` weighs what it counts (mixtape.catalog.trending)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    # velocity = (listeners - previous) / (previous + smoothing): a few listeners more on an item nobody
+    # played before is not yet a rise.
+    smoothing: float = Field(default=5.0, gt=0)
+    rising_velocity: float = Field(default=0.5, ge=0, description="velocity from which an item is rising")
+    max_items: int = Field(default=1_000, ge=1, description="items held per window, best first")
+
+
 NESTED_DELIMITER = "__"
 
 
@@ -215,6 +237,8 @@ class _Settings(BaseModel):
     embedding_dim: int = Field(default=32, ge=MIN_EMBEDDING_DIM, le=MAX_EMBEDDING_DIM)
     half_life_days: float = Field(default=30.0, gt=0)
     popularity_half_life_days: float = Field(default=7.0, gt=0)
+    # How fast an item shown without a play recovers (the profile fold and the ranker both decay with it).
+    impression_half_life_hours: float = Field(default=48.0, gt=0)
 
     @property
     def half_life_ms(self) -> float:
@@ -223,6 +247,10 @@ class _Settings(BaseModel):
     @property
     def popularity_half_life_ms(self) -> float:
         return self.popularity_half_life_days * DAY_MS
+
+    @property
+    def impression_half_life_ms(self) -> float:
+        return self.impression_half_life_hours * HOUR_MS
 
 
 class _ModelSettings(_Settings):
@@ -265,6 +293,7 @@ class RecommendSettings(_ModelSettings):
     catalog_table: str
     ranking: RankingWeights = RankingWeights()
     ranking_index: RankingIndex = RankingIndex()
+    trending: TrendingSettings = TrendingSettings()
     catalog_check_seconds: float = Field(default=2.0, ge=0, description="How often to look for a new catalog")
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
     # A catalog snapshot (models bucket, `catalog/`) older than this is not used: the table is scanned.

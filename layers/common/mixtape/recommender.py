@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 import mixtape
 from mixtape import clock
 from mixtape.api.lists import blend_response, rerank_response
@@ -19,6 +21,7 @@ from mixtape.models.blend import BlendResponse
 from mixtape.models.context import RankingContext
 from mixtape.models.experiment import recommendation_id, variant_header
 from mixtape.models.rerank import RerankRequest, RerankResponse
+from mixtape.models.trending import TrendingItem, TrendingResponse, TrendWindowName
 from mixtape.ranking import RankingRequest, RankingSettings, explore, recommend, similar_items
 from mixtape.ranking.blend import blend
 from mixtape.ranking.context import ContextResolver
@@ -71,6 +74,7 @@ class Recommender:
             settings=resolved.settings,
             daypart=resolved.daypart,
             explore_seed=explore.daily_seed(user_id, clock.now_ms()),
+            now_ms=clock.now_ms(),
         )
         found = recommend(profile, index, model, request)
         served = {
@@ -117,10 +121,46 @@ class Recommender:
         position = index.position.get(item_id)
         if position is None:
             raise NotFoundError(f"no catalog item {item_id}")
+        weights = self.settings.ranking
         ranked = similar_items(
-            index, position, limit=limit, max_per_artist=self.settings.ranking.max_per_artist
+            index,
+            position,
+            limit=limit,
+            max_per_artist=weights.max_per_artist,
+            artist_spacing=weights.artist_spacing,
         )
         return similar_items_json(index, item_id, ranked)
+
+    def trending(self, window: TrendWindowName, *, limit: int, genre: str | None = None) -> TrendingResponse:
+        """The window's trending items (of `genre`), best first, from the container's catalog index: no
+        read beyond the catalog's own refresh."""
+        index = self.catalog.get()
+        trend = index.trending
+        if trend is None:
+            raise NotFoundError("no trending counts in this catalog")
+        found = trend.windows[window]
+        rows = np.arange(len(found.positions))
+        if genre is not None:
+            allowed = np.zeros(len(index.genre_set_size), dtype=np.bool_)
+            allowed[index.genre_sets_of_genre.get(genre.lower(), np.empty(0, dtype=np.int32))] = True
+            rows = rows[allowed[index.genre_set_of[found.positions]]]
+        rising = self.settings.trending.rising_velocity
+        items = [
+            TrendingItem.model_validate(
+                {
+                    **index.records[int(found.positions[r])]._asdict(),
+                    "listeners": round(float(found.listeners[r]), 3),
+                    "previous_listeners": round(float(found.previous[r]), 3),
+                    "velocity": round(float(found.velocity[r]), 3),
+                    "rising": bool(found.velocity[r] >= rising),
+                    "score": round(float(found.score[r]), 3),
+                }
+            )
+            for r in rows[:limit].tolist()
+        ]
+        return TrendingResponse(
+            window=window, genre=genre, as_of=trend.as_of_ms, catalog_version=index.version, items=items
+        )
 
     def profile(self, user_id: str) -> ProfileResponse:
         profile = self.profiles.get(user_id)
@@ -129,12 +169,15 @@ class Recommender:
         return profile_response(profile, self.catalog.get(), self.settings.half_life_ms, clock.now_ms())
 
     def health(self) -> HealthResponse:
-        loaded = self.catalog.loaded
+        """The catalog as this container serves it. Health loads it like any first request (it answered
+        `null` until a recommendation had loaded it, e.g. right after the demo catalog was seeded); after
+        that it costs nothing, and a changed catalog shows once the background refresh has loaded it."""
+        index = self.catalog.get()
         model = self.model.loaded
         return HealthResponse(
             status="ok",
             version=mixtape.__version__,
-            catalog_items=len(loaded) if loaded else None,
-            catalog_version=loaded.version if loaded else None,
+            catalog_items=len(index),
+            catalog_version=index.version,
             model_version=model.version if model else None,
         )

@@ -25,7 +25,7 @@ def make_app() -> Any:
 
     @app.get("/v1/open", security=[])
     def open_route() -> HealthResponse:
-        return HealthResponse(status="ok", version="1", catalog_items=None, catalog_version=None)
+        return HealthResponse(status="ok", version="1", catalog_items=0, catalog_version=0)
 
     return app
 

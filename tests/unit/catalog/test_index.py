@@ -155,7 +155,7 @@ def test_popularity_scores_of_entries_equal_the_per_item_scores():
     buckets = [r.popularity for r in records]
     for now in (NOW_MS, NOW_MS + popularity.EPOCH_MS // 3, NOW_MS + popularity.EPOCH_MS):
         expected = popularity.scores(buckets, now, HALF_LIFE_MS)
-        got = popularity.scores_of_entries(*entries, len(records), now, HALF_LIFE_MS)
+        got = popularity.scores_of_entries(*entries[:3], len(records), now, HALF_LIFE_MS)
         np.testing.assert_array_equal(got, expected)
 
 

@@ -44,6 +44,7 @@ def record(i: int, **extra: Any) -> CatalogRecord:
         "duration_ms": 200_000 + i if i % 5 else None,
         "embedding": np.arange(4, dtype=np.float32) / (i + 1) if i % 2 == 0 else None,
         "popularity": {20_000 + i: 1.5 * i, 20_001: 0.25} if i % 3 else {},
+        "trend": {f"th{490_000 + i}": 2.0 + i, "td20400": 1.0} if i % 4 == 1 else {},
     }
     return CatalogRecord(**(values | extra))
 
@@ -70,6 +71,20 @@ def test_a_snapshot_decodes_to_the_records_it_was_made_of_in_catalog_index_order
     index = CatalogIndex.build(7, decoded, 4, 0, 1.0)
     assert [r.item_id for r in index.records] == [r.item_id for r in decoded]
     assert decoded[0].popularity is decoded[3].popularity  # i0 and i6, never played: one empty mapping
+
+
+def test_trend_counters_round_trip_and_come_with_the_popularity_alone() -> None:
+    records = genre_grouped([record(i) for i in range(12)])
+    data = encode_snapshot(7, 123_456, records)
+    _, _, decoded = decode_snapshot(data)
+    assert [dict(r.trend) for r in decoded] == [dict(r.trend) for r in records]
+    entries = decode_popularity(data, items_digest([r.item_id for r in records]))
+    assert entries is not None
+    assert entries.hours is not None
+    assert entries.days is not None
+    hours = {(records[i].item_id, b): v for i, b, v in zip(*(a.tolist() for a in entries.hours), strict=True)}
+    assert hours == {(r.item_id, int(n[2:])): v for r in records for n, v in r.trend.items() if n[1] == "h"}
+    assert sorted(entries.days.items.tolist()) == sorted(i for i, r in enumerate(records) if r.trend)
 
 
 def test_an_empty_catalog_round_trips() -> None:

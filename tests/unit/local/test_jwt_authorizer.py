@@ -266,6 +266,7 @@ CONTRACT_SCOPES = {
     "PUT /v1/items": ("catalog:write",),
     "GET /v1/users/{user_id}/recommendations": ("recommendations:read",),
     "GET /v1/items/{item_id}/similar": ("recommendations:read",),
+    "GET /v1/trending": ("recommendations:read",),
     "GET /v1/users/{user_id}/profile": ("profiles:read",),
     "GET /v1/users/{user_id}/export": ("users:export",),
     "DELETE /v1/users/{user_id}": ("users:erase",),

@@ -1,6 +1,7 @@
 """Property: however accepted events are delivered (split into messages and batches, duplicated,
 reordered, and with another batch committing between an updater's read and its commit) the stored
-profile is the in-order fold of the accepted events, each once, on a new profile."""
+profile is the in-order fold of the accepted events, each once, on a new profile. Impressions are among
+the drawn types: their showing counts must come out the same too."""
 
 from dataclasses import dataclass, field
 
@@ -113,6 +114,11 @@ def assert_same_profile(got: Profile, want: Profile) -> None:
         )
     assert got.recent == want.recent
     assert got.disliked == want.disliked
+    # Impressions (drawn like any other type): the same decayed showings, whatever the delivery.
+    half_life = SETTINGS.impression_half_life_ms
+    assert got.impressions_as_of(NOW_MS, half_life) == pytest.approx(
+        want.impressions_as_of(NOW_MS, half_life), rel=1e-9, abs=1e-9
+    )
     assert got.last_event_at == want.last_event_at
     assert (got.taste_sum is None) == (want.taste_sum is None)
     if got.taste_sum is not None and want.taste_sum is not None:

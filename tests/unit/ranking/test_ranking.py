@@ -67,9 +67,56 @@ def test_top_k_capped_widens_its_pool_when_one_artist_dominates():
     assert top_k_capped(scores, 4, artists, cap=1) == [0, 197, 198, 199]
 
 
+def test_sequencing_puts_another_artist_between_two_of_one_artist():
+    scores = np.array([9, 8, 7, 6, 5, 4], dtype=np.float32)
+    artists = np.array([0, 0, 1, 1, 2, 2], dtype=np.int32)
+    assert top_k_capped(scores, 6, artists, cap=2) == [0, 1, 2, 3, 4, 5]
+    # Greedy, best first: the last place can only repeat artist 2, as nothing else is left.
+    assert top_k_capped(scores, 6, artists, cap=2, spacing=1) == [0, 2, 1, 3, 4, 5]
+    assert top_k_capped(scores, 6, artists, cap=2, spacing=2) == [0, 2, 4, 1, 3, 5]
+    assert top_k_capped(scores[:3], 3, np.array([0, 0, 1], dtype=np.int32), cap=2, spacing=1) == [0, 2, 1]
+    # Sequencing orders, it does not filter: one artist's items still make the list.
+    assert top_k_capped(scores[:3], 3, np.array([0, 0, 0], dtype=np.int32), cap=3, spacing=1) == [0, 1, 2]
+
+
+def test_sequencing_widens_the_pool_to_find_another_artist():
+    scores = np.linspace(100, 1, 200).astype(np.float32)
+    artists = np.zeros(200, dtype=np.int32)
+    artists[-2:] = [1, 2]
+    assert top_k_capped(scores, 3, artists, cap=2, spacing=1) == [0, 198, 1]
+
+
+@pytest.mark.parametrize("spacing", [1, 2])
+def test_no_artist_recurs_within_its_spacing_and_the_cap_still_holds(catalog, profile_settings, spacing: int):
+    # Six more artists of four rock tracks each: art-a's (the liked artist's) score highest.
+    catalog.upsert(
+        [
+            make_item(f"x{a}{t}", f"art-x{a}", ["rock"], [0.9, 0.1 * t, 0.1 * a, 0.0])
+            for a in range(6)
+            for t in range(4)
+        ],
+        NOW_MS,
+    )
+    index = build(catalog)
+    profile = rock_fan(catalog, profile_settings)
+    for limit in (3, 6, 12):
+        weights = RankingWeights(max_per_artist=3, artist_spacing=spacing)
+        for ranked in (
+            rank(profile, index, weights, limit=limit).items,
+            rank(None, index, weights, limit=limit).items,  # the cold-start list too
+            similar_items(index, 0, limit=limit, max_per_artist=3, artist_spacing=spacing),
+        ):
+            artists = [index.records[r.position].artist_id for r in ranked]
+            assert len(ranked) == limit  # the catalog has enough artists to fill every place
+            assert max(artists.count(a) for a in artists) <= 3
+            for place, artist in enumerate(artists):
+                assert artist not in artists[max(0, place - spacing) : place]
+
+
 def test_known_items_are_excluded_and_the_liked_artist_ranks_first(catalog, profile_settings):
     index = build(catalog)
-    found = rank(rock_fan(catalog, profile_settings), index, RankingWeights(), limit=5)
+    # Without sequencing the list is in score order (with it, see test_no_artist_recurs_within_its_spacing).
+    found = rank(rock_fan(catalog, profile_settings), index, RankingWeights(artist_spacing=0), limit=5)
     ranked = found.items
     got = ids(index, ranked)
     assert not found.cold_start

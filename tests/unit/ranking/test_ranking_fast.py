@@ -91,12 +91,23 @@ def reference(
             )
         scored.append((-sum(terms.values()), i, terms))
     scored.sort(key=lambda s: (s[0], s[1]))
-    chosen: list[tuple[int, float, ReasonCode, dict[ReasonCode, float]]] = []
+    capped: list[tuple[float, int, dict[ReasonCode, float]]] = []
     per_artist: dict[str, int] = defaultdict(int)
     for negative, i, terms in scored:
-        if per_artist[records[i].artist_id] < weights.max_per_artist and len(chosen) < limit:
+        if per_artist[records[i].artist_id] < weights.max_per_artist:
             per_artist[records[i].artist_id] += 1
-            chosen.append((i, -negative, max(terms, key=lambda r: terms[r]), terms))
+            capped.append((negative, i, terms))
+    # Sequencing: each place takes the best item left whose artist is not among the last `spacing` picks,
+    # or the best item left when there is none.
+    chosen: list[tuple[int, float, ReasonCode, dict[ReasonCode, float]]] = []
+    while len(chosen) < limit and capped:
+        recent = {records[c[0]].artist_id for c in chosen[len(chosen) - weights.artist_spacing :]}
+        if not weights.artist_spacing:
+            recent = set()
+        found = next((c for c in capped if records[c[1]].artist_id not in recent), capped[0])
+        capped.remove(found)
+        negative, i, terms = found
+        chosen.append((i, -negative, max(terms, key=lambda r: terms[r]), terms))
     return chosen
 
 
@@ -130,7 +141,9 @@ def test_vectorised_ranker_matches_the_plain_reference(
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
-    weights = RankingWeights(max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows)
+    weights = RankingWeights(
+        max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows, artist_spacing=seed % 3
+    )
     for limit, explicit, genre in [
         (10, False, None),
         (37, True, None),

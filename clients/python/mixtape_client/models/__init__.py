@@ -23,6 +23,7 @@ from .exported_profile_dayparts import ExportedProfileDayparts
 from .exported_profile_dayparts_additional_property import ExportedProfileDaypartsAdditionalProperty
 from .exported_profile_disliked import ExportedProfileDisliked
 from .exported_profile_genres import ExportedProfileGenres
+from .exported_profile_impressions import ExportedProfileImpressions
 from .exported_profile_items import ExportedProfileItems
 from .exported_recent_play import ExportedRecentPlay
 from .field_error_view import FieldErrorView
@@ -30,6 +31,7 @@ from .filter_ import Filter
 from .filtered_item import FilteredItem
 from .gateway_error_response import GatewayErrorResponse
 from .genre_affinity import GenreAffinity
+from .get_trending_window import GetTrendingWindow
 from .health_response import HealthResponse
 from .http_validation_error import HTTPValidationError
 from .ingest_response import IngestResponse
@@ -52,6 +54,9 @@ from .scored_item import ScoredItem
 from .served_context import ServedContext
 from .served_listener import ServedListener
 from .similar_items_response import SimilarItemsResponse
+from .trending_item import TrendingItem
+from .trending_response import TrendingResponse
+from .trending_response_window import TrendingResponseWindow
 from .upsert_items_response import UpsertItemsResponse
 from .validation_error import ValidationError
 
@@ -78,6 +83,7 @@ __all__ = (
     "ExportedProfileDaypartsAdditionalProperty",
     "ExportedProfileDisliked",
     "ExportedProfileGenres",
+    "ExportedProfileImpressions",
     "ExportedProfileItems",
     "ExportedRecentPlay",
     "ExportResponse",
@@ -86,6 +92,7 @@ __all__ = (
     "FilteredItem",
     "GatewayErrorResponse",
     "GenreAffinity",
+    "GetTrendingWindow",
     "HealthResponse",
     "HTTPValidationError",
     "IngestResponse",
@@ -108,6 +115,9 @@ __all__ = (
     "ServedContext",
     "ServedListener",
     "SimilarItemsResponse",
+    "TrendingItem",
+    "TrendingResponse",
+    "TrendingResponseWindow",
     "UpsertItemsResponse",
     "ValidationError",
 )

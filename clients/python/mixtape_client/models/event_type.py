@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class EventType(StrEnum):
     DISLIKE = "dislike"
+    IMPRESSION = "impression"
     LIKE = "like"
     PLAY = "play"
     PLAYLIST_ADD = "playlist_add"

@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.exported_profile_artists import ExportedProfileArtists
     from ..models.exported_profile_counts import ExportedProfileCounts
     from ..models.exported_profile_dayparts import ExportedProfileDayparts
     from ..models.exported_profile_disliked import ExportedProfileDisliked
     from ..models.exported_profile_genres import ExportedProfileGenres
+    from ..models.exported_profile_impressions import ExportedProfileImpressions
     from ..models.exported_profile_items import ExportedProfileItems
     from ..models.exported_recent_play import ExportedRecentPlay
 
@@ -40,6 +43,8 @@ class ExportedProfile:
         model_version (None | str): Learned model the listener vector belongs to
         user_vector (list[float] | None): The listener folded into that model
         pending (list[str]): Applied events whose log entry is not confirmed yet
+        impressions (ExportedProfileImpressions | Unset): Items shown: decayed count of showings (stored values)
+        impressions_ref_ms (int | Unset): Epoch ms the stored showing counts are relative to Default: 0.
     """
 
     version: int
@@ -58,6 +63,8 @@ class ExportedProfile:
     model_version: None | str
     user_vector: list[float] | None
     pending: list[str]
+    impressions: ExportedProfileImpressions | Unset = UNSET
+    impressions_ref_ms: int | Unset = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,6 +114,12 @@ class ExportedProfile:
 
         pending = self.pending
 
+        impressions: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.impressions, Unset):
+            impressions = self.impressions.to_dict()
+
+        impressions_ref_ms = self.impressions_ref_ms
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -129,6 +142,10 @@ class ExportedProfile:
                 "pending": pending,
             }
         )
+        if impressions is not UNSET:
+            field_dict["impressions"] = impressions
+        if impressions_ref_ms is not UNSET:
+            field_dict["impressions_ref_ms"] = impressions_ref_ms
 
         return field_dict
 
@@ -139,6 +156,7 @@ class ExportedProfile:
         from ..models.exported_profile_dayparts import ExportedProfileDayparts  # noqa: PLC0415
         from ..models.exported_profile_disliked import ExportedProfileDisliked  # noqa: PLC0415
         from ..models.exported_profile_genres import ExportedProfileGenres  # noqa: PLC0415
+        from ..models.exported_profile_impressions import ExportedProfileImpressions  # noqa: PLC0415
         from ..models.exported_profile_items import ExportedProfileItems  # noqa: PLC0415
         from ..models.exported_recent_play import ExportedRecentPlay  # noqa: PLC0415
 
@@ -211,6 +229,15 @@ class ExportedProfile:
 
         pending = cast(list[str], d.pop("pending"))
 
+        _impressions = d.pop("impressions", UNSET)
+        impressions: ExportedProfileImpressions | Unset
+        if isinstance(_impressions, Unset):
+            impressions = UNSET
+        else:
+            impressions = ExportedProfileImpressions.from_dict(_impressions)
+
+        impressions_ref_ms = d.pop("impressions_ref_ms", UNSET)
+
         exported_profile = cls(
             version=version,
             ref_ms=ref_ms,
@@ -228,6 +255,8 @@ class ExportedProfile:
             model_version=model_version,
             user_vector=user_vector,
             pending=pending,
+            impressions=impressions,
+            impressions_ref_ms=impressions_ref_ms,
         )
 
         exported_profile.additional_properties = d

@@ -17,15 +17,15 @@ class HealthResponse:
     Attributes:
         status (Literal['ok']):
         version (str):
-        catalog_items (int | None): Items in this container's catalog index, if loaded
-        catalog_version (int | None):
+        catalog_items (int): Items in this container's catalog index (health loads it, as a first request would)
+        catalog_version (int):
         model_version (None | str | Unset): Learned model this container serves
     """
 
     status: Literal["ok"]
     version: str
-    catalog_items: int | None
-    catalog_version: int | None
+    catalog_items: int
+    catalog_version: int
     model_version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -34,10 +34,8 @@ class HealthResponse:
 
         version = self.version
 
-        catalog_items: int | None
         catalog_items = self.catalog_items
 
-        catalog_version: int | None
         catalog_version = self.catalog_version
 
         model_version: None | str | Unset
@@ -70,19 +68,9 @@ class HealthResponse:
 
         version = d.pop("version")
 
-        def _parse_catalog_items(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
+        catalog_items = d.pop("catalog_items")
 
-        catalog_items = _parse_catalog_items(d.pop("catalog_items"))
-
-        def _parse_catalog_version(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        catalog_version = _parse_catalog_version(d.pop("catalog_version"))
+        catalog_version = d.pop("catalog_version")
 
         def _parse_model_version(data: object) -> None | str | Unset:
             if data is None:

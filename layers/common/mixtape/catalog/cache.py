@@ -49,6 +49,7 @@ class CatalogCache:
             self._settings.embedding_dim,
             self._wall_clock_ms(),
             self._settings.popularity_half_life_ms,
+            self._settings.trending,
         )
 
     def get(self) -> CatalogIndex:
@@ -69,7 +70,9 @@ class CatalogCache:
         entries = self._store.load_popularity(current.version, current.items_digest)
         if entries is None:
             return None
-        return current.with_popularity(entries, self._wall_clock_ms(), self._settings.popularity_half_life_ms)
+        return current.with_popularity(
+            entries, self._wall_clock_ms(), self._settings.popularity_half_life_ms, self._settings.trending
+        )
 
     def wait(self) -> None:
         """Until a running refresh is done (tests, benchmarks)."""

@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog import popularity
+from mixtape.catalog.trending import TrendingIndex
+from mixtape.config import TrendingSettings
 from mixtape.models.catalog import CatalogRecord, PopularityEntries, items_digest
 
 FloatArray = npt.NDArray[np.float32]
@@ -21,6 +23,7 @@ _ITEM_ID, _ARTIST_ID, _ARTIST_NAME, _GENRES, _EXPLICIT, _RELEASE_DATE, _EMBEDDIN
     attrgetter,
     ("item_id", "artist_id", "artist_name", "genres", "explicit", "release_date", "embedding", "popularity"),
 )
+_TREND = attrgetter("trend")
 EPOCH_DATE = date(1970, 1, 1)
 IntArray = npt.NDArray[np.int32]
 
@@ -128,6 +131,7 @@ class CatalogIndex:
     ids: IdLookup  # item id -> position, many at once
     artist_lookup: IdLookup  # artist id -> artist index, many at once
     _scratch: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    trending: TrendingIndex | None = None  # `GET /v1/trending`'s windows, as of the build or reload
 
     def __len__(self) -> int:
         return len(self.records)
@@ -139,7 +143,11 @@ class CatalogIndex:
         return self.scratch("items_digest", lambda: items_digest([r.item_id for r in self.records]))
 
     def with_popularity(
-        self, entries: PopularityEntries, now_ms: int, popularity_half_life_ms: float
+        self,
+        entries: PopularityEntries,
+        now_ms: int,
+        popularity_half_life_ms: float,
+        trending: TrendingSettings | None = None,
     ) -> "CatalogIndex":
         """This index with popularity (and freshness) as of `now_ms`, from entries of its own positions:
         the same items, lookups and per-index buffers, two new arrays: a reload for fresh popularity
@@ -147,11 +155,17 @@ class CatalogIndex:
         raw = popularity.scores_of_entries(
             entries.items, entries.epochs, entries.values, len(self), now_ms, popularity_half_life_ms
         )
+        trend = self.trending
+        if trend is not None:  # counters as the source has them now, else the held ones, windows moved on
+            hours = entries.hours if entries.hours is not None else trend.hours
+            days = entries.days if entries.days is not None else trend.days
+            trend = TrendingIndex.build(hours, days, len(self), now_ms, trending or TrendingSettings())
         return replace(
             self,
             popularity=_scaled_popularity(raw),
             freshness=_freshness(self.release_day, now_ms),
             _scratch=self._scratch,
+            trending=trend,
         )
 
     def same_items(self, other: "CatalogIndex") -> bool:
@@ -180,6 +194,7 @@ class CatalogIndex:
         dim: int,
         now_ms: int,
         popularity_half_life_ms: float,
+        trending: TrendingSettings | None = None,
     ) -> "CatalogIndex":
         # Column-wise, without numpy item assignment per record: one pass per column, at C speed where
         # Python allows (dict.fromkeys keeps first-seen order, np.fromiter and dict(zip()) consume `map`
@@ -245,6 +260,9 @@ class CatalogIndex:
             artist_items=artist_items,
             ids=IdLookup(position),
             artist_lookup=IdLookup(artist_position),
+            trending=TrendingIndex.of_records(
+                list(map(_TREND, records)), now_ms, trending or TrendingSettings()
+            ),
         )
 
 

@@ -143,6 +143,12 @@ class ExportedProfile(_Out):
     model_version: str | None = Field(description="Learned model the listener vector belongs to")
     user_vector: list[float] | None = Field(description="The listener folded into that model")
     pending: list[str] = Field(description="Applied events whose log entry is not confirmed yet")
+    impressions: dict[str, float] = Field(
+        default_factory=dict, description="Items shown: decayed count of showings (stored values)"
+    )
+    impressions_ref_ms: int = Field(
+        default=0, description="Epoch ms the stored showing counts are relative to"
+    )
 
 
 class ExportedEvent(_Out):
@@ -184,8 +190,10 @@ class ExportResponse(_Out):
 class HealthResponse(_Out):
     status: Literal["ok"]
     version: str
-    catalog_items: int | None = Field(description="Items in this container's catalog index, if loaded")
-    catalog_version: int | None
+    catalog_items: int = Field(
+        description="Items in this container's catalog index (health loads it, as a first request would)"
+    )
+    catalog_version: int
     model_version: str | None = Field(default=None, description="Learned model this container serves")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
 
 import numpy as np
@@ -25,6 +26,7 @@ from pydantic_core import CoreSchema
 
 from mixtape.models.ids import NOT_BLANK, ArtistId, ItemId
 from mixtape.models.numbers import WHOLE_NUMBER
+from mixtape.models.trend import TrendEntries
 
 MAX_ITEMS_PER_BATCH = 500
 
@@ -167,6 +169,7 @@ class CatalogRecord(NamedTuple):
     duration_ms: int | None
     embedding: npt.NDArray[np.float32] | None
     popularity: Mapping[int, float]
+    trend: Mapping[str, float] = MappingProxyType({})  # `th<hour>`/`td<day>` counters (mixtape.models.trend)
 
 
 class PopularityEntries(NamedTuple):
@@ -176,6 +179,9 @@ class PopularityEntries(NamedTuple):
     items: npt.NDArray[np.int64]
     epochs: npt.NDArray[np.int64]
     values: npt.NDArray[np.float64]
+    # The trend counters (hour, day), when the source has them (older snapshots do not).
+    hours: TrendEntries | None = None
+    days: TrendEntries | None = None
 
 
 def items_digest(item_ids: Sequence[str]) -> str:

@@ -12,3 +12,6 @@ class EventType(StrEnum):
     DISLIKE = "dislike"
     SAVE = "save"
     PLAYLIST_ADD = "playlist_add"
+    # The item was shown (`context.source`: the surface). Never a play: it moves no affinity, popularity or
+    # trend, only the item's fatigue (mixtape.profiles.impressions, mixtape.ranking.fatigue).
+    IMPRESSION = "impression"

@@ -42,6 +42,11 @@ class Profile(BaseModel):
     # an event is the listener's first for its item in a popularity bucket (mixtape.profiles.apply.fold).
     recent: list[RecentItem] = Field(default_factory=list)
     disliked: dict[str, int] = Field(default_factory=dict)  # item_id -> time of the latest dislike
+    # Items shown (impression events): per item, the decayed count of showings, stored relative to its own
+    # reference time with the impression half-life (hours, not the affinities' weeks), for the
+    # `max_impressions` most shown items (mixtape.profiles.impressions; read by mixtape.ranking.fatigue).
+    impressions: dict[str, float] = Field(default_factory=dict)
+    impressions_ref_ms: int = 0
     # Decayed weighted sum of item embeddings (float64) and the decayed sum of |weights| behind it.
     taste_sum: npt.NDArray[np.float64] | None = Field(default=None, exclude=True)
     taste_weight: float = 0.0
@@ -70,6 +75,7 @@ class Profile(BaseModel):
                 "counts": dict(self.counts),
                 "recent": list(self.recent),
                 "disliked": dict(self.disliked),
+                "impressions": dict(self.impressions),
                 "pending": list(self.pending),
                 "taste_sum": None if self.taste_sum is None else self.taste_sum.copy(),
                 "user_vector": None if self.user_vector is None else self.user_vector.copy(),
@@ -85,6 +91,11 @@ class Profile(BaseModel):
         positively weighted item. One definition for every source (table scan, in-memory store, export)."""
         factor = self.decay_factor(now_ms, half_life_ms)
         return ((self.user_id, item_id, value * factor) for item_id, value in self.items.items() if value > 0)
+
+    def impressions_as_of(self, now_ms: int, half_life_ms: float) -> dict[str, float]:
+        """Each shown item's decayed count of showings as of `now_ms`."""
+        factor = 2.0 ** ((self.impressions_ref_ms - now_ms) / half_life_ms)
+        return {item_id: value * factor for item_id, value in self.impressions.items()}
 
     def taste_vector(self) -> npt.NDArray[np.float32] | None:
         """Unit-length taste direction, or None without embedded history."""

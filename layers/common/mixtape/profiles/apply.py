@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mixtape.catalog import popularity
+from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
 from mixtape.learning.foldin import fold_in
@@ -18,6 +18,7 @@ from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
 from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.profiles.impressions import add_impression, keep_strongest
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
 
@@ -70,6 +71,8 @@ class Fold:
     # The events that credit item popularity: the listener's first positive one per item and bucket.
     popular: list[StoredEvent]
     non_finite: int  # events whose affinity or item embedding was not finite: not folded (or not into taste)
+    # The trend counters credited: the listener's first positive event per item and hour, and per day.
+    trend: tuple[trending.Credit, ...] = ()
 
 
 def _add_taste(profile: Profile, embedding: npt.NDArray[np.float32], decayed: float) -> bool:
@@ -103,6 +106,26 @@ def _credits_popularity(previous: int | None, bucket: int, forgotten_until: int)
     return forgotten_until == 0 or popularity.epoch_of(forgotten_until) < bucket
 
 
+def _keep_within_limits(folded: Profile, recent: dict[str, int], settings: ProfileSettings) -> None:
+    """The profile's tables cut to their size limits (the strongest, the newest kept), `recent` (item ->
+    its newest positive interaction) as the profile's recent items."""
+    limits = settings.limits
+    folded.items = _top_by_magnitude(folded.items, limits.max_items)
+    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
+    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
+    folded.impressions = keep_strongest(folded.impressions, limits.max_impressions)
+    folded.dayparts = {
+        part: _top_by_magnitude(genres, limits.max_daypart_genres)
+        for part, genres in sorted(folded.dayparts.items())
+        if genres
+    }
+    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
+    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
+    if len(folded.disliked) > limits.max_disliked:
+        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
+        folded.disliked = dict(kept)
+
+
 def fold(
     profile: Profile,
     events: Iterable[StoredEvent],
@@ -119,8 +142,13 @@ def fold(
     recent = {r.item_id: r.ts for r in folded.recent}
     forgotten_until = _forgotten_until(profile, settings)
     popular: list[StoredEvent] = []
+    trend: list[trending.Credit] = []
     non_finite = 0
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
+        if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves
+            add_impression(folded, event.item_id, event.timestamp, settings.impression_half_life_ms)
+            folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + 1
+            continue
         _rebase(folded, event.timestamp, half_life)
         # A listener's own profile: `count` plays weigh `count` plays, up to a bound (models.events).
         plays = min(event.count, MAX_COUNTED_PLAYS)
@@ -145,30 +173,18 @@ def fold(
             previous = recent.get(event.item_id)
             if _credits_popularity(previous, popularity.epoch_of(event.timestamp), forgotten_until):
                 popular.append(event)
+            trend.extend(trending.credits(event, previous, forgotten_until))
             recent[event.item_id] = max(event.timestamp, previous or 0)
         elif event.type is EventType.DISLIKE:
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
         folded.last_event_at = max(folded.last_event_at, event.timestamp)
 
-    limits = settings.limits
-    folded.items = _top_by_magnitude(folded.items, limits.max_items)
-    folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
-    folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
-    folded.dayparts = {
-        part: _top_by_magnitude(genres, limits.max_daypart_genres)
-        for part, genres in sorted(folded.dayparts.items())
-        if genres
-    }
-    newest = heapq.nlargest(limits.max_recent, recent.items(), key=lambda kv: (kv[1], kv[0]))
-    folded.recent = [RecentItem(item_id=item_id, ts=ts) for item_id, ts in newest]
-    if len(folded.disliked) > limits.max_disliked:
-        kept = heapq.nlargest(limits.max_disliked, folded.disliked.items(), key=lambda kv: (kv[1], kv[0]))
-        folded.disliked = dict(kept)
+    _keep_within_limits(folded, recent, settings)
     # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
     # drop it, and readers fold the listener in themselves.
     folded.user_vector = fold_in(model, folded.weights_as_of_latest(half_life)) if model else None
     folded.model_version = model.version if model else None
-    return Fold(folded, popular, non_finite)
+    return Fold(folded, popular, non_finite, tuple(trend))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +197,7 @@ class ApplyResult:
     stored: int  # events written to the events table (this call's and earlier unconfirmed ones)
     unstored: int  # applied but not logged (events table unavailable): the message must come back
     non_finite: int = 0  # events whose non-finite affinity or item embedding was kept out of the profile
+    trend: tuple[trending.Credit, ...] = ()  # of the applied events, their trend credits (see `fold`)
 
 
 def _pending_after(previous: list[str], unconfirmed: set[str], fresh: Sequence[StoredEvent]) -> list[str]:
@@ -212,6 +229,7 @@ def apply_user_events(
     expires_at_s = now_ms // 1000 + settings.event_retention_days * 86_400
     applied: list[StoredEvent] = []
     popular: list[StoredEvent] = []
+    trend: list[trending.Credit] = []
     already = len(events) - len(unique)
     erased = writes = stored_count = unstored = non_finite = 0
     for start in range(0, len(unique), MAX_EVENTS_PER_COMMIT):
@@ -225,9 +243,10 @@ def apply_user_events(
             unconfirmed = pending - stored
             fresh = [e for e in live if e.event_id not in stored and e.event_id not in pending]
             credits: list[StoredEvent] = []
+            trend_credits: tuple[trending.Credit, ...] = ()
             if fresh:
                 result = fold(current, fresh, features, settings, model)
-                updated, credits = result.profile, result.popular
+                updated, credits, trend_credits = result.profile, result.popular, result.trend
                 non_finite += result.non_finite
                 if result.non_finite:
                     extra = {"user_id": user_id, "events": result.non_finite}
@@ -247,6 +266,7 @@ def apply_user_events(
                 failed = len(to_store)
             applied.extend(fresh)
             popular.extend(credits)
+            trend.extend(trend_credits)
             already += len(live) - len(fresh)
             erased += len(chunk) - len(live)
             stored_count += len(to_store) - failed
@@ -263,4 +283,5 @@ def apply_user_events(
         stored=stored_count,
         unstored=unstored,
         non_finite=non_finite,
+        trend=tuple(trend),
     )

@@ -1,12 +1,13 @@
 """A batch of profile-update messages: group by listener, fold each listener's events in one commit and
-log them, then credit item popularity (once per listener, item and bucket: mixtape.profiles.apply.fold).
+log them, then credit item popularity and trend counters (once per listener, item and bucket:
+mixtape.profiles.apply.fold), one write per item.
 One listener's failure fails only the messages that carried its events."""
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mixtape.catalog import popularity
+from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
@@ -48,6 +49,7 @@ def process_messages(
     outcome = BatchOutcome(users=len(events_by_user))
     features = catalog.features({e.item_id for events in events_by_user.values() for e in events})
     popular: list[StoredEvent] = []
+    trend: list[trending.Credit] = []
     for user_id, events in events_by_user.items():
         try:
             result = apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
@@ -59,6 +61,7 @@ def process_messages(
             logger.warning("applied events not logged", extra={"user_id": user_id, "events": result.unstored})
             outcome.failed_message_ids |= messages_by_user[user_id]
         popular.extend(result.popular)
+        trend.extend(result.trend)
         outcome.applied += len(result.applied)
         outcome.already_applied += result.already_applied
         outcome.erased += result.erased
@@ -68,9 +71,13 @@ def process_messages(
         outcome.attributed.update(attributions(result.applied))
 
     deltas = popularity.contributions(popular, now_ms, settings.popularity_half_life_ms)
-    if deltas:
+    counters = trending.counter_deltas(trend, now_ms)
+    if deltas or counters:
         try:
-            catalog.add_popularity(deltas, drop_before_epoch=popularity.epoch_of(now_ms) - 1)
+            catalog.add_popularity(
+                deltas, drop_before_epoch=popularity.epoch_of(now_ms) - 1, trend=counters, now_ms=now_ms
+            )
         except Exception as error:  # popularity is a prior: never fail (and re-deliver) applied events for it
-            logger.warning("popularity update failed", extra={"items": len(deltas), "error": repr(error)})
+            items = len(deltas.keys() | counters.keys())
+            logger.warning("popularity update failed", extra={"items": items, "error": repr(error)})
     return outcome

@@ -62,6 +62,8 @@ def _profile(profile: Profile) -> ExportedProfile:
         model_version=profile.model_version,
         user_vector=None if profile.user_vector is None else [float(v) for v in profile.user_vector],
         pending=list(profile.pending),
+        impressions=dict(profile.impressions),
+        impressions_ref_ms=profile.impressions_ref_ms,
     )
 
 

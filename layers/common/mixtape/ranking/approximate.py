@@ -16,6 +16,7 @@ import numpy.typing as npt
 from mixtape.catalog.index import CatalogIndex, FloatArray
 from mixtape.learning.aligned import AlignedModel
 from mixtape.ranking.diversity import top_k_capped
+from mixtape.ranking.fatigue import NO_FATIGUE, Fatigue
 from mixtape.ranking.filters import filter_candidates
 from mixtape.ranking.listener import NO_POSITIONS, Listener, Positions
 from mixtape.ranking.request import RankingRequest
@@ -43,8 +44,16 @@ def one_per_key(
 
 
 class Approximate:
-    def __init__(self, terms: Terms, listener: Listener, ivf: IvfIndex, request: RankingRequest) -> None:
+    def __init__(
+        self,
+        terms: Terms,
+        listener: Listener,
+        ivf: IvfIndex,
+        request: RankingRequest,
+        fatigue: Fatigue = NO_FATIGUE,
+    ) -> None:
         self.terms, self.listener, self.ivf, self.request = terms, listener, ivf, request
+        self.fatigue = fatigue
         self.config = request.settings.index
 
     def search(self) -> tuple[Positions, FloatArray]:
@@ -69,6 +78,7 @@ class Approximate:
         # np.take, not table[...]: fancy indexing copies rows this short one by one.
         static = np.concatenate((np.take(table, np.concatenate((slots, extra_slots)), axis=0), cell_static))
         scores += self._rest(positions, static)
+        self.fatigue.apply_to(scores, positions)
         return self._capped(positions, scores)
 
     def _genre_cells(
@@ -169,6 +179,7 @@ class Approximate:
             cap,
             lambda values, k: top_k_keyed(values, k, positions),
             positions,
+            spacing=self.terms.weights.artist_spacing,
         )
         return positions[chosen], scores[chosen]
 

@@ -1,4 +1,5 @@
-"""At most `max_per_artist` items of one artist in a list, chosen from an exact top-k."""
+"""At most `max_per_artist` items of one artist in a list, chosen from an exact top-k, and (with `spacing`)
+no artist twice within `spacing` places (mixtape.ranking.sequencing)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -8,6 +9,7 @@ import numpy.typing as npt
 
 from mixtape.catalog.index import FloatArray
 from mixtape.ranking.listener import Positions
+from mixtape.ranking.sequencing import spaced
 from mixtape.search.select import IndexArray, top_k
 
 Selector = Callable[[FloatArray, int], IndexArray]
@@ -20,6 +22,7 @@ def top_k_capped(
     cap: int,
     select: Selector = top_k,
     positions: Positions | None = None,
+    spacing: int = 0,
 ) -> list[int]:
     """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (sampled
     threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many;
@@ -28,13 +31,17 @@ def top_k_capped(
     artists are then looked up for the pool only.
     No loop over picks: in score order, the greedy cap keeps an item exactly when fewer than `cap` items
     of its artist come before it (those were kept, by the same rule), i.e. when its rank among the pool's
-    items of its artist is below `cap`."""
+    items of its artist is below `cap`. `spacing` > 0 then orders the capped pool so that no artist recurs
+    within that many places; a pool that cannot fill k places that way is widened as one the cap cut, and
+    once every candidate is in it the rule yields (mixtape.ranking.sequencing.spaced)."""
     pool = min(len(scores), max(4 * k, 32))
     while True:
         found = select(scores, pool)
         artists = artist_of[found if positions is None else positions[found]]
-        kept = found[_rank_within_group(artists) < cap][:k]
-        if len(kept) == k or len(found) < pool or pool >= len(scores):
+        capped = _rank_within_group(artists) < cap
+        exhausted = len(found) < pool or pool >= len(scores)
+        kept = found[capped][spaced(artists[capped], k, spacing, exhausted=exhausted)]
+        if len(kept) == k or exhausted:
             chosen: list[int] = kept.tolist()
             return chosen
         pool = min(len(scores), pool * 4)

@@ -6,6 +6,7 @@ from mixtape.catalog.index import CatalogIndex
 from mixtape.models.profile import Profile
 from mixtape.ranking.diversity import top_k_capped
 from mixtape.ranking.explain import non_personal
+from mixtape.ranking.fatigue import NO_FATIGUE, Fatigue
 from mixtape.ranking.filters import filter_scores
 from mixtape.ranking.listener import Listener, Positions, known_positions
 from mixtape.ranking.request import Ranked, RankingRequest
@@ -26,16 +27,37 @@ def cold_start_list(profile: Profile | None, index: CatalogIndex, request: Ranki
         scores += ws.spare
         if seeds is not None:
             seeds.add_to(scores, index, weights)
+        Fatigue.of(profile, index, request).apply(scores)
         scores = filter_scores(scores, ws.spare, index, known_positions(profile, index), request)
-        chosen = top_k_capped(scores, request.limit, index.artist_of, weights.max_per_artist, ws.select)
+        chosen = top_k_capped(
+            scores,
+            request.limit,
+            index.artist_of,
+            weights.max_per_artist,
+            ws.select,
+            spacing=weights.artist_spacing,
+        )
         found = [seeds.reason(index, i) if seeds else non_personal(index, i) for i in chosen]
         return [Ranked(i, float(scores[i]), r.code, r.text) for i, r in zip(chosen, found, strict=True)]
 
 
-def rank_exact(terms: Terms, listener: Listener, request: RankingRequest) -> tuple[Positions, list[float]]:
-    """The chosen positions and their scores, every item's terms summed in the workspace."""
+def rank_exact(
+    terms: Terms, listener: Listener, request: RankingRequest, fatigue: Fatigue = NO_FATIGUE
+) -> tuple[Positions, list[float]]:
+    """The chosen positions and their scores, every item's terms summed in the workspace, shown items
+    demoted by their `fatigue`."""
     index, ws = terms.index, terms.ws
-    scores = filter_scores(terms.total(), ws.spare, index, listener.known, request)
-    cap = request.settings.weights.max_per_artist
-    chosen = np.asarray(top_k_capped(scores, request.limit, index.artist_of, cap, ws.select), dtype=np.int64)
+    total = terms.total()
+    fatigue.apply(total)
+    scores = filter_scores(total, ws.spare, index, listener.known, request)
+    weights = request.settings.weights
+    capped = top_k_capped(
+        scores,
+        request.limit,
+        index.artist_of,
+        weights.max_per_artist,
+        ws.select,
+        spacing=weights.artist_spacing,
+    )
+    chosen = np.asarray(capped, dtype=np.int64)
     return chosen, scores[chosen].tolist()

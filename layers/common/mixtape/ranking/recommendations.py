@@ -15,8 +15,10 @@ from mixtape.ranking import explore
 from mixtape.ranking.approximate import Approximate
 from mixtape.ranking.exact import cold_start_list, rank_exact
 from mixtape.ranking.explain import reasons
+from mixtape.ranking.fatigue import Fatigue
 from mixtape.ranking.listener import Listener
 from mixtape.ranking.request import Ranked, RankingRequest, Recommendations
+from mixtape.ranking.sequencing import spaced
 from mixtape.ranking.terms import Terms
 from mixtape.ranking.workspace import workspace
 
@@ -33,7 +35,12 @@ def recommend(
     found = _ranked(profile, index, model, explore.widened(request, taken))
     familiar = explore.familiar_genres(profile)
     items = explore.mix(found.items, request.limit, taken, index, familiar, request.explore_seed)
-    return replace(found, items=items)
+    # The picks land at seeded places: sequence the mixed list again so no artist recurs too near.
+    artists = index.artist_of[[pick.position for pick in items]]
+    spacing = request.settings.weights.artist_spacing
+    return replace(
+        found, items=[items[i] for i in spaced(artists, len(items), spacing, exhausted=True).tolist()]
+    )
 
 
 def _ranked(
@@ -51,14 +58,15 @@ def _ranked(
     # factor pass they are not).
     anchors = listener.strongest(model.known) if model is not None else None
     ivf = model.ivf(settings.index) if model is not None and settings.weights.factors else None
+    fatigue = Fatigue.of(profile, index, request)  # items shown again and again without a play
     with workspace(index) as ws:
         daypart = profile.dayparts.get(request.daypart) if request.daypart is not None else None
         terms = Terms(profile, listener, index, model, settings, ws, dense_ok=ivf is None, daypart=daypart)
         if ivf is not None and terms.scaled_vector is not None:
-            chosen, found = Approximate(terms, listener, ivf, request).search()
+            chosen, found = Approximate(terms, listener, ivf, request, fatigue).search()
             scores = found.tolist()
         else:
-            chosen, scores = rank_exact(terms, listener, request)
+            chosen, scores = rank_exact(terms, listener, request, fatigue)
         terms.explain(chosen, ivf)
     why = reasons(chosen, terms, listener, anchors)
     items = [Ranked(p, s, r.code, r.text) for p, s, r in zip(chosen.tolist(), scores, why, strict=True)]

@@ -7,7 +7,7 @@
 from dataclasses import dataclass, field
 from typing import NamedTuple, Self
 
-from mixtape.config import DAY_MS, RankingIndex, RankingWeights, RecommendSettings
+from mixtape.config import DAY_MS, HOUR_MS, RankingIndex, RankingWeights, RecommendSettings
 from mixtape.models.context import Daypart
 from mixtape.models.reason import ReasonCode
 
@@ -17,10 +17,16 @@ class RankingSettings:
     weights: RankingWeights = field(default_factory=RankingWeights)
     index: RankingIndex = field(default_factory=RankingIndex)  # exact scan, or IVF on large catalogs
     half_life_ms: float = 30 * DAY_MS  # the affinities' decay, for a fresh fold-in of a stale profile
+    impression_half_life_ms: float = 48 * HOUR_MS  # how fast a shown item's fatigue decays
 
     @classmethod
     def of(cls, settings: RecommendSettings) -> Self:
-        return cls(weights=settings.ranking, index=settings.ranking_index, half_life_ms=settings.half_life_ms)
+        return cls(
+            weights=settings.ranking,
+            index=settings.ranking_index,
+            half_life_ms=settings.half_life_ms,
+            impression_half_life_ms=settings.impression_half_life_ms,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class RankingRequest:
     exclude_explicit: bool = False
     genre: str | None = None  # only items of this genre (case-insensitive)
     settings: RankingSettings = field(default_factory=RankingSettings)
+    now_ms: int | None = None  # the time fatigue is decayed to (mixtape.ranking.fatigue); None: no fatigue
     daypart: Daypart | None = None  # the listener's time of day: boosts the genres they play then
     explore_seed: int = 0  # which exploration picks (mixtape.ranking.explore.daily_seed)
 

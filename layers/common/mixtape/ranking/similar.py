@@ -9,8 +9,11 @@ from mixtape.ranking.explain import non_personal
 from mixtape.ranking.request import Ranked
 
 
-def similar_items(index: CatalogIndex, pos: int, *, limit: int, max_per_artist: int) -> list[Ranked]:
-    """The `limit` items most like the one at `pos` (never itself), at most `max_per_artist` per artist."""
+def similar_items(
+    index: CatalogIndex, pos: int, *, limit: int, max_per_artist: int, artist_spacing: int = 0
+) -> list[Ranked]:
+    """The `limit` items most like the one at `pos` (never itself), at most `max_per_artist` per artist and
+    no artist twice within `artist_spacing` places."""
     n = len(index)
     cosine = index.embeddings @ index.embeddings[pos] if index.has_embedding[pos] else np.zeros(n, np.float32)
     same_artist = (index.artist_of == index.artist_of[pos]).astype(np.float32)
@@ -29,7 +32,7 @@ def similar_items(index: CatalogIndex, pos: int, *, limit: int, max_per_artist: 
     scores[pos] = -np.inf
     source = index.records[pos]
     ranked = []
-    for i in top_k_capped(scores, limit, index.artist_of, max_per_artist):
+    for i in top_k_capped(scores, limit, index.artist_of, max_per_artist, spacing=artist_spacing):
         code = max(terms, key=lambda r: float(terms[r][i]))
         shared = next((g for g in index.records[i].genres if g in own_genres), None)
         if terms[code][i] <= 0 or (code is ReasonCode.SHARED_GENRE and shared is None):

@@ -10,6 +10,7 @@ from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, uni
 from mixtape.models.events import StoredEvent
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
+from mixtape.models.trend import is_kept
 from mixtape.storage.ports import EventKey, EventPage, Interaction, LoggedEvent, VersionConflictError
 
 
@@ -136,6 +137,7 @@ class MemoryCatalogStore:
                 duration_ms=item.duration_ms,
                 embedding=embedding,
                 popularity=old.popularity if old else {},
+                trend=old.trend if old else {},
             )
         self.catalog_version += 1
         return self.catalog_version
@@ -147,7 +149,13 @@ class MemoryCatalogStore:
             if (r := self.records.get(i)) is not None
         }
 
-    def add_popularity(self, deltas: Mapping[str, Mapping[int, float]], drop_before_epoch: int) -> None:
+    def add_popularity(
+        self,
+        deltas: Mapping[str, Mapping[int, float]],
+        drop_before_epoch: int,
+        trend: Mapping[str, Mapping[str, float]] | None = None,
+        now_ms: int = 0,
+    ) -> None:
         for item_id, buckets in deltas.items():
             record = self.records.get(item_id)
             if record is None:
@@ -156,6 +164,14 @@ class MemoryCatalogStore:
             for epoch, value in buckets.items():
                 merged[epoch] = merged.get(epoch, 0.0) + value
             self.records[item_id] = record._replace(popularity=merged)
+        for item_id, counters in (trend or {}).items():
+            record = self.records.get(item_id)
+            if record is None:
+                continue
+            kept = {name: v for name, v in record.trend.items() if is_kept(name, now_ms)}
+            for name, value in counters.items():
+                kept[name] = kept.get(name, 0.0) + value
+            self.records[item_id] = record._replace(trend=kept)
 
     def version(self) -> int:
         return self.catalog_version

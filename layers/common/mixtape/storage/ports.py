@@ -101,7 +101,17 @@ class CatalogReader(Protocol):
 class CatalogStore(CatalogReader, Protocol):
     def upsert(self, items: Sequence[CatalogItem], now_ms: int) -> int: ...
     def features(self, item_ids: Iterable[str]) -> dict[str, ItemFeatures]: ...
-    def add_popularity(self, deltas: Mapping[str, Mapping[int, float]], drop_before_epoch: int) -> None: ...
+    def add_popularity(
+        self,
+        deltas: Mapping[str, Mapping[int, float]],
+        drop_before_epoch: int,
+        trend: Mapping[str, Mapping[str, float]] | None = None,
+        now_ms: int = 0,
+    ) -> None:
+        """Add popularity bucket values and trend counters (`th<hour>`/`td<day>`: mixtape.models.trend)
+        per item, one write per item; drop popularity buckets before `drop_before_epoch` and counters no
+        window reads as of `now_ms`."""
+        ...
 
 
 class ProfileUpdateQueue(Protocol):

@@ -1,5 +1,6 @@
 """The catalog in DynamoDB: one item per track, a `#meta` item whose version changes on every upsert,
-and popularity buckets (`pop_<epoch>`) that profile updates ADD to."""
+and popularity buckets (`pop_<epoch>`) and trend counters (`th<hour>`, `td<day>`) that profile updates
+ADD to."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
+from mixtape.models.trend import is_kept, parse_counter
 from mixtape.storage import clients
 from mixtape.storage.dynamo.batch import batch_get, batch_write
 
@@ -40,6 +42,7 @@ def record_from_item(item: Mapping[str, Any]) -> CatalogRecord:
             for name, value in item.items()
             if name.startswith(POP_PREFIX)
         },
+        trend={name: float(value["N"]) for name, value in item.items() if parse_counter(name) is not None},
     )
 
 
@@ -138,11 +141,24 @@ class DynamoCatalogStore:
             if "artist_id" in row
         }
 
-    def _add_one(self, item_id: str, buckets: Mapping[int, float], drop_epoch: int) -> None:
-        names = {f"#p{i}": f"{POP_PREFIX}{epoch}" for i, epoch in enumerate(buckets)}
-        values = {f":p{i}": {"N": repr(float(v))} for i, v in enumerate(buckets.values())}
-        names["#old"] = f"{POP_PREFIX}{drop_epoch}"
-        expression = "ADD " + ", ".join(f"#p{i} :p{i}" for i in range(len(buckets))) + " REMOVE #old"
+    def _add_one(
+        self,
+        item_id: str,
+        buckets: Mapping[int, float],
+        counters: Mapping[str, float],
+        drop: set[str],
+    ) -> None:
+        added = [(f"{POP_PREFIX}{epoch}", v) for epoch, v in buckets.items()] + list(counters.items())
+        removed = sorted(drop - {name for name, _ in added})  # one path may not be both added and removed
+        names = {f"#a{i}": name for i, (name, _) in enumerate(added)}
+        names |= {f"#r{i}": name for i, name in enumerate(removed)}
+        values = {f":a{i}": {"N": repr(float(v))} for i, (_, v) in enumerate(added)}
+        clauses = []
+        if added:
+            clauses.append("ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(added))))
+        if removed:
+            clauses.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))))
+        expression = " ".join(clauses)
         try:
             self.client.update_item(
                 TableName=self._table,
@@ -150,15 +166,48 @@ class DynamoCatalogStore:
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(item_id)",  # no stub records for unknown items
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                **({"ExpressionAttributeValues": values} if values else {}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    def add_popularity(self, deltas: Mapping[str, Mapping[int, float]], drop_before_epoch: int) -> None:
-        """One ADD per item per batch (aggregated by the caller), so a hit track is not a hot key."""
-        list(self._pool.map(lambda kv: self._add_one(kv[0], kv[1], drop_before_epoch - 1), deltas.items()))
+    def _stale_counters(self, item_ids: Iterable[str], now_ms: int) -> dict[str, set[str]]:
+        """Per item, its trend counters that no window reads any more: read with the items (one batched,
+        eventually consistent read), so each write removes them and an item never holds more than the
+        windows need. A counter written after this read is current, never stale."""
+        keys = [{"item_id": {"S": item_id}} for item_id in sorted(set(item_ids))]
+        return {
+            row["item_id"]["S"]: {
+                name for name in row if parse_counter(name) is not None and not is_kept(name, now_ms)
+            }
+            for row in batch_get(self.client, self._table, keys)
+        }
+
+    def add_popularity(
+        self,
+        deltas: Mapping[str, Mapping[int, float]],
+        drop_before_epoch: int,
+        trend: Mapping[str, Mapping[str, float]] | None = None,
+        now_ms: int = 0,
+    ) -> None:
+        """One write per item per batch (aggregated by the caller), so a hit track is not a hot key: its
+        popularity and trend counters added, the popularity bucket before `drop_before_epoch` and the
+        counters no window reads removed."""
+        trend = trend or {}
+        stale = self._stale_counters(trend, now_ms) if trend else {}
+        old = f"{POP_PREFIX}{drop_before_epoch - 1}"
+        list(
+            self._pool.map(
+                lambda item_id: self._add_one(
+                    item_id,
+                    deltas.get(item_id, {}),
+                    trend.get(item_id, {}),
+                    stale.get(item_id, set()) | ({old} if item_id in deltas else set()),
+                ),
+                deltas.keys() | trend.keys(),
+            )
+        )
 
     def version(self) -> int:
         response = self.client.get_item(

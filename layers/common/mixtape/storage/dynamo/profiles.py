@@ -26,7 +26,7 @@ from mixtape.storage.ports import Interaction, VersionConflictError
 # JSON is deflated, so a profile at its size caps stays within one read unit on the recommend path.
 DOC_COMPRESSION_LEVEL = 6
 SIGNIFICANT_DIGITS = 7
-AFFINITY_TABLES = ("items", "artists", "genres")
+AFFINITY_TABLES = ("items", "artists", "genres", "impressions")
 JSON_START = b"{"
 
 

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,12 +24,14 @@ from botocore.exceptions import BotoCoreError
 
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.catalog import CatalogRecord, PopularityEntries, genre_grouped, items_digest
+from mixtape.models.trend import TrendEntries, parse_counter
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import CatalogReader
 from mixtape.storage.s3.objects import S3Artifacts
 
 POINTER_KEY = "catalog/current.json"
 _NO_PLAYS: Mapping[int, float] = MappingProxyType({})
+_NO_PLAYS_TREND: Mapping[str, float] = MappingProxyType({})
 FORMAT = 1
 # CatalogRecord's fields before `embedding`, in its order: one JSON list each.
 _COLUMNS = (
@@ -66,6 +69,9 @@ def encode_snapshot(version: int, written_at_ms: int, records: Sequence[CatalogR
     embedded = [i for i, r in enumerate(records) if r.embedding is not None]
     vectors = [np.asarray(records[i].embedding, dtype=np.float32) for i in embedded]
     buckets = [(i, epoch, value) for i, r in enumerate(records) for epoch, value in r.popularity.items()]
+    counters = [(i, name, value) for i, r in enumerate(records) for name, value in r.trend.items()]
+    hours = [(i, parsed[1], v) for i, name, v in counters if (parsed := parse_counter(name)) and parsed[0]]
+    days = [(i, parsed[1], v) for i, name, v in counters if (parsed := parse_counter(name)) and not parsed[0]]
     buffer = io.BytesIO()
     np.savez_compressed(  # JSON text deflates well: less to GET, and inflating is cheaper than the transfer
         buffer,
@@ -77,8 +83,26 @@ def encode_snapshot(version: int, written_at_ms: int, records: Sequence[CatalogR
         pop_epoch=np.asarray([b[1] for b in buckets], dtype=np.int64),
         pop_value=np.asarray([b[2] for b in buckets], dtype=np.float64),
         items_digest=np.frombuffer(digest.encode(), dtype=np.uint8),
+        **_trend_arrays("th", hours),
+        **_trend_arrays("td", days),
     )
     return buffer.getvalue()
+
+
+def _trend_arrays(prefix: str, rows: list[tuple[int, int, float]]) -> dict[str, Any]:
+    """Trend counters as three arrays (item position, epoch hour or day, count) named by `prefix`."""
+    return {
+        f"{prefix}_item": np.asarray([r[0] for r in rows], dtype=np.int64),
+        f"{prefix}_bucket": np.asarray([r[1] for r in rows], dtype=np.int64),
+        f"{prefix}_value": np.asarray([r[2] for r in rows], dtype=np.float64),
+    }
+
+
+def _trend_entries(arrays: Any, prefix: str) -> TrendEntries | None:
+    """A snapshot's trend counters of one kind; None in a snapshot written before they existed."""
+    if f"{prefix}_item" not in arrays.files:
+        return None
+    return TrendEntries(arrays[f"{prefix}_item"], arrays[f"{prefix}_bucket"], arrays[f"{prefix}_value"])
 
 
 def decode_popularity(data: bytes, digest: str) -> PopularityEntries | None:
@@ -89,7 +113,13 @@ def decode_popularity(data: bytes, digest: str) -> PopularityEntries | None:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             if "items_digest" not in arrays.files or arrays["items_digest"].tobytes().decode() != digest:
                 return None
-            return PopularityEntries(arrays["pop_item"], arrays["pop_epoch"], arrays["pop_value"])
+            return PopularityEntries(
+                arrays["pop_item"],
+                arrays["pop_epoch"],
+                arrays["pop_value"],
+                _trend_entries(arrays, "th"),
+                _trend_entries(arrays, "td"),
+            )
     except (ValueError, KeyError, TypeError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"not a catalog snapshot: {error}") from error
 
@@ -122,11 +152,21 @@ def _decode(data: bytes) -> tuple[int, int, list[CatalogRecord]]:
             if buckets is _NO_PLAYS:
                 buckets = popularity[i] = {}
             buckets[epoch] = value
+        trend: list[Mapping[str, float]] = [_NO_PLAYS_TREND] * n
+        for prefix in ("th", "td"):
+            found = _trend_entries(arrays, prefix)
+            if found is None:
+                continue
+            for i, bucket, value in zip(*(a.tolist() for a in found), strict=True):
+                counters = trend[i]
+                if counters is _NO_PLAYS_TREND:
+                    counters = trend[i] = {}
+                counters[f"{prefix}{bucket}"] = value
     fields = [columns[name] for name in _COLUMNS]
     fields[_COLUMNS.index("genres")] = list(map(tuple, columns["genres"]))
     # Records made at C speed (CatalogRecord is a named tuple): `_make` over zipped columns, no keyword
     # call per record.
-    records = list(map(CatalogRecord._make, zip(*fields, vectors, popularity, strict=True)))
+    records = list(map(CatalogRecord._make, zip(*fields, vectors, popularity, trend, strict=True)))
     return int(meta["version"]), int(meta["written_at_ms"]), records
 
 
