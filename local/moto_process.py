@@ -11,8 +11,6 @@ import threading
 import time
 from multiprocessing.process import BaseProcess
 
-from local.moto_atomic import atomic_dynamodb_requests
-
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 60.0
@@ -73,14 +71,12 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _serve(port: int) -> None:
-    from moto.server import ThreadedMotoServer  # heavy: only in this process
+    from local.moto_wsgi import moto_server  # heavy (moto): only in this process
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per SDK call is noise
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    atomic_dynamodb_requests()  # the server handles requests on threads: conditional writes must not race
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = moto_server("127.0.0.1", port)
     try:
-        threading.Event().wait()
+        server.serve_forever()
     except KeyboardInterrupt:
-        server.stop()
+        server.server_close()

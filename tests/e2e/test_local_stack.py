@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from tests.e2e.conftest import LocalStack, wait_for
+from tests.races import race_increments
 
 
 def new_user() -> str:
@@ -208,3 +209,12 @@ def test_openapi_and_docs_are_served_without_a_token(local_stack: LocalStack):
     docs = requests.get(f"{local_stack.base_url}/v1/docs", timeout=10)
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
+
+
+def test_the_served_moto_checks_and_writes_each_conditional_write_atomically(local_stack: LocalStack):
+    # local.moto_wsgi: moto's threaded server alone lets racing writers pass one version check
+    table = local_stack.table_names["ProfilesTable"]
+    race = race_increments(local_stack.dynamodb(), table, {"user_id": {"S": new_user()}}, 6, 30)
+    assert race.errors == []
+    assert race.final == 6 * 30
+    assert race.conflicts  # the writers did race: the check turned some of them back

@@ -9,15 +9,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.moto_atomic import atomic_dynamodb_requests
 from local.pollers import sqs_record
 from local.stack import LocalFunction, function_module, load_function
 from local.template import LocalResources, Resolver, Template, load_template, provision, resolved_environment
 from mixtape import config
 from mixtape.storage import clients
+from tests.integration import atomic_dynamodb
 
 TEMPLATE: Template = load_template()
-atomic_dynamodb_requests()  # tests race writers on one item: moto must check and write atomically
 _FUNCTIONS: dict[str, tuple[LocalFunction, ModuleType]] = {}
 
 
@@ -79,6 +78,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         for key, value in resolved_environment(TEMPLATE, Resolver(TEMPLATE, resources)).items():
             monkeypatch.setenv(key, value)
         _reset_caches()
+        # tests race writers on one item: moto must check and write atomically, as DynamoDB does
+        for client in (dynamodb, clients.dynamodb()):
+            atomic_dynamodb.serialize(client)
         yield Aws(resources, dynamodb, sqs)
     _reset_caches()
 
