@@ -1,12 +1,16 @@
-"""schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS): the two rules JSON Schema cannot
+"""schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS): the rules JSON Schema cannot
 state, kept true in *positive* cases only, so that "schema-valid" means what the server accepts.
 
 - A `timestamp` is at most 5 minutes ahead of the server's clock (`mixtape.models.events`): the bound moves
   with the clock, so the document states it in words. A generated future timestamp becomes now.
 - The `item_id`s of one batch of catalog items are distinct (`mixtape.ingestion.upsert_items`): JSON Schema
   has no uniqueness by key. A repeated id gets a suffix.
+- Preferences name no artist or genre both as a seed and muted (`mixtape.models.preferences`): a seed that
+  is also muted is dropped from the seeds.
+- The `users` of a blend are distinct (`GET /v1/blend`): a comma-separated query string cannot say so. A
+  repeated id gets a suffix.
 
-Both are rewrites into other valid values; negative cases are left as generated. Generic over the document:
+All are rewrites into other valid values; negative cases are left as generated. Generic over the document:
 any object's `timestamp`, any `items` array of objects with an `item_id`, whatever the route.
 """
 
@@ -49,6 +53,28 @@ def _distinct_item_ids(items: list[Any]) -> list[Any]:
     return distinct
 
 
+def _distinct_ids(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    distinct = []
+    for index, user_id in enumerate(ids):
+        kept = user_id
+        if kept in seen:
+            suffix = f"-dup{index}"
+            kept = user_id[: MAX_ID_LENGTH - len(suffix)] + suffix
+        seen.add(kept)
+        distinct.append(kept)
+    return distinct
+
+
+def _seeds_not_muted(preferences: dict[str, Any]) -> dict[str, Any]:
+    kept = dict(preferences)
+    for kind in ("artists", "genres"):
+        seeds, muted = kept.get(f"seed_{kind}"), kept.get(f"muted_{kind}")
+        if isinstance(seeds, list) and isinstance(muted, list):
+            kept[f"seed_{kind}"] = [seed for seed in seeds if seed not in muted]
+    return kept
+
+
 def _rewrite(value: Any, now_ms: int) -> Any:
     if isinstance(value, list):
         return [_rewrite(entry, now_ms) for entry in value]
@@ -59,11 +85,14 @@ def _rewrite(value: Any, now_ms: int) -> Any:
         rewritten["timestamp"] = _not_in_future(rewritten["timestamp"], now_ms)
     if isinstance(rewritten.get("items"), list):
         rewritten["items"] = _distinct_item_ids(rewritten["items"])
-    return rewritten
+    return _seeds_not_muted(rewritten)
 
 
 @schemathesis.hook
 def map_case(context: HookContext, case: Case[Any]) -> Case[Any]:
     if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
         case.body = _rewrite(case.body, int(time.time() * 1000))
+        users = (case.query or {}).get("users")
+        if isinstance(users, str):
+            case.query = {**(case.query or {}), "users": ",".join(_distinct_ids(users.split(",")))}
     return case

@@ -2,10 +2,11 @@
 
 import re
 
-from local.fuzz_hooks import _rewrite
+from local.fuzz_hooks import _distinct_ids, _rewrite
 from mixtape.models.catalog import ItemBatch
 from mixtape.models.events import TIMESTAMP_PATTERN, EventBatch
 from mixtape.models.ids import ID_PATTERN
+from mixtape.models.preferences import Preferences
 from tests.unit.conftest import NOW_MS
 
 
@@ -50,3 +51,17 @@ def test_a_rewritten_event_batch_is_one_the_models_take():
         "timestamp": "9000-01-01T00:00:00Z",
     }
     EventBatch.model_validate(_rewrite({"events": [event]}, NOW_MS))
+
+
+def test_a_seed_that_is_also_muted_leaves_the_seeds_and_the_preferences_validate():
+    body = {"seed_artists": ["art-01", "art-02"], "muted_artists": ["art-01"], "seed_genres": ["jazz"]}
+    rewritten = _rewrite(body, NOW_MS)
+    assert rewritten["seed_artists"] == ["art-02"]
+    assert rewritten["seed_genres"] == ["jazz"]
+    Preferences.model_validate(rewritten)
+
+
+def test_repeated_blend_users_become_distinct_valid_ids():
+    ids = _distinct_ids(["0", "0", "a" * 128, "a" * 128])
+    assert len(set(ids)) == 4
+    assert all(re.fullmatch(ID_PATTERN, user_id) for user_id in ids)

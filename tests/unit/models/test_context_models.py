@@ -12,6 +12,7 @@ from mixtape.models.experiment import (
     recommendation_id,
     variant_header,
 )
+from mixtape.models.rerank import RerankRequest
 
 HOUR_MS = 3_600_000
 
@@ -76,3 +77,14 @@ def test_events_refuse_a_malformed_recommendation_id(bad: str) -> None:
 def test_utc_offsets_are_whole_minutes_within_fourteen_hours(offset: object) -> None:
     with pytest.raises(ValidationError):
         EventContext.model_validate({"utc_offset_minutes": offset})
+
+
+def test_a_json_explore_is_a_number_between_0_and_1_never_a_boolean():
+    assert RankingContext.model_validate_json('{"explore": 1}').explore == 1.0
+    for bad in ("false", "true", '"0.2"', "1.5"):
+        with pytest.raises(ValidationError):
+            RankingContext.model_validate_json(f'{{"explore": {bad}}}')
+
+
+def test_rerank_item_ids_are_documented_unique():
+    assert RerankRequest.model_json_schema()["properties"]["item_ids"]["uniqueItems"] is True

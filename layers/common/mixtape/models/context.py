@@ -5,7 +5,7 @@ route that ranks for a listener."""
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 MINUTES_PER_DAY = 1_440
 # ±14 h: the widest UTC offsets in use (UTC-12 to UTC+14).
@@ -14,6 +14,9 @@ MAX_UTC_OFFSET_MINUTES = 840
 ContextName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 LocalTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+# In a JSON body a share is a number: strict, so `false` is refused as the schema says (a query string is
+# parsed with `Share`).
+JsonShare = Annotated[float, Field(ge=0.0, le=1.0), Strict()]
 
 
 class Daypart(StrEnum):
@@ -63,7 +66,7 @@ class RankingContext(BaseModel):
         "that time of day. Without it there is no time-of-day term",
         examples=["08:00"],
     )
-    explore: Share | None = Field(
+    explore: JsonShare | None = Field(
         default=None,
         description="Share of the list given to long-tail and unfamiliar-genre items, 0..1 (default: the "
         "deployment's, a surface's or an experiment's); the same picks all day for one listener",

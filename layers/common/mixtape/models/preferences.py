@@ -30,11 +30,17 @@ class Preferences(BaseModel):
     seed_genres: Annotated[list[Genre], Field(max_length=MAX_SEEDS)] = Field(
         default_factory=list, description="Genres to start from while the listener has no history"
     )
-    muted_artists: Annotated[list[ArtistId], Field(max_length=MAX_MUTED)] = Field(
-        default_factory=list, description="Never recommended (recommendations, rerank, blend)"
+    muted_artists: Annotated[
+        list[Annotated[ArtistId, Field(examples=["art-07"])]], Field(max_length=MAX_MUTED)
+    ] = Field(
+        default_factory=list,
+        description="Never recommended (recommendations, rerank, blend)",
+        examples=[["art-07"]],  # not the seed example: a seed that is also muted is refused
     )
     muted_genres: Annotated[list[Genre], Field(max_length=MAX_MUTED)] = Field(
-        default_factory=list, description="Items having any of these genres are never recommended"
+        default_factory=list,
+        description="Items having any of these genres are never recommended",
+        examples=[["metal"]],
     )
 
     @model_validator(mode="after")

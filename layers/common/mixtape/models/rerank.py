@@ -15,7 +15,12 @@ MAX_RERANK_ITEMS = 500
 class RerankRequest(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
 
-    item_ids: list[ItemId] = Field(min_length=1, max_length=MAX_RERANK_ITEMS, description="No repeats")
+    item_ids: list[ItemId] = Field(
+        min_length=1,
+        max_length=MAX_RERANK_ITEMS,
+        description="No repeats",
+        json_schema_extra={"uniqueItems": True},
+    )
     filters: Literal["apply", "flag"] = Field(
         default="apply",
         description="apply: items the listener disliked or muted (or whose artist they turned against) are "
