@@ -82,8 +82,8 @@ invoke: venv ## invoke one handler against the running local stack: make invoke 
 train: venv ## retrain from the running stack's profiles once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
 	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
-train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles; publishes to its S3 (make run first)
-	$(PY) -m local.train_spark --aws-port $(AWS_PORT)
+train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles once its queues have drained; publishes to its S3
+	$(PY) -m local.train_spark --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
 spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{main.py,job.zip} (layer + spark/)
 	mkdir -p .aws-sam/spark

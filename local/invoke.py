@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import sys
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from local.queues import stack_probe, wait_reporting
+from local.queues import require_drained
 from local.stack import aws_endpoint, load_function, prepare, setup_logging
 from local.template import DEFAULT_TEMPLATE, load_template
 
@@ -53,12 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{not_running} ({exc})") from exc
 
     if args.after_drain is not None:
-        left, waited = wait_reporting(stack_probe(args.aws_port, template), args.after_drain, sys.stderr)
-        if left.total:
-            raise SystemExit(
-                f"not invoking {args.function}: after {waited:.0f} s the queues still hold {left.describe()} "
-                "messages, so profiles are incomplete; wait, or raise DRAIN_TIMEOUT"
-            )
+        require_drained(args.aws_port, template, args.after_drain, args.function)
     result = load_function(template.functions[args.function]).invoke(event)
     print(json.dumps(result, indent=2))
 

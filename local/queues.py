@@ -3,6 +3,7 @@ for before they trust the tables (a profile is only complete once its queue has 
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -115,3 +116,14 @@ def wait_reporting(
     if stream.isatty():
         stream.write("\n")
     return left, time.monotonic() - started
+
+
+def require_drained(aws_port: int, template: Template, timeout: float, what: str) -> None:
+    """Wait up to `timeout` s for the stack's queues to drain, or refuse `what` (a trainer must never learn
+    from profiles that queued events have not reached yet)."""
+    left, waited = wait_reporting(stack_probe(aws_port, template), timeout, sys.stderr)
+    if left.total:
+        raise SystemExit(
+            f"not running {what}: after {waited:.0f} s the queues still hold {left.describe()} "
+            "messages, so profiles are incomplete; wait, or raise DRAIN_TIMEOUT"
+        )

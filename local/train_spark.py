@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from local.export import scan_items, write_export
+from local.queues import require_drained
 from local.stack import aws_endpoint, prepare, setup_logging
 from local.template import DEFAULT_TEMPLATE, load_template
 
@@ -49,6 +50,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int, default=5000, help="port of the running stack's moto server")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--exports", type=Path, default=EXPORTS, help="where the export is written")
+    parser.add_argument(
+        "--after-drain",
+        type=float,
+        default=None,
+        metavar="S",
+        help="first wait up to S seconds for the stack's queues to drain, and refuse if they do not",
+    )
     return parser.parse_args(argv)
 
 
@@ -61,7 +69,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             f"no local stack at {aws_endpoint(args.aws_port)}: start it with `make run` first"
         ) from exc
-    prepare(load_template(args.template), args.aws_port, create=False)
+    template = load_template(args.template)
+    prepare(template, args.aws_port, create=False)
+    if args.after_drain is not None:
+        require_drained(args.aws_port, template, args.after_drain, "the Spark trainer")
     from mixtape.config import train_settings  # the layer is on sys.path from here on
     from mixtape.storage.s3.models import S3ModelStore
     from spark.job import SparkOptions, train_from_export

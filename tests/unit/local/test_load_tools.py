@@ -146,3 +146,16 @@ def test_two_functions_of_one_process_never_run_events_at_the_same_time():
     for thread in threads:
         thread.join()
     assert overlaps == [0]
+
+
+def test_a_trainer_is_refused_while_the_queues_hold_messages_and_runs_once_they_drained(monkeypatch):
+    import local.queues as queues
+
+    busy = Backlog({"ProfileUpdateQueue": 3})
+    monkeypatch.setattr(queues, "stack_probe", lambda *_args, **_kw: lambda: busy)
+    with pytest.raises(SystemExit, match=r"not running the Spark trainer: .* ProfileUpdateQueue 3 messages"):
+        queues.require_drained(5000, None, 0.0, "the Spark trainer")  # type: ignore[arg-type]
+    monkeypatch.setattr(
+        queues, "stack_probe", lambda *_args, **_kw: lambda: Backlog({"ProfileUpdateQueue": 0})
+    )
+    queues.require_drained(5000, None, 5.0, "the Spark trainer")  # type: ignore[arg-type]
