@@ -39,6 +39,12 @@ def _not_in_future(value: Any, now_ms: int) -> Any:
     return value
 
 
+def _suffixed(value: str, index: int) -> str:
+    """A repeated id made distinct, within the id pattern's length."""
+    suffix = f"-dup{index}"
+    return value[: MAX_ID_LENGTH - len(suffix)] + suffix
+
+
 def _distinct_item_ids(items: list[Any]) -> list[Any]:
     seen: set[str] = set()
     distinct = []
@@ -46,8 +52,7 @@ def _distinct_item_ids(items: list[Any]) -> list[Any]:
         kept = item
         if isinstance(item, dict) and isinstance(item.get("item_id"), str):
             if item["item_id"] in seen:
-                suffix = f"-dup{index}"
-                kept = {**item, "item_id": item["item_id"][: MAX_ID_LENGTH - len(suffix)] + suffix}
+                kept = {**item, "item_id": _suffixed(item["item_id"], index)}
             seen.add(kept["item_id"])
         distinct.append(kept)
     return distinct
@@ -56,11 +61,8 @@ def _distinct_item_ids(items: list[Any]) -> list[Any]:
 def _distinct_ids(ids: list[str]) -> list[str]:
     seen: set[str] = set()
     distinct = []
-    for index, user_id in enumerate(ids):
-        kept = user_id
-        if kept in seen:
-            suffix = f"-dup{index}"
-            kept = user_id[: MAX_ID_LENGTH - len(suffix)] + suffix
+    for index, value in enumerate(ids):
+        kept = _suffixed(value, index) if value in seen else value
         seen.add(kept)
         distinct.append(kept)
     return distinct
