@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.protocol import Split, split
+from evaluation.replay import replayed_stack
 from evaluation.report import write_reports
 from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
@@ -59,10 +60,23 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     served = rows[0].scores
     # Two clean communities: the served model finds a held-out artist for nearly everyone.
     assert served.hr_at_10 >= 0.9
+    # Nobody here has more than 8 artists: every listener is light, none heavy; nothing already heard.
+    assert {(r.slices["light"].users, r.slices["heavy"].users) for r in rows} == {(24, 0)}
+    assert {r.violations for r in rows} == {0}
     table = write_reports(rows, tmp_path / "reports", 1.0, {"limit_users": None})
     assert "| Mixtape (served) |" in table
     assert f"| {agreement[next(iter(INDEX_VARIANTS))]:.3f} |" in table  # the agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
+
+
+def test_the_replay_sends_each_listeners_tags_as_likes_and_never_a_test_artist(dataset: Path):
+    data = lastfm.load(dataset)
+    part = split(data.plays, 0, data.tagged)
+    stack = replayed_stack(data, part, lambda _: None, ServedStack())
+    applied = [row.event for row in stack.events.rows.values()]  # the applied-events log
+    liked = {(e.user_id, e.item_id) for e in applied if e.type == "like"}
+    assert liked == {(lastfm.user_id_for(t.user_id), lastfm.item_id_for(t.artist_id)) for t in part.likes}
+    assert len(part.likes) == 16 - len(part.test[1]) - len(part.test[2])  # users 1, 2 tagged 8 artists each
 
 
 def _stack_with_training_plays(dataset: Path) -> tuple[ServedStack, Split]:

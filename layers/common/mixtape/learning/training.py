@@ -122,10 +122,27 @@ def train_als(data: Interactions, params: TrainingParams) -> tuple[Float64Array,
     return users, items
 
 
+def ease_input(data: Interactions, params: TrainingParams) -> Float64Array:
+    """The value of each interaction in EASE's matrix (`TrainingParams.ease_weighting`)."""
+    if params.ease_weighting == "binary":
+        return np.ones(len(data.weight))
+    if params.ease_weighting == "log":
+        return np.log1p(data.weight)
+    n_users, n_items = data.shape  # BM25 as in the implicit library's bm25_weight
+    listeners = np.bincount(data.item_index, minlength=n_items)
+    idf = np.log(n_users) - np.log1p(listeners)
+    length = np.bincount(data.user_index, weights=data.weight, minlength=n_users)
+    norm = (1.0 - params.bm25_b) + params.bm25_b * length / max(float(length.mean()), 1e-12)
+    k1 = params.bm25_k1
+    saturated = data.weight * (k1 + 1.0) / (k1 * norm[data.user_index] + data.weight)
+    return np.asarray(saturated * np.maximum(idf[data.item_index], 0.0), dtype=np.float64)
+
+
 def train_ease(
     data: Interactions, params: TrainingParams
 ) -> tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-    """EASE (Steck 2019) item->item weights on binary interactions, kept sparse as CSR rows.
+    """EASE (Steck 2019) item->item weights, kept sparse as CSR rows; the input is binary unless
+    `ease_weighting` says otherwise (`ease_input`).
 
     Only items with at least `min_item_users` listeners take part (the others have no co-occurrence to
     learn from). The dense inverse is over min(users, items): the dual (Woodbury) form is used when
@@ -141,7 +158,7 @@ def train_ease(
     column[kept] = np.arange(len(kept))
     use = column[data.item_index] >= 0
     x = np.zeros((n_users, len(kept)))
-    x[data.user_index[use], column[data.item_index[use]]] = 1.0
+    x[data.user_index[use], column[data.item_index[use]]] = ease_input(data, params)[use]
     lam = params.ease_lambda
     if n_users < len(kept):  # P = (X^T X + lam I)^-1 = (I - X^T (lam I + X X^T)^-1 X) / lam
         inner = np.linalg.inv(lam * np.eye(n_users) + x @ x.T)
