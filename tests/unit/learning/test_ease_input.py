@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mixtape.learning.training import Interactions, ease_input, train_ease
+from mixtape.learning.training import Interactions, _dual_top, ease_input, train_ease
 from mixtape.models.training_params import TrainingParams
 
 # Listener a plays x 100 times and y once; b plays x and z once; c plays x once. x is everyone's.
@@ -42,3 +42,15 @@ def test_every_weighting_trains_an_ease_table_of_the_same_shape():
         assert np.isfinite(values).all()
         shapes.add((tuple(indptr.tolist()), len(indices)))
     assert len(shapes) == 1
+
+
+def test_the_dual_form_block_by_block_equals_the_closed_form():
+    rng = np.random.default_rng(3)
+    x = (rng.random((6, 11)) < 0.4).astype(np.float64)
+    precision = np.linalg.inv(x.T @ x + 2.0 * np.eye(11))
+    expected = -precision / np.diag(precision)
+    np.fill_diagonal(expected, 0.0)
+    top, values = _dual_top(x, 2.0, keep=10, block=4)  # 3 blocks, the last one short
+    got = np.zeros_like(expected)
+    np.put_along_axis(got, top, values.astype(np.float64), axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
