@@ -179,9 +179,17 @@ class HeardFilter:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "HeardFilter":
+        """The filter `to_bytes` wrote; ValueError for bytes that are not one."""
+        try:
+            return cls._read(data)
+        except struct.error as error:
+            raise ValueError(f"heard filter: {error}") from error
+
+    @classmethod
+    def _read(cls, data: bytes) -> "HeardFilter":
         form, count = _HEADER.unpack_from(data, 0)
         if form != FORMAT:
-            raise ValueError(f"unknown heard-filter format {form}")
+            raise ValueError(f"heard filter: unknown format {form}")
         offset = _HEADER.size
         heads = []
         for _ in range(count):
@@ -190,6 +198,8 @@ class HeardFilter:
         layers = []
         for capacity, added, m, hashes, level in heads:
             size = m // 8
+            if offset + size > len(data):
+                raise ValueError("heard filter: missing bytes")
             bits = np.frombuffer(data, dtype=np.uint8, count=size, offset=offset).copy()
             layers.append(_Layer(capacity, added, hashes, level, bits))
             offset += size
