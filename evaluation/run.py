@@ -127,8 +127,17 @@ def phases(ablate: bool, with_spark: bool) -> int:
 
 
 def run(
-    seeds: Sequence[int], data_dir: str | None, limit_users: int | None, ablate: bool, with_spark: bool = True
+    seeds: Sequence[int],
+    data_dir: str | None,
+    limit_users: int | None,
+    ablate: bool,
+    with_spark: bool = True,
+    extras_seeds: Sequence[int] | None = None,
 ) -> list[Row]:
+    """Served and baselines on every seed; ablations and the Spark-trained model on `extras_seeds` (all
+    seeds when None)."""
+    extras = set(seeds if extras_seeds is None else extras_seeds)
+    with_spark = with_spark and bool(extras & set(seeds))
     spark = local_spark() if with_spark else None
     data = lastfm.load(data_dir)
     plays, tagged = data.plays, data.tagged
@@ -138,7 +147,8 @@ def run(
         tagged = tuple(t for t in tagged if t.user_id in keep)
     rows: list[Row] = []
     # On stderr and only on a terminal (tqdm's disable=None); the log lines go around it to stdout.
-    with tqdm(total=len(seeds) * phases(ablate, with_spark), desc="make eval", disable=None) as bar:
+    total = sum(phases(ablate and s in extras, with_spark and s in extras) for s in seeds)
+    with tqdm(total=total, desc="make eval", disable=None) as bar:
 
         def log(line: str) -> None:
             tqdm.write(line, file=sys.stdout)
@@ -154,7 +164,12 @@ def run(
                 f"seed {seed}: {len(part.train):,} training plays and {len(part.likes):,} likes, "
                 f"{len(part.test):,} evaluated listeners, {len(part.catalog):,} training artists"
             )
-            rows.extend(served_runs(data, part, ABLATIONS if ablate else {}, log, step, spark))
+            more = seed in extras
+            rows.extend(
+                served_runs(
+                    data, part, ABLATIONS if ablate and more else {}, log, step, spark if more else None
+                )
+            )
             rows.extend(baseline_runs(part, log, step))
     if spark is not None:
         spark.stop()
@@ -172,11 +187,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark-trained model")
+    parser.add_argument(
+        "--extras-seeds",
+        default=",".join(map(str, TUNING_SEEDS)),
+        help="seeds that also get the ablations and the Spark-trained model ('all': every seed)",
+    )
     parser.add_argument("--out", type=Path, default=REPORTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows = run(seeds, args.data, args.limit_users, not args.no_ablations, not args.no_spark)
+    extras = None if args.extras_seeds == "all" else [int(s) for s in args.extras_seeds.split(",")]
+    rows = run(seeds, args.data, args.limit_users, not args.no_ablations, not args.no_spark, extras)
     table = write_reports(rows, args.out, time.perf_counter() - started, vars(args))
     print(table)
     sys.stdout.flush()

@@ -121,3 +121,22 @@ def test_after_a_retrain_the_next_request_is_served_by_the_new_model(dataset: Pa
     second = stack.train()  # a load slower than a request: a background probe would still be running
     assert second["version"] != first["version"]
     assert stack.recommend(user)["model_version"] == second["version"]
+
+
+def test_ablations_run_on_the_extras_seeds_only_and_the_report_groups_the_seeds(
+    dataset: Path, tmp_path: Path
+):
+    rows = run([0, 3], str(dataset), None, ablate=True, with_spark=False, extras_seeds=[0])
+    by_seed = {seed: [r.model for r in rows if r.seed == seed] for seed in (0, 3)}
+    assert set(ABLATIONS) <= set(by_seed[0])
+    assert by_seed[3] == [
+        "Mixtape (served)",
+        "most popular",
+        "item-kNN (cosine)",
+        "ALS (own, 64 factors)",
+        "EASE (lambda 100)",
+    ]
+    table = write_reports(rows, tmp_path, 1.0, {})
+    assert "## Tuning seeds 0" in table
+    assert "## Held out seeds 3" in table
+    assert "| already-heard violations = 0 | 0 | yes |" in table
