@@ -152,7 +152,17 @@ def table(lists: dict[str, dict[int, Lists]], parts: dict[int, Split]) -> str:
                 f"{got.hr_at_10:.3f} / {got.ndcg_at_10:.3f} / {got.coverage_at_10:.3f}",
                 f"{d_hr:+.3f}, {d_ndcg:+.3f}",
             ]
-        verdict = "(defaults)" if name == DEFAULT.name else "yes" if helps and all(helps) else "no"
+        verdict = (
+            "(defaults)"
+            if name == DEFAULT.name
+            else "no"
+            if not helps or not helps[0]
+            else "held out pending"
+            if len(helps) < 2  # tuning only so far
+            else "yes"
+            if helps[1]
+            else "no: held out disagrees"
+        )
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
     return "\n".join(lines) + "\n"
 
