@@ -53,7 +53,8 @@ class HeardShape(BaseModel):
 
 def item_hashes(item_ids: Sequence[str]) -> HashPairs:
     """Each id's (h1, h2), h2 odd so that its k probes never repeat within a layer of even size."""
-    digests = b"".join(hashlib.blake2b(i.encode(), digest_size=16).digest() for i in item_ids)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(i.encode(), digest_size=16).digest() for i in item_ids])
     pairs = np.frombuffer(digests, dtype="<u8").reshape(len(item_ids), 2).astype(np.uint64)
     pairs[:, 1] |= np.uint64(1)
     return pairs
