@@ -107,7 +107,7 @@ bench: venv ## top-k, recommend compute vs the bandwidth limit, heard-filter siz
 	mkdir -p reports
 	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
 	$(PY) -m bench.recommend_bench --out reports
-	$(PY) -m bench.heard_filter --out reports
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.heard_filter --out reports
 	$(PY) -m bench.cold_start --json > reports/cold_start.json
 	$(PY) -m bench.ingest_bench --json > reports/ingest.json
 	$(PY) -m bench.cost --ingest-json reports/ingest.json --cold-start-json reports/cold_start.json | tee reports/cost.md
