@@ -103,10 +103,11 @@ eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy an
 experiment-report: venv ## an A/B test replayed on Last.fm: HR@10 / NDCG@10 / attributed plays per variant (reports/experiment.md; EXPERIMENT='{json}')
 	PYTHONPATH=layers/common $(PY) -m evaluation.experiment_report $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(EXPERIMENT),--experiment '$(EXPERIMENT)')
 
-bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
+bench: venv ## top-k, recommend compute vs the bandwidth limit, heard-filter size and units, cold starts, ingest throughput + DynamoDB units, cost (reports/)
 	mkdir -p reports
 	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
 	$(PY) -m bench.recommend_bench --out reports
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.heard_filter --out reports
 	$(PY) -m bench.cold_start --json > reports/cold_start.json
 	$(PY) -m bench.ingest_bench --json > reports/ingest.json
 	$(PY) -m bench.cost --ingest-json reports/ingest.json --cold-start-json reports/cold_start.json | tee reports/cost.md

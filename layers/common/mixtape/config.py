@@ -15,6 +15,7 @@ from mixtape.models.catalog import MAX_EMBEDDING_DIM, MIN_EMBEDDING_DIM
 from mixtape.models.context import ContextName, Share
 from mixtape.models.event_type import EventType
 from mixtape.models.experiment import MAX_EXPERIMENTS, ExperimentName
+from mixtape.models.heard import HeardShape
 from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
@@ -277,6 +278,7 @@ class ProfileSettings(_ModelSettings):
     quick_skip_ms: int = Field(default=30_000, ge=0)
     event_weights: EventWeights = EventWeights()
     limits: ProfileLimits = ProfileLimits()
+    heard: HeardShape = HeardShape()  # the complete "already heard" filter (mixtape.models.heard)
     max_update_attempts: int = Field(default=8, ge=1)
     event_retention_days: int = Field(default=30, ge=1, description="TTL of the applied-events log")
     # An erasure tombstone must outlive every message that could still carry the listener's older

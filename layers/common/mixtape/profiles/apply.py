@@ -18,6 +18,7 @@ from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
 from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.profiles.heard import heard_of, past_limits
 from mixtape.profiles.impressions import add_impression, keep_strongest
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
@@ -108,8 +109,10 @@ def _credits_popularity(previous: int | None, bucket: int, forgotten_until: int)
 
 def _keep_within_limits(folded: Profile, recent: dict[str, int], settings: ProfileSettings) -> None:
     """The profile's tables cut to their size limits (the strongest, the newest kept), `recent` (item ->
-    its newest positive interaction) as the profile's recent items."""
+    its newest positive interaction) as the profile's recent items. A cut of a table `known_items()`
+    reads marks it incomplete: from then on the heard filter decides (mixtape.models.heard)."""
     limits = settings.limits
+    folded.known_complete = folded.known_complete and not past_limits(folded, recent, settings)
     folded.items = _top_by_magnitude(folded.items, limits.max_items)
     folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
     folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
@@ -144,6 +147,8 @@ def fold(
     popular: list[StoredEvent] = []
     trend: list[trending.Credit] = []
     non_finite = 0
+    known, folded.known_complete = heard_of(folded, settings)  # before any event: as stored
+    heard: list[str] = []  # every item an event makes known (what `known_items()` would name uncapped)
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
         if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves
             add_impression(folded, event.item_id, event.timestamp, settings.impression_half_life_ms)
@@ -158,6 +163,7 @@ def fold(
             non_finite += 1
             continue
         folded.items[event.item_id] = folded.items.get(event.item_id, 0.0) + decayed
+        heard.append(event.item_id)
         item = features.get(event.item_id)
         if item is not None:
             folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
@@ -179,6 +185,8 @@ def fold(
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
         folded.last_event_at = max(folded.last_event_at, event.timestamp)
 
+    known.add(sorted(heard), settings.heard)  # sorted: the layers do not depend on event order
+    folded.heard = known
     _keep_within_limits(folded, recent, settings)
     # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
     # drop it, and readers fold the listener in themselves.

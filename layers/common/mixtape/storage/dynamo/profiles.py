@@ -2,6 +2,10 @@
 float32 model vector as Binary), written with one PutItem conditional on the version that was read.
 An erasure leaves a tombstone (a newer version with only `erased_at`) that expires by TTL.
 
+The heard filter (mixtape.models.heard) is the item's `heard` attribute (Binary), written by the same
+conditional PutItem as the document, so the recommend path still reads one item. It bounds itself
+(`HeardShape.max_bytes`) well under DynamoDB's 400 KB item limit with the document beside it.
+
 The listener's preferences are the item's `prefs` attribute (JSON). A profile commit replaces the whole
 item, so it writes back the preferences it read; a preferences write is an UpdateItem that also moves the
 version, so a commit that read the older preferences conflicts and refolds instead of erasing them."""
@@ -16,6 +20,7 @@ import numpy as np
 from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
+from mixtape.models.heard import HeardFilter
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.storage import clients
@@ -46,6 +51,8 @@ def profile_from_item(item: dict[str, Any]) -> Profile:
         profile.taste_sum = np.frombuffer(item["taste"]["B"], dtype=np.float64).copy()
     if "uvec" in item:
         profile.user_vector = np.frombuffer(item["uvec"]["B"], dtype=np.float32).copy()
+    if "heard" in item:
+        profile.heard = HeardFilter.from_bytes(item["heard"]["B"])
     return profile
 
 
@@ -67,6 +74,8 @@ def profile_to_item(profile: Profile) -> dict[str, Any]:
         item["taste"] = {"B": profile.taste_sum.astype(np.float64).tobytes()}
     if profile.user_vector is not None:
         item["uvec"] = {"B": profile.user_vector.astype(np.float32).tobytes()}
+    if profile.heard is not None:
+        item["heard"] = {"B": profile.heard.to_bytes()}
     if profile.preferences is not None:
         item["prefs"] = {"S": profile.preferences.model_dump_json()}
     return item
@@ -137,7 +146,7 @@ class DynamoProfileStore:
                 Key={"user_id": {"S": user_id}},
                 # A new version, so an update that read the erased profile cannot commit over it.
                 UpdateExpression="SET version = if_not_exists(version, :zero) + :one, doc = :doc, "
-                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec, prefs",
+                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec, heard, prefs",
                 ExpressionAttributeValues={
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
