@@ -79,10 +79,10 @@ token: ## print a token of the running stack's issuer: make token SUB=alice SCOP
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
 
-train: venv ## retrain from the running stack's profiles once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
+train: venv ## retrain from the running stack's events log once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
 	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
-train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles once its queues have drained; publishes to its S3
+train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's events log once its queues have drained; publishes to its S3
 	$(PY) -m local.train_spark --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
 spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{main.py,job.zip} (layer + spark/)

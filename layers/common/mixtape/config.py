@@ -271,12 +271,18 @@ class IngestSettings(_Settings):
     write_concurrency: int = Field(default=16, ge=1, le=64)
 
 
-class ProfileSettings(_ModelSettings):
+class EventFoldSettings(_Settings):
+    """How an event weighs in a listener's item weights: the profile fold and the trainer's history fold
+    (mixtape.learning.history) read the same settings, so both count an event alike."""
+
+    quick_skip_ms: int = Field(default=30_000, ge=0)
+    event_weights: EventWeights = EventWeights()
+
+
+class ProfileSettings(_ModelSettings, EventFoldSettings):
     events_table: str
     profiles_table: str
     catalog_table: str
-    quick_skip_ms: int = Field(default=30_000, ge=0)
-    event_weights: EventWeights = EventWeights()
     limits: ProfileLimits = ProfileLimits()
     heard: HeardShape = HeardShape()  # the complete "already heard" filter (mixtape.models.heard)
     max_update_attempts: int = Field(default=8, ge=1)
@@ -338,8 +344,8 @@ class CatalogSnapshotSettings(_Settings):
     catalog_snapshot_refresh_seconds: float = Field(default=240.0, ge=0)
 
 
-class TrainSettings(_Settings):
-    profiles_table: str
+class TrainSettings(EventFoldSettings):
+    events_table: str  # the applied-events log: the trainer's input (mixtape.learning.history)
     models_bucket: str
     training: TrainingParams = TrainingParams()
     min_interactions: int = Field(default=20, ge=1, description="Skip training below this many interactions")

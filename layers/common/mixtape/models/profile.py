@@ -6,7 +6,6 @@ not depend on the order events are applied in (so late and out-of-order events a
 value "as of now" is the stored sum times 2**((ref_ms - now) / half_life).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -94,12 +93,6 @@ class Profile(BaseModel):
     def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
         """Multiply a stored sum by this to get its value as of `now_ms`."""
         return float(2.0 ** ((self.ref_ms - now_ms) / half_life_ms))
-
-    def interactions_as_of(self, now_ms: int, half_life_ms: float) -> Iterator[tuple[str, str, float]]:
-        """The trainer's input from this profile: (user_id, item_id, weight decayed to `now_ms`) for every
-        positively weighted item. One definition for every source (table scan, in-memory store, export)."""
-        factor = self.decay_factor(now_ms, half_life_ms)
-        return ((self.user_id, item_id, value * factor) for item_id, value in self.items.items() if value > 0)
 
     def impressions_as_of(self, now_ms: int, half_life_ms: float) -> dict[str, float]:
         """Each shown item's decayed count of showings as of `now_ms`."""

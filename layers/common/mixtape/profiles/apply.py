@@ -11,12 +11,13 @@ import numpy.typing as npt
 from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
+from mixtape.learning import history
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import ItemFeatures
 from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
-from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
+from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile, RecentItem
 from mixtape.profiles.heard import heard_of, past_limits
 from mixtape.profiles.impressions import add_impression, keep_strongest
@@ -155,10 +156,9 @@ def fold(
             folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + 1
             continue
         _rebase(folded, event.timestamp, half_life)
-        # A listener's own profile: `count` plays weigh `count` plays, up to a bound (models.events).
-        plays = min(event.count, MAX_COUNTED_PLAYS)
-        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * plays
-        decayed = w * 2.0 ** ((event.timestamp - folded.ref_ms) / half_life)
+        # The trainer's history fold weighs an event with the same two functions (mixtape.learning.history).
+        w = history.event_weight(event, weights, settings.quick_skip_ms)
+        decayed = history.decayed(w, event.timestamp, folded.ref_ms, half_life)
         if not math.isfinite(decayed):  # cannot happen with bounded counts and rebasing; never store one
             non_finite += 1
             continue

@@ -12,8 +12,6 @@ version, so a commit that read the older preferences conflicts and refolds inste
 
 import json
 import zlib
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from mixtape.models.heard import HeardFilter
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.storage import clients
-from mixtape.storage.ports import Interaction, VersionConflictError
+from mixtape.storage.ports import VersionConflictError
 
 # DynamoDB bills writes per started KB and reads per started 4 KB. Affinities are stored with float32
 # precision (7 significant digits: a float64's further digits are noise that does not compress) and the
@@ -162,23 +160,3 @@ class DynamoProfileStore:
             ) from error
         old = response.get("Attributes")
         return old is not None and profile_from_item(old).holds_data()
-
-    def scan_interactions(self, now_ms: int, half_life_ms: float, segments: int = 4) -> Iterator[Interaction]:
-        """Every listener's positive item weights as of `now_ms`: the trainer's input. A parallel Scan
-        (batch job, not a request path); a table export to S3 feeds the same shape to a Spark job."""
-        with ThreadPoolExecutor(max_workers=segments) as pool:
-            pages = pool.map(lambda segment: list(self._scan_segment(segment, segments)), range(segments))
-            for items in pages:
-                for item in items:
-                    yield from profile_from_item(item).interactions_as_of(now_ms, half_life_ms)
-
-    def _scan_segment(self, segment: int, total: int) -> Iterator[dict[str, Any]]:
-        paginator = self.client.get_paginator("scan")
-        pages = paginator.paginate(
-            TableName=self._table,
-            Segment=segment,
-            TotalSegments=total,
-            ProjectionExpression="user_id, version, doc",
-        )
-        for page in pages:
-            yield from page.get("Items", [])
