@@ -79,10 +79,10 @@ token: ## print a token of the running stack's issuer: make token SUB=alice SCOP
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
 
-train: venv ## retrain from the running stack's profiles once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
+train: venv ## retrain from the running stack's events log once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
 	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
-train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles once its queues have drained; publishes to its S3
+train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's events log once its queues have drained; publishes to its S3
 	$(PY) -m local.train_spark --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
 spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{main.py,job.zip} (layer + spark/)
@@ -110,7 +110,7 @@ bench: venv ## top-k, recommend compute vs the bandwidth limit, heard-filter siz
 	mkdir -p reports
 	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
 	$(PY) -m bench.recommend_bench --out reports
-	$(PY) -m bench.heard_filter --out reports
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.heard_filter --out reports
 	$(PY) -m bench.cold_start --json > reports/cold_start.json
 	$(PY) -m bench.ingest_bench --json > reports/ingest.json
 	$(PY) -m bench.cost --ingest-json reports/ingest.json --cold-start-json reports/cold_start.json | tee reports/cost.md

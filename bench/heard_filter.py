@@ -2,7 +2,10 @@
 false-positive rate, the profile item it shares with the document (at the document's size caps), the
 DynamoDB units of the recommend path's read (eventually consistent GetItem), of the profile update's read
 (consistent) and of its commit (PutItem, units of the larger of the old and new item), and the time to
-test a top-k pool of candidates.
+test a top-k pool of candidates; then what the filter adds to a recommendation: the exact ranking of a
+listener at every profile cap with a 10,000-item filter (so it is consulted), against the same listener
+with the filter not consulted (`known_complete`), on a catalog of 100,000 items with a learned model
+(bench.recommend_bench's synthetic catalog and model), k = 20 and 100, alternating, medians.
 
     .venv/bin/python -m bench.heard_filter                    # table
     .venv/bin/python -m bench.heard_filter --sizes 1000,10000 # a quicker subset
@@ -27,9 +30,16 @@ if _LAYER not in sys.path:  # the service layer is not an installed package
 
 from bench.dynamo_capacity import item_size, read_units, write_units  # noqa: E402
 from bench.output import emit  # noqa: E402
+from bench.recommend_bench import DIM, capped_listener  # noqa: E402
+from bench.recommend_bench import catalog as synthetic_catalog  # noqa: E402
+from bench.recommend_bench import model as synthetic_model  # noqa: E402
+from mixtape.catalog.index import CatalogIndex  # noqa: E402
 from mixtape.config import ProfileLimits  # noqa: E402
+from mixtape.learning.aligned import AlignedModel  # noqa: E402
+from mixtape.learning.foldin import fold_in  # noqa: E402
 from mixtape.models.heard import HeardFilter, HeardShape, item_hashes  # noqa: E402
 from mixtape.models.profile import Profile, RecentItem  # noqa: E402
+from mixtape.ranking import RankingRequest, RankingSettings, recommend  # noqa: E402
 from mixtape.storage.dynamo.profiles import profile_to_item  # noqa: E402
 
 NAME = "heard_filter"
@@ -37,6 +47,10 @@ SIZES = (20, 300, 1_000, 10_000, 100_000)
 NON_MEMBERS = 100_000
 POOL = 400  # candidates tested per request: top_k_capped's first pool for k=100
 REPEATS = 200
+CATALOG = 100_000
+RANKED_HEARD = 10_000  # items in the ranked listener's filter
+RANK_REPEATS = 30
+KS = (20, 100)
 
 
 def full_profile(user_id: str, dim: int = 32) -> Profile:
@@ -93,13 +107,44 @@ def measure(n: int, shape: HeardShape) -> dict[str, Any]:
     }
 
 
-def run(sizes: Sequence[int]) -> dict[str, Any]:
+def ranking(n: int) -> dict[str, Any]:
+    """Milliseconds (median) of `recommend` for one listener, filter consulted vs not, per k."""
+    rng = np.random.default_rng(0)
+    index = CatalogIndex.build(1, synthetic_catalog(n, rng), DIM, 0, 1.0)
+    artifact = synthetic_model(n, rng)
+    aligned = AlignedModel.build(artifact, index)
+    profile = capped_listener(n, rng)
+    profile.user_vector, profile.model_version = fold_in(artifact, profile.items), artifact.version
+    heard = [f"i{i}" for i in rng.choice(n, min(RANKED_HEARD, n // 2), replace=False)]
+    profile.heard = HeardFilter.of([*profile.known_items(), *heard], HeardShape())
+    rows = []
+    for k in KS:
+        request = RankingRequest(limit=k, settings=RankingSettings())
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(RANK_REPEATS):
+            for consulted in (True, False):
+                profile.known_complete = not consulted
+                start_ns = time.perf_counter_ns()
+                recommend(profile, index, aligned, request)
+                times[consulted].append((time.perf_counter_ns() - start_ns) / 1e6)
+        rows.append(
+            {
+                "k": k,
+                "with_filter_ms": float(np.median(times[True])),
+                "without_ms": float(np.median(times[False])),
+            }
+        )
+    return {"catalog": n, "heard": len(heard), "rows": rows}
+
+
+def run(sizes: Sequence[int], catalog: int = CATALOG) -> dict[str, Any]:
     shape = HeardShape()
     return {
         "shape": shape.model_dump(),
         "pool": POOL,
         "non_members": NON_MEMBERS,
         "rows": [measure(n, shape) for n in sizes],
+        "ranking": ranking(catalog) if catalog else None,
     }
 
 
@@ -122,6 +167,19 @@ def render(result: dict[str, Any]) -> str:
         f"| {r['check_pool_us']:.0f} |"
         for r in result["rows"]
     )
+    ranked = result["ranking"]
+    if ranked:
+        lines += [
+            "",
+            f"Exact recommendation on {ranked['catalog']:,} items with a model, a listener at every "
+            f"profile cap whose filter holds {ranked['heard']:,} more items (medians, ms):",
+            "",
+            "| k | filter consulted | not consulted (tables complete) |",
+            "|---|---|---|",
+        ]
+        lines.extend(
+            f"| {r['k']} | {r['with_filter_ms']:.2f} | {r['without_ms']:.2f} |" for r in ranked["rows"]
+        )
     return "\n".join(lines)
 
 
@@ -130,12 +188,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated items heard")
+    parser.add_argument("--catalog", type=int, default=CATALOG, help="catalog size ranked on (0: skip)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     parser.add_argument(
         "--out", type=Path, help=f"also write {NAME}.md and {NAME}.json there (make bench: reports/)"
     )
     args = parser.parse_args(argv)
-    result = run([int(size) for size in args.sizes.split(",")])
+    result = run([int(size) for size in args.sizes.split(",")], args.catalog)
     emit(result, render, NAME, as_json=args.json, out=args.out)
     return result
 

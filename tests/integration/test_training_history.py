@@ -2,18 +2,24 @@
 parallel Scan under moto, the in-memory log), and through the handlers, a listener with more items than a
 profile keeps reaching the trained model whole."""
 
+import gzip
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local.export import scan_items, write_export
 from mixtape import clock
+from mixtape.config import TrainSettings
 from mixtape.errors import StorageUnavailableError
+from mixtape.learning.history import interactions
 from mixtape.models.event_type import EventType
 from mixtape.models.events import StoredEvent
 from mixtape.storage.dynamo.events import DynamoEventStore
 from mixtape.storage.dynamo.profiles import DynamoProfileStore
 from mixtape.storage.memory import MemoryEventStore
 from mixtape.storage.s3.models import S3ModelStore
+from spark import export as spark_export
 from tests.helpers import http_event, listener_claims
 from tests.integration.conftest import Aws
 
@@ -64,6 +70,26 @@ def test_a_scan_stopped_early_ends_its_segments_and_a_failed_one_raises(aws: Aws
     reader.close()  # the caller stopped reading: the segments' threads end instead of blocking
     with pytest.raises(StorageUnavailableError, match="ResourceNotFoundException"):
         list(DynamoEventStore("no-such-table", scan_segments=2).logged_events())
+
+
+def test_the_table_scan_and_the_spark_jobs_export_give_the_same_input(aws: Aws, tmp_path: Path):
+    """The numpy trainer's source (the parallel Scan) and the Spark job's (the table's export, read as the
+    job reads it) yield the same (listener, item, weight) rows for the same log."""
+    table = aws.table("EventsTable")
+    log = DynamoEventStore(table, scan_segments=3)
+    log.put_applied(_events(users=5, per_user=120), clock.now_ms() // 1000 + 3_600)
+    fold, now = TrainSettings(events_table=table, models_bucket="-"), clock.now_ms()
+    scanned = sorted(interactions(log.logged_events(), fold, now))
+    export = write_export(scan_items(aws.dynamodb, table), tmp_path, "arn:aws:dynamodb:::table/events")
+    lines = [
+        line
+        for path in (export / "data").glob("*.json.gz")
+        for line in gzip.decompress(path.read_bytes()).decode().splitlines()
+    ]
+    exported = sorted(spark_export.interactions(spark_export.items_of(lines), fold, now))
+    assert {user for user, _, _ in scanned} == {f"u-{u}" for u in range(5)}
+    assert len(scanned) > 5 * 80  # most of each listener's 97 items (skipped ones drop out)
+    assert {(u, i): w for u, i, w in exported} == pytest.approx({(u, i): w for u, i, w in scanned})
 
 
 def _post(invoke: Any, events: list[dict[str, Any]]) -> None:

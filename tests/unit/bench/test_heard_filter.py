@@ -8,7 +8,7 @@ from bench import heard_filter
 
 
 def test_heard_filter_bench_reports_every_size(tmp_path: Path) -> None:
-    result = heard_filter.main(["--sizes", "20,2000", "--out", str(tmp_path)])
+    result = heard_filter.main(["--sizes", "20,2000", "--catalog", "3000", "--out", str(tmp_path)])
     rows = result["rows"]
     assert [r["items"] for r in rows] == [20, 2000]
     for r in rows:
@@ -19,3 +19,6 @@ def test_heard_filter_bench_reports_every_size(tmp_path: Path) -> None:
     assert rows[0]["filter_bytes"] < rows[1]["filter_bytes"]
     assert json.loads((tmp_path / "heard_filter.json").read_text())["rows"] == rows
     assert "| 2,000 |" in (tmp_path / "heard_filter.md").read_text()
+    ranked = result["ranking"]
+    assert [r["k"] for r in ranked["rows"]] == list(heard_filter.KS)
+    assert all(r["with_filter_ms"] > 0 and r["without_ms"] > 0 for r in ranked["rows"])

@@ -87,3 +87,13 @@ def test_the_filter_holds_the_same_items_whatever_the_order_and_grouping(profile
     assert grouped.heard.contains_ids(ids).all()
     assert at_once.known_complete == grouped.known_complete is False
     assert at_once.known_items() == grouped.known_items()
+
+
+def test_a_fold_leaves_the_profile_it_read_unchanged(profile_settings: ProfileSettings):
+    read = fold_events(Profile(user_id="u-1"), events(50, "a"), {}, profile_settings)
+    assert read.heard is not None
+    before = read.heard.to_bytes()
+    folded = fold_events(read, events(50, "b"), {}, profile_settings)
+    assert read.heard.to_bytes() == before  # a conflicting commit refolds from what was read
+    assert folded.heard is not None
+    assert folded.heard.to_bytes() != before

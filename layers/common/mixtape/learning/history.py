@@ -5,8 +5,11 @@ An event weighs exactly what it weighs in its listener's profile (`event_weight`
 fold in mixtape.profiles.apply uses the same two functions and settings), summed per (listener, item) and
 decayed to `now_ms`, without the profile's size caps: a listener with more items than a profile keeps
 reaches the trainer whole. Only positive sums are kept (dislikes and skips can cancel plays). Entries
-whose retention has ended count no more (TTL deletes lazily); events ingested at or before a listener's
-erasure never count (the erasure deletes them from the log; `erased_at` drops any still read).
+whose retention has ended count no more (TTL deletes lazily). An erased listener's events are gone: the
+erasure deletes them from the log, and its follow-up purge deletes those an update logged late; given
+erasure times (`erased_at`), the fold also drops events ingested up to them. The trainer's sources read
+no profile, so they pass none: a run between an erasure and its follow-up can still read late-logged
+events, as a run started before the erasure would.
 """
 
 import math

@@ -8,8 +8,9 @@ A filter never forgets an item (no false negative) until it would pass `max_byte
 are dropped, and the items heard longest ago may be recommended again.
 
 Each item id is hashed once (blake2b, 128 bits: stable across processes, unlike Python's `hash`) into two
-64-bit values; a layer with m bits and k hashes tests bits (h1 + i·h2) mod m, i < k (Kirsch-Mitzenmacher
-double hashing). A catalog precomputes its items' pairs, so a check is a few vectorised gathers.
+64-bit values; a layer with m bits and k hashes tests bit ⌊g_i·m / 2³²⌋ of g_i = the top 32 bits of
+h1 + i·h2 (mod 2⁶⁴), i < k (Kirsch-Mitzenmacher double hashing; a multiply and a shift instead of a
+64-bit modulo). A catalog precomputes its items' pairs, so a test is a few vectorised gathers.
 """
 
 import hashlib
@@ -28,6 +29,7 @@ FORMAT = 1  # first byte of the serialised filter
 _HEADER = struct.Struct("<BH")  # format, number of layers
 _LAYER = struct.Struct("<IIIBB")  # capacity, count, bits, hashes, level
 _LN2_SQUARED = math.log(2) ** 2
+_ROWS = 4096  # pairs tested at once: bounds the (rows, K) probe arrays
 
 
 class HeardShape(BaseModel):
@@ -51,10 +53,19 @@ class HeardShape(BaseModel):
 
 def item_hashes(item_ids: Sequence[str]) -> HashPairs:
     """Each id's (h1, h2), h2 odd so that its k probes never repeat within a layer of even size."""
-    digests = b"".join(hashlib.blake2b(i.encode(), digest_size=16).digest() for i in item_ids)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(i.encode(), digest_size=16).digest() for i in item_ids])
     pairs = np.frombuffer(digests, dtype="<u8").reshape(len(item_ids), 2).astype(np.uint64)
     pairs[:, 1] |= np.uint64(1)
     return pairs
+
+
+def _bit_of(
+    hashes: npt.NDArray[np.uint64], bits: np.uint64 | npt.NDArray[np.uint64]
+) -> npt.NDArray[np.uint64]:
+    """Each 64-bit hash mapped to [0, bits): its top 32 bits scaled (bits < 2³², so no overflow)."""
+    scaled: npt.NDArray[np.uint64] = ((hashes >> np.uint64(32)) * bits) >> np.uint64(32)
+    return scaled
 
 
 @dataclass(slots=True)
@@ -77,13 +88,7 @@ class _Layer:
 
     def _probes(self, pairs: HashPairs) -> npt.NDArray[np.uint64]:
         steps = np.arange(self.hashes, dtype=np.uint64)
-        return (pairs[:, :1] + steps * pairs[:, 1:]) % np.uint64(len(self.bits) * 8)  # wraps mod 2**64
-
-    def contains(self, pairs: HashPairs) -> BoolArray:
-        probes = self._probes(pairs)
-        found = (self.bits[probes >> np.uint64(3)] >> (probes & np.uint64(7)).astype(np.uint8)) & 1
-        held: BoolArray = found.all(axis=1)
-        return held
+        return _bit_of(pairs[:, :1] + steps * pairs[:, 1:], np.uint64(len(self.bits) * 8))
 
     def add(self, pairs: HashPairs) -> None:
         probes = self._probes(pairs).ravel()
@@ -92,14 +97,46 @@ class _Layer:
         self.count += len(pairs)
 
 
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """Every layer's probes as one: the bits concatenated, and per probe column its step, its layer's
+    size and offset, so a test is one gather over all layers (not a few small numpy calls per layer)."""
+
+    bits: npt.NDArray[np.uint8]
+    steps: npt.NDArray[np.uint64]  # (K,) i of h1 + i·h2, K = every layer's k summed
+    sizes: npt.NDArray[np.uint64]  # (K,) bits of the column's layer
+    offsets: npt.NDArray[np.uint64]  # (K,) first bit of the column's layer
+    starts: npt.NDArray[np.intp]  # (layers,) each layer's first column
+
+    @classmethod
+    def of(cls, layers: Sequence[_Layer]) -> "_Probe":
+        ks = [x.hashes for x in layers]
+        sizes = np.array([len(x.bits) * 8 for x in layers], dtype=np.uint64)
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.uint64)
+        return cls(
+            np.concatenate([x.bits for x in layers]),
+            np.concatenate([np.arange(k, dtype=np.uint64) for k in ks]),
+            np.repeat(sizes, ks),
+            np.repeat(offsets, ks),
+            np.concatenate(([0], np.cumsum(ks)[:-1])).astype(np.intp),
+        )
+
+    def contains(self, pairs: HashPairs) -> BoolArray:
+        probes = _bit_of(pairs[:, :1] + self.steps * pairs[:, 1:], self.sizes) + self.offsets
+        found = (self.bits[probes >> np.uint64(3)] >> (probes & np.uint64(7)).astype(np.uint8)) & 1
+        held: BoolArray = np.asarray(np.logical_and.reduceat(found, self.starts, axis=1).any(axis=1))
+        return held
+
+
 class HeardFilter:
     """The filter itself: add ids (or hash pairs) as `shape` says, test hash pairs, (de)serialise to
     bytes (the layers carry their own parameters: reading needs no shape)."""
 
-    __slots__ = ("_layers",)
+    __slots__ = ("_layers", "_probe")
 
     def __init__(self, layers: list[_Layer] | None = None) -> None:
         self._layers = layers or []
+        self._probe: _Probe | None = None  # built on the first test, dropped by any change
 
     @classmethod
     def of(cls, item_ids: Iterable[str], shape: HeardShape) -> "HeardFilter":
@@ -126,10 +163,12 @@ class HeardFilter:
     def contains(self, pairs: HashPairs) -> BoolArray:
         """Whether each hashed item may have been heard: always True for one that was (unless its layer
         was dropped at the size cap); True for one that was not with probability at most `error_rate`."""
-        held = np.zeros(len(pairs), dtype=np.bool_)
-        for layer in self._layers:
-            held |= layer.contains(pairs)
-        return held
+        if not self._layers:
+            return np.zeros(len(pairs), dtype=np.bool_)
+        if self._probe is None:
+            self._probe = _Probe.of(self._layers)
+        probe = self._probe
+        return np.concatenate([probe.contains(pairs[i : i + _ROWS]) for i in range(0, len(pairs), _ROWS)])
 
     def contains_ids(self, item_ids: Sequence[str]) -> BoolArray:
         return self.contains(item_hashes(item_ids))
@@ -148,6 +187,7 @@ class HeardFilter:
             newest = self._layers[-1]
             room = newest.capacity - newest.count
             newest.add(pairs[:room])
+            self._probe = None
             pairs = pairs[room:]
 
     def _grow(self, shape: HeardShape) -> None:
@@ -165,6 +205,7 @@ class HeardFilter:
         needed = _Layer.sized(capacity, shape.layer_rate(strictest), 0).nbytes
         while self._layers and self.nbytes + needed > shape.max_bytes:
             self._layers.pop(0)
+        self._probe = None
         used = {layer.level for layer in self._layers}
         level = next(i for i in range(len(used) + 1) if i not in used)
         self._layers.append(_Layer.sized(capacity, shape.layer_rate(level), level))

@@ -148,7 +148,7 @@ def fold(
     popular: list[StoredEvent] = []
     trend: list[trending.Credit] = []
     non_finite = 0
-    known, folded.known_complete = heard_of(profile, settings)
+    known, folded.known_complete = heard_of(folded, settings)  # before any event: as stored
     heard: list[str] = []  # every item an event makes known (what `known_items()` would name uncapped)
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
         if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves

@@ -8,11 +8,11 @@ from mixtape.models.profile import Profile
 
 
 def heard_of(profile: Profile, settings: ProfileSettings) -> tuple[HeardFilter, bool]:
-    """A copy of the profile's filter and its `known_complete`. A profile stored before the filter existed
-    gets one seeded from `known_items()`, complete unless a table is at its cap (a cut may have dropped
-    items from it before)."""
+    """The filter of `profile` (the fold's own clone: added to in place) and its `known_complete`. A
+    profile stored before the filter existed gets one seeded from `known_items()`, complete unless a
+    table is at its cap (a cut may have dropped items from it before)."""
     if profile.heard is not None:
-        return profile.heard.copy(), profile.known_complete
+        return profile.heard, profile.known_complete
     seeded = HeardFilter.of(sorted(profile.known_items()), settings.heard)
     return seeded, not past_limits(profile, {r.item_id: r.ts for r in profile.recent}, settings, at=True)
 
