@@ -30,7 +30,7 @@ DRAIN_TIMEOUT ?= 600
 DURATION ?= 60
 CLIENTS ?= 8
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark spark-package import-lastfm load eval experiment-report bench cost measure test unit integration e2e fuzz e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark spark-package import-lastfm load eval tune experiment-report bench cost measure test unit integration e2e fuzz e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -97,8 +97,11 @@ import-lastfm: venv ## load Last.fm HetRec 2011 into the running stack, then wai
 load: venv ## mixed load on the running stack for DURATION s (CLIENTS at once), then check nothing was lost (reports/load.json)
 	$(PY) -m local.load --base-url http://$(HOST):$(PORT) --aws-port $(AWS_PORT) --duration $(DURATION) --clients $(CLIENTS)
 
-eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy and Spark trainers) vs baselines, seeds 0-2 (writes reports/)
-	PYTHONPATH=layers/common $(PY) -m evaluation
+eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy and Spark trainers) vs baselines, tuning seeds 0-2 and held-out 3-4, heavy/light slices (reports/; EVAL_ARGS='--seeds 0 --no-spark ...')
+	PYTHONPATH=layers/common $(PY) -m evaluation $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(EVAL_ARGS)
+
+tune: venv ## the quality levers, each measured on the served path on tuning and held-out seeds (reports/eval-levers.md; TUNE_ARGS='--seeds ...')
+	PYTHONPATH=layers/common $(PY) -m evaluation.tune $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(TUNE_ARGS)
 
 experiment-report: venv ## an A/B test replayed on Last.fm: HR@10 / NDCG@10 / attributed plays per variant (reports/experiment.md; EXPERIMENT='{json}')
 	PYTHONPATH=layers/common $(PY) -m evaluation.experiment_report $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(EXPERIMENT),--experiment '$(EXPERIMENT)')

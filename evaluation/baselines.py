@@ -22,19 +22,23 @@ Scorer = Callable[[Matrix], Matrix]  # binary training matrix -> scores for the 
 class TrainingMatrix:
     users: list[int]  # row -> listener
     items: list[int]  # column -> artist
-    binary: Matrix  # listeners x artists, 1 where played
+    binary: Matrix  # listeners x artists, 1 where played or liked (tagged)
     weight: Matrix  # play counts
 
 
 def training_matrix(split: Split) -> TrainingMatrix:
-    users = sorted({p.user_id for p in split.train})
+    """The same training data the served replay gets: plays and likes (tags)."""
+    users = sorted({p.user_id for p in split.train} | {t.user_id for t in split.likes})
     items = list(split.catalog)
     row = {u: i for i, u in enumerate(users)}
     col = {a: i for i, a in enumerate(items)}
     weight = np.zeros((len(users), len(items)))
     for play in split.train:
         weight[row[play.user_id], col[play.artist_id]] += play.weight
-    return TrainingMatrix(users, items, (weight > 0).astype(np.float64), weight)
+    binary = (weight > 0).astype(np.float64)
+    for like in split.likes:
+        binary[row[like.user_id], col[like.artist_id]] = 1.0
+    return TrainingMatrix(users, items, binary, weight)
 
 
 def most_popular(x: Matrix) -> Matrix:
@@ -78,3 +82,12 @@ def top_k(matrix: TrainingMatrix, scores: Matrix, split: Split, k: int = 20) -> 
         best = best[np.argsort(-s[best], kind="stable")]
         ranked[user] = [matrix.items[j] for j in best if np.isfinite(s[j])]
     return ranked
+
+
+# The baselines `make eval` runs, by report name (the targets check the served path against each).
+SCORERS: dict[str, Scorer] = {
+    "most popular": most_popular,
+    "item-kNN (cosine)": item_knn,
+    "ALS (own, 64 factors)": lambda x: als(x, TrainingParams()),
+    "EASE (lambda 100)": ease,
+}

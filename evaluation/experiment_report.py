@@ -20,7 +20,8 @@ from typing import Any
 
 from evaluation import metrics
 from evaluation.protocol import split
-from evaluation.run import REPORTS, trained_stack
+from evaluation.replay import trained_stack
+from evaluation.run import REPORTS
 from evaluation.served import ServedStack
 from local import lastfm
 from local.importer import NOMINAL_MS_PLAYED, pack_groups
@@ -76,11 +77,12 @@ def report(
     seed: int, experiment: Experiment, data_dir: str | None, limit_users: int | None, log: Any = print
 ) -> str:
     data = lastfm.load(data_dir)
-    plays = data.plays
+    plays, tagged = data.plays, data.tagged
     if limit_users is not None:
         keep = set(sorted({p.user_id for p in plays})[:limit_users])
         plays = tuple(p for p in plays if p.user_id in keep)
-    part = split(plays, seed)
+        tagged = tuple(t for t in tagged if t.user_id in keep)
+    part = split(plays, seed, tagged)
     stack = trained_stack(data, part, log, experiments=[experiment])
     ranked: dict[str, dict[int, list[int]]] = defaultdict(dict)
     events: list[dict[str, Any]] = []

@@ -44,6 +44,14 @@ def score(
     )
 
 
+def already_heard(
+    ranked: Mapping[int, Sequence[int]], known: Mapping[int, frozenset[int]], k: int = 20
+) -> int:
+    """Items of each top-k list that the listener already has in their training history (target 0)."""
+    empty: frozenset[int] = frozenset()
+    return sum(len(known.get(user, empty).intersection(top[:k])) for user, top in ranked.items())
+
+
 def overlap_at_10(ranked: Mapping[int, Sequence[int]], reference: Mapping[int, Sequence[int]]) -> float:
     """Share of the reference's top-10 items that `ranked` also has in its top 10, over all the
     reference's items (an approximate ranker against the exact one: its recall@10)."""

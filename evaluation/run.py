@@ -1,9 +1,10 @@
-"""`make eval`: Mixtape served end to end vs offline baselines on Last.fm, same splits, seeds 0-2.
+"""`make eval`: Mixtape served end to end vs offline baselines on Last.fm, same splits, seeds 0-4.
 
-For each seed: split; replay the training part through the handlers (PUT /v1/items, POST /v1/events,
-profile-update batches, one trainer run) and ask GET .../recommendations for every evaluated listener;
-then score most-popular, item-kNN, ALS and EASE on the same training matrix. Also serves a few
-ablations of the ranker (same stores and model, other weights) to show what each quality lever adds.
+For each seed: split; replay the training part (plays and likes) through the handlers (PUT /v1/items,
+POST /v1/events, profile-update batches, one trainer run) and ask GET .../recommendations for every
+evaluated listener; then score most-popular, item-kNN, ALS and EASE on the same training matrix. Also
+serves a few ablations of the ranker (same stores and model, other weights) to show what each quality
+lever adds. Seeds 0-2 are the tuning seeds, 3-4 are held out (evaluation.report).
 """
 
 import argparse
@@ -11,64 +12,44 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
 
 from evaluation import baselines, metrics
 from evaluation.protocol import Split, split
-from evaluation.report import Row, write_reports
+from evaluation.replay import trained_stack
+from evaluation.report import HELD_OUT_SEEDS, TUNING_SEEDS, Row, scored, write_reports
 from evaluation.served import ServedStack
 from evaluation.spark_trainer import train_with_spark
-from evaluation.trainers import SPARK
+from evaluation.trainers import NUMPY, SPARK
 from local import lastfm
-from local.importer import catalog_item, pack_groups, play_events
 from local.train_spark import local_spark
-from mixtape.config import Experiment, RankingIndex, RankingWeights
-from mixtape.models.training_params import TrainingParams
+from mixtape.config import RankingIndex, RankingWeights
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-DEFAULT_SEEDS = (0, 1, 2)
+DEFAULT_SEEDS = TUNING_SEEDS + HELD_OUT_SEEDS
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
-
-
-def trained_stack(
-    data: lastfm.LastFm, part: Split, log: Callable[[str], None], experiments: Sequence[Experiment] = ()
-) -> ServedStack:
-    """A fresh served stack with the split's training part replayed through it and a model trained."""
-    started = time.perf_counter()
-    stack = ServedStack(experiments=experiments)
-    stack.put_items([catalog_item(data.artists[a]) for a in part.catalog])
-    now_ms = int(time.time() * 1000)
-    by_user: dict[int, list[dict[str, Any]]] = {}
-    for play in part.train:
-        by_user.setdefault(play.user_id, []).extend(play_events(play, now_ms))
-    accepted, duplicates = stack.post_events(pack_groups(by_user.values(), 500))
-    delivered = stack.drain()
-    ingest_s = time.perf_counter() - started
-    summary = stack.train()
-    train_s = time.perf_counter() - started - ingest_s
-    log(
-        f"  served: {accepted:,} events accepted ({duplicates} duplicates), {delivered:,} profile-update "
-        f"messages in {ingest_s:.1f}s; model {summary['version']} ({summary['items']:,} items, "
-        f"{summary['interactions']:,} interactions) in {train_s:.1f}s"
-    )
-    return stack
+Step = Callable[[str], None]  # marks one phase of a seed done (the progress bar)
 
 
 def served_runs(
     data: lastfm.LastFm,
     part: Split,
-    seed: int,
     ablations: dict[str, dict[str, float]],
     log: Callable[[str], None],
+    step: Step,
     spark: "SparkSession | None" = None,
 ) -> list[Row]:
     stack = trained_stack(data, part, log)
+    step("replay and train")
+    known = part.known()
     results = []
     base = RankingWeights()
     variants: dict[str, tuple[dict[str, float], RankingIndex | None]] = {
-        "Mixtape (served)": ({}, None),
+        NUMPY: ({}, None),
         **{name: (overrides, None) for name, overrides in ablations.items()},
         **{name: ({}, index) for name, index in (INDEX_VARIANTS if ablations else {}).items()},
     }
@@ -78,17 +59,18 @@ def served_runs(
         ranked, seconds = _serve(stack, part)
         exact = exact or ranked  # the first variant is the exact ranker with the default weights
         agreement = metrics.overlap_at_10(ranked, exact) if index is not None else None
-        scores = metrics.score(ranked, part.test, len(part.catalog))
-        results.append(Row(name, seed, scores, seconds, agreement))
+        results.append(scored(name, part, ranked, seconds, known, agreement))
         log(f"  {name}: {len(part.users):,} requests in {seconds:.1f}s")
+        step(name)
     if spark is not None:  # the same stack and requests, served from the Spark job's model
         summary = train_with_spark(stack, spark)
         phases = ", ".join(f"{name} {value:.1f}s" for name, value in summary["phases"].items())
         log(f"  Spark job: {summary['items']:,} items in {summary['seconds']:.1f}s ({phases})")
         stack.use_ranking(base)
         ranked, seconds = _serve(stack, part)
-        results.append(Row(SPARK, seed, metrics.score(ranked, part.test, len(part.catalog)), seconds))
+        results.append(scored(SPARK, part, ranked, seconds, known))
         log(f"  {SPARK}: {len(part.users):,} requests in {seconds:.1f}s")
+        step(SPARK)
     return results
 
 
@@ -101,21 +83,17 @@ def _serve(stack: ServedStack, part: Split) -> tuple[dict[int, list[int]], float
     return ranked, time.perf_counter() - t0
 
 
-def baseline_runs(part: Split, seed: int, log: Callable[[str], None]) -> list[Row]:
+def baseline_runs(part: Split, log: Callable[[str], None], step: Step) -> list[Row]:
     matrix = baselines.training_matrix(part)
-    scorers: dict[str, Callable[[baselines.Matrix], baselines.Matrix]] = {
-        "most popular": baselines.most_popular,
-        "item-kNN (cosine)": baselines.item_knn,
-        "ALS (own, 64 factors)": lambda x: baselines.als(x, TrainingParams()),
-        "EASE (lambda 100)": baselines.ease,
-    }
+    known = part.known()
     results = []
-    for name, scorer in scorers.items():
+    for name, scorer in baselines.SCORERS.items():
         t0 = time.perf_counter()
         ranked = baselines.top_k(matrix, scorer(matrix.binary), part)
         seconds = time.perf_counter() - t0
-        results.append(Row(name, seed, metrics.score(ranked, part.test, len(part.catalog)), seconds))
+        results.append(scored(name, part, ranked, seconds, known))
         log(f"  {name}: {seconds:.1f}s")
+        step(name)
     return results
 
 
@@ -142,25 +120,57 @@ ABLATIONS: dict[str, dict[str, float]] = {
 }
 
 
+def phases(ablate: bool, with_spark: bool) -> int:
+    """Phases of one seed, for the progress bar: replay and train, each served variant, Spark, baselines."""
+    served = 1 + (len(ABLATIONS) + len(INDEX_VARIANTS) if ablate else 0)
+    return 1 + served + int(with_spark) + len(baselines.SCORERS)
+
+
 def run(
-    seeds: Sequence[int], data_dir: str | None, limit_users: int | None, ablate: bool, with_spark: bool = True
+    seeds: Sequence[int],
+    data_dir: str | None,
+    limit_users: int | None,
+    ablate: bool,
+    with_spark: bool = True,
+    extras_seeds: Sequence[int] | None = None,
 ) -> list[Row]:
-    log = print
+    """Served and baselines on every seed; ablations and the Spark-trained model on `extras_seeds` (all
+    seeds when None)."""
+    extras = set(seeds if extras_seeds is None else extras_seeds)
+    with_spark = with_spark and bool(extras & set(seeds))
     spark = local_spark() if with_spark else None
     data = lastfm.load(data_dir)
-    plays = data.plays
+    plays, tagged = data.plays, data.tagged
     if limit_users is not None:
         keep = set(sorted({p.user_id for p in plays})[:limit_users])
         plays = tuple(p for p in plays if p.user_id in keep)
+        tagged = tuple(t for t in tagged if t.user_id in keep)
     rows: list[Row] = []
-    for seed in seeds:
-        part = split(plays, seed)
-        log(
-            f"seed {seed}: {len(part.train):,} training plays, {len(part.test):,} evaluated listeners, "
-            f"{len(part.catalog):,} artists in the training catalog"
-        )
-        rows.extend(served_runs(data, part, seed, ABLATIONS if ablate else {}, log, spark))
-        rows.extend(baseline_runs(part, seed, log))
+    # On stderr and only on a terminal (tqdm's disable=None); the log lines go around it to stdout.
+    total = sum(phases(ablate and s in extras, with_spark and s in extras) for s in seeds)
+    with tqdm(total=total, desc="make eval", disable=None) as bar:
+
+        def log(line: str) -> None:
+            tqdm.write(line, file=sys.stdout)
+
+        for seed in seeds:
+
+            def step(phase: str, seed: int = seed) -> None:
+                bar.set_postfix_str(f"seed {seed}: {phase} done")
+                bar.update()
+
+            part = split(plays, seed, tagged)
+            log(
+                f"seed {seed}: {len(part.train):,} training plays and {len(part.likes):,} likes, "
+                f"{len(part.test):,} evaluated listeners, {len(part.catalog):,} training artists"
+            )
+            more = seed in extras
+            rows.extend(
+                served_runs(
+                    data, part, ABLATIONS if ablate and more else {}, log, step, spark if more else None
+                )
+            )
+            rows.extend(baseline_runs(part, log, step))
     if spark is not None:
         spark.stop()
     return rows
@@ -177,11 +187,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark-trained model")
+    parser.add_argument(
+        "--extras-seeds",
+        default=str(TUNING_SEEDS[0]),
+        help="seeds that also get the ablations, IVF and the Spark-trained model ('all': every seed)",
+    )
     parser.add_argument("--out", type=Path, default=REPORTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows = run(seeds, args.data, args.limit_users, not args.no_ablations, not args.no_spark)
+    extras = None if args.extras_seeds == "all" else [int(s) for s in args.extras_seeds.split(",")]
+    rows = run(seeds, args.data, args.limit_users, not args.no_ablations, not args.no_spark, extras)
     table = write_reports(rows, args.out, time.perf_counter() - started, vars(args))
     print(table)
     sys.stdout.flush()

@@ -1,7 +1,8 @@
 """Reader of the Last.fm HetRec 2011 dataset (hetrec2011-lastfm-2k): artists, their top tags, play counts.
 
 Pure functions and frozen dataclasses, no HTTP: `local.importer` loads the result into Mixtape and the
-evaluation harness reads the same dataset through the same ids.
+evaluation harness reads the same dataset through the same ids. A listener's complete history is their
+plays plus every artist they tagged (`LastFm.tagged`: the evaluation replays each pair as one `like`).
 
 The dataset is for non-commercial use only and never copied into this repository: it is read from
 `--data`, else `$MIXTAPE_LASTFM_DIR`, else `DEFAULT_DATA_DIR`. Files are tab-separated with a header row,
@@ -57,12 +58,19 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
+class Tagged:
+    user_id: int  # the dataset's userID
+    artist_id: int  # an artist the user gave at least one tag
+
+
+@dataclass(frozen=True, slots=True)
 class LastFm:
     artists: Mapping[int, Artist]  # by artistID, in file order
     plays: tuple[Play, ...]  # sorted by (user_id, artist_id)
     dropped_tags: tuple[str, ...]  # distinct tag values that are not valid genres (e.g. longer than 64)
     skipped_plays: int  # rows naming an unknown artist or a weight below 1
     skipped_taggings: int  # rows naming an unknown artist or tag
+    tagged: tuple[Tagged, ...] = ()  # distinct user-artist pairs of the taggings, sorted; known artists
 
     def users(self) -> tuple[int, ...]:
         return tuple(sorted({play.user_id for play in self.plays}))
@@ -201,7 +209,8 @@ def load(data_dir: str | Path | None = None, top_n: int = TOP_TAGS) -> LastFm:
     names = read_artists(root / ARTISTS_FILE)
     tags = read_tags(root / TAGS_FILE)
     genres = {tag_id: normalize_genre(value) for tag_id, value in tags.items()}
-    by_artist, skipped_taggings = _genres_by_artist(read_taggings(root / TAGGINGS_FILE), genres, names)
+    taggings = list(read_taggings(root / TAGGINGS_FILE))
+    by_artist, skipped_taggings = _genres_by_artist(iter(taggings), genres, names)
     artists = {
         artist_id: Artist(artist_id, name, top_genres(by_artist.get(artist_id, {}), top_n))
         for artist_id, name in names.items()
@@ -218,4 +227,5 @@ def load(data_dir: str | Path | None = None, top_n: int = TOP_TAGS) -> LastFm:
         dropped_tags=tuple(dropped),
         skipped_plays=len(all_plays) - len(plays),
         skipped_taggings=skipped_taggings,
+        tagged=tuple(Tagged(u, a) for u, a in sorted({(u, a) for u, a, _ in taggings if a in names})),
     )

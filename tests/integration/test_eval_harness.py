@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.protocol import Split, split
+from evaluation.replay import replayed_stack
 from evaluation.report import write_reports
 from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
@@ -59,10 +60,23 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     served = rows[0].scores
     # Two clean communities: the served model finds a held-out artist for nearly everyone.
     assert served.hr_at_10 >= 0.9
+    # Nobody here has more than 8 artists: every listener is light, none heavy; nothing already heard.
+    assert {(r.slices["light"].users, r.slices["heavy"].users) for r in rows} == {(24, 0)}
+    assert {r.violations for r in rows} == {0}
     table = write_reports(rows, tmp_path / "reports", 1.0, {"limit_users": None})
     assert "| Mixtape (served) |" in table
     assert f"| {agreement[next(iter(INDEX_VARIANTS))]:.3f} |" in table  # the agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
+
+
+def test_the_replay_sends_each_listeners_tags_as_likes_and_never_a_test_artist(dataset: Path):
+    data = lastfm.load(dataset)
+    part = split(data.plays, 0, data.tagged)
+    stack = replayed_stack(data, part, lambda _: None, ServedStack())
+    applied = [row.event for row in stack.events.rows.values()]  # the applied-events log
+    liked = {(e.user_id, e.item_id) for e in applied if e.type == "like"}
+    assert liked == {(lastfm.user_id_for(t.user_id), lastfm.item_id_for(t.artist_id)) for t in part.likes}
+    assert len(part.likes) == 16 - len(part.test[1]) - len(part.test[2])  # users 1, 2 tagged 8 artists each
 
 
 def _stack_with_training_plays(dataset: Path) -> tuple[ServedStack, Split]:
@@ -107,3 +121,22 @@ def test_after_a_retrain_the_next_request_is_served_by_the_new_model(dataset: Pa
     second = stack.train()  # a load slower than a request: a background probe would still be running
     assert second["version"] != first["version"]
     assert stack.recommend(user)["model_version"] == second["version"]
+
+
+def test_ablations_run_on_the_extras_seeds_only_and_the_report_groups_the_seeds(
+    dataset: Path, tmp_path: Path
+):
+    rows = run([0, 3], str(dataset), None, ablate=True, with_spark=False, extras_seeds=[0])
+    by_seed = {seed: [r.model for r in rows if r.seed == seed] for seed in (0, 3)}
+    assert set(ABLATIONS) <= set(by_seed[0])
+    assert by_seed[3] == [
+        "Mixtape (served)",
+        "most popular",
+        "item-kNN (cosine)",
+        "ALS (own, 64 factors)",
+        "EASE (lambda 100)",
+    ]
+    table = write_reports(rows, tmp_path, 1.0, {})
+    assert "## Tuning seeds 0" in table
+    assert "## Held out seeds 3" in table
+    assert "| already-heard violations = 0 | 0 | yes |" in table

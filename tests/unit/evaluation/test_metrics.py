@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from evaluation.metrics import Scores, mean, ndcg, overlap_at_10, score
+from evaluation.metrics import Scores, already_heard, mean, ndcg, overlap_at_10, score
 from evaluation.protocol import split
-from local.lastfm import Play
+from local.lastfm import Play, Tagged
 
 
 def test_ndcg_uses_binary_gains_and_an_ideal_over_min_of_relevant_and_k():
@@ -84,3 +84,43 @@ def test_split_is_deterministic_per_seed_and_differs_across_seeds():
     data = plays()
     assert split(data, 1) == split(data, 1)
     assert split(data, 1).test != split(data, 2).test
+
+
+def test_already_heard_counts_training_items_in_each_top_20_only():
+    known = {1: frozenset({5, 6}), 2: frozenset({9})}
+    ranked = {1: [5, 1, 2, 6], 2: [*range(100, 120), 9], 3: [5]}  # 2: the 21st item is not shown
+    assert already_heard(ranked, known) == 2
+    assert already_heard({1: [1, 2]}, known) == 0
+
+
+def test_tags_join_training_but_never_move_a_test_set_and_a_test_artist_leaves_training_entirely():
+    data = plays()
+    tags = [Tagged(u, a) for u in range(1, 41) for a in (0, 1, 2, 600 + u % 3)]
+    alone, both = split(data, 3), split(data, 3, tags)
+    assert both.test.keys() == alone.test.keys()
+    for user, held in both.test.items():
+        assert alone.test[user] <= held  # tags can only bring a test artist into the catalog
+        training = {like.artist_id for like in both.likes if like.user_id == user}
+        training |= {p.artist_id for p in both.train if p.user_id == user}
+        assert not held & training
+        assert both.known()[user] == frozenset(training)
+    held_pairs = {(u, a) for u, held in both.test.items() for a in held}
+    assert {(t.user_id, t.artist_id) for t in tags} - {
+        (t.user_id, t.artist_id) for t in both.likes
+    } <= held_pairs
+    assert {600, 601, 602} <= set(both.catalog)  # tagged only: in the catalog through likes
+    assert both.train == alone.train
+
+
+def test_slices_are_by_the_complete_history_before_the_split():
+    heavy = [Play(1, a, 1) for a in range(250)] + [Play(2, a, 1) for a in range(20)]
+    tags = [Tagged(1, a) for a in range(200, 260)] + [Tagged(3, a) for a in range(5)]
+    part = split([*heavy, *(Play(3, a, 1) for a in range(10)), *(Play(4, a, 1) for a in range(30))], 0, tags)
+    assert part.history == {1: 260, 2: 20, 3: 10, 4: 30}
+    assert part.slice("all") == part.test
+    assert set(part.slice("light")) == {2, 3}
+    assert set(part.slice("heavy")) == set()
+    more = split([*heavy, *(Play(1, a, 1) for a in range(300, 350))], 0, tags)
+    assert set(more.slice("heavy")) == {1}  # 250 + 50 played + 10 tagged only > 300
+    with pytest.raises(ValueError, match="no slice"):
+        part.slice("medium")

@@ -113,3 +113,15 @@ def test_ids_map_to_mixtape_and_back():
     assert lastfm.artist_for_item_id("lfm-art-51") == 51
     for other in ("trk-0001", "lfm-art-", "lfm-art-5x", "lfm-51", "lfm-art-٣"):
         assert lastfm.artist_for_item_id(other) is None
+
+
+def test_tagged_artists_are_the_distinct_known_user_artist_pairs_of_the_taggings(data: lastfm.LastFm):
+    # Several tags of one pair make one pair; an unknown tag still says the user tagged a known artist;
+    # an unknown artist does not.
+    assert data.tagged == (
+        lastfm.Tagged(10, 1),
+        lastfm.Tagged(10, 2),
+        lastfm.Tagged(11, 1),
+        lastfm.Tagged(12, 1),
+        lastfm.Tagged(13, 1),
+    )

@@ -122,10 +122,27 @@ def train_als(data: Interactions, params: TrainingParams) -> tuple[Float64Array,
     return users, items
 
 
+def ease_input(data: Interactions, params: TrainingParams) -> Float64Array:
+    """The value of each interaction in EASE's matrix (`TrainingParams.ease_weighting`)."""
+    if params.ease_weighting == "binary":
+        return np.ones(len(data.weight))
+    if params.ease_weighting == "log":
+        return np.log1p(data.weight)
+    n_users, n_items = data.shape  # BM25 as in the implicit library's bm25_weight
+    listeners = np.bincount(data.item_index, minlength=n_items)
+    idf = np.log(n_users) - np.log1p(listeners)
+    length = np.bincount(data.user_index, weights=data.weight, minlength=n_users)
+    norm = (1.0 - params.bm25_b) + params.bm25_b * length / max(float(length.mean()), 1e-12)
+    k1 = params.bm25_k1
+    saturated = data.weight * (k1 + 1.0) / (k1 * norm[data.user_index] + data.weight)
+    return np.asarray(saturated * np.maximum(idf[data.item_index], 0.0), dtype=np.float64)
+
+
 def train_ease(
     data: Interactions, params: TrainingParams
 ) -> tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-    """EASE (Steck 2019) item->item weights on binary interactions, kept sparse as CSR rows.
+    """EASE (Steck 2019) item->item weights, kept sparse as CSR rows; the input is binary unless
+    `ease_weighting` says otherwise (`ease_input`).
 
     Only items with at least `min_item_users` listeners take part (the others have no co-occurrence to
     learn from). The dense inverse is over min(users, items): the dual (Woodbury) form is used when
@@ -141,25 +158,52 @@ def train_ease(
     column[kept] = np.arange(len(kept))
     use = column[data.item_index] >= 0
     x = np.zeros((n_users, len(kept)))
-    x[data.user_index[use], column[data.item_index[use]]] = 1.0
+    x[data.user_index[use], column[data.item_index[use]]] = ease_input(data, params)[use]
     lam = params.ease_lambda
-    if n_users < len(kept):  # P = (X^T X + lam I)^-1 = (I - X^T (lam I + X X^T)^-1 X) / lam
-        inner = np.linalg.inv(lam * np.eye(n_users) + x @ x.T)
-        precision: Float64Array = (np.eye(len(kept)) - x.T @ (inner @ x)) / lam
+    keep = min(params.neighbors, len(kept) - 1)
+    if n_users < len(kept):
+        top, values = _dual_top(x, lam, keep)
     else:
         gram = x.T @ x
         gram[np.diag_indices_from(gram)] += lam
         precision = np.linalg.inv(gram).astype(np.float64)
-    weights = -precision / np.diag(precision)[None, :]
-    np.fill_diagonal(weights, 0.0)
-    keep = min(params.neighbors, len(kept) - 1)
-    top = np.argpartition(-np.abs(weights), keep - 1, axis=1)[:, :keep]
+        weights = -precision / np.diag(precision)[None, :]
+        np.fill_diagonal(weights, 0.0)
+        top = np.argpartition(-np.abs(weights), keep - 1, axis=1)[:, :keep]
+        values = np.take_along_axis(weights, top, axis=1).astype(np.float32)
     indptr = np.zeros(n_items + 1, dtype=np.int64)
     indptr[kept + 1] = keep
     indptr = np.cumsum(indptr)
-    indices = kept[top].astype(np.int32).ravel()
-    values = np.take_along_axis(weights, top, axis=1).astype(np.float32).ravel()
-    return indptr, indices, values
+    return indptr, kept[top].astype(np.int32).ravel(), values.ravel()
+
+
+def _dual_top(
+    x: Float64Array, lam: float, keep: int, block: int = 1024
+) -> tuple[IntArray, npt.NDArray[np.float32]]:
+    """EASE weights by the dual (Woodbury) form, with fewer listeners than items, as each row's `keep`
+    largest-magnitude (column, weight) pairs.
+
+    Off the diagonal P = (X^T X + lam I)^-1 is -(X^T K X) / lam with K = (lam I + X X^T)^-1, and
+    lam P_jj = 1 - x_j . (K x)_j, so weight(i, j) = -P_ij / P_jj = x_i . (K x)_j / (1 - x_j . (K x)_j).
+    Rows are computed a block at a time in float32 (only their top entries are kept): memory stays one
+    block of the items x items matrix.
+    """
+    n_users, n_items = x.shape
+    kx = np.linalg.solve(lam * np.eye(n_users) + x @ x.T, x)
+    scale = (1.0 / (1.0 - np.einsum("ui,ui->i", x, kx))).astype(np.float32)
+    left = np.ascontiguousarray(x.T, dtype=np.float32)
+    right = kx.astype(np.float32)
+    top = np.empty((n_items, keep), dtype=np.int64)
+    values = np.empty((n_items, keep), dtype=np.float32)
+    for start in range(0, n_items, block):
+        weights = left[start : start + block] @ right
+        weights *= scale
+        rows = np.arange(len(weights))
+        weights[rows, start + rows] = 0.0
+        chosen = np.argpartition(-np.abs(weights), keep - 1, axis=1)[:, :keep]
+        top[start : start + block] = chosen
+        values[start : start + block] = np.take_along_axis(weights, chosen, axis=1)
+    return top, values
 
 
 def train(data: Interactions, params: TrainingParams, version: str, trained_at_ms: int) -> ModelArtifact:

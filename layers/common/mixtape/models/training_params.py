@@ -1,6 +1,8 @@
 """Training hyper-parameters: apart from mixtape.learning.training, so that the settings of every function
 (mixtape.config) do not import the training code."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -21,4 +23,9 @@ class TrainingParams(BaseModel):
     neighbors: int = Field(default=200, ge=0, le=5000, description="EASE weights kept per item (0 = none)")
     min_item_users: int = Field(default=2, ge=1, description="items with fewer listeners get no EASE row")
     max_ease_items: int = Field(default=15_000, ge=0, description="EASE is skipped above this (O(n^3))")
+    # EASE's input: 1 per listener-item pair, or the interaction weight damped (log1p), or BM25-weighted
+    # (saturated by bm25_k1, length-normalised by bm25_b, times the item's idf).
+    ease_weighting: Literal["binary", "log", "bm25"] = "binary"
+    bm25_k1: float = Field(default=100.0, gt=0)
+    bm25_b: float = Field(default=0.8, ge=0, le=1)
     seed: int = 0
