@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local import moto_process
-from local.load import Ledger, percentile
+from local.load_report import Ledger, percentile
 from local.queues import Backlog, backlog, wait_drained, work_queues
 from local.stack import LocalFunction
 from local.template import DEFAULT_TEMPLATE, Function, load_template
