@@ -1,9 +1,15 @@
 """The local SQS poller's batches: BatchSize and Lambda's 6 MB payload limit, as the event source applies."""
 
 import json
+import threading
 from typing import Any
+from unittest.mock import Mock
 
-from local.pollers import MAX_PAYLOAD_BYTES, PayloadBatch, sqs_record
+import pytest
+
+from local import pollers
+from local.pollers import MAX_PAYLOAD_BYTES, PayloadBatch, SqsPoller, sqs_record
+from local.template import SqsEventSource
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:q"
 
@@ -56,3 +62,53 @@ def test_a_lone_record_over_the_limit_is_still_delivered_to_fail_on_its_own():
     batch.add([message(0, MAX_PAYLOAD_BYTES + 1), message(1, 10)])
     assert [m["MessageId"] for m in batch.messages] == ["m0"]
     assert [m["MessageId"] for m in batch.overflow] == ["m1"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class SlowSqs:
+    """ReceiveMessage from a queue of `waiting` messages, each call taking `seconds` of the fake clock."""
+
+    def __init__(self, clock: FakeClock, waiting: int, per_call: int, seconds: float) -> None:
+        self.clock, self.waiting, self.per_call, self.seconds = clock, waiting, per_call, seconds
+        self.sent = 0
+
+    def receive_message(self, MaxNumberOfMessages: int, **_: Any) -> dict[str, Any]:  # noqa: N803
+        self.clock.now += self.seconds
+        count = min(MaxNumberOfMessages, self.per_call, self.waiting - self.sent)
+        messages = [message(self.sent + i, 100) for i in range(count)]
+        self.sent += count
+        return {"Messages": messages}
+
+
+def poller(sqs: SlowSqs, batch_size: int, window: int) -> SqsPoller:
+    source = SqsEventSource("F", "Q", batch_size, window, ("ReportBatchItemFailures",))
+    polling = SqsPoller(source, Mock(), "url", ARN, threading.Event())
+    polling._sqs = sqs  # the fake queue instead of moto
+    return polling
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(pollers.time, "monotonic", fake.monotonic)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the poller makes its (unused) client
+    return fake
+
+
+def test_a_backlog_fills_the_batch_however_slow_each_receive_is(clock: FakeClock):
+    sqs = SlowSqs(clock, waiting=120, per_call=10, seconds=0.4)  # full receives: a backlog
+    batch = poller(sqs, batch_size=100, window=1)._collect()
+    assert len(batch) == 100  # 10 receives, 4 s of the clock: the window counted none of them
+
+
+def test_a_trickle_is_handed_over_when_the_window_ends(clock: FakeClock):
+    sqs = SlowSqs(clock, waiting=120, per_call=1, seconds=0.4)  # one message a receive: no backlog
+    batch = poller(sqs, batch_size=100, window=1)._collect()
+    assert len(batch) == 4  # the first starts the window; three more receives fit in its 1 s
