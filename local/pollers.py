@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -95,6 +95,7 @@ class SqsPoller:
         queue_url: str,
         queue_arn: str,
         stop: threading.Event,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.thread = threading.Thread(target=self._run, name=f"sqs-{source.queue_id}", daemon=True)
         self._source = source
@@ -102,6 +103,7 @@ class SqsPoller:
         self._queue_url = queue_url
         self._queue_arn = queue_arn
         self._stop = stop
+        self._clock = clock
         self._sqs = boto3.client("sqs")
         self._carried: list[dict[str, Any]] = []  # received, but past the last batch's payload limit
         # Deliberate local speed-up: a failed record becomes visible again after this delay instead of the
@@ -135,14 +137,14 @@ class SqsPoller:
         self._carried = batch.overflow
         messages = batch.messages
         window = self._source.maximum_batching_window_seconds
-        window_end = time.monotonic() + window if messages else None
+        window_end = self._clock() + window if messages else None
         while not batch.full and not self._stop.is_set():
-            remaining = None if window_end is None else window_end - time.monotonic()
+            remaining = None if window_end is None else window_end - self._clock()
             if remaining is not None and remaining <= 0:
                 break
             wait = 1 if remaining is None or remaining >= 1 else 0
             asked = min(_SQS_MAX_BATCH, self._source.batch_size - len(messages))
-            started = time.monotonic()
+            started = self._clock()
             received = self._sqs.receive_message(
                 QueueUrl=self._queue_url,
                 MaxNumberOfMessages=asked,
@@ -154,9 +156,9 @@ class SqsPoller:
                 batch.add(received)
                 self._carried = batch.overflow
                 if window_end is None:
-                    window_end = time.monotonic() + window
+                    window_end = self._clock() + window
                 elif len(received) == asked:  # a backlog: this receive's time is moto's, not the window's
-                    window_end += time.monotonic() - started
+                    window_end += self._clock() - started
             elif wait == 0 and remaining is not None:
                 self._stop.wait(min(0.05, remaining))
         return messages

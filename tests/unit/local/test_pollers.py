@@ -7,7 +7,6 @@ from unittest.mock import Mock
 
 import pytest
 
-from local import pollers
 from local.pollers import MAX_PAYLOAD_BYTES, PayloadBatch, SqsPoller, sqs_record
 from local.template import SqsEventSource
 
@@ -89,7 +88,7 @@ class SlowSqs:
 
 def poller(sqs: SlowSqs, batch_size: int, window: int) -> SqsPoller:
     source = SqsEventSource("F", "Q", batch_size, window, ("ReportBatchItemFailures",))
-    polling = SqsPoller(source, Mock(), "url", ARN, threading.Event())
+    polling = SqsPoller(source, Mock(), "url", ARN, threading.Event(), clock=sqs.clock.monotonic)
     polling._sqs = sqs  # the fake queue instead of moto
     return polling
 
@@ -97,7 +96,6 @@ def poller(sqs: SlowSqs, batch_size: int, window: int) -> SqsPoller:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(pollers.time, "monotonic", fake.monotonic)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the poller makes its (unused) client
     return fake
 
