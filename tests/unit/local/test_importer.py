@@ -8,6 +8,7 @@ models and deduplicates events by (user_id, event_id) like the ingest handler.
 import io
 import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
@@ -145,7 +146,7 @@ def refused() -> Response[Any]:
 
 
 def test_send_retries_throttling_and_server_errors_with_backoff():
-    replies = iter([lambda: reply(503), lambda: reply(429), refused, lambda: reply(202)])
+    replies: Iterator[send.Call] = iter([lambda: reply(503), lambda: reply(429), refused, lambda: reply(202)])
     sleeps: list[float] = []
     outcome = send.send(lambda: next(replies)(), sleeps.append)
     assert (outcome.kind, outcome.retries) == (send.SUCCESS, 3)
