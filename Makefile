@@ -79,10 +79,10 @@ token: ## print a token of the running stack's issuer: make token SUB=alice SCOP
 invoke: venv ## invoke one handler against the running local stack: make invoke FUNCTION=IngestFunction EVENT=events/post_events.json
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) --aws-port $(AWS_PORT)
 
-train: venv ## retrain from the running stack's profiles once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
+train: venv ## retrain from the running stack's events log once its queues have drained (waits DRAIN_TIMEOUT s, else refuses)
 	$(PY) -m local.invoke TrainFunction events/train_scheduled.json --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
-train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's profiles once its queues have drained; publishes to its S3
+train-spark: venv ## the Spark trainer (local[2]) on an export of the running stack's events log once its queues have drained; publishes to its S3
 	$(PY) -m local.train_spark --aws-port $(AWS_PORT) --after-drain $(DRAIN_TIMEOUT)
 
 spark-package: venv ## the Spark job's code for EMR Serverless: .aws-sam/spark/{main.py,job.zip} (layer + spark/)
@@ -103,10 +103,11 @@ eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy an
 experiment-report: venv ## an A/B test replayed on Last.fm: HR@10 / NDCG@10 / attributed plays per variant (reports/experiment.md; EXPERIMENT='{json}')
 	PYTHONPATH=layers/common $(PY) -m evaluation.experiment_report $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(if $(EXPERIMENT),--experiment '$(EXPERIMENT)')
 
-bench: venv ## top-k, recommend compute vs the bandwidth limit, cold starts, ingest throughput + DynamoDB units, cost (reports/)
+bench: venv ## top-k, recommend compute vs the bandwidth limit, heard-filter size and units, cold starts, ingest throughput + DynamoDB units, cost (reports/)
 	mkdir -p reports
 	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.topk_bench --out reports
 	$(PY) -m bench.recommend_bench --out reports
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bench.heard_filter --out reports
 	$(PY) -m bench.cold_start --json > reports/cold_start.json
 	$(PY) -m bench.ingest_bench --json > reports/ingest.json
 	$(PY) -m bench.cost --ingest-json reports/ingest.json --cold-start-json reports/cold_start.json | tee reports/cost.md

@@ -124,9 +124,9 @@ class ServedStack:
         train = function_module("TrainFunction")
         train_deps = train.Dependencies(
             settings=TrainSettings(
-                profiles_table="-", models_bucket="-", training=training or TrainingParams()
+                events_table="-", models_bucket="-", training=training or TrainingParams()
             ),
-            source=self.profiles,
+            source=self.events,  # the applied-events log, as TrainFunction reads its table
             models=self.models,
         )
         _wire(train, lambda: train_deps)

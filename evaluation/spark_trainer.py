@@ -1,5 +1,5 @@
 """The Spark trainer on the served path (`make eval`): after the numpy trainer's model was measured, the
-same stack's profiles are exported in DynamoDB's format, the Spark job (local[2]) trains on them, its
+same stack's applied-events log is exported in DynamoDB's format, the Spark job (local[2]) trains on them, its
 artifact is published to the same model store, and the same requests are served from it.
 """
 
@@ -12,23 +12,23 @@ from evaluation.served import ServedStack
 from local.export import write_export
 from mixtape import clock
 from mixtape.config import TrainSettings
-from mixtape.storage.dynamo.profiles import profile_to_item
+from mixtape.storage.dynamo.events import event_to_item
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/mixtape-eval-ProfilesTable"
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/mixtape-eval-EventsTable"
 
 
 def train_with_spark(
     stack: ServedStack, spark: "SparkSession", reg_param: float | None = None
 ) -> dict[str, Any]:
-    """Export the stack's profiles, train with Spark, publish to the stack's model store; the summary."""
+    """Export the stack's events log, train with Spark, publish to the stack's model store; the summary."""
     from spark.job import SparkOptions, train_from_export  # noqa: PLC0415  # pyspark only when asked for
 
-    settings = TrainSettings(profiles_table="-", models_bucket="-")  # the trainer function's defaults
+    settings = TrainSettings(events_table="-", models_bucket="-")  # the trainer function's defaults
     options = SparkOptions(blocks=2) if reg_param is None else SparkOptions(blocks=2, reg_param=reg_param)
-    items = [profile_to_item(p) for p in stack.profiles.profiles.values()]
+    items = [event_to_item(logged.event, logged.expires_at_s) for logged in stack.events.logged_events()]
     with tempfile.TemporaryDirectory() as out:
         export = write_export(items, Path(out), TABLE_ARN)
         started = time.perf_counter()
@@ -38,7 +38,7 @@ def train_with_spark(
             str(export),
             settings.training,
             now_ms=clock.now_ms(),
-            half_life_ms=settings.half_life_ms,
+            fold=settings,
             min_interactions=settings.min_interactions,
             options=options,
             timings=timings,

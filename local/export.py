@@ -1,6 +1,7 @@
 """A DynamoDB table export written the way `ExportTableToPointInTime` writes one (format DYNAMODB_JSON),
-for the local stack, whose moto server does not export: the same layout, from a Scan (a local tool only;
-deployed, the Spark job reads DynamoDB's own export and nothing scans the live table).
+for the local stack, whose moto server does not export (`make train-spark` exports its applied-events log
+with it): the same layout, from a Scan (a local tool only; deployed, the Spark job reads DynamoDB's own
+export and nothing scans the live table).
 
     <out>/AWSDynamoDB/<export id>/manifest-summary.json   the export's summary (JSON)
     <out>/AWSDynamoDB/<export id>/manifest-files.json     one JSON line per data file

@@ -1,8 +1,9 @@
 """`make train-spark`: the Spark training job (spark.job) with `local[2]` against the running local stack.
 
-Writes an export of the stack's profiles table in DynamoDB's export format (local.export: moto does not
-export), runs the job on it and publishes the artifact to the stack's S3, where the recommend and
-profile-update functions pick it up at their next pointer check, as they do any model.
+Writes an export of the stack's applied-events log (its events table) in DynamoDB's export format
+(local.export: moto does not export), runs the job on it and publishes the artifact to the stack's S3,
+where the recommend and profile-update functions pick it up at their next pointer check, as they do any
+model.
 
 python -m local.train_spark --aws-port 5000
 """
@@ -80,8 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = train_settings()
     started = time.perf_counter()
     dynamodb = boto3.client("dynamodb")
-    table_arn = dynamodb.describe_table(TableName=settings.profiles_table)["Table"]["TableArn"]
-    export = write_export(scan_items(dynamodb, settings.profiles_table), args.exports, table_arn)
+    table_arn = dynamodb.describe_table(TableName=settings.events_table)["Table"]["TableArn"]
+    export = write_export(scan_items(dynamodb, settings.events_table), args.exports, table_arn)
     exported = time.perf_counter() - started
     spark = local_spark()
     try:
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
             str(export),
             settings.training,
             now_ms=int(time.time() * 1000),
-            half_life_ms=settings.half_life_ms,
+            fold=settings,
             min_interactions=settings.min_interactions,
             options=SparkOptions(blocks=LOCAL_PARTITIONS),
         )

@@ -1,15 +1,16 @@
-"""Reading a DynamoDB export (format DYNAMODB_JSON): one `{"Item": {...}}` line per item, in gzipped
-files under `<export>/data/`; binary attributes are base64 text. Items become profiles through the
-storage adapter's own decoding (`profile_from_item`), and profiles become the trainer's input through
-`Profile.interactions_as_of`, as the table scan does."""
+"""Reading a DynamoDB export of the applied-events log (format DYNAMODB_JSON): one `{"Item": {...}}` line
+per item, in gzipped files under `<export>/data/`; binary attributes are base64 text. Items become logged
+events through the storage adapter's own decoding (`item_to_logged`), and events become the trainer's
+input through the one history fold (mixtape.learning.history), as the table scan does."""
 
 import base64
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mixtape.storage.dynamo.profiles import profile_from_item
-from mixtape.storage.ports import Interaction
+from mixtape.config import EventFoldSettings
+from mixtape.learning import history
+from mixtape.storage.dynamo.events import item_to_logged
 
 DATA_DIR = "data"
 MANIFEST_SUMMARY = "manifest-summary.json"
@@ -44,9 +45,19 @@ def item_from_line(line: str) -> dict[str, Any] | None:
     return {name: attribute_value(value) for name, value in record["Item"].items()}
 
 
-def interactions(lines: Iterable[str], now_ms: int, half_life_ms: float) -> Iterator[Interaction]:
-    """Every (user_id, item_id, decayed weight > 0) of the exported profiles (tombstones yield none)."""
-    for line in lines:
-        item = item_from_line(line)
-        if item is not None and "doc" in item:
-            yield from profile_from_item(item).interactions_as_of(now_ms, half_life_ms)
+def items_of(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The items of export lines (blank lines skipped)."""
+    return (item for line in lines if (item := item_from_line(line)) is not None)
+
+
+def listener_of(item: dict[str, Any]) -> str:
+    """The listener an exported log item belongs to (the job groups a listener's items in one partition)."""
+    return str(item["user_id"]["S"])
+
+
+def interactions(
+    items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int
+) -> Iterator[history.Interaction]:
+    """Every (user_id, item_id, decayed weight > 0) of the exported log items, which must hold each of
+    their listeners' items whole (a listener's weights are sums over all their events)."""
+    return history.interactions((item_to_logged(item) for item in items), fold, now_ms)

@@ -1,7 +1,9 @@
-"""The Spark training job: a DynamoDB export of the profiles table in, the model artifact out.
+"""The Spark training job: a DynamoDB export of the applied-events log in, the model artifact out.
 
-Same input, matrix and output as the numpy trainer (mixtape.learning.training): each exported profile
-becomes (listener, item, decayed weight) through the storage adapter's own decoding, confidence is the
+Same input, matrix and output as the numpy trainer (mixtape.learning.training): the exported events are
+grouped by listener (one partition holds each listener's events whole) and each partition is folded into
+(listener, item, decayed weight) by the trainer's own history fold (mixtape.learning.history) after the
+storage adapter's own decoding, confidence is the
 layer's `confidence(weight, alpha, epsilon)`, implicit ALS (`pyspark.ml.recommendation.ALS`) learns the
 item factors, co-occurrence cosine gives the item neighbours (spark.neighbours), and the artifact (with
 its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model store, pointer last.
@@ -11,8 +13,10 @@ its Gram matrix and IVF lists, mixtape.search.ivf) is published through the mode
 
 import argparse
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pyspark.ml.recommendation import ALS
@@ -20,12 +24,12 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812  # pyspark's documented alias
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
-from mixtape.config import TrainSettings
+from mixtape.config import EventFoldSettings, TrainSettings
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
 from mixtape.storage.s3.models import S3ModelStore
-from spark.export import data_path, interactions
+from spark.export import data_path, interactions, items_of, listener_of
 from spark.neighbours import cooccurrence_neighbours
 
 RATED = StructType(
@@ -51,17 +55,23 @@ class SparkOptions:
 
 
 def rated_rows(
-    lines: Iterable[str], now_ms: int, half_life_ms: float, alpha: float, epsilon: float
+    items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int, alpha: float, epsilon: float
 ) -> Iterator[tuple[str, str, float, float]]:
-    """(user_id, item_id, weight, rating) of one partition of export lines. Spark's implicit ALS gives a
-    rating r the confidence 1 + alpha * r: r = (confidence - 1) / alpha reproduces the layer's confidence."""
-    batch = list(interactions(lines, now_ms, half_life_ms))
+    """(user_id, item_id, weight, rating) of one partition of exported log items, holding its listeners'
+    items whole. Spark's implicit ALS gives a rating r the confidence 1 + alpha * r: r = (confidence - 1) /
+    alpha reproduces the layer's confidence."""
+    batch = list(interactions(items, fold, now_ms))
     if not batch:
         return
     weights = np.fromiter((w for _, _, w in batch), np.float64, len(batch))
     ratings = (confidence(weights, alpha, epsilon) - 1.0) / alpha
     for (user_id, item_id, weight), rating in zip(batch, ratings.tolist(), strict=True):
         yield user_id, item_id, weight, rating
+
+
+def _listener_partition(user_id: str) -> int:
+    """A stable hash of the listener (Python's own string hash differs between worker processes)."""
+    return zlib.crc32(user_id.encode())
 
 
 def _indexed(frame: DataFrame, column: str, name: str) -> DataFrame:
@@ -76,7 +86,7 @@ def train_from_export(
     params: TrainingParams,
     *,
     now_ms: int,
-    half_life_ms: float,
+    fold: EventFoldSettings,
     min_interactions: int,
     options: SparkOptions | None = None,
     timings: dict[str, float] | None = None,
@@ -96,7 +106,11 @@ def train_from_export(
 
     alpha, epsilon = params.alpha, params.epsilon
     lines = spark.sparkContext.textFile(data_path(export))
-    rows = lines.mapPartitions(lambda part: rated_rows(part, now_ms, half_life_ms, alpha, epsilon))
+    logged = lines.mapPartitions(items_of)
+    by_listener = logged.keyBy(listener_of).partitionBy(lines.getNumPartitions(), _listener_partition)
+    rows = by_listener.mapPartitions(
+        lambda part: rated_rows((item for _, item in part), fold, now_ms, alpha, epsilon)
+    )
     triples = spark.createDataFrame(rows, RATED).cache()
     count = triples.count()
     lap("read")
@@ -183,7 +197,8 @@ def session(master: str | None = None, shuffle_partitions: int | None = None) ->
 
 def main(argv: list[str] | None = None) -> None:
     """spark-submit entry point: settings from the environment as the trainer function reads them
-    (MODELS_BUCKET, HALF_LIFE_DAYS, TRAINING__*, MIN_INTERACTIONS), the export from the arguments."""
+    (EVENTS_TABLE, MODELS_BUCKET, HALF_LIFE_DAYS, TRAINING__*, MIN_INTERACTIONS), the export from the
+    arguments."""
     parser = argparse.ArgumentParser(prog="spark/main.py", description=__doc__.splitlines()[0])
     parser.add_argument("--export", required=True, help="the export's directory or manifest-summary.json")
     parser.add_argument("--now-ms", type=int, default=None, help="decay weights to this time (default now)")
@@ -198,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
         args.export,
         settings.training,
         now_ms=now_ms,
-        half_life_ms=settings.half_life_ms,
+        fold=settings,
         min_interactions=settings.min_interactions,
         options=SparkOptions(reg_param=args.reg_param),
     )

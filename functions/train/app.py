@@ -1,4 +1,5 @@
-"""TrainFunction: learns the model from every profile and publishes it (EventBridge schedule or on demand).
+"""TrainFunction: learns the model from the applied-events log and publishes it (EventBridge schedule or
+on demand).
 
 Invoke with any event (`{}`); the result summarises the published artifact or why training was skipped.
 """
@@ -16,7 +17,7 @@ from mixtape.config import TrainSettings, train_settings
 from mixtape.learning.pipeline import train_and_publish
 from mixtape.runtime import gc_tuning
 from mixtape.runtime.observability import logger, metrics, tracer
-from mixtape.storage.dynamo.profiles import DynamoProfileStore
+from mixtape.storage.dynamo.events import DynamoEventStore
 from mixtape.storage.ports import InteractionSource, ModelStore
 from mixtape.storage.s3.models import S3ModelStore
 
@@ -33,7 +34,7 @@ def dependencies() -> Dependencies:
     settings = train_settings()
     return Dependencies(
         settings=settings,
-        source=DynamoProfileStore(settings.profiles_table),
+        source=DynamoEventStore(settings.events_table, scan_segments=settings.scan_segments),
         models=S3ModelStore(settings.models_bucket),
     )
 
@@ -52,7 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         deps.models,
         settings.training,
         clock.now_ms(),
-        settings.half_life_ms,
+        settings,
         settings.min_interactions,
     )
     if outcome.artifact is None:

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from mixtape import clock
 from mixtape.api.dependencies import overridden
 from mixtape.models.catalog import ItemBatch
 from mixtape.models.event_type import EventType
 from mixtape.models.events import ErasureFollowUp, ProfileUpdateMessage, StoredEvent
-from mixtape.models.profile import Profile
 from mixtape.storage import clients
 from mixtape.storage.dynamo.catalog import DynamoCatalogStore
 from mixtape.storage.dynamo.events import DynamoEventStore
@@ -390,8 +390,21 @@ def test_every_handler_serves_its_routes_and_queue_from_overridden_dependencies(
 
 def test_the_scheduled_functions_run_on_overridden_dependencies(aws: Aws, invoke, handler_module):
     train, snapshot = handler_module("TrainFunction"), handler_module("CatalogSnapshotFunction")
-    source = MemoryProfileStore()
-    source.profiles["u-1"] = Profile(user_id="u-1", items={"a": 1.0, "b": 1.0, "c": 1.0})
+    source = MemoryEventStore()
+    now = clock.now_ms()
+    plays = [
+        StoredEvent(
+            event_id=f"e-{item}",
+            user_id="u-1",
+            item_id=item,
+            type=EventType.PLAY,
+            timestamp=now,
+            ms_played=200_000,
+            ingested_at=now,
+        )
+        for item in "abc"
+    ]
+    source.put_applied(plays, now // 1000 + 3_600)
     table = MemoryCatalogStore()
     table.upsert(ItemBatch.model_validate_json(load_event("put_items.json")["body"]).items, 0)
     train_deps = replace(train.dependencies(), source=source)

@@ -70,6 +70,7 @@ BUILT_AT_IMPORT = {
     "mixtape.config.RankingIndex",
     "mixtape.config.TrendingSettings",
     "mixtape.models.training_params.TrainingParams",
+    "mixtape.models.heard.HeardShape",
     "mixtape.models.profile.Profile",
     "mixtape.models.profile.RecentItem",
 }

@@ -201,7 +201,7 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "ModelBucket": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"},
     },
     "TrainFunction": {
-        "ProfilesTable": {"dynamodb:Scan"},
+        "EventsTable": {"dynamodb:Scan"},  # the whole applied-events log: the trainer's input
         "ModelBucket": {"s3:PutObject"},
     },
 }
@@ -1265,9 +1265,9 @@ REGRESSIONS: list[tuple[str, Callable[[Template], None], str, str]] = [
     ),
     (
         "statement on an unconfigured table",
-        _add_policy("TrainFunction", _allow("dynamodb:GetItem", {"Fn::GetAtt": ["EventsTable", "Arn"]})),
+        _add_policy("TrainFunction", _allow("dynamodb:GetItem", {"Fn::GetAtt": ["ProfilesTable", "Arn"]})),
         "policy_scope",
-        "TrainFunction: a statement grants EventsTable",
+        "TrainFunction: a statement grants ProfilesTable",
     ),
 ]
 

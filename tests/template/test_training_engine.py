@@ -53,8 +53,8 @@ EVENTS_RULE = (
     "StepFunctionsGetEventsForEMRServerlessJobRule"
 )
 STATE_MACHINE_GRANTS = {
-    ("dynamodb:ExportTableToPointInTime", _key({"Fn::GetAtt": ["ProfilesTable", "Arn"]}), "null"),
-    ("dynamodb:DescribeExport", _key(_sub("${ProfilesTable.Arn}/export/*")), "null"),
+    ("dynamodb:ExportTableToPointInTime", _key({"Fn::GetAtt": ["EventsTable", "Arn"]}), "null"),
+    ("dynamodb:DescribeExport", _key(_sub("${EventsTable.Arn}/export/*")), "null"),
     *(
         (action, _key(_sub("${ModelBucket.Arn}/exports/*")), "null")
         for action in ("s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl")
@@ -131,7 +131,7 @@ def job_role_violations(t: Template) -> list[str]:
 
 
 def state_machine_grant_violations(t: Template) -> list[str]:
-    """The state machine may export the profiles table, write the export, run and watch the job: exactly."""
+    """The state machine may export the events table, write the export, run and watch the job: exactly."""
     props = _props(t, "TrainingStateMachine")
     problems = [
         f"TrainingStateMachine: policy template {p!r}" for p in props["Policies"] if "Statement" not in p
@@ -148,8 +148,9 @@ def state_machine_grant_violations(t: Template) -> list[str]:
 
 
 def workflow_violations(t: Template) -> list[str]:
-    """Export (DynamoDB JSON, under the prefix the job reads) -> poll until COMPLETED (else fail) -> the
-    Spark job on that export's manifest, waited for (.sync)."""
+    """Export of the applied-events log (DynamoDB JSON, under the prefix the job reads) -> poll until
+    COMPLETED (else fail) -> the Spark job on that export's manifest, waited for (.sync), which reads the
+    events table's settings."""
     definition = _props(t, "TrainingStateMachine")["Definition"]
     states = definition["States"]
     problems = []
@@ -157,7 +158,7 @@ def workflow_violations(t: Template) -> list[str]:
     if export.get("Resource") != "arn:aws:states:::aws-sdk:dynamodb:exportTableToPointInTime":
         problems.append(f"starts with {export.get('Resource')!r}, not the table export")
     parameters = export.get("Parameters", {})
-    wanted = {"TableArn": "${ProfilesTableArn}", "S3Prefix": EXPORT_PREFIX, "ExportFormat": "DYNAMODB_JSON"}
+    wanted = {"TableArn": "${EventsTableArn}", "S3Prefix": EXPORT_PREFIX, "ExportFormat": "DYNAMODB_JSON"}
     problems += [f"export {k} = {parameters.get(k)!r}" for k, v in wanted.items() if parameters.get(k) != v]
     choice: dict[str, Any] = next((s for s in states.values() if s["Type"] == "Choice"), {})
     routes = {c["StringEquals"]: c["Next"] for c in choice.get("Choices", [])}
@@ -178,6 +179,8 @@ def workflow_violations(t: Template) -> list[str]:
         "EntryPointArguments.$", ""
     ):
         problems.append("the job is not given the export's manifest")
+    if "driverEnv.EVENTS_TABLE=${EventsTableArn}" not in driver.get("SparkSubmitParameters", ""):
+        problems.append("the job's settings (TrainSettings) lack EVENTS_TABLE")
     return problems
 
 
@@ -298,13 +301,19 @@ REGRESSIONS: list[tuple[str, Callable[[Template], None], str, str]] = [
     ),
     (
         "export of another prefix",
-        _states(lambda s: s["ExportProfiles"]["Parameters"].update(S3Prefix="dumps")),
+        _states(lambda s: s["ExportEvents"]["Parameters"].update(S3Prefix="dumps")),
         "workflow",
         "S3Prefix",
     ),
     (
+        "export of the capped profiles",
+        _states(lambda s: s["ExportEvents"]["Parameters"].update(TableArn="${ProfilesTableArn}")),
+        "workflow",
+        "TableArn",
+    ),
+    (
         "export in ION",
-        _states(lambda s: s["ExportProfiles"]["Parameters"].update(ExportFormat="ION")),
+        _states(lambda s: s["ExportEvents"]["Parameters"].update(ExportFormat="ION")),
         "workflow",
         "ExportFormat",
     ),
@@ -330,6 +339,16 @@ REGRESSIONS: list[tuple[str, Callable[[Template], None], str, str]] = [
         ),
         "workflow",
         "manifest",
+    ),
+    (
+        "job settings without the events table",
+        _states(
+            lambda s: s["Train"]["Parameters"]["JobDriver"]["SparkSubmit"].update(
+                SparkSubmitParameters="--py-files s3://${ModelBucketName}/spark/job.zip"
+            )
+        ),
+        "workflow",
+        "EVENTS_TABLE",
     ),
     (
         "application on x86",

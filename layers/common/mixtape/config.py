@@ -15,6 +15,7 @@ from mixtape.models.catalog import MAX_EMBEDDING_DIM, MIN_EMBEDDING_DIM
 from mixtape.models.context import ContextName, Share
 from mixtape.models.event_type import EventType
 from mixtape.models.experiment import MAX_EXPERIMENTS, ExperimentName
+from mixtape.models.heard import HeardShape
 from mixtape.models.training_params import TrainingParams
 
 DAY_MS = 86_400_000
@@ -270,13 +271,20 @@ class IngestSettings(_Settings):
     write_concurrency: int = Field(default=16, ge=1, le=64)
 
 
-class ProfileSettings(_ModelSettings):
+class EventFoldSettings(_Settings):
+    """How an event weighs in a listener's item weights: the profile fold and the trainer's history fold
+    (mixtape.learning.history) read the same settings, so both count an event alike."""
+
+    quick_skip_ms: int = Field(default=30_000, ge=0)
+    event_weights: EventWeights = EventWeights()
+
+
+class ProfileSettings(_ModelSettings, EventFoldSettings):
     events_table: str
     profiles_table: str
     catalog_table: str
-    quick_skip_ms: int = Field(default=30_000, ge=0)
-    event_weights: EventWeights = EventWeights()
     limits: ProfileLimits = ProfileLimits()
+    heard: HeardShape = HeardShape()  # the complete "already heard" filter (mixtape.models.heard)
     max_update_attempts: int = Field(default=8, ge=1)
     # Listeners of one batch applied at once (threads): each waits on its own few DynamoDB round trips.
     apply_concurrency: int = Field(default=8, ge=1, le=32)
@@ -338,8 +346,8 @@ class CatalogSnapshotSettings(_Settings):
     catalog_snapshot_refresh_seconds: float = Field(default=240.0, ge=0)
 
 
-class TrainSettings(_Settings):
-    profiles_table: str
+class TrainSettings(EventFoldSettings):
+    events_table: str  # the applied-events log: the trainer's input (mixtape.learning.history)
     models_bucket: str
     training: TrainingParams = TrainingParams()
     min_interactions: int = Field(default=20, ge=1, description="Skip training below this many interactions")

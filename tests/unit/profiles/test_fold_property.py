@@ -121,6 +121,13 @@ def assert_same_profile(got: Profile, want: Profile) -> None:
         want.impressions_as_of(NOW_MS, half_life), rel=1e-9, abs=1e-9
     )
     assert got.last_event_at == want.last_event_at
+    # The heard filter: whatever the delivery, it holds every item an event made known.
+    assert got.known_complete == want.known_complete
+    assert got.heard is not None
+    assert want.heard is not None
+    heard = sorted(want.known_items())  # within the caps here: all that was heard
+    assert got.heard.contains_ids(heard).all()
+    assert want.heard.contains_ids(heard).all()
     assert (got.taste_sum is None) == (want.taste_sum is None)
     if got.taste_sum is not None and want.taste_sum is not None:
         got_factor = got.decay_factor(NOW_MS, SETTINGS.half_life_ms)

@@ -1,32 +1,62 @@
 """The export files as DynamoDB writes them (local.export) and as the Spark job reads them (spark.export):
-no Spark needed. The reader is checked against the storage adapter's own items, not against the writer."""
+no Spark needed. The reader is checked against the storage adapter's own items (the events log's, and a
+profile's binary attributes), not against the writer; its weights against hand-computed ones."""
 
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from local.export import write_export
+from mixtape.config import TrainSettings
 from mixtape.models.artifact import confidence
+from mixtape.models.event_type import EventType
+from mixtape.models.events import EventContext, StoredEvent
 from mixtape.models.profile import Profile
+from mixtape.storage.dynamo.events import event_to_item
 from mixtape.storage.dynamo.profiles import profile_to_item
-from spark.export import data_path, interactions, item_from_line
+from spark.export import data_path, interactions, item_from_line, items_of, listener_of
 from spark.job import rated_rows
 
-TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/profiles"
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/events"
 DAY_MS = 86_400_000
+NOW_MS = 1_795_000_000_000
+FOLD = TrainSettings(events_table="-", models_bucket="-", half_life_days=10.0)
 
 
-def _profiles() -> list[Profile]:
-    alice = Profile(
-        user_id="alice", ref_ms=10 * DAY_MS, items={"a": 4.0, "b": -1.0, "c": 0.5}, counts={"x": 1}
-    )
-    alice.user_vector = np.arange(4, dtype=np.float32)  # a binary attribute besides the doc
-    bob = Profile(user_id="bob", ref_ms=0, items={"a": 2.0}, counts={"x": 1})
-    erased = Profile(user_id="carol", erased_at=5)  # a tombstone: no items
-    return [alice, bob, erased]
+def _event(
+    event_id: str, user: str, item: str, kind: EventType, days_ago: float, **extra: Any
+) -> StoredEvent:
+    ts = NOW_MS - int(days_ago * DAY_MS)
+    ms_played = 200_000 if kind in (EventType.PLAY, EventType.SKIP) else None
+    fields = {"ms_played": ms_played, "ingested_at": ts, **extra}
+    return StoredEvent(event_id=event_id, user_id=user, item_id=item, type=kind, timestamp=ts, **fields)
+
+
+def _log_items() -> list[dict[str, Any]]:
+    """Logged events as the storage adapter writes them: alice plays a (twice, 10 days ago) and likes c
+    (10 days ago, from a surface), plays and then dislikes b; bob plays a 20 days ago; carol's entry
+    has expired."""
+    live, expired = NOW_MS // 1000 + DAY_MS // 1000, NOW_MS // 1000 - 1
+    events = [
+        (_event("e1", "alice", "a", EventType.PLAY, 10, count=2), live),
+        (_event("e2", "alice", "c", EventType.LIKE, 10, context=EventContext(source="home")), live),
+        (_event("e3", "alice", "b", EventType.PLAY, 1), live),
+        (_event("e4", "alice", "b", EventType.DISLIKE, 1), live),
+        (_event("e5", "bob", "a", EventType.PLAY, 20), live),
+        (_event("e6", "carol", "a", EventType.PLAY, 1), expired),
+    ]
+    return [event_to_item(event, expires) for event, expires in events]
+
+
+def _profile_item() -> dict[str, Any]:
+    """A profile item: binary attributes, which the reader decodes too."""
+    alice = Profile(user_id="alice", ref_ms=10 * DAY_MS, items={"a": 4.0}, counts={"x": 1})
+    alice.user_vector = np.arange(4, dtype=np.float32)
+    return profile_to_item(alice)
 
 
 def _lines(directory: Path) -> list[str]:
@@ -38,42 +68,44 @@ def _lines(directory: Path) -> list[str]:
 
 
 def test_export_layout_matches_dynamodb(tmp_path: Path) -> None:
-    directory = write_export((profile_to_item(p) for p in _profiles()), tmp_path, TABLE_ARN)
+    directory = write_export([*_log_items(), _profile_item()], tmp_path, TABLE_ARN)
     summary = json.loads((directory / "manifest-summary.json").read_text())
     files = [json.loads(line) for line in (directory / "manifest-files.json").read_text().splitlines()]
     assert directory.parent.name == "AWSDynamoDB"
     assert summary["outputFormat"] == "DYNAMODB_JSON"
-    assert summary["itemCount"] == 3 == sum(f["itemCount"] for f in files)
+    assert summary["itemCount"] == 7 == sum(f["itemCount"] for f in files)
     assert summary["exportArn"] == f"{TABLE_ARN}/export/{directory.name}"
     for entry in files:  # every data file the manifest names exists under the export's prefix
         assert (tmp_path / entry["dataFileS3Key"].removeprefix("exports/")).is_file()
-    record = json.loads(_lines(directory)[0])
-    assert set(record) == {"Item"}
-    assert isinstance(record["Item"]["doc"]["B"], str)  # binary as base64 text, as DynamoDB writes it
+    records = [json.loads(line) for line in _lines(directory)]
+    assert all(set(record) == {"Item"} for record in records)
+    assert isinstance(records[-1]["Item"]["doc"]["B"], str)  # binary as base64 text, as DynamoDB writes it
 
 
 def test_reader_gives_back_the_stored_items(tmp_path: Path) -> None:
-    items = [profile_to_item(p) for p in _profiles()]
+    items = [*_log_items(), _profile_item()]
     directory = write_export(items, tmp_path, TABLE_ARN)
     assert [item_from_line(line) for line in _lines(directory)] == items
     assert item_from_line("  \n") is None
+    assert list(items_of(["", *_lines(directory), " "])) == items
+    assert [listener_of(item) for item in items[:6]] == ["alice"] * 4 + ["bob", "carol"]
 
 
-def test_interactions_are_the_scans(tmp_path: Path) -> None:
-    """Decayed positive weights per (listener, item), as Profile.interactions_as_of gives the table scan."""
-    directory = write_export((profile_to_item(p) for p in _profiles()), tmp_path, TABLE_ARN)
-    now, half_life = 20 * DAY_MS, 10.0 * DAY_MS
-    found = {(user, item): weight for user, item, weight in interactions(_lines(directory), now, half_life)}
-    assert found == pytest.approx(
-        {("alice", "a"): 4.0 * 0.5, ("alice", "c"): 0.5 * 0.5, ("bob", "a"): 2.0 * 0.25}
-    )
+def test_interactions_are_the_logs_weights(tmp_path: Path) -> None:
+    """Decayed positive weights per (listener, item), computed by hand: plays x weight, halved every 10
+    days; b's dislike outweighs its play; carol's expired entry counts for nothing."""
+    directory = write_export(_log_items(), tmp_path, TABLE_ARN)
+    found = {(user, item): w for user, item, w in interactions(items_of(_lines(directory)), FOLD, NOW_MS)}
+    like = FOLD.event_weights.like
+    assert found == pytest.approx({("alice", "a"): 2 * 0.5, ("alice", "c"): like * 0.5, ("bob", "a"): 0.25})
 
 
 @pytest.mark.parametrize("epsilon", [0.0, 2.0])
 def test_ratings_give_the_layers_confidence(tmp_path: Path, epsilon: float) -> None:
     """Spark's implicit ALS uses confidence 1 + alpha * rating: the ratings must reproduce the layer's."""
-    directory = write_export((profile_to_item(p) for p in _profiles()), tmp_path, TABLE_ARN)
-    rows = list(rated_rows(_lines(directory), 10 * DAY_MS, 1e12, 5.0, epsilon))
+    directory = write_export(_log_items(), tmp_path, TABLE_ARN)
+    rows = list(rated_rows(items_of(_lines(directory)), FOLD, NOW_MS, 5.0, epsilon))
+    assert len(rows) == 3
     weights = np.array([w for _, _, w, _ in rows])
     ratings = np.array([r for _, _, _, r in rows])
     np.testing.assert_allclose(1.0 + 5.0 * ratings, confidence(weights, 5.0, epsilon))

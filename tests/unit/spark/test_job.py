@@ -1,49 +1,89 @@
-"""The Spark job on a small export (local[2]): the artifact the functions load, the matrix the numpy trainer
-builds, neighbours checked against a plain-Python co-occurrence count, factors that separate two tastes."""
+"""The Spark job on a small export of the events log (local[2]): the artifact the functions load, the
+matrix the numpy trainer builds, neighbours checked against a plain-Python co-occurrence count, factors
+that separate two tastes."""
 
 import math
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+import local.export
 from evaluation.served import ServedStack
 from local.export import write_export
 from local.train_spark import local_spark
 from mixtape import clock
+from mixtape.config import TrainSettings
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
-from mixtape.models.profile import Profile
+from mixtape.models.event_type import EventType
+from mixtape.models.events import StoredEvent
 from mixtape.models.training_params import TrainingParams
-from mixtape.storage.dynamo.profiles import profile_to_item
+from mixtape.storage.dynamo.events import event_to_item
 from spark.job import SparkOptions, train_from_export
 
-NOW_MS = 1_000_000
+NOW_MS = 1_795_000_000_000
 PARAMS = TrainingParams(factors=8, iterations=6, neighbors=4, min_item_users=3)
 GROUPS = {"rock": [f"rock-{i}" for i in range(12)], "jazz": [f"jazz-{i}" for i in range(12)]}
+# No decay to speak of: a listener's item weight is its number of plays.
+FOLD = TrainSettings(events_table="-", models_bucket="-", half_life_days=1e9)
+Listeners = dict[str, dict[str, float]]  # listener -> item -> plays
 
 
-def _profiles() -> list[Profile]:
-    """Two tastes: each listener plays 6 items of one group, none of the other; plus one tombstone."""
+def _listeners() -> Listeners:
+    """Two tastes: each listener plays 6 items of one group, none of the other."""
     rng = np.random.default_rng(7)
-    profiles = []
+    listeners: Listeners = {}
     for n in range(40):
         group = GROUPS["rock" if n % 2 else "jazz"]
         liked = rng.choice(len(group), size=6, replace=False)
-        items = {group[i]: float(rng.integers(1, 20)) for i in liked}
-        profiles.append(Profile(user_id=f"u{n}", ref_ms=NOW_MS, items=items, counts={"play": 1}))
-    profiles.append(Profile(user_id="erased", erased_at=1))
-    return profiles
+        listeners[f"u{n}"] = {group[i]: float(rng.integers(2, 20)) for i in liked}
+    return listeners
+
+
+def _log_items(listeners: Listeners) -> list[dict[str, Any]]:
+    """Each listener's plays as two logged events per item, listeners interleaved (so a listener's events
+    lie in several export files), plus an expired listener's entries, which count for nothing."""
+    expires_s = NOW_MS // 1000 + 86_400
+    items: list[dict[str, Any]] = []
+    for half in (0, 1):
+        for user, plays in listeners.items():
+            for item, count in plays.items():
+                n = int(count) // 2 + (int(count) % 2) * half
+                event = StoredEvent(
+                    event_id=f"{item}-{half}",
+                    user_id=user,
+                    item_id=item,
+                    type=EventType.PLAY,
+                    timestamp=NOW_MS - 1_000,
+                    ms_played=200_000,
+                    count=n,
+                    ingested_at=NOW_MS - 1_000,
+                )
+                items.append(event_to_item(event, expires_s))
+    expired = StoredEvent(
+        event_id="old",
+        user_id="gone",
+        item_id="rock-0",
+        type=EventType.PLAY,
+        timestamp=NOW_MS - 10**9,
+        ms_played=200_000,
+        ingested_at=NOW_MS - 10**9,
+    )
+    items.append(event_to_item(expired, NOW_MS // 1000 - 1))
+    return items
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArtifact, list[Profile], Path]]:
-    profiles = _profiles()
-    export = write_export(
-        (profile_to_item(p) for p in profiles), tmp_path_factory.mktemp("export"), "arn:table/profiles"
-    )
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArtifact, Listeners, Path]]:
+    listeners = _listeners()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local.export, "ITEMS_PER_FILE", 37)  # several data files, so several partitions
+        export = write_export(_log_items(listeners), tmp_path_factory.mktemp("export"), "arn:table/events")
+    assert len(list((export / "data").glob("*.json.gz"))) > 2
     spark = local_spark()
     timings: dict[str, float] = {}
     try:
@@ -52,7 +92,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
             str(export / "manifest-summary.json"),
             PARAMS,
             now_ms=NOW_MS,
-            half_life_ms=1e12,
+            fold=FOLD,
             min_interactions=10,
             options=SparkOptions(blocks=2),
             timings=timings,
@@ -60,15 +100,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
         assert artifact is not None
         assert list(timings) == ["read", "als", "neighbours", "artifact"]
         skipped = train_from_export(
-            spark, str(export), PARAMS, now_ms=NOW_MS, half_life_ms=1e12, min_interactions=10_000
+            spark, str(export), PARAMS, now_ms=NOW_MS, fold=FOLD, min_interactions=10_000
         )
         assert skipped is None  # too few interactions: nothing to publish
-        yield artifact, profiles, export
+        yield artifact, listeners, export
     finally:
         spark.stop()
 
 
-def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
     artifact, _, _ = trained
     loaded = ModelArtifact.from_bytes(artifact.to_bytes())  # rejects IVF lists that do not match
     assert loaded.version == f"v{NOW_MS}-spark"
@@ -79,26 +119,27 @@ def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, l
     assert (loaded.regularization, loaded.alpha, loaded.epsilon) == (1.0, 5.0, 0.0)
 
 
-def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
-    artifact, profiles, _ = trained
+def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
+    """One row per (listener, item) although each pair's plays are two events in different files."""
+    artifact, histories, _ = trained
     listeners: dict[str, int] = defaultdict(int)
-    for profile in profiles:
-        for item_id in profile.items:
+    for plays in histories.values():
+        for item_id in plays:
             listeners[item_id] += 1
     assert sorted(artifact.item_ids) == sorted(listeners)
     assert dict(zip(artifact.item_ids, artifact.listeners.tolist(), strict=True)) == listeners
-    assert artifact.users == 40  # the tombstone has no interactions
-    assert artifact.interactions == sum(len(p.items) for p in profiles)
+    assert artifact.users == 40  # the expired listener has no interactions
+    assert artifact.interactions == sum(len(plays) for plays in histories.values())
 
 
-def _reference_neighbours(profiles: list[Profile]) -> dict[str, dict[str, float]]:
+def _reference_neighbours(histories: Listeners) -> dict[str, dict[str, float]]:
     """Cosine of co-occurrence counted pair by pair: both / sqrt(listeners_a * listeners_b)."""
     listeners: dict[str, int] = defaultdict(int)
     both: dict[tuple[str, str], int] = defaultdict(int)
-    for profile in profiles:
-        for a in profile.items:
+    for plays in histories.values():
+        for a in plays:
             listeners[a] += 1
-            for b in profile.items:
+            for b in plays:
                 if a != b:
                     both[a, b] += 1
     rows: dict[str, dict[str, float]] = defaultdict(dict)
@@ -109,10 +150,10 @@ def _reference_neighbours(profiles: list[Profile]) -> dict[str, dict[str, float]
 
 
 def test_neighbours_are_the_top_cooccurrence_cosines(
-    trained: tuple[ModelArtifact, list[Profile], Path],
+    trained: tuple[ModelArtifact, Listeners, Path],
 ) -> None:
-    artifact, profiles, _ = trained
-    reference = _reference_neighbours(profiles)
+    artifact, histories, _ = trained
+    reference = _reference_neighbours(histories)
     ids = artifact.item_ids
     for row, item_id in enumerate(ids):
         start, stop = artifact.neighbor_indptr[row], artifact.neighbor_indptr[row + 1]
@@ -130,7 +171,7 @@ def test_neighbours_are_the_top_cooccurrence_cosines(
             assert other.split("-")[0] == item_id.split("-")[0]  # no listener plays both groups
 
 
-def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
     """A listener folded into the Spark factors (as the functions fold in) gets their group's items first."""
     artifact, _, _ = trained
     position = artifact.position
@@ -143,7 +184,7 @@ def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, list[Prof
         assert all(i.startswith(liked) for i in best), best
 
 
-def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, list[Profile], Path]) -> None:
+def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
     """Published like any model, the Spark artifact is what GET .../recommendations ranks with."""
     artifact, _, _ = trained
     stack = ServedStack()

@@ -17,6 +17,7 @@ from mixtape.catalog import popularity
 from mixtape.catalog.trending import TrendingIndex
 from mixtape.config import TrendingSettings
 from mixtape.models.catalog import CatalogRecord, PopularityEntries, items_digest
+from mixtape.models.heard import HashPairs, item_hashes
 
 FloatArray = npt.NDArray[np.float32]
 _ITEM_ID, _ARTIST_ID, _ARTIST_NAME, _GENRES, _EXPLICIT, _RELEASE_DATE, _EMBEDDING, _POPULARITY = map(
@@ -130,6 +131,9 @@ class CatalogIndex:
     artist_items: IntArray
     ids: IdLookup  # item id -> position, many at once
     artist_lookup: IdLookup  # artist id -> artist index, many at once
+    # (n, 2) each item's hash pair for the listeners' heard filters (mixtape.models.heard): hashed once
+    # per catalog, so a request tests its candidates with gathers, never hashing an id.
+    heard_hashes: HashPairs
     _scratch: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     trending: TrendingIndex | None = None  # `GET /v1/trending`'s windows, as of the build or reload
 
@@ -260,6 +264,7 @@ class CatalogIndex:
             artist_items=artist_items,
             ids=IdLookup(position),
             artist_lookup=IdLookup(artist_position),
+            heard_hashes=item_hashes(list(position)),
             trending=TrendingIndex.of_records(
                 list(map(_TREND, records)), now_ms, trending or TrendingSettings()
             ),

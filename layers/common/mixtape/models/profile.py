@@ -6,13 +6,13 @@ not depend on the order events are applied in (so late and out-of-order events a
 value "as of now" is the stored sum times 2**((ref_ms - now) / half_life).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixtape.models.heard import HeardFilter
 from mixtape.models.preferences import Preferences
 
 
@@ -61,6 +61,13 @@ class Profile(BaseModel):
     # The listener's own choices (PUT .../preferences): not part of the document; stored as their own
     # attribute of the profile item and written back unchanged by every profile commit.
     preferences: Preferences | None = Field(default=None, exclude=True)
+    # Every item the listener has heard, whatever the caps above (mixtape.models.heard): not part of the
+    # document; its own Binary attribute of the profile item. None for a profile stored before it existed
+    # (seeded from `known_items()` by the next fold; until then `known_items()` is what is known).
+    heard: HeardFilter | None = Field(default=None, exclude=True)
+    # Whether `known_items()` still holds every heard item: False once a size cap cut one of its tables,
+    # after which the ranker also tests its candidates against `heard`.
+    known_complete: bool = True
 
     def clone(self) -> "Profile":
         """An independent copy: new containers and arrays, shared immutable parts (ids, RecentItem).
@@ -79,18 +86,13 @@ class Profile(BaseModel):
                 "pending": list(self.pending),
                 "taste_sum": None if self.taste_sum is None else self.taste_sum.copy(),
                 "user_vector": None if self.user_vector is None else self.user_vector.copy(),
+                "heard": None if self.heard is None else self.heard.copy(),
             }
         )
 
     def decay_factor(self, now_ms: int, half_life_ms: float) -> float:
         """Multiply a stored sum by this to get its value as of `now_ms`."""
         return float(2.0 ** ((self.ref_ms - now_ms) / half_life_ms))
-
-    def interactions_as_of(self, now_ms: int, half_life_ms: float) -> Iterator[tuple[str, str, float]]:
-        """The trainer's input from this profile: (user_id, item_id, weight decayed to `now_ms`) for every
-        positively weighted item. One definition for every source (table scan, in-memory store, export)."""
-        factor = self.decay_factor(now_ms, half_life_ms)
-        return ((self.user_id, item_id, value * factor) for item_id, value in self.items.items() if value > 0)
 
     def impressions_as_of(self, now_ms: int, half_life_ms: float) -> dict[str, float]:
         """Each shown item's decayed count of showings as of `now_ms`."""
@@ -107,7 +109,8 @@ class Profile(BaseModel):
         return (self.taste_sum / norm).astype(np.float32)
 
     def known_items(self) -> set[str]:
-        """Items the listener has already interacted with (never recommended back)."""
+        """Items the listener has interacted with that the capped tables still name (all of them while
+        `known_complete`); `heard` holds the rest (mixtape.ranking.listener.heard_check)."""
         return set(self.items) | {r.item_id for r in self.recent} | set(self.disliked)
 
     def weights_as_of_latest(self, half_life_ms: float) -> dict[str, float]:

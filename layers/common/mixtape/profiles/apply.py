@@ -11,13 +11,15 @@ import numpy.typing as npt
 from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.errors import ConcurrentUpdateError, StorageUnavailableError
+from mixtape.learning import history
 from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import ItemFeatures
 from mixtape.models.context import Daypart
 from mixtape.models.event_type import EventType
-from mixtape.models.events import MAX_COUNTED_PLAYS, StoredEvent
+from mixtape.models.events import StoredEvent
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.profiles.heard import heard_of, past_limits
 from mixtape.profiles.impressions import add_impression, keep_strongest
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import EventStore, ProfileStore, VersionConflictError
@@ -108,8 +110,10 @@ def _credits_popularity(previous: int | None, bucket: int, forgotten_until: int)
 
 def _keep_within_limits(folded: Profile, recent: dict[str, int], settings: ProfileSettings) -> None:
     """The profile's tables cut to their size limits (the strongest, the newest kept), `recent` (item ->
-    its newest positive interaction) as the profile's recent items."""
+    its newest positive interaction) as the profile's recent items. A cut of a table `known_items()`
+    reads marks it incomplete: from then on the heard filter decides (mixtape.models.heard)."""
     limits = settings.limits
+    folded.known_complete = folded.known_complete and not past_limits(folded, recent, settings)
     folded.items = _top_by_magnitude(folded.items, limits.max_items)
     folded.artists = _top_by_magnitude(folded.artists, limits.max_artists)
     folded.genres = _top_by_magnitude(folded.genres, limits.max_genres)
@@ -144,20 +148,22 @@ def fold(
     popular: list[StoredEvent] = []
     trend: list[trending.Credit] = []
     non_finite = 0
+    known, folded.known_complete = heard_of(folded, settings)  # before any event: as stored
+    heard: list[str] = []  # every item an event makes known (what `known_items()` would name uncapped)
     for event in sorted(events, key=lambda e: (e.timestamp, e.event_id)):
         if event.type is EventType.IMPRESSION:  # never a play: only the item's fatigue moves
             add_impression(folded, event.item_id, event.timestamp, settings.impression_half_life_ms)
             folded.counts[event.type.value] = folded.counts.get(event.type.value, 0) + 1
             continue
         _rebase(folded, event.timestamp, half_life)
-        # A listener's own profile: `count` plays weigh `count` plays, up to a bound (models.events).
-        plays = min(event.count, MAX_COUNTED_PLAYS)
-        w = weights.weight(event.type, event.ms_played, settings.quick_skip_ms) * plays
-        decayed = w * 2.0 ** ((event.timestamp - folded.ref_ms) / half_life)
+        # The trainer's history fold weighs an event with the same two functions (mixtape.learning.history).
+        w = history.event_weight(event, weights, settings.quick_skip_ms)
+        decayed = history.decayed(w, event.timestamp, folded.ref_ms, half_life)
         if not math.isfinite(decayed):  # cannot happen with bounded counts and rebasing; never store one
             non_finite += 1
             continue
         folded.items[event.item_id] = folded.items.get(event.item_id, 0.0) + decayed
+        heard.append(event.item_id)
         item = features.get(event.item_id)
         if item is not None:
             folded.artists[item.artist_id] = folded.artists.get(item.artist_id, 0.0) + decayed
@@ -179,6 +185,8 @@ def fold(
             folded.disliked[event.item_id] = max(event.timestamp, folded.disliked.get(event.item_id, 0))
         folded.last_event_at = max(folded.last_event_at, event.timestamp)
 
+    known.add(sorted(heard), settings.heard)  # sorted: the layers do not depend on event order
+    folded.heard = known
     _keep_within_limits(folded, recent, settings)
     # Without a model (none trained yet, or it could not be read) the stored vector would go stale:
     # drop it, and readers fold the listener in themselves.

@@ -180,6 +180,7 @@ class Approximate:
             lambda values, k: top_k_keyed(values, k, positions),
             positions,
             spacing=self.terms.weights.artist_spacing,
+            heard=self.listener.heard,
         )
         return positions[chosen], scores[chosen]
 

@@ -24,7 +24,7 @@ from mixtape.models.reason import PERSONAL, Reason, ReasonCode, listing
 from mixtape.ranking.diversity import top_k_capped
 from mixtape.ranking.explain import non_personal, reasons
 from mixtape.ranking.filters import filter_scores
-from mixtape.ranking.listener import Listener, Positions, known_positions
+from mixtape.ranking.listener import HeardCheck, Listener, Positions, heard_check, known_positions
 from mixtape.ranking.request import Ranked, RankingRequest, RankingSettings
 from mixtape.ranking.seeds import FRESHNESS_TIE_BREAK, Seeds
 from mixtape.ranking.terms import Terms
@@ -63,6 +63,7 @@ def blend(
     weights = settings.weights
     request = RankingRequest(limit=limit, settings=settings)
     group = np.full(len(index), np.inf, dtype=np.float32)
+    heard = HeardCheck.of_any([heard_check(profile, index) for _, profile in members])  # any member's
     for _, profile in members:
         with workspace(index) as ws:
             if profile is not None and _personal(profile):
@@ -77,7 +78,8 @@ def blend(
                     seeds.add_to(scores, index, weights)
                 known = known_positions(profile, index)
             _standardise(filter_scores(scores, ws.spare, index, known, request), group)
-    chosen = np.asarray(top_k_capped(group, limit, index.artist_of, weights.max_per_artist), dtype=np.int64)
+    capped = top_k_capped(group, limit, index.artist_of, weights.max_per_artist, heard=heard)
+    chosen = np.asarray(capped, dtype=np.int64)
     served = _served(members, index, model, settings, chosen)
     items = []
     for j, position in enumerate(chosen.tolist()):

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog.index import FloatArray
-from mixtape.ranking.listener import Positions
+from mixtape.ranking.listener import HeardCheck, Positions
 from mixtape.ranking.sequencing import spaced
 from mixtape.search.select import IndexArray, top_k
 
@@ -23,6 +23,7 @@ def top_k_capped(
     select: Selector = top_k,
     positions: Positions | None = None,
     spacing: int = 0,
+    heard: HeardCheck | None = None,
 ) -> list[int]:
     """Indexes of the k best finite scores, at most `cap` per artist. Takes an exact top-`pool` (sampled
     threshold, no sort or argpartition of the catalog) and widens it only when the cap rejected too many;
@@ -33,13 +34,16 @@ def top_k_capped(
     of its artist come before it (those were kept, by the same rule), i.e. when its rank among the pool's
     items of its artist is below `cap`. `spacing` > 0 then orders the capped pool so that no artist recurs
     within that many places; a pool that cannot fill k places that way is widened as one the cap cut, and
-    once every candidate is in it the rule yields (mixtape.ranking.sequencing.spaced)."""
+    once every candidate is in it the rule yields (mixtape.ranking.sequencing.spaced). `heard`: the pool's
+    items the listener's heard filter holds are dropped first (and the pool widened as for the cap)."""
     pool = min(len(scores), max(4 * k, 32))
     while True:
         found = select(scores, pool)
+        exhausted = len(found) < pool or pool >= len(scores)
+        if heard is not None:
+            found = found[~heard(found if positions is None else positions[found])]
         artists = artist_of[found if positions is None else positions[found]]
         capped = _rank_within_group(artists) < cap
-        exhausted = len(found) < pool or pool >= len(scores)
         kept = found[capped][spaced(artists[capped], k, spacing, exhausted=exhausted)]
         if len(kept) == k or exhausted:
             chosen: list[int] = kept.tolist()

@@ -8,7 +8,7 @@ from mixtape.ranking.diversity import top_k_capped
 from mixtape.ranking.explain import non_personal
 from mixtape.ranking.fatigue import NO_FATIGUE, Fatigue
 from mixtape.ranking.filters import filter_scores
-from mixtape.ranking.listener import Listener, Positions, known_positions
+from mixtape.ranking.listener import Listener, Positions, heard_check, known_positions
 from mixtape.ranking.request import Ranked, RankingRequest
 from mixtape.ranking.seeds import FRESHNESS_TIE_BREAK, Seeds
 from mixtape.ranking.terms import Terms
@@ -36,6 +36,7 @@ def cold_start_list(profile: Profile | None, index: CatalogIndex, request: Ranki
             weights.max_per_artist,
             ws.select,
             spacing=weights.artist_spacing,
+            heard=heard_check(profile, index),
         )
         found = [seeds.reason(index, i) if seeds else non_personal(index, i) for i in chosen]
         return [Ranked(i, float(scores[i]), r.code, r.text) for i, r in zip(chosen, found, strict=True)]
@@ -58,6 +59,7 @@ def rank_exact(
         weights.max_per_artist,
         ws.select,
         spacing=weights.artist_spacing,
+        heard=listener.heard,
     )
     chosen = np.asarray(capped, dtype=np.int64)
     return chosen, scores[chosen].tolist()

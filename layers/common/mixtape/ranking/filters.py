@@ -1,6 +1,7 @@
 """What a listener must not get: items they know, explicit items on request, items outside the requested
 genre, and (in the terms) artists they turned against. Excluded items score -inf, which the top-k never
-returns; positions only, no catalog-wide mask is built per request."""
+returns; positions only, no catalog-wide mask is built per request. Items heard beyond what the profile's
+capped tables name are left out by the top-k instead (mixtape.ranking.listener.HeardCheck)."""
 
 import numpy as np
 import numpy.typing as npt

@@ -1,5 +1,10 @@
 """A profile's item ids resolved to catalog positions once per request: what the filters exclude, whose
-EASE rows are read, and which liked items the reasons point at."""
+EASE rows are read, and which liked items the reasons point at.
+
+"Already heard", defined once: the positions of `known_items()` (and muted items) score -inf in every
+list, and, once a size cap has cut those tables (`Profile.known_complete` false), the top-k also drops
+each candidate the listener's heard filter holds (`HeardCheck`, mixtape.ranking.diversity.top_k_capped):
+a test of the few candidates, never of the catalog."""
 
 from dataclasses import dataclass
 from itertools import chain
@@ -8,12 +13,45 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog.index import CatalogIndex
+from mixtape.models.heard import BoolArray, HashPairs, HeardFilter
 from mixtape.models.profile import Profile
 
 EXPLAIN_FROM_TOP_ITEMS = 5
 
 Positions = npt.NDArray[np.int64]
 NO_POSITIONS: Positions = np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class HeardCheck:
+    """Whether candidates (catalog positions) may have been heard by a listener (a blend: by any member)
+    whose heard items the capped tables no longer all name."""
+
+    filters: tuple[HeardFilter, ...]
+    hashes: HashPairs  # the catalog's (CatalogIndex.heard_hashes)
+
+    def __call__(self, positions: Positions) -> BoolArray:
+        pairs = self.hashes[positions]
+        held = np.zeros(len(positions), dtype=np.bool_)
+        for heard in self.filters:
+            held |= heard.contains(pairs)
+        return held
+
+    @staticmethod
+    def of_any(checks: "list[HeardCheck | None]") -> "HeardCheck | None":
+        """One check for what any of them holds (None: none to make)."""
+        found = [c for c in checks if c is not None]
+        if not found:
+            return None
+        return HeardCheck(tuple(f for c in found for f in c.filters), found[0].hashes)
+
+
+def heard_check(profile: Profile | None, index: CatalogIndex) -> HeardCheck | None:
+    """The candidate test beyond `known_positions`, needed only once a cap cut the known tables (a profile
+    without a filter yet: `known_items()` is all that is known)."""
+    if profile is None or profile.heard is None or profile.known_complete:
+        return None
+    return HeardCheck((profile.heard,), index.heard_hashes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +62,8 @@ class Listener:
     liked_missing: list[str]  # liked ids the catalog no longer holds (the model may still know them)
     liked_missing_values: npt.NDArray[np.float64]
     liked_at: Positions  # where each liked item (catalog ones, then missing ones) sits in the profile
-    known: Positions  # everything the listener has interacted with or muted (never recommended)
+    known: Positions  # everything the listener has interacted with or muted (never recommended)...
+    heard: HeardCheck | None  # ... and, once the tables were cut, the candidates their filter holds
 
     @classmethod
     def resolve(cls, profile: Profile, index: CatalogIndex) -> "Listener":
@@ -46,6 +85,7 @@ class Listener:
             liked_missing_values=values[missing],
             liked_at=np.concatenate((liked, missing)),
             known=known,
+            heard=heard_check(profile, index),
         )
 
     def strongest_liked(self, limit: int) -> tuple[Positions, list[str]]:

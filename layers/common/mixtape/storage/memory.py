@@ -2,7 +2,7 @@
 them to run the real logic and handlers without a network. Not thread-safe beyond one lock per store."""
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mixtape.models.artifact import ModelArtifact
@@ -11,7 +11,7 @@ from mixtape.models.events import StoredEvent
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.models.trend import is_kept
-from mixtape.storage.ports import EventKey, EventPage, Interaction, LoggedEvent, VersionConflictError
+from mixtape.storage.ports import EventKey, EventPage, LoggedEvent, VersionConflictError
 
 
 @dataclass
@@ -74,6 +74,11 @@ class MemoryEventStore:
             return EventPage(found, None)
         return EventPage(found[:limit], found[limit - 1].event.event_id)
 
+    def logged_events(self) -> list[LoggedEvent]:
+        """The whole log (the trainer's input), as of one moment."""
+        with self.lock:
+            return [LoggedEvent(row.event, row.expires_at_s) for row in self.rows.values()]
+
 
 @dataclass
 class MemoryProfileStore:
@@ -109,12 +114,6 @@ class MemoryProfileStore:
             version = (current.version if current else 0) + 1
             self.profiles[user_id] = Profile(user_id=user_id, version=version, erased_at=erased_at)
             return current is not None and current.holds_data()
-
-    def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterator[Interaction]:
-        with self.lock:
-            profiles = list(self.profiles.values())
-        for profile in profiles:
-            yield from profile.interactions_as_of(now_ms, half_life_ms)
 
 
 @dataclass

@@ -19,15 +19,6 @@ class VersionConflictError(Exception):
     """Another writer changed the profile since it was read."""
 
 
-Interaction = tuple[str, str, float]  # (user_id, item_id, positive weight)
-
-
-class InteractionSource(Protocol):
-    """What the trainer learns from: every listener's positive item weights as of `now_ms`."""
-
-    def scan_interactions(self, now_ms: int, half_life_ms: float) -> Iterable[Interaction]: ...
-
-
 EventKey = tuple[str, str]  # (user_id, event_id)
 
 
@@ -69,6 +60,16 @@ class EventStore(Protocol):
         """The listener's logged events in event-id order (a Query: the log is keyed by listener), those
         after the event id `after`, at most `limit`; with `unexpired_at_s`, only those whose retention has
         not ended by then (TTL deletes lazily)."""
+        ...
+
+
+class InteractionSource(Protocol):
+    """What the trainer learns from: the whole applied-events log, folded into (listener, item, weight)
+    by mixtape.learning.history. A batch read (a parallel Scan, or a table export), never a request path."""
+
+    def logged_events(self) -> Iterable[LoggedEvent]:
+        """Every logged event with its expiry, in no particular order (expired entries TTL has not deleted
+        yet included: the fold drops them)."""
         ...
 
 

@@ -1,8 +1,12 @@
 """The applied-events log in DynamoDB: (user_id, event_id) keys, written by the profile updater after the
-commit that applied them, read in batches to recognise duplicates, expired by TTL."""
+commit that applied them, read in batches to recognise duplicates, expired by TTL; scanned whole by the
+trainer (its input, mixtape.learning.history)."""
 
 import json
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -46,10 +50,26 @@ def item_to_event(item: dict[str, Any]) -> StoredEvent:
     )
 
 
+def item_to_logged(item: dict[str, Any]) -> LoggedEvent:
+    """A log item as the trainer reads it: the event and its expiry (the table scan and the Spark job's
+    table export both decode through this)."""
+    return LoggedEvent(item_to_event(item), int(item["expires_at"]["N"]))
+
+
+# What the trainer reads of an item: everything but the context, which weighs nothing.
+TRAINING_ATTRIBUTES = (
+    *("user_id", "event_id", "item_id", "type", "ts", "count", "ms_played", "ingested_at", "expires_at"),
+)
+# Pages a scan's segments may read ahead of the fold: memory holds a few pages, never the table.
+PAGES_AHEAD_PER_SEGMENT = 2
+_DONE = object()
+
+
 class DynamoEventStore:
-    def __init__(self, table: str, client: Any = None) -> None:
+    def __init__(self, table: str, client: Any = None, scan_segments: int = 4) -> None:
         self._table = table
         self._client = client
+        self._segments = scan_segments  # the trainer's parallel Scan of the whole log
 
     @property
     def client(self) -> Any:
@@ -149,3 +169,55 @@ class DynamoEventStore:
             if limit is not None and len(found) >= limit:
                 return EventPage(found, found[-1].event.event_id)
             query["ExclusiveStartKey"] = last
+
+    def logged_events(self) -> Generator[LoggedEvent]:
+        """The whole log: a parallel Scan in `scan_segments` segments (a batch job's read, never a request
+        path), handed to the caller page by page through a bounded queue as the segments read them."""
+        segments = self._segments
+        pages: queue.Queue[Any] = queue.Queue(maxsize=PAGES_AHEAD_PER_SEGMENT * segments)
+        stop = threading.Event()
+
+        def hand_over(value: Any) -> None:
+            while not stop.is_set():
+                try:
+                    pages.put(value, timeout=0.1)
+                except queue.Full:
+                    continue
+                return
+
+        def read(segment: int) -> None:
+            names = {f"#{name}": name for name in TRAINING_ATTRIBUTES}
+            try:
+                for page in self.client.get_paginator("scan").paginate(
+                    TableName=self._table,
+                    Segment=segment,
+                    TotalSegments=segments,
+                    ProjectionExpression=", ".join(names),
+                    ExpressionAttributeNames=names,
+                ):
+                    if stop.is_set():
+                        return
+                    hand_over(page.get("Items", []))
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                hand_over(StorageUnavailableError(f"scanning events failed: {code}"))
+            except Exception as error:  # raised again in the caller's thread, below
+                hand_over(error)
+            finally:
+                hand_over(_DONE)
+
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            for segment in range(segments):
+                pool.submit(read, segment)
+            try:
+                finished = 0
+                while finished < segments:
+                    page = pages.get()
+                    if page is _DONE:
+                        finished += 1
+                    elif isinstance(page, Exception):
+                        raise page
+                    else:
+                        yield from (item_to_logged(item) for item in page)
+            finally:  # the caller stopped or a segment failed: let the other segments end
+                stop.set()

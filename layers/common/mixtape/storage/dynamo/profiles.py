@@ -2,24 +2,27 @@
 float32 model vector as Binary), written with one PutItem conditional on the version that was read.
 An erasure leaves a tombstone (a newer version with only `erased_at`) that expires by TTL.
 
+The heard filter (mixtape.models.heard) is the item's `heard` attribute (Binary), written by the same
+conditional PutItem as the document, so the recommend path still reads one item. It bounds itself
+(`HeardShape.max_bytes`) well under DynamoDB's 400 KB item limit with the document beside it.
+
 The listener's preferences are the item's `prefs` attribute (JSON). A profile commit replaces the whole
 item, so it writes back the preferences it read; a preferences write is an UpdateItem that also moves the
 version, so a commit that read the older preferences conflicts and refolds instead of erasing them."""
 
 import json
 import zlib
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
+from mixtape.models.heard import HeardFilter
 from mixtape.models.preferences import Preferences
 from mixtape.models.profile import Profile
 from mixtape.storage import clients
-from mixtape.storage.ports import Interaction, VersionConflictError
+from mixtape.storage.ports import VersionConflictError
 
 # DynamoDB bills writes per started KB and reads per started 4 KB. Affinities are stored with float32
 # precision (7 significant digits: a float64's further digits are noise that does not compress) and the
@@ -46,6 +49,8 @@ def profile_from_item(item: dict[str, Any]) -> Profile:
         profile.taste_sum = np.frombuffer(item["taste"]["B"], dtype=np.float64).copy()
     if "uvec" in item:
         profile.user_vector = np.frombuffer(item["uvec"]["B"], dtype=np.float32).copy()
+    if "heard" in item:
+        profile.heard = HeardFilter.from_bytes(item["heard"]["B"])
     return profile
 
 
@@ -67,6 +72,8 @@ def profile_to_item(profile: Profile) -> dict[str, Any]:
         item["taste"] = {"B": profile.taste_sum.astype(np.float64).tobytes()}
     if profile.user_vector is not None:
         item["uvec"] = {"B": profile.user_vector.astype(np.float32).tobytes()}
+    if profile.heard is not None:
+        item["heard"] = {"B": profile.heard.to_bytes()}
     if profile.preferences is not None:
         item["prefs"] = {"S": profile.preferences.model_dump_json()}
     return item
@@ -137,7 +144,7 @@ class DynamoProfileStore:
                 Key={"user_id": {"S": user_id}},
                 # A new version, so an update that read the erased profile cannot commit over it.
                 UpdateExpression="SET version = if_not_exists(version, :zero) + :one, doc = :doc, "
-                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec, prefs",
+                "updated_at = :now, expires_at = :ttl REMOVE taste, uvec, heard, prefs",
                 ExpressionAttributeValues={
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
@@ -153,23 +160,3 @@ class DynamoProfileStore:
             ) from error
         old = response.get("Attributes")
         return old is not None and profile_from_item(old).holds_data()
-
-    def scan_interactions(self, now_ms: int, half_life_ms: float, segments: int = 4) -> Iterator[Interaction]:
-        """Every listener's positive item weights as of `now_ms`: the trainer's input. A parallel Scan
-        (batch job, not a request path); a table export to S3 feeds the same shape to a Spark job."""
-        with ThreadPoolExecutor(max_workers=segments) as pool:
-            pages = pool.map(lambda segment: list(self._scan_segment(segment, segments)), range(segments))
-            for items in pages:
-                for item in items:
-                    yield from profile_from_item(item).interactions_as_of(now_ms, half_life_ms)
-
-    def _scan_segment(self, segment: int, total: int) -> Iterator[dict[str, Any]]:
-        paginator = self.client.get_paginator("scan")
-        pages = paginator.paginate(
-            TableName=self._table,
-            Segment=segment,
-            TotalSegments=total,
-            ProjectionExpression="user_id, version, doc",
-        )
-        for page in pages:
-            yield from page.get("Items", [])
