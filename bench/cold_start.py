@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import output
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("ingest", "profile_update", "recommend")
 MODES = ("lambda", "local")
@@ -178,7 +180,7 @@ def measure(
     samples: dict[tuple[str, str, bool], list[dict[str, float]]] = {v: [] for v in variants}
     for variant in variants:  # discarded: writes bytecode caches, warms the page cache
         run_once(*variant, catalog_items)
-    for rep in range(repeat):
+    for rep in output.progress(range(repeat), "cold starts"):
         for variant in variants:
             samples[variant].append(run_once(*variant, catalog_items))
         if progress:

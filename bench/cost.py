@@ -24,10 +24,12 @@ import json
 import math
 import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.output import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 PRICES = Path(__file__).resolve().parent / "prices.toml"
@@ -475,15 +477,22 @@ def measure_quickly(memory_mb: int) -> Measured:
     from bench import cold_start, ingest_bench  # noqa: PLC0415
 
     print("measuring (no --ingest-json / --cold-start-json given)…", file=sys.stderr)
-    ingest = {
-        "compute_events_per_s": ingest_bench.compute(repeat=3, sizes=[100]),
-        "dynamodb": {
-            "new": ingest_bench.dynamo_usage(500, mature=False, now_ms=_now()),
-            "mature": ingest_bench.dynamo_usage(500, mature=True, now_ms=_now()),
-        },
-        "botocore_put_item_cpu": ingest_bench.botocore_put_item_cpu(),
+    steps: dict[str, Callable[[], Any]] = {
+        "ingest compute": lambda: ingest_bench.compute(repeat=3, sizes=[100]),
+        "DynamoDB, new listeners": lambda: ingest_bench.dynamo_usage(500, mature=False, now_ms=_now()),
+        "DynamoDB, mature listeners": lambda: ingest_bench.dynamo_usage(500, mature=True, now_ms=_now()),
+        "botocore CPU": ingest_bench.botocore_put_item_cpu,
+        "cold starts": lambda: cold_start.measure(
+            ["lambda"], ["recommend"], 3, cold_start.DEFAULT_CATALOG_ITEMS
+        ),
     }
-    cold = cold_start.measure(["lambda"], ["recommend"], 3, cold_start.DEFAULT_CATALOG_ITEMS)
+    done = {name: step() for name, step in progress(steps.items(), "cost inputs", total=len(steps))}
+    ingest = {
+        "compute_events_per_s": done["ingest compute"],
+        "dynamodb": {"new": done["DynamoDB, new listeners"], "mature": done["DynamoDB, mature listeners"]},
+        "botocore_put_item_cpu": done["botocore CPU"],
+    }
+    cold = done["cold starts"]
     measured = from_reports(ingest, cold, memory_mb)
     return Measured(**{**asdict(measured), "source": {"measured": "in-process, small runs"}})
 

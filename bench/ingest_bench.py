@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.output import progress
 from mixtape import clock
 from mixtape.config import IngestSettings, ProfileSettings
 from mixtape.ingestion import ingest_events, profile_update_messages
@@ -208,10 +209,13 @@ def compute(repeat: int, sizes: Sequence[int]) -> dict[str, Any]:
     now_ms = clock.now_ms()
     settings = profile_settings()
     mature = mature_profile(memory_catalog(catalog_items()), settings, now_ms)
+    rates: dict[str, dict[str, dict[str, float]]] = {"ingest": {}, "profile_new": {}, "profile_mature": {}}
+    for n in progress(sizes, "ingest compute"):
+        rates["ingest"][str(n)] = ingest_compute(n, repeat, now_ms)
+        rates["profile_new"][str(n)] = profile_compute(n, repeat, now_ms, None)
+        rates["profile_mature"][str(n)] = profile_compute(n, repeat, now_ms, mature)
     return {
-        "ingest": {str(n): ingest_compute(n, repeat, now_ms) for n in sizes},
-        "profile_new": {str(n): profile_compute(n, repeat, now_ms, None) for n in sizes},
-        "profile_mature": {str(n): profile_compute(n, repeat, now_ms, mature) for n in sizes},
+        **rates,
         "mature_profile": {
             "items": len(mature.items),
             "artists": len(mature.artists),

@@ -1,9 +1,18 @@
-"""How a benchmark hands over its result: a table (or JSON) on stdout, and both files under `--out`."""
+"""How a benchmark hands over its result: a table (or JSON) on stdout, and both files under `--out`; how a
+long loop shows its progress meanwhile."""
 
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
+
+
+def progress[T](values: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
+    """`values`, behind a progress bar on stderr when it is a terminal (never in logs or reports)."""
+    yield from tqdm(values, desc=label, total=total, file=sys.stderr, disable=None, leave=False)
 
 
 def emit(

@@ -49,7 +49,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 import numpy as np
 
 import bench  # noqa: F401 - puts layers/common on sys.path
-from bench.output import emit
+from bench.output import emit, progress
 from bench.topk_bench import clustered_catalog, measure_bandwidth, stats, streaming_read
 from local.http_adapter import http_api_event
 from local.stack import function_module, load_function
@@ -424,7 +424,7 @@ def run(sizes: Sequence[int] = SIZES, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     bandwidth = measure_bandwidth()
     rows = []
-    for n in sizes:
+    for n in progress(sizes, "recommend catalogs"):
         row = bench_size(n, repeats=300 if n <= 100_000 else 40, rng=rng)
         gbs = row.get("bandwidth_gbs", bandwidth["best"])
         row["limit_ms"] = row["factor_bytes"] / (gbs * 1e9) * 1000

@@ -37,7 +37,7 @@ _LAYER = str(Path(__file__).resolve().parent.parent / "layers" / "common")
 if _LAYER not in sys.path:  # the service layer is not an installed package
     sys.path.insert(0, _LAYER)
 
-from bench.output import emit  # noqa: E402
+from bench.output import emit, progress  # noqa: E402
 from mixtape.search.select import FloatArray, TopK, top_k  # noqa: E402 - after the sys.path entry above
 
 NAME = "topk"
@@ -174,7 +174,11 @@ def run(sizes: Sequence[int] = SIZES, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     bandwidth = measure_bandwidth()
     catalog = clustered_catalog(max(sizes), rng)
-    rows = [row for n in sorted(sizes) for row in bench_size(n, catalog, bandwidth["best"], rng)]
+    rows = [
+        row
+        for n in progress(sorted(sizes), "top-k catalogs")
+        for row in bench_size(n, catalog, bandwidth["best"], rng)
+    ]
     return {
         "config": {
             "dim": DIM,

@@ -8,12 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
+from tqdm import tqdm
 
 from local.queues import require_drained
-from local.stack import aws_endpoint, load_function, prepare, setup_logging
+from local.stack import Invocable, aws_endpoint, load_function, prepare, setup_logging
 from local.template import DEFAULT_TEMPLATE, load_template
 
 
@@ -53,8 +57,30 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.after_drain is not None:
         require_drained(args.aws_port, template, args.after_drain, args.function)
-    result = load_function(template.functions[args.function]).invoke(event)
+    result = invoke_showing_time(load_function(template.functions[args.function]), event, args.function)
     print(json.dumps(result, indent=2))
+
+
+def invoke_showing_time(function: Invocable, event: Any, label: str) -> Any:
+    """Invoke, with a bar of the seconds so far on a terminal (a training runs for minutes and its
+    handler reports no progress of its own)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = function.invoke(event)
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="invoke", daemon=True)
+    with tqdm(desc=label, unit="s", file=sys.stderr, disable=None, bar_format="{desc}: {elapsed}") as bar:
+        worker.start()
+        while worker.is_alive():
+            worker.join(timeout=1.0)
+            bar.update(1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 if __name__ == "__main__":

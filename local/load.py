@@ -13,142 +13,109 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import httpx
 import numpy as np
-import requests
+from mixtape_client import AuthenticatedClient
+from mixtape_client.api.catalog import get_similar
+from mixtape_client.api.events import post_events
+from mixtape_client.api.users import get_profile, get_recommendations
+from mixtape_client.models import EventBatch, EventType, IngestResponse, ListeningEvent, ProfileResponse
+from mixtape_client.types import Response
 
 from local.jwt_issuer import LISTENER_SCOPES, LocalIssuer
+from local.load_report import ROUTES, Ledger, RouteStats, table
 from local.queues import stack_probe, wait_drained
 from local.template import DEFAULT_TEMPLATE, load_template
 
-ROUTES = ("POST /v1/events", "GET recommendations", "GET profile", "GET similar")
 DEFAULT_MIX = (0.25, 0.40, 0.20, 0.15)  # shares of ROUTES
 EVENTS_PER_POST = 5
 LISTENERS = 50
 TIMEOUT_S = 30.0
-Json = dict[str, Any]
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least `fraction` of the samples at or below
-    it (so p99 of 100 samples is the 99th, never an interpolation between two)."""
-    if not samples:
-        raise ValueError("no samples")
-    if not 0 < fraction <= 1:
-        raise ValueError("fraction must be in (0, 1]")
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(fraction * len(ordered) - 1e-9))  # 1e-9: 0.95 * 100 is 95.00000000000001
-    return ordered[rank - 1]
-
-
-@dataclass
-class RouteStats:
-    latencies_ms: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    first_error: dict[int, str] = field(default_factory=dict)  # status -> the first body seen
-
-    def summary(self, seconds: float) -> Json:
-        ok = self.latencies_ms
-        return {
-            "requests": sum(self.statuses.values()),
-            "requests_per_s": round(sum(self.statuses.values()) / seconds, 1),
-            "p50_ms": round(percentile(ok, 0.50), 1) if ok else None,
-            "p95_ms": round(percentile(ok, 0.95), 1) if ok else None,
-            "p99_ms": round(percentile(ok, 0.99), 1) if ok else None,
-            "errors": {str(s): n for s, n in sorted(self.statuses.items()) if not 200 <= s < 300},
-            "first_error": {str(s): body for s, body in sorted(self.first_error.items())},
-        }
-
-
-@dataclass
-class Ledger:
-    """What the clients saw, shared by their threads (under a lock)."""
-
-    routes: dict[str, RouteStats] = field(default_factory=lambda: {r: RouteStats() for r in ROUTES})
-    accepted: Counter[str] = field(default_factory=Counter)  # listener -> events the API accepted
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, route: str, status: int, elapsed_ms: float, body: str = "") -> None:
-        if route not in self.routes:
-            return  # set-up and check requests: not part of the load
-        with self.lock:
-            stats = self.routes[route]
-            stats.statuses[status] += 1
-            if 200 <= status < 300:
-                stats.latencies_ms.append(elapsed_ms)
-            else:
-                stats.first_error.setdefault(status, body[:300])
 
 
 def pick[T](rng: np.random.Generator, values: Sequence[T]) -> T:
     return values[int(rng.integers(len(values)))]
 
 
-def event(listener: str, item_id: str) -> Json:
-    return {
-        "event_id": uuid.uuid4().hex,
-        "user_id": listener,
-        "item_id": item_id,
-        "type": "play",
-        "timestamp": int(time.time() * 1000) - 1000,
-        "ms_played": 150_000,
+def event(listener: str, item_id: str) -> ListeningEvent:
+    return ListeningEvent(
+        event_id=uuid.uuid4().hex,
+        user_id=listener,
+        item_id=item_id,
+        type_=EventType.PLAY,
+        timestamp=int(time.time() * 1000) - 1000,
+        ms_played=150_000,
+    )
+
+
+def clients_for(base_url: str, tokens: dict[str, str], connections: int) -> dict[str, AuthenticatedClient]:
+    """One generated client per identity (its token), each one keep-alive connection pool that every load
+    thread shares (httpx clients are thread-safe)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    clients = {
+        name: AuthenticatedClient(
+            base_url=base_url.rstrip("/"),
+            token=token,
+            timeout=httpx.Timeout(TIMEOUT_S),
+            httpx_args={"limits": limits},
+        )
+        for name, token in tokens.items()
     }
+    for client in clients.values():
+        client.get_httpx_client()  # made here, once, before the threads share it
+    return clients
 
 
 class Client:
-    """One client: a keep-alive session, one request at a time."""
+    """One load client: one request at a time, through the identities' generated clients."""
 
-    def __init__(self, base_url: str, tokens: dict[str, str], items: list[str], ledger: Ledger) -> None:
-        self.base, self.tokens, self.items, self.ledger = base_url.rstrip("/"), tokens, items, ledger
-        self.listeners = [name for name in tokens if name != "service"]
-        self.session = requests.Session()
+    def __init__(self, clients: dict[str, AuthenticatedClient], items: list[str], ledger: Ledger) -> None:
+        self.clients, self.items, self.ledger = clients, items, ledger
+        self.listeners = [name for name in clients if name != "service"]
 
-    def call(self, route: str, method: str, path: str, token: str, body: Json | None = None) -> Any:
-        headers = {"authorization": f"Bearer {token}"}
+    def call[T](self, route: str, request: Callable[[], Response[T]]) -> T | None:
+        """The typed reply of a 2xx, else None; the status and latency go to the ledger either way."""
         started = time.perf_counter()
         try:
-            response = self.session.request(
-                method, self.base + path, json=body, headers=headers, timeout=TIMEOUT_S
-            )
-            status = response.status_code
-        except requests.RequestException:
+            response: Response[T] | None = request()
+            status = int(response.status_code) if response is not None else 0
+        except httpx.HTTPError:
             status, response = 0, None  # no answer: counted as status 0
         elapsed_ms = (time.perf_counter() - started) * 1000
-        failed = response is not None and not 200 <= status < 300
-        self.ledger.record(
-            route, status, elapsed_ms, response.text if failed and response is not None else ""
-        )
-        return response.json() if response is not None and 200 <= status < 300 else None
+        ok = response is not None and 200 <= status < 300
+        body = response.content.decode(errors="replace") if response is not None and not ok else ""
+        self.ledger.record(route, status, elapsed_ms, body)
+        return response.parsed if ok and response is not None else None
 
     def post_events(self, listener: str, rng: np.random.Generator, route: str = ROUTES[0]) -> None:
-        batch = [event(listener, pick(rng, self.items)) for _ in range(EVENTS_PER_POST)]
-        reply = self.call(route, "POST", "/v1/events", self.tokens[listener], {"events": batch})
-        if reply is not None:
+        batch = EventBatch(events=[event(listener, pick(rng, self.items)) for _ in range(EVENTS_PER_POST)])
+        client = self.clients[listener]
+        reply = self.call(route, lambda: post_events.sync_detailed(client=client, body=batch))
+        if isinstance(reply, IngestResponse):
             with self.ledger.lock:
-                self.ledger.accepted[listener] += int(reply["accepted"])
+                self.ledger.accepted[listener] += reply.accepted
 
     def one(self, route: str, rng: np.random.Generator) -> None:
         listener = pick(rng, self.listeners)
+        client = self.clients[listener]
         if route == ROUTES[0]:
             self.post_events(listener, rng)
         elif route == ROUTES[1]:
-            self.call(route, "GET", f"/v1/users/{listener}/recommendations?limit=20", self.tokens[listener])
+            self.call(route, lambda: get_recommendations.sync_detailed(listener, client=client, limit=20))
         elif route == ROUTES[2]:
-            self.call(route, "GET", f"/v1/users/{listener}/profile", self.tokens[listener])
+            self.call(route, lambda: get_profile.sync_detailed(listener, client=client))
         else:
-            path = f"/v1/items/{pick(rng, self.items)}/similar?limit=20"
-            self.call(route, "GET", path, self.tokens["service"])
+            item = pick(rng, self.items)
+            self.call(
+                route, lambda: get_similar.sync_detailed(item, client=self.clients["service"], limit=20)
+            )
 
 
 def run_clients(clients: list[Client], duration: float, mix: Sequence[float], seed: int) -> float:
@@ -170,33 +137,14 @@ def check_applied(client: Client, listeners: list[str]) -> dict[str, tuple[int, 
     """Listeners whose profile does not hold every accepted event: listener -> (accepted, applied)."""
     mismatches = {}
     for listener in listeners:
-        reply = client.call("check", "GET", f"/v1/users/{listener}/profile", client.tokens[listener])
-        applied = sum(reply["counts"].values()) if reply else 0
+        identity = client.clients[listener]
+        reply = client.call("check", lambda: get_profile.sync_detailed(listener, client=identity))  # noqa: B023
+        applied = (
+            sum(reply.counts.additional_properties.values()) if isinstance(reply, ProfileResponse) else 0
+        )
         if applied != client.ledger.accepted[listener]:
             mismatches[listener] = (client.ledger.accepted[listener], applied)
     return mismatches
-
-
-def table(report: Json) -> str:
-    lines = [f"{'route':<22}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  errors"]
-    for route, s in report["routes"].items():
-        cells = [f"{s[k]:>9.1f}" if s[k] is not None else f"{'-':>9}" for k in ("p50_ms", "p95_ms", "p99_ms")]
-        errors = ", ".join(f"{n}x{status}" for status, n in s["errors"].items()) or "0"
-        lines.append(f"{route:<22}{s['requests']:>9}{s['requests_per_s']:>8.1f}{''.join(cells)}  {errors}")
-    t = report["total"]
-    lines.append(
-        f"{'all':<22}{t['requests']:>9}{t['requests_per_s']:>8.1f}{t['p50_ms']:>9.1f}{t['p95_ms']:>9.1f}"
-        f"{t['p99_ms']:>9.1f}  {t['errors']}"
-    )
-    for route, s in report["routes"].items():
-        lines.extend(f"  {route} {status}: {body}" for status, body in s["first_error"].items())
-    drain = report["drain"]
-    lines.append(
-        f"drain: queues {'empty' if drain['drained'] else 'NOT empty: ' + drain['backlog']} after "
-        f"{drain['seconds']:.1f} s; events accepted {drain['accepted']:,}, applied {drain['applied']:,}"
-        f" ({'OK' if drain['ok'] else 'MISMATCH'})"
-    )
-    return "\n".join(lines)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -223,12 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     probe = stack_probe(args.aws_port, load_template(DEFAULT_TEMPLATE))
 
     ledger = Ledger()
-    setup = Client(args.base_url, tokens, [], ledger)
-    cold = setup.call("setup", "GET", "/v1/users/u-load-cold/recommendations?limit=100", tokens["service"])
-    if not cold or not cold["items"]:
+    identities = clients_for(args.base_url, tokens, args.clients)
+    setup = Client(identities, [], ledger)
+    service = identities["service"]
+    cold = setup.call(
+        "setup", lambda: get_recommendations.sync_detailed("u-load-cold", client=service, limit=100)
+    )
+    items = getattr(cold, "items", None)
+    if not items:
         print("the catalog is empty: start the stack with its demo catalog or import one", file=sys.stderr)
         return 1
-    setup.items = [item["item_id"] for item in cold["items"]]
+    setup.items = [item.item_id for item in items]
     # Every listener gets a profile first, so profile reads during the load find one (not 404).
     warmup = np.random.default_rng(args.seed)
     for listener in listeners:
@@ -236,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wait_drained(probe, args.drain_timeout)
 
     print(f"{args.clients} clients for {args.duration:.0f} s against {args.base_url} ...", file=sys.stderr)
-    clients = [Client(args.base_url, tokens, setup.items, ledger) for _ in range(args.clients)]
+    clients = [Client(identities, setup.items, ledger) for _ in range(args.clients)]
     seconds = run_clients(clients, args.duration, DEFAULT_MIX, args.seed)
 
     drain_started = time.monotonic()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -18,6 +19,8 @@ from local.template import REGION, SqsEventSource
 logger = logging.getLogger(__name__)
 
 _SQS_MAX_BATCH = 10  # ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch limit
+# Lambda's limit on an invocation's payload: a batch ends before the record that would pass it.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -58,6 +61,30 @@ def _chunks(items: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield items[start : start + _SQS_MAX_BATCH]
 
 
+class PayloadBatch:
+    """Messages gathered for one invocation: at most `size`, and at most MAX_PAYLOAD_BYTES of records
+    (at least one, as Lambda sends a lone oversized record to fail on its own)."""
+
+    def __init__(self, size: int, queue_arn: str) -> None:
+        self.size, self.queue_arn = size, queue_arn
+        self.messages: list[dict[str, Any]] = []
+        self.overflow: list[dict[str, Any]] = []
+        self.payload_bytes = len(json.dumps({"Records": []}))  # the event's size as JSON
+
+    @property
+    def full(self) -> bool:
+        return len(self.messages) >= self.size or bool(self.overflow)
+
+    def add(self, received: list[dict[str, Any]]) -> None:
+        for message in received:
+            record = len(json.dumps(sqs_record(message, self.queue_arn))) + (2 if self.messages else 0)
+            if self.full or (self.messages and self.payload_bytes + record > MAX_PAYLOAD_BYTES):
+                self.overflow.append(message)
+                continue
+            self.messages.append(message)
+            self.payload_bytes += record
+
+
 class SqsPoller:
     """Lambda's poller for one event source, on its own thread (which `stop` ends within ~1 s)."""
 
@@ -68,6 +95,7 @@ class SqsPoller:
         queue_url: str,
         queue_arn: str,
         stop: threading.Event,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.thread = threading.Thread(target=self._run, name=f"sqs-{source.queue_id}", daemon=True)
         self._source = source
@@ -75,7 +103,9 @@ class SqsPoller:
         self._queue_url = queue_url
         self._queue_arn = queue_arn
         self._stop = stop
+        self._clock = clock
         self._sqs = boto3.client("sqs")
+        self._carried: list[dict[str, Any]] = []  # received, but past the last batch's payload limit
         # Deliberate local speed-up: a failed record becomes visible again after this delay instead of the
         # queue's VisibilityTimeout (180-360 s), so retries and the redrive to the DLQ after maxReceiveCount
         # receives (moto applies the RedrivePolicy on receive, as SQS does) happen within seconds.
@@ -94,25 +124,41 @@ class SqsPoller:
                 self._stop.wait(1)
 
     def _collect(self) -> list[dict[str, Any]]:
-        """Receive until BatchSize messages or the batching window (counted from the first message) ends."""
-        messages: list[dict[str, Any]] = []
-        window_end: float | None = None
-        while len(messages) < self._source.batch_size and not self._stop.is_set():
-            remaining = None if window_end is None else window_end - time.monotonic()
+        """Receive until BatchSize messages, the batching window (counted from the first message) or the
+        payload limit ends the batch; a message past the limit starts the next batch.
+
+        A receive that comes back full says a backlog is waiting. SQS answers it in milliseconds, so
+        Lambda fills the batch from a backlog within the window; moto takes tens of milliseconds per
+        receive under load, so such a receive's own time does not count against the window here (else a
+        backlog would be handed over in a few dozen messages, and each batch costs one popularity write
+        per item it touches)."""
+        batch = PayloadBatch(self._source.batch_size, self._queue_arn)
+        batch.add(self._carried)
+        self._carried = batch.overflow
+        messages = batch.messages
+        window = self._source.maximum_batching_window_seconds
+        window_end = self._clock() + window if messages else None
+        while not batch.full and not self._stop.is_set():
+            remaining = None if window_end is None else window_end - self._clock()
             if remaining is not None and remaining <= 0:
                 break
             wait = 1 if remaining is None or remaining >= 1 else 0
+            asked = min(_SQS_MAX_BATCH, self._source.batch_size - len(messages))
+            started = self._clock()
             received = self._sqs.receive_message(
                 QueueUrl=self._queue_url,
-                MaxNumberOfMessages=min(_SQS_MAX_BATCH, self._source.batch_size - len(messages)),
+                MaxNumberOfMessages=asked,
                 WaitTimeSeconds=wait,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if received:
-                messages.extend(received)
+                batch.add(received)
+                self._carried = batch.overflow
                 if window_end is None:
-                    window_end = time.monotonic() + self._source.maximum_batching_window_seconds
+                    window_end = self._clock() + window
+                elif len(received) == asked:  # a backlog: this receive's time is moto's, not the window's
+                    window_end += self._clock() - started
             elif wait == 0 and remaining is not None:
                 self._stop.wait(min(0.05, remaining))
         return messages

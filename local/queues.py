@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 import boto3
+from tqdm import tqdm
 
 from local.stack import aws_endpoint
 from local.template import REGION, Template, lookup_resources
@@ -55,13 +56,17 @@ def wait_drained(
     *,
     settle: int = 2,
     interval: float = 0.5,
+    busy_interval: float = 2.0,
+    busy_above: int = 100,
     on_poll: Callable[[Backlog], None] = lambda _: None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Backlog:
     """Poll until `settle` probes in a row find every queue empty; the last backlog seen (non-empty on
     timeout). One empty probe is not enough: a poller may hold a received batch it has not yet deleted or
-    whose handler is about to enqueue follow-ups, between two probes."""
+    whose handler is about to enqueue follow-ups, between two probes. Above `busy_above` messages it
+    probes every `busy_interval` s instead: counting a long queue is work for the queue's server too
+    (moto counts message by message), taken from the handlers that are draining it."""
     deadline = clock() + timeout
     empty_in_a_row = 0
     while True:
@@ -70,7 +75,7 @@ def wait_drained(
         empty_in_a_row = empty_in_a_row + 1 if seen.total == 0 else 0
         if empty_in_a_row >= settle or clock() >= deadline:
             return seen
-        sleep(interval)
+        sleep(busy_interval if seen.total > busy_above else interval)
 
 
 def sqs_client(aws_port: int) -> Any:
@@ -97,24 +102,17 @@ def stack_probe(aws_port: int, template: Template, *, dead_letters: bool = False
 def wait_reporting(
     probe: Callable[[], Backlog], timeout: float, stream: TextIO, label: str = "queues"
 ) -> tuple[Backlog, float]:
-    """`wait_drained`, showing the backlog as it shrinks (one line redrawn on a terminal, a line every
-    5 s otherwise); returns the last backlog and the seconds waited."""
+    """`wait_drained` behind a progress bar of the messages handled so far (on a terminal only: tqdm's
+    `disable=None`); returns the last backlog and the seconds waited."""
     started = time.monotonic()
-    shown = [started - 5.0]
+    with tqdm(desc=label, unit="msg", file=stream, disable=None) as bar:
 
-    def show(seen: Backlog) -> None:
-        now = time.monotonic()
-        text = f"{label}: {seen.total:,} messages to handle ({seen.describe()}), {now - started:.0f} s"
-        if stream.isatty():
-            stream.write("\r" + text + "\x1b[K")
-        elif now - shown[0] >= 5.0:
-            stream.write(text + "\n")
-            shown[0] = now
-        stream.flush()
+        def show(seen: Backlog) -> None:
+            bar.total = max(bar.total or 0, bar.n + seen.total)  # the backlog can grow (follow-ups)
+            bar.update(bar.total - seen.total - bar.n)
+            bar.set_postfix_str(seen.describe(), refresh=True)
 
-    left = wait_drained(probe, timeout, on_poll=show)
-    if stream.isatty():
-        stream.write("\n")
+        left = wait_drained(probe, timeout, on_poll=show)
     return left, time.monotonic() - started
 
 

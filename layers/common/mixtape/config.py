@@ -286,6 +286,8 @@ class ProfileSettings(_ModelSettings, EventFoldSettings):
     limits: ProfileLimits = ProfileLimits()
     heard: HeardShape = HeardShape()  # the complete "already heard" filter (mixtape.models.heard)
     max_update_attempts: int = Field(default=8, ge=1)
+    # Listeners of one batch applied at once (threads): each waits on its own few DynamoDB round trips.
+    apply_concurrency: int = Field(default=8, ge=1, le=32)
     event_retention_days: int = Field(default=30, ge=1, description="TTL of the applied-events log")
     # An erasure tombstone must outlive every message that could still carry the listener's older
     # events: the profile-update queue and its DLQ keep messages for at most 14 days.

@@ -1,5 +1,6 @@
 """The local load and drain tools: percentiles, the drain wait, the port check."""
 
+import itertools
 import socket
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from local import moto_process
-from local.load import Ledger, percentile
+from local.load_report import Ledger, percentile
 from local.queues import Backlog, backlog, wait_drained, work_queues
 from local.stack import LocalFunction
 from local.template import DEFAULT_TEMPLATE, Function, load_template
@@ -72,6 +73,16 @@ def test_drain_needs_consecutive_empty_probes():
     )
     assert left.total == 0
     assert polls == [5, 0, 3, 0, 0]
+
+
+def test_drain_probes_a_long_queue_less_often():
+    clock = FakeClock()
+    seen = probes(500, 150, 20, 0, 0)
+    times: list[float] = []
+    wait_drained(
+        lambda: next(seen), 60, on_poll=lambda _: times.append(clock.now), clock=clock, sleep=clock.sleep
+    )
+    assert [b - a for a, b in itertools.pairwise(times)] == [2.0, 2.0, 0.5, 0.5]
 
 
 def test_drain_gives_up_at_the_timeout_with_the_backlog():

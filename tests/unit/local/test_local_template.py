@@ -122,7 +122,7 @@ def test_routes_and_sqs_sources_come_from_function_events(template: Template):
     assert ("DELETE /v1/users/{user_id}", "ProfileUpdateFunction") in keys
     sources = {s.queue_id: s for s in template.sqs_sources}
     assert sources["ProfileUpdateQueue"].function_id == "ProfileUpdateFunction"
-    assert sources["ProfileUpdateQueue"].batch_size == 100
+    assert sources["ProfileUpdateQueue"].batch_size == 1000
     assert sources["ProfileUpdateQueue"].maximum_batching_window_seconds == 1
     assert sources["IngestQueue"].maximum_batching_window_seconds == 0
     assert all(s.report_batch_item_failures for s in sources.values())

@@ -26,6 +26,7 @@ SETTINGS = ProfileSettings(
     profile_update_queue_url="q",
     embedding_dim=4,
     max_update_attempts=64,  # every interleaved batch can make one commit conflict
+    apply_concurrency=1,  # the interleaving store draws from hypothesis, which only the test's thread may
 )
 USERS = ("u-a", "u-b")
 OFFSETS = st.one_of(st.none(), st.integers(min_value=-840, max_value=840))

@@ -1,17 +1,22 @@
 """A batch of profile-update messages: group by listener, fold each listener's events in one commit and
 log them, then credit item popularity and trend counters (once per listener, item and bucket:
 mixtape.profiles.apply.fold), one write per item.
-One listener's failure fails only the messages that carried its events."""
+One listener's failure fails only the messages that carried its events.
+
+Listeners are applied side by side on a few threads: each one's reads and conditional writes touch only
+its own profile and events, so they are independent, and a large batch (more listeners aggregated into
+each item's popularity write) stays well inside the function's timeout."""
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
-from mixtape.profiles.apply import apply_user_events
+from mixtape.profiles.apply import ApplyResult, apply_user_events
 from mixtape.profiles.attribution import Attributions, attributions
 from mixtape.runtime.observability import logger
 from mixtape.storage.ports import CatalogStore, EventStore, ProfileStore
@@ -50,11 +55,23 @@ def process_messages(
     features = catalog.features({e.item_id for events in events_by_user.values() for e in events})
     popular: list[StoredEvent] = []
     trend: list[trending.Credit] = []
-    for user_id, events in events_by_user.items():
+
+    def apply(user_id: str) -> ApplyResult | None:
         try:
-            result = apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
+            events = events_by_user[user_id]
+            return apply_user_events(user_id, events, features, profiles, log, settings, now_ms, model)
         except Exception as error:  # isolate one listener: its messages are retried, the others commit
             logger.warning("profile update failed", extra={"user_id": user_id, "error": repr(error)})
+            return None
+
+    workers = min(settings.apply_concurrency, len(events_by_user))
+    if workers <= 1:
+        results = [apply(user_id) for user_id in events_by_user]
+    else:  # the clients' connection pool (mixtape.storage.clients) has room for these and the catalog's
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+            results = list(pool.map(apply, events_by_user))  # in listener order: a deterministic outcome
+    for user_id, result in zip(events_by_user, results, strict=True):
+        if result is None:
             outcome.failed_message_ids |= messages_by_user[user_id]
             continue
         if result.unstored:  # applied, but the events log must still get them: redeliver
