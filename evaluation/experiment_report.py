@@ -24,7 +24,7 @@ from evaluation.replay import trained_stack
 from evaluation.run import REPORTS
 from evaluation.served import ServedStack
 from local import lastfm
-from local.importer import NOMINAL_MS_PLAYED, pack_groups
+from local.lastfm_import.plan import NOMINAL_MS_PLAYED, pack_groups
 from mixtape.config import Experiment
 
 # The default experiment: today's ranking against one that gives a fifth of each list to exploration.

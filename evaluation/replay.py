@@ -12,7 +12,7 @@ from typing import Any
 from evaluation.protocol import Split
 from evaluation.served import ServedStack
 from local import lastfm
-from local.importer import IMPORT_SOURCE, catalog_item, pack_groups, play_events
+from local.lastfm_import.plan import IMPORT_SOURCE, catalog_item, pack_groups, play_events
 from mixtape.config import Experiment
 
 

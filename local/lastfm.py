@@ -1,6 +1,6 @@
 """Reader of the Last.fm HetRec 2011 dataset (hetrec2011-lastfm-2k): artists, their top tags, play counts.
 
-Pure functions and frozen dataclasses, no HTTP: `local.importer` loads the result into Mixtape and the
+Pure functions and frozen dataclasses, no HTTP: `local.lastfm_import` loads the result into Mixtape and the
 evaluation harness reads the same dataset through the same ids. A listener's complete history is their
 plays plus every artist they tagged (`LastFm.tagged`: the evaluation replays each pair as one `like`).
 

@@ -12,7 +12,7 @@ from evaluation.report import write_reports
 from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
 from local import lastfm
-from local.importer import catalog_item, play_events
+from local.lastfm_import.plan import catalog_item, play_events
 from mixtape.models.artifact import ModelArtifact
 
 ROCK, JAZZ = range(1, 9), range(11, 19)
