@@ -16,6 +16,7 @@ from .event_type import EventType
 from .export_response import ExportResponse
 from .exported_event import ExportedEvent
 from .exported_event_context_type_0 import ExportedEventContextType0
+from .exported_heard import ExportedHeard
 from .exported_profile import ExportedProfile
 from .exported_profile_artists import ExportedProfileArtists
 from .exported_profile_counts import ExportedProfileCounts
@@ -76,6 +77,7 @@ __all__ = (
     "EventType",
     "ExportedEvent",
     "ExportedEventContextType0",
+    "ExportedHeard",
     "ExportedProfile",
     "ExportedProfileArtists",
     "ExportedProfileCounts",

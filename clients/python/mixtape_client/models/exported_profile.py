@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.exported_heard import ExportedHeard
     from ..models.exported_profile_artists import ExportedProfileArtists
     from ..models.exported_profile_counts import ExportedProfileCounts
     from ..models.exported_profile_dayparts import ExportedProfileDayparts
@@ -45,6 +46,7 @@ class ExportedProfile:
         pending (list[str]): Applied events whose log entry is not confirmed yet
         impressions (ExportedProfileImpressions | Unset): Items shown: decayed count of showings (stored values)
         impressions_ref_ms (int | Unset): Epoch ms the stored showing counts are relative to Default: 0.
+        heard (ExportedHeard | None | Unset): Everything heard, past the caps above
     """
 
     version: int
@@ -65,9 +67,12 @@ class ExportedProfile:
     pending: list[str]
     impressions: ExportedProfileImpressions | Unset = UNSET
     impressions_ref_ms: int | Unset = 0
+    heard: ExportedHeard | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.exported_heard import ExportedHeard  # noqa: PLC0415
+
         version = self.version
 
         ref_ms = self.ref_ms
@@ -120,6 +125,14 @@ class ExportedProfile:
 
         impressions_ref_ms = self.impressions_ref_ms
 
+        heard: dict[str, Any] | None | Unset
+        if isinstance(self.heard, Unset):
+            heard = UNSET
+        elif isinstance(self.heard, ExportedHeard):
+            heard = self.heard.to_dict()
+        else:
+            heard = self.heard
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -146,11 +159,14 @@ class ExportedProfile:
             field_dict["impressions"] = impressions
         if impressions_ref_ms is not UNSET:
             field_dict["impressions_ref_ms"] = impressions_ref_ms
+        if heard is not UNSET:
+            field_dict["heard"] = heard
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.exported_heard import ExportedHeard  # noqa: PLC0415
         from ..models.exported_profile_artists import ExportedProfileArtists  # noqa: PLC0415
         from ..models.exported_profile_counts import ExportedProfileCounts  # noqa: PLC0415
         from ..models.exported_profile_dayparts import ExportedProfileDayparts  # noqa: PLC0415
@@ -238,6 +254,23 @@ class ExportedProfile:
 
         impressions_ref_ms = d.pop("impressions_ref_ms", UNSET)
 
+        def _parse_heard(data: object) -> ExportedHeard | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                heard_type_0 = ExportedHeard.from_dict(data)
+
+                return heard_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ExportedHeard | None | Unset, data)
+
+        heard = _parse_heard(d.pop("heard", UNSET))
+
         exported_profile = cls(
             version=version,
             ref_ms=ref_ms,
@@ -257,6 +290,7 @@ class ExportedProfile:
             pending=pending,
             impressions=impressions,
             impressions_ref_ms=impressions_ref_ms,
+            heard=heard,
         )
 
         exported_profile.additional_properties = d

@@ -124,6 +124,15 @@ class ExportedRecentPlay(_Out):
     ts: int = Field(description="Epoch ms of the play")
 
 
+class ExportedHeard(_Out):
+    """The listener's already-heard filter as stored: a scalable Bloom filter of item ids (it holds no id
+    itself; each item was hashed into bits), never recommended back."""
+
+    items: int = Field(description="Items added (one it seemed to hold already, a false positive, is not)")
+    layers: int
+    filter: str = Field(description="The stored bytes, base64 (mixtape.models.heard's versioned format)")
+
+
 class ExportedProfile(_Out):
     """The taste profile exactly as stored (affinities are decayed sums relative to `ref_ms`)."""
 
@@ -149,6 +158,7 @@ class ExportedProfile(_Out):
     impressions_ref_ms: int = Field(
         default=0, description="Epoch ms the stored showing counts are relative to"
     )
+    heard: ExportedHeard | None = Field(default=None, description="Everything heard, past the caps above")
 
 
 class ExportedEvent(_Out):

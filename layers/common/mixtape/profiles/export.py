@@ -1,14 +1,19 @@
-"""Right of access: every datum held about a listener (the stored profile, the applied-events log still
-within retention, the erasure state, the preferences), next to erasure (mixtape.profiles.erasure)."""
+"""Right of access: every datum held about a listener (the stored profile and its heard filter, the
+applied-events log still within retention, the erasure state, the preferences), next to erasure
+(mixtape.profiles.erasure)."""
+
+import base64
 
 from mixtape.errors import NotFoundError
 from mixtape.models.api import (
     ErasureState,
     ExportedEvent,
+    ExportedHeard,
     ExportedProfile,
     ExportedRecentPlay,
     ExportResponse,
 )
+from mixtape.models.heard import HeardFilter
 from mixtape.models.profile import Profile
 from mixtape.storage.ports import EventStore, LoggedEvent, ProfileStore
 
@@ -64,6 +69,13 @@ def _profile(profile: Profile) -> ExportedProfile:
         pending=list(profile.pending),
         impressions=dict(profile.impressions),
         impressions_ref_ms=profile.impressions_ref_ms,
+        heard=None if profile.heard is None else _heard(profile.heard),
+    )
+
+
+def _heard(heard: HeardFilter) -> ExportedHeard:
+    return ExportedHeard(
+        items=len(heard), layers=heard.layers, filter=base64.b64encode(heard.to_bytes()).decode("ascii")
     )
 
 
