@@ -38,6 +38,7 @@ DEFAULT_MIX = (0.25, 0.40, 0.20, 0.15)  # shares of ROUTES
 EVENTS_PER_POST = 5
 LISTENERS = 50
 TIMEOUT_S = 30.0
+SETUP_ATTEMPTS = 4  # the first request may wait for a worker that is loading a model or catalog
 
 
 def pick[T](rng: np.random.Generator, values: Sequence[T]) -> T:
@@ -71,6 +72,31 @@ def clients_for(base_url: str, tokens: dict[str, str], connections: int) -> dict
     for client in clients.values():
         client.get_httpx_client()  # made here, once, before the threads share it
     return clients
+
+
+def catalog_sample(service: AuthenticatedClient, attempts: int = SETUP_ATTEMPTS) -> list[str] | None:
+    """Item ids of a cold listener's first page: what the load's events play. Retried while the stack
+    does not answer or answers 5xx (right after `make train` or an import its workers may be reloading a
+    model or the catalog); None, with the reason on stderr, when there is none to take."""
+    for attempt in range(1, attempts + 1):
+        try:
+            reply = get_recommendations.sync_detailed("u-load-cold", client=service, limit=100)
+            status, problem = int(reply.status_code), reply.content.decode(errors="replace")[:200]
+        except httpx.HTTPError as error:
+            reply, status, problem = None, 0, f"no answer ({type(error).__name__})"
+        if reply is not None and status == 200:
+            items = getattr(reply.parsed, "items", None) or []
+            if not items:
+                empty = "the catalog is empty: start the stack with its demo catalog or import one"
+                print(empty, file=sys.stderr)
+                return None
+            return [item.item_id for item in items]
+        if status != 0 and status < 500:
+            print(f"setup: GET recommendations answered {status}: {problem}", file=sys.stderr)
+            return None
+        print(f"setup: attempt {attempt} of {attempts}: {problem or status}; retrying", file=sys.stderr)
+    print("setup: the stack did not answer GET recommendations; is it still loading?", file=sys.stderr)
+    return None
 
 
 class Client:
@@ -174,14 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     identities = clients_for(args.base_url, tokens, args.clients)
     setup = Client(identities, [], ledger)
     service = identities["service"]
-    cold = setup.call(
-        "setup", lambda: get_recommendations.sync_detailed("u-load-cold", client=service, limit=100)
-    )
-    items = getattr(cold, "items", None)
-    if not items:
-        print("the catalog is empty: start the stack with its demo catalog or import one", file=sys.stderr)
+    items = catalog_sample(service)
+    if items is None:
         return 1
-    setup.items = [item.item_id for item in items]
+    setup.items = items
     # Every listener gets a profile first, so profile reads during the load find one (not 404).
     warmup = np.random.default_rng(args.seed)
     for listener in listeners:

@@ -170,3 +170,46 @@ def test_a_trainer_is_refused_while_the_queues_hold_messages_and_runs_once_they_
         queues, "stack_probe", lambda *_args, **_kw: lambda: Backlog({"ProfileUpdateQueue": 0})
     )
     queues.require_drained(5000, None, 5.0, "the Spark trainer")  # type: ignore[arg-type]
+
+
+def _service(handler: Any) -> Any:
+    import httpx
+    from mixtape_client import AuthenticatedClient
+
+    client = AuthenticatedClient(base_url="http://stack.invalid", token="t")
+    client.set_httpx_client(
+        httpx.Client(base_url="http://stack.invalid", transport=httpx.MockTransport(handler))
+    )
+    return client
+
+
+def test_load_setup_retries_a_stack_that_does_not_answer_yet_and_stops_on_a_refusal(capsys):
+    import httpx
+
+    from local.load import catalog_sample
+
+    seen: list[str] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if len(seen) % 2:
+            raise httpx.ReadTimeout("loading a model", request=request)
+        return httpx.Response(503, json={"error": {"code": "unavailable", "message": "try again"}})
+
+    assert catalog_sample(_service(busy), attempts=3) is None
+    assert (
+        seen == ["/v1/users/u-load-cold/recommendations"] * 3
+    )  # every attempt made, none mistaken for empty
+    err = capsys.readouterr().err
+    assert "did not answer" in err
+    assert "catalog is empty" not in err
+
+    refused: list[int] = []
+
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        refused.append(1)
+        return httpx.Response(403, json={"error": {"code": "forbidden", "message": "scope"}})
+
+    assert catalog_sample(_service(forbidden), attempts=3) is None
+    assert refused == [1]  # a 4xx is an answer: not retried
+    assert "answered 403" in capsys.readouterr().err
