@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import metrics
-from evaluation.protocol import split
+from evaluation.protocol import plays_and_tags, split
 from evaluation.replay import trained_stack
 from evaluation.run import REPORTS
 from evaluation.served import ServedStack
@@ -77,11 +77,7 @@ def report(
     seed: int, experiment: Experiment, data_dir: str | None, limit_users: int | None, log: Any = print
 ) -> str:
     data = lastfm.load(data_dir)
-    plays, tagged = data.plays, data.tagged
-    if limit_users is not None:
-        keep = set(sorted({p.user_id for p in plays})[:limit_users])
-        plays = tuple(p for p in plays if p.user_id in keep)
-        tagged = tuple(t for t in tagged if t.user_id in keep)
+    plays, tagged = plays_and_tags(data, limit_users)
     part = split(plays, seed, tagged)
     stack = trained_stack(data, part, log, experiments=[experiment])
     ranked: dict[str, dict[int, list[int]]] = defaultdict(dict)

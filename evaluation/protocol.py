@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from local.lastfm import Play, Tagged
+from local.lastfm import LastFm, Play, Tagged
 
 HEAVY_ABOVE = 300  # the profile's default max_items (mixtape.config.ProfileLimits)
 LIGHT_UP_TO = 20
@@ -54,6 +54,18 @@ class Split:
         if name == "all":
             return self.test
         raise ValueError(f"no slice {name!r}")
+
+
+def plays_and_tags(
+    data: LastFm, limit_users: int | None = None
+) -> tuple[tuple[Play, ...], tuple[Tagged, ...]]:
+    """The plays and tags the protocol splits: every listener's, or (smoke runs) those of the first
+    `limit_users` listeners by id."""
+    plays, tagged = data.plays, data.tagged
+    if limit_users is None:
+        return plays, tagged
+    keep = set(sorted({p.user_id for p in plays})[:limit_users])
+    return tuple(p for p in plays if p.user_id in keep), tuple(t for t in tagged if t.user_id in keep)
 
 
 def split(

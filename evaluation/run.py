@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from evaluation import baselines, metrics
-from evaluation.protocol import Split, split
+from evaluation.protocol import Split, plays_and_tags, split
 from evaluation.replay import trained_stack
 from evaluation.report import HELD_OUT_SEEDS, TUNING_SEEDS, Row, scored, write_reports
 from evaluation.served import ServedStack
@@ -140,11 +140,7 @@ def run(
     with_spark = with_spark and bool(extras & set(seeds))
     spark = local_spark() if with_spark else None
     data = lastfm.load(data_dir)
-    plays, tagged = data.plays, data.tagged
-    if limit_users is not None:
-        keep = set(sorted({p.user_id for p in plays})[:limit_users])
-        plays = tuple(p for p in plays if p.user_id in keep)
-        tagged = tuple(t for t in tagged if t.user_id in keep)
+    plays, tagged = plays_and_tags(data, limit_users)
     rows: list[Row] = []
     # On stderr and only on a terminal (tqdm's disable=None); the log lines go around it to stdout.
     total = sum(phases(ablate and s in extras, with_spark and s in extras) for s in seeds)

@@ -21,7 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from evaluation import metrics
-from evaluation.protocol import HEAVY_ABOVE, LIGHT_UP_TO, Split, split
+from evaluation.protocol import HEAVY_ABOVE, LIGHT_UP_TO, Split, plays_and_tags, split
 from evaluation.replay import replayed_stack
 from evaluation.report import HELD_OUT_SEEDS, TUNING_SEEDS
 from evaluation.run import REPORTS, _serve
@@ -66,11 +66,7 @@ def measure(
     done: Callable[[dict[str, dict[int, Lists]], dict[int, Split]], object],
 ) -> tuple[dict[str, dict[int, Lists]], dict[int, Split]]:
     """Every lever's served lists, per seed; `done` after each seed (the table so far)."""
-    plays, tagged = data.plays, data.tagged
-    if limit_users is not None:
-        keep = set(sorted({p.user_id for p in plays})[:limit_users])
-        plays = tuple(p for p in plays if p.user_id in keep)
-        tagged = tuple(t for t in tagged if t.user_id in keep)
+    plays, tagged = plays_and_tags(data, limit_users)
     lists: dict[str, dict[int, Lists]] = {lever.name: {} for lever in LEVERS}
     parts: dict[int, Split] = {}
     trainings = list(dict.fromkeys(tuple(sorted(lever.training.items())) for lever in LEVERS))

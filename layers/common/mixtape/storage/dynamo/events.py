@@ -58,7 +58,15 @@ def item_to_logged(item: dict[str, Any]) -> LoggedEvent:
 
 # What the trainer reads of an item: everything but the context, which weighs nothing.
 TRAINING_ATTRIBUTES = (
-    *("user_id", "event_id", "item_id", "type", "ts", "count", "ms_played", "ingested_at", "expires_at"),
+    "user_id",
+    "event_id",
+    "item_id",
+    "type",
+    "ts",
+    "count",
+    "ms_played",
+    "ingested_at",
+    "expires_at",
 )
 # Pages a scan's segments may read ahead of the fold: memory holds a few pages, never the table.
 PAGES_AHEAD_PER_SEGMENT = 2
