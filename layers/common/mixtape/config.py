@@ -73,6 +73,9 @@ class RankingWeights(BaseModel):
     # within [-1, 1] whatever the listener's vector length.
     factors: float = 1.7
     debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail
+    # learned model: minus log(exposure) (mixtape.learning.exposure: how many training listeners the model
+    # alone would show the item), pushes down what crowds most lists; 0 with a model that has none.
+    debias_exposure: float = Field(default=0.0, ge=0)
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35

@@ -5,6 +5,7 @@ scores, and reasons only from positive terms.
 """
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -70,6 +71,18 @@ def reference(
         neighbors = defaultdict(
             float, {p: weights.neighbors * gain * v / top for p, v in neighbors.items()} if top else {}
         )
+    # Exposure debias: log1p(the item's exposure) over the largest of the catalog's, 0 without exposure.
+    exposure = [0.0] * n
+    if model is not None and model.model.exposure is not None:
+        shown = model.model.exposure
+        exposure = [
+            float(np.log1p(shown[model.model.position[r.item_id]]))
+            if r.item_id in model.model.position
+            else 0.0
+            for r in records
+        ]
+        most = max(exposure)
+        exposure = [e / most if most > 0 else 0.0 for e in exposure]
     known = set(profile.items) | {r.item_id for r in profile.recent} | set(profile.disliked)
     scored = []
     for i, record in enumerate(records):
@@ -93,7 +106,10 @@ def reference(
             terms[ReasonCode.POPULAR] = weights.popularity * float(index.popularity[i])
         else:
             terms[ReasonCode.LISTENERS] = (
-                factor[i] + neighbors[i] - weights.debias * float(model.log_listeners[i])
+                factor[i]
+                + neighbors[i]
+                - weights.debias * float(model.log_listeners[i])
+                - weights.debias_exposure * exposure[i]
             )
         scored.append((-sum(terms.values()), i, terms))
     scored.sort(key=lambda s: (s[0], s[1]))
@@ -144,6 +160,8 @@ def test_vectorised_ranker_matches_the_plain_reference(
     n = int(rng.integers(40, 400))
     index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
     artifact = random_model(rng, n) if with_model else None
+    if artifact is not None and seed % 3 == 0:  # with the trainer's exposure counts
+        artifact = replace(artifact, exposure=rng.integers(0, 40, len(artifact.item_ids)).astype(np.float32))
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
@@ -155,6 +173,7 @@ def test_vectorised_ranker_matches_the_plain_reference(
         neighbor_scale_rank=1 if seed % 3 else int(rng.integers(2, 40)),
         activity_exponent=0.0 if seed % 3 else float(rng.uniform(0.1, 1.0)),
         activity_reference=float(rng.uniform(1.0, 20.0)),
+        debias_exposure=0.0 if seed % 3 else float(rng.uniform(0.1, 1.0)),
     )
     for limit, explicit, genre in [
         (10, False, None),

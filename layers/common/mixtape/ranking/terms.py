@@ -221,8 +221,8 @@ class Terms:
             np.matmul(model.factors, self.scaled_vector, out=scores)
         else:
             scores.fill(0.0)
-        if weights.debias:
-            scores -= model.debias(weights.debias)
+        if weights.debias or weights.debias_exposure:
+            scores -= model.debias(weights.debias, weights.debias_exposure)
         if self.neighbor_scale and self.neighbor_dense:  # scaled in place by __init__
             scores += ws.neighbors[: len(scores)]
         elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
@@ -254,8 +254,8 @@ class Terms:
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
-            if weights.debias:
-                terms[:, 3] -= model.debias(weights.debias)[chosen]
+            if weights.debias or weights.debias_exposure:
+                terms[:, 3] -= model.debias(weights.debias, weights.debias_exposure)[chosen]
             last = ReasonCode.LISTENERS
         self.explained = terms  # what mixtape.ranking.explain words the reasons from
         codes = (ReasonCode.ARTIST, ReasonCode.GENRE, ReasonCode.SIMILAR, last)
