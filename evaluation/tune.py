@@ -48,6 +48,13 @@ LEVERS = (
     *(Lever(f"factors weight {v:g}", ranking={"factors": v}) for v in (1.2, 2.2)),
     *(Lever(f"EASE weight {v:g}", ranking={"neighbors": v}) for v in (0.7, 1.4)),
     *(Lever(f"debias {v:g}", ranking={"debias": v}) for v in (0.25, 0.55)),
+    Lever("EASE sums over their 20th largest", ranking={"neighbor_scale_rank": 20}),
+    Lever("model terms times (liked / 50) ^ 0.3", ranking={"activity_exponent": 0.3}),
+    Lever(
+        "1,000 EASE weights per item, sums over their 20th largest, times activity ^ 0.3",
+        {"neighbors": 1000},
+        {"neighbor_scale_rank": 20, "activity_exponent": 0.3},
+    ),
 )
 SLICES = ("heavy", "light", "other")
 Lists = dict[int, list[int]]
