@@ -186,12 +186,14 @@ class AlignedModel:
 
     def debias(self, weight: float, exposure: float = 0.0) -> FloatArray:
         """weight * log1p(listeners) / max + exposure * log1p(exposure) / max, computed once per pair of
-        weights (settings, so once per container)."""
+        weights (settings, so once per container). A model without exposure counts (an older or Spark
+        artifact) gets the exposure weight on popularity instead: the debias it was served with before."""
         cached = self._debias.get((weight, exposure))
         if cached is None:
-            value = weight * self.log_listeners
-            if exposure and len(self.log_exposure):
-                value = value + exposure * self.log_exposure
+            if self.model.exposure is None:
+                value = (weight + exposure) * self.log_listeners
+            else:
+                value = weight * self.log_listeners + exposure * self.log_exposure
             cached = self._debias[weight, exposure] = value.astype(np.float32)
         return cached
 
