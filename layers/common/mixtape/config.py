@@ -72,10 +72,11 @@ class RankingWeights(BaseModel):
     # learned model: ALS fold-in, divided by |v|·max|f| (mixtape.ranking.terms), so the term lies
     # within [-1, 1] whatever the listener's vector length.
     factors: float = 1.7
-    debias: float = 0.4  # learned model: minus log(listeners), lifts the long tail
+    debias: float = 0.2  # learned model: minus log(listeners), lifts the long tail
     # learned model: minus log(exposure) (mixtape.learning.exposure: how many training listeners the model
-    # alone would show the item), pushes down what crowds most lists; 0 with a model that has none.
-    debias_exposure: float = Field(default=0.0, ge=0)
+    # alone would show the item), pushes down what crowds most lists; a model without exposure counts gets
+    # this weight on the popularity debias instead.
+    debias_exposure: float = Field(default=0.2, ge=0)
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35
