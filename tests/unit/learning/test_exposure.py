@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mixtape.catalog.index import CatalogIndex
+from mixtape.learning import exposure as exposure_module
 from mixtape.learning.aligned import AlignedModel
 from mixtape.learning.exposure import exposure
 from mixtape.learning.training import Interactions, train
@@ -91,6 +92,18 @@ def test_the_sample_bounds_the_work_and_zero_turns_it_off():
     ease = (np.zeros(51, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
     assert exposure(users, items, *factors, ease, TrainingParams(exposure_users=7, exposure_k=2)).sum() == 14
     assert not exposure(users, items, *factors, ease, TrainingParams(exposure_users=0)).any()
+
+
+def test_a_large_catalog_samples_fewer_listeners_in_smaller_blocks(monkeypatch: pytest.MonkeyPatch):
+    rng = np.random.default_rng(6)
+    users, items = coordinates([[int(i)] for i in rng.integers(0, 50, 100)])
+    factors = (rng.normal(size=(100, 3)), rng.normal(size=(50, 3)))
+    ease = (np.zeros(51, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    whole = exposure(users, items, *factors, ease, TrainingParams(exposure_k=2))
+    monkeypatch.setattr(exposure_module, "BLOCK_SCORES", 7 * 50)  # 7 listeners a block: the same counts
+    np.testing.assert_array_equal(exposure(users, items, *factors, ease, TrainingParams(exposure_k=2)), whole)
+    monkeypatch.setattr(exposure_module, "MAX_SCORES", 30 * 50)  # at most 30 listeners sampled
+    assert exposure(users, items, *factors, ease, TrainingParams(exposure_k=2)).sum() == 60
 
 
 def trained() -> ModelArtifact:

@@ -19,7 +19,10 @@ from mixtape.models.training_params import TrainingParams
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-BLOCK = 256  # listeners scored at once: a (BLOCK, items) matrix at a time
+# Bounds at any catalog size: a block of listeners is scored at once within BLOCK_SCORES scores (a few
+# (block, items) float64 matrices in memory), and the sample holds at most MAX_SCORES / items listeners.
+BLOCK_SCORES = 4_000_000
+MAX_SCORES = 300_000_000
 
 
 def _per_row_max(scores: Float64Array) -> Float64Array:
@@ -41,15 +44,17 @@ def exposure(
     if not params.exposure_users or not n_users or n_items <= params.exposure_k:
         return counts.astype(np.float32)
     rng = np.random.default_rng(params.seed)
-    sample = np.sort(rng.choice(n_users, size=min(n_users, params.exposure_users), replace=False))
+    size = min(n_users, params.exposure_users, max(1, MAX_SCORES // n_items))
+    sample = np.sort(rng.choice(n_users, size=size, replace=False))
+    block_size = max(1, BLOCK_SCORES // n_items)
     order = np.argsort(user_index, kind="stable")
     users, items = user_index[order], item_index[order]
     starts = np.searchsorted(users, np.arange(n_users + 1))
     listeners = np.log1p(np.bincount(item_index, minlength=n_items).astype(np.float64))
     popularity = listeners / listeners.max() if listeners.max() > 0 else listeners
     indptr, indices, values = ease
-    for first in range(0, len(sample), BLOCK):
-        block = sample[first : first + BLOCK]
+    for first in range(0, len(sample), block_size):
+        block = sample[first : first + block_size]
         scores = user_factors[block] @ item_factors.T
         scores /= _per_row_max(scores)
         # The block's own items (to exclude) and their EASE rows, summed per listener in one bincount.
