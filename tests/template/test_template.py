@@ -187,7 +187,8 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "ProfilesTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         # log lookups and writes; export's and erasure's query, erasure's batched deletes
         "EventsTable": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"},
-        "CatalogTable": {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"},  # item features, popularity
+        # item features (and the version they are cached for), popularity
+        "CatalogTable": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"},
         "ModelBucket": {"s3:GetObject", "s3:ListBucket"},
         "ProfileUpdateQueue": {"sqs:SendMessage"},  # erasure follow-ups
     },
