@@ -90,7 +90,7 @@ class DynamoCatalogStore:
         }
 
     def _update_one(self, item: CatalogItem, now_ms: int) -> None:
-        # UpdateItem, not PutItem: a metadata upsert must keep the item's popularity buckets.
+        # UpdateItem, not PutItem: an upsert keeps the counters an item of the per-item layout still holds.
         attributes = self._attributes(item, now_ms)
         sets = [f"{name} = :{name}" for name, value in attributes.items() if value is not None]
         removes = [name for name, value in attributes.items() if value is None]
@@ -104,9 +104,8 @@ class DynamoCatalogStore:
 
     def _put_new(self, items: Sequence[CatalogItem], now_ms: int) -> None:
         """Items not stored yet, 25 per BatchWriteItem: a catalog load costs a request per 25 items, not
-        per item. A put replaces the whole item, which is only safe because a new item has nothing to keep
-        (popularity ADDs require the item to exist); a concurrent upsert creating the same item in the
-        same instant could lose the other's first popularity bucket, an accepted blur of a trend signal."""
+        per item. A put replaces the whole item, which is safe because a new item has nothing to keep: its
+        counters live in the counter shards (storage.dynamo.counters), never on the item."""
         puts = [
             {
                 "PutRequest": {
