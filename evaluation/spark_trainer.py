@@ -24,11 +24,14 @@ def train_with_spark(
     stack: ServedStack, spark: "SparkSession", reg_param: float | None = None
 ) -> dict[str, Any]:
     """Export the stack's events log, train with Spark, publish to the stack's model store; the summary."""
-    from spark.job import SparkOptions, train_from_export  # noqa: PLC0415  # pyspark only when asked for
+    from spark.erasure import LogKeys  # noqa: PLC0415  # pyspark only when asked for
+    from spark.job import SparkOptions, train_from_export  # noqa: PLC0415
 
     settings = TrainSettings(events_table="-", models_bucket="-")  # the trainer function's defaults
     options = SparkOptions(blocks=2) if reg_param is None else SparkOptions(blocks=2, reg_param=reg_param)
-    items = [event_to_item(logged.event, logged.expires_at_s) for logged in stack.events.logged_events()]
+    logged = list(stack.events.logged_events())
+    items = [event_to_item(entry.event, entry.expires_at_s) for entry in logged]
+    live = LogKeys(frozenset((entry.event.user_id, entry.event.event_id) for entry in logged))
     with tempfile.TemporaryDirectory() as out:
         export = write_export(items, Path(out), TABLE_ARN)
         started = time.perf_counter()
@@ -42,6 +45,7 @@ def train_with_spark(
             min_interactions=settings.min_interactions,
             options=options,
             timings=timings,
+            live=live,
         )
         seconds = time.perf_counter() - started
     if artifact is None:

@@ -16,7 +16,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from pyspark.ml.recommendation import ALS
@@ -28,8 +27,11 @@ from mixtape.config import EventFoldSettings, TrainSettings
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
+from mixtape.storage.dynamo.events import DynamoEventStore
 from mixtape.storage.s3.models import S3ModelStore
-from spark.export import data_path, interactions, items_of, listener_of
+from spark.ease import ease_rows, fits_driver
+from spark.erasure import LiveLog, learned
+from spark.export import data_path, folded, items_of, merged
 from spark.neighbours import cooccurrence_neighbours
 
 RATED = StructType(
@@ -55,12 +57,11 @@ class SparkOptions:
 
 
 def rated_rows(
-    items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int, alpha: float, epsilon: float
+    rows: Iterable[tuple[str, str, float]], alpha: float, epsilon: float
 ) -> Iterator[tuple[str, str, float, float]]:
-    """(user_id, item_id, weight, rating) of one partition of exported log items, holding its listeners'
-    items whole. Spark's implicit ALS gives a rating r the confidence 1 + alpha * r: r = (confidence - 1) /
-    alpha reproduces the layer's confidence."""
-    batch = list(interactions(items, fold, now_ms))
+    """(user_id, item_id, weight, rating) of (listener, item, weight > 0) rows. Spark's implicit ALS gives
+    a rating r the confidence 1 + alpha * r: r = (confidence - 1) / alpha reproduces the layer's."""
+    batch = list(rows)
     if not batch:
         return
     weights = np.fromiter((w for _, _, w in batch), np.float64, len(batch))
@@ -90,10 +91,12 @@ def train_from_export(
     min_interactions: int,
     options: SparkOptions | None = None,
     timings: dict[str, float] | None = None,
+    live: LiveLog | None = None,
 ) -> ModelArtifact | None:
     """The model learned from the export at `export` (its directory or manifest-summary.json), None when it
-    holds fewer than `min_interactions` positive interactions. `timings` (optional) receives the wall
-    seconds of each phase: read, als, neighbours, artifact."""
+    holds fewer than `min_interactions` positive interactions. `live` is the live applied-events log,
+    asked which listeners were erased since the export (spark.erasure; None: the export is the live log).
+    `timings` (optional) receives the wall seconds of each phase: read, als, neighbours, artifact."""
     options = options or SparkOptions()
     timings = timings if timings is not None else {}
     clock = time.perf_counter()
@@ -105,12 +108,12 @@ def train_from_export(
         clock = now
 
     alpha, epsilon = params.alpha, params.epsilon
+    now_s = now_ms // 1000
     lines = spark.sparkContext.textFile(data_path(export))
-    logged = lines.mapPartitions(items_of)
-    by_listener = logged.keyBy(listener_of).partitionBy(lines.getNumPartitions(), _listener_partition)
-    rows = by_listener.mapPartitions(
-        lambda part: rated_rows((item for _, item in part), fold, now_ms, alpha, epsilon)
-    )
+    # Summed per (listener, item) within each file's partition before the shuffle, then per listener.
+    partial = lines.mapPartitions(lambda part: folded(items_of(part), fold, now_ms))
+    by_listener = partial.reduceByKey(merged, lines.getNumPartitions(), _listener_partition)
+    rows = by_listener.mapPartitions(lambda part: rated_rows(learned(part, live, now_s), alpha, epsilon))
     triples = spark.createDataFrame(rows, RATED).cache()
     count = triples.count()
     lap("read")
@@ -141,14 +144,20 @@ def train_from_export(
     collected = sorted(item_rows.collect(), key=lambda row: row["item"])
     lap("als")
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
-    indptr, indices, values = cooccurrence_neighbours(
-        rated,
-        len(collected),
-        neighbours=params.neighbors,
-        min_item_users=params.min_item_users,
-        max_items_per_user=options.max_items_per_user,
-    )
     n_users = users.count()
+    if fits_driver(n_users, params):  # EASE as the numpy trainer computes it
+        triples_rows = triples.select("user_id", "item_id", "weight").collect()
+        indptr, indices, values = ease_rows(
+            (tuple(row) for row in triples_rows), [row["item_id"] for row in collected], params
+        )
+    else:
+        indptr, indices, values = cooccurrence_neighbours(
+            rated,
+            len(collected),
+            neighbours=params.neighbors,
+            min_item_users=params.min_item_users,
+            max_items_per_user=options.max_items_per_user,
+        )
     lap("neighbours")
     rated.unpersist()
     items.unpersist()
@@ -216,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         fold=settings,
         min_interactions=settings.min_interactions,
         options=SparkOptions(reg_param=args.reg_param),
+        live=DynamoEventStore(settings.events_table),  # its client is built on each executor
     )
     if artifact is None:
         print(f"training skipped: fewer than {settings.min_interactions} interactions")

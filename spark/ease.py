@@ -1,0 +1,48 @@
+"""EASE item -> item weights in the Spark job, computed as the numpy trainer computes them.
+
+EASE's dense solve is over min(listeners, items kept) (mixtape.learning.training.train_ease): while there
+are at most `max_ease_items` listeners it is the small dual form, so the job collects the positive
+(listener, item, weight) rows to the driver and runs the numpy trainer's own `train_ease` on them: the same
+weights kept per item, not a second implementation. Above that the job keeps the catalog-scale path
+(spark.neighbours: co-occurrence cosine), which needs no dense solve.
+"""
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from mixtape.learning.training import Interactions, train_ease
+from mixtape.models.training_params import TrainingParams
+from spark.neighbours import CsrRows
+
+
+def fits_driver(users: int, params: TrainingParams) -> bool:
+    """Whether EASE runs on the driver: it has rows to keep and at most `max_ease_items` listeners (their
+    dense matrix over the items kept is then as large as the numpy trainer's at its own bound)."""
+    return params.neighbors > 0 and users <= params.max_ease_items
+
+
+def ease_rows(
+    triples: Iterable[tuple[str, str, float]], item_ids: Sequence[str], params: TrainingParams
+) -> CsrRows:
+    """EASE rows of `train_ease` over the (listener, item, weight > 0) rows, as CSR over `item_ids`'
+    positions (the job's item order), each row's entries in `train_ease`'s order."""
+    data = Interactions.from_triples(triples)
+    indptr, indices, values = train_ease(data, params)
+    return reindexed((indptr, indices, values), data.item_ids, item_ids)
+
+
+def reindexed(rows: CsrRows, source_ids: Sequence[str], target_ids: Sequence[str]) -> CsrRows:
+    """CSR rows over `source_ids` positions moved to `target_ids` positions (the same set of ids)."""
+    indptr, indices, values = rows
+    target = {item_id: n for n, item_id in enumerate(target_ids)}
+    to_target = np.fromiter((target[i] for i in source_ids), np.int64, len(source_ids))
+    lengths = np.diff(indptr)
+    source_of = np.empty(len(target_ids), np.int64)  # target position -> source row
+    source_of[to_target] = np.arange(len(source_ids))
+    new_lengths = lengths[source_of]
+    new_indptr = np.zeros(len(target_ids) + 1, np.int64)
+    np.cumsum(new_lengths, out=new_indptr[1:])
+    starts = indptr[source_of]
+    take = (np.repeat(starts - new_indptr[:-1], new_lengths) + np.arange(new_indptr[-1])).astype(np.int64)
+    return new_indptr, to_target[indices[take]].astype(np.int32), values[take].astype(np.float32)
