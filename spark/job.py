@@ -18,12 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from pyspark import RDD
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812  # pyspark's documented alias
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from mixtape.config import EventFoldSettings, TrainSettings
+from mixtape.learning import history
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
@@ -81,6 +83,18 @@ def _indexed(frame: DataFrame, column: str, name: str) -> DataFrame:
     return values.toDF([column, name]).withColumn(name, F.col(name).cast("int"))
 
 
+def read_rows(
+    spark: SparkSession, export: str, fold: EventFoldSettings, now_ms: int, live: LiveLog | None
+) -> RDD[history.Interaction]:
+    """The (listener, item, weight > 0) rows of the export: each file's partition summed per (listener,
+    item) before the shuffle (spark.export.folded), merged per listener, erased listeners dropped."""
+    now_s = now_ms // 1000
+    lines = spark.sparkContext.textFile(data_path(export))
+    partial = lines.mapPartitions(lambda part: folded(items_of(part), fold, now_ms))
+    by_listener = partial.reduceByKey(merged, lines.getNumPartitions(), _listener_partition)
+    return by_listener.mapPartitions(lambda part: learned(part, live, now_s))
+
+
 def train_from_export(
     spark: SparkSession,
     export: str,
@@ -108,13 +122,10 @@ def train_from_export(
         clock = now
 
     alpha, epsilon = params.alpha, params.epsilon
-    now_s = now_ms // 1000
-    lines = spark.sparkContext.textFile(data_path(export))
-    # Summed per (listener, item) within each file's partition before the shuffle, then per listener.
-    partial = lines.mapPartitions(lambda part: folded(items_of(part), fold, now_ms))
-    by_listener = partial.reduceByKey(merged, lines.getNumPartitions(), _listener_partition)
-    rows = by_listener.mapPartitions(lambda part: rated_rows(learned(part, live, now_s), alpha, epsilon))
-    triples = spark.createDataFrame(rows, RATED).cache()
+    rows = read_rows(spark, export, fold, now_ms, live)
+    triples = spark.createDataFrame(
+        rows.mapPartitions(lambda part: rated_rows(part, alpha, epsilon)), RATED
+    ).cache()
     count = triples.count()
     lap("read")
     if count < min_interactions:

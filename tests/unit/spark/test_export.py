@@ -11,13 +11,16 @@ import numpy as np
 import pytest
 
 from local.export import write_export
-from mixtape.config import TrainSettings
+from mixtape.config import ProfileSettings, TrainSettings
+from mixtape.learning.history import interactions as interactions_of_log
 from mixtape.models.artifact import confidence
 from mixtape.models.event_type import EventType
 from mixtape.models.events import EventContext, StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.dynamo.events import event_to_item
+from mixtape.profiles.erasure import erase_user
+from mixtape.storage.dynamo.events import event_to_item, item_to_logged
 from mixtape.storage.dynamo.profiles import profile_to_item
+from mixtape.storage.memory import MemoryEventStore, MemoryProfileStore, MemoryQueue
 from spark.erasure import LogKeys, learned
 from spark.export import data_path, folded, interactions, item_from_line, items_of, merged
 from spark.job import rated_rows
@@ -150,6 +153,25 @@ def test_listeners_erased_since_the_export_are_not_learned() -> None:
     rows = _merged_folds([items[:3], items[3:]], after_erasure)
     assert rows == pytest.approx({("bob", "a"): 0.25})
     assert _merged_folds([items], LogKeys(frozenset(all_keys))) == _merged_folds([items], None)
+
+
+def test_erasure_since_the_export_agrees_with_the_numpy_trainers_input() -> None:
+    """The export is taken, then alice is erased (mixtape.profiles.erasure, on the in-memory stores): the
+    job's rows from the old export, asked against the live log, are the rows the numpy trainer reads from
+    that live log (mixtape.learning.history over `logged_events`)."""
+    events = MemoryEventStore()
+    for item in _log_items():
+        entry = item_to_logged(item)
+        events.put_applied([entry.event], entry.expires_at_s)
+    exported = [event_to_item(e.event, e.expires_at_s) for e in events.logged_events()]
+    settings = ProfileSettings(
+        events_table="-", profiles_table="-", catalog_table="-", profile_update_queue_url="-"
+    )
+    erase_user("alice", events, MemoryProfileStore(), MemoryQueue(), settings, NOW_MS + 1)
+    live = LogKeys(frozenset((e.event.user_id, e.event.event_id) for e in events.logged_events()))
+    numpy_rows = {(u, i): w for u, i, w in interactions_of_log(events.logged_events(), FOLD, NOW_MS)}
+    assert _merged_folds([exported[:2], exported[2:]], live) == pytest.approx(numpy_rows)
+    assert {user for user, _ in numpy_rows} == {"bob"}
 
 
 def test_data_path_from_directory_or_manifest() -> None:
