@@ -1,10 +1,10 @@
 """EASE item -> item weights in the Spark job, computed as the numpy trainer computes them.
 
 EASE's dense solve is over min(listeners, items kept) (mixtape.learning.training.train_ease): while there
-are at most `max_ease_items` listeners it is the small dual form, so the job collects the positive
-(listener, item, weight) rows to the driver and runs the numpy trainer's own `train_ease` on them: the same
-weights kept per item, not a second implementation. Above that the job keeps the catalog-scale path
-(spark.neighbours: co-occurrence cosine), which needs no dense solve.
+are at most `max_ease_items` listeners and items kept it is bounded as in the numpy trainer, so the job
+collects the positive (listener, item, weight) rows to the driver and runs the numpy trainer's own
+`train_ease` on them: the same weights kept per item, not a second implementation. Above that the job keeps
+the catalog-scale path (spark.neighbours: co-occurrence cosine), which needs no dense solve.
 """
 
 from collections.abc import Iterable, Sequence
@@ -16,10 +16,11 @@ from mixtape.models.training_params import TrainingParams
 from spark.neighbours import CsrRows
 
 
-def fits_driver(users: int, params: TrainingParams) -> bool:
-    """Whether EASE runs on the driver: it has rows to keep and at most `max_ease_items` listeners (their
-    dense matrix over the items kept is then as large as the numpy trainer's at its own bound)."""
-    return params.neighbors > 0 and users <= params.max_ease_items
+def fits_driver(users: int, kept_items: int, params: TrainingParams) -> bool:
+    """Whether EASE runs on the driver: at most `max_ease_items` listeners (their dense matrix over the
+    items kept is then no larger than the numpy trainer's at its own bound) and items kept (`train_ease`
+    skips EASE above that: the job then gives the co-occurrence rows rather than none)."""
+    return params.neighbors > 0 and max(users, kept_items) <= params.max_ease_items
 
 
 def ease_rows(

@@ -1,12 +1,13 @@
 """The Spark training job: a DynamoDB export of the applied-events log in, the model artifact out.
 
-Same input, matrix and output as the numpy trainer (mixtape.learning.training): the exported events are
-grouped by listener (one partition holds each listener's events whole) and each partition is folded into
-(listener, item, decayed weight) by the trainer's own history fold (mixtape.learning.history) after the
-storage adapter's own decoding, confidence is the
-layer's `confidence(weight, alpha, epsilon)`, implicit ALS (`pyspark.ml.recommendation.ALS`) learns the
-item factors, co-occurrence cosine gives the item neighbours (spark.neighbours), and the artifact (with
-its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model store, pointer last.
+Same input, matrix and output as the numpy trainer (mixtape.learning.training): each export file's events
+are decoded by the storage adapter and folded by the trainer's own history fold (mixtape.learning.history)
+into sums per (listener, item) before the shuffle, merged per listener, and listeners erased since the
+export are dropped (spark.erasure); confidence is the layer's `confidence(weight, alpha, epsilon)`,
+implicit ALS (`pyspark.ml.recommendation.ALS`) learns the item factors, the numpy trainer's EASE gives the
+item rows while the listeners fit its bound (spark.ease; co-occurrence cosine above it, spark.neighbours),
+and the artifact (with its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model
+store, pointer last.
 
     spark-submit --py-files mixtape.zip,spark.zip spark/main.py --export s3://<bucket>/exports/...
 """
@@ -49,11 +50,11 @@ RATED = StructType(
 @dataclass(frozen=True)
 class SparkOptions:
     """What only the Spark job has. Spark's ALS multiplies its regularisation by each row's number of
-    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval` so that the
-    served quality matches (README, "The learned model")."""
+    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval-trainers` so that
+    the served quality matches (README, "The learned model")."""
 
     reg_param: float = 0.1
-    max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence
+    max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence (cosine)
     blocks: int = 10  # ALS user and item blocks (Spark's default): about the executors' cores
     version_suffix: str = "-spark"
 
@@ -156,7 +157,8 @@ def train_from_export(
     lap("als")
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     n_users = users.count()
-    if fits_driver(n_users, params):  # EASE as the numpy trainer computes it
+    kept = sum(n >= params.min_item_users for n in listeners.values())
+    if fits_driver(n_users, kept, params):  # EASE as the numpy trainer computes it
         triples_rows = triples.select("user_id", "item_id", "weight").collect()
         indptr, indices, values = ease_rows(
             (tuple(row) for row in triples_rows), [row["item_id"] for row in collected], params
