@@ -53,7 +53,7 @@ class SparkOptions:
     ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval-trainers` so that
     the served quality matches (README, "The learned model")."""
 
-    reg_param: float = 0.1
+    reg_param: float = 0.05
     max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence (cosine)
     blocks: int = 10  # ALS user and item blocks (Spark's default): about the executors' cores
     version_suffix: str = "-spark"
