@@ -197,8 +197,14 @@ def _report(
             f"| {diff['norms'][0]:.3f} / {diff['norms'][1]:.3f} | {summary['seconds']:.1f} s ({phases}) |"
         )
     seconds = [d[3]["seconds"] for d in details]
+    gap, seed, field = max(
+        (abs(getattr(b.scores, f) - getattr(a.scores, f)), seed, f)
+        for seed, a, b, _, _ in details
+        for f in ("hr_at_10", "ndcg_at_10")
+    )
     lines += [
         "",
+        f"Largest |Δ| unrounded: {gap:.4f} ({field} on seed {seed}).",
         f"Spark job wall time: mean {statistics.mean(seconds):.1f} s over {len(seconds)} seeds.",
         "",
     ]
