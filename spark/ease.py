@@ -7,10 +7,12 @@ collects the positive (listener, item, weight) rows to the driver and runs the n
 the catalog-scale path (spark.neighbours: co-occurrence cosine), which needs no dense solve.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from mixtape.learning.exposure import exposure
 from mixtape.learning.training import Interactions, train_ease
 from mixtape.models.training_params import TrainingParams
 from spark.neighbours import CsrRows
@@ -24,13 +26,30 @@ def fits_driver(users: int, kept_items: int, params: TrainingParams) -> bool:
 
 
 def ease_rows(
-    triples: Iterable[tuple[str, str, float]], item_ids: Sequence[str], params: TrainingParams
-) -> CsrRows:
+    triples: Iterable[tuple[str, str, float]],
+    item_ids: Sequence[str],
+    params: TrainingParams,
+    factors: tuple[Mapping[str, Sequence[float]], npt.NDArray[np.float32]] | None = None,
+) -> tuple[CsrRows, npt.NDArray[np.float32] | None]:
     """EASE rows of `train_ease` over the (listener, item, weight > 0) rows, as CSR over `item_ids`'
-    positions (the job's item order), each row's entries in `train_ease`'s order."""
+    positions (the job's item order), each row's entries in `train_ease`'s order; with `factors` (each
+    listener's ALS vector, the item factors in `item_ids`' order) also the items' exposure counts as the
+    numpy trainer computes them (mixtape.learning.exposure), in `item_ids`' order."""
     data = Interactions.from_triples(triples)
-    indptr, indices, values = train_ease(data, params)
-    return reindexed((indptr, indices, values), data.item_ids, item_ids)
+    rows = train_ease(data, params)
+    moved = reindexed(rows, data.item_ids, item_ids)
+    if factors is None:
+        return moved, None
+    user_vectors, item_factors = factors
+    position = {item_id: n for n, item_id in enumerate(item_ids)}
+    order = np.fromiter((position[i] for i in data.item_ids), np.int64, len(data.item_ids))
+    users = np.asarray([user_vectors[u] for u in data.user_ids], dtype=np.float64)
+    shown = exposure(
+        data.user_index, data.item_index, users, item_factors[order].astype(np.float64), rows, params
+    )
+    counts = np.zeros(len(item_ids), dtype=np.float32)
+    counts[order] = shown
+    return moved, counts
 
 
 def reindexed(rows: CsrRows, source_ids: Sequence[str], target_ids: Sequence[str]) -> CsrRows:

@@ -158,10 +158,17 @@ def train_from_export(
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     n_users = users.count()
     kept = sum(n >= params.min_item_users for n in listeners.values())
-    if fits_driver(n_users, kept, params):  # EASE as the numpy trainer computes it
+    shown = None  # exposure counts: only where the rows are on the driver
+    if fits_driver(n_users, kept, params):  # EASE and exposure as the numpy trainer computes them
         triples_rows = triples.select("user_id", "item_id", "weight").collect()
-        indptr, indices, values = ease_rows(
-            (tuple(row) for row in triples_rows), [row["item_id"] for row in collected], params
+        vectors = users.join(model.userFactors, users["user"] == model.userFactors["id"])
+        user_vectors = {row["user_id"]: row["features"] for row in vectors.collect()}
+        item_factors = np.asarray([row["features"] for row in collected], dtype=np.float32)
+        (indptr, indices, values), shown = ease_rows(
+            (tuple(row) for row in triples_rows),
+            [row["item_id"] for row in collected],
+            params,
+            (user_vectors, item_factors.reshape(-1, params.factors)),
         )
     else:
         indptr, indices, values = cooccurrence_neighbours(
@@ -193,6 +200,7 @@ def train_from_export(
         users=n_users,
         interactions=count,
         ivf_lists=partition(factors),
+        exposure=shown,
     )
     lap("artifact")
     return artifact

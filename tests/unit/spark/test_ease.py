@@ -3,6 +3,7 @@ item order entry for entry, and the bound past which the job keeps the co-occurr
 
 import numpy as np
 
+from mixtape.learning.exposure import exposure
 from mixtape.learning.training import Interactions, train_ease
 from mixtape.models.training_params import TrainingParams
 from spark.ease import ease_rows, fits_driver, reindexed
@@ -39,9 +40,32 @@ def test_rows_are_train_eases_in_the_jobs_item_order() -> None:
     data = Interactions.from_triples(triples)
     expected = _rows(*train_ease(data, PARAMS), list(data.item_ids))
     order = sorted(data.item_ids, reverse=True)  # another order than the numpy trainer's
-    got = _rows(*ease_rows(triples, order, PARAMS), order)
+    rows, counts = ease_rows(triples, order, PARAMS)
+    got = _rows(*rows, order)
+    assert counts is None  # no factors given
     assert any(expected.values())
     assert got == expected
+
+
+def test_exposure_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
+    """Given the ALS vectors, the exposure counts of mixtape.learning.exposure on the same matrix, EASE
+    rows and factors, each at its item's position in the job's order."""
+    triples = _triples()
+    data = Interactions.from_triples(triples)
+    rng = np.random.default_rng(5)
+    users = rng.normal(size=(len(data.user_ids), 4))
+    items = rng.normal(size=(len(data.item_ids), 4)).astype(np.float32)
+    params = PARAMS.model_copy(update={"exposure_k": 2})
+    expected = exposure(
+        data.user_index, data.item_index, users, items.astype(np.float64), train_ease(data, params), params
+    )
+    order = sorted(data.item_ids, reverse=True)
+    at = [data.item_ids.index(i) for i in order]
+    vectors = {u: users[n].tolist() for n, u in enumerate(data.user_ids)}
+    _, counts = ease_rows(triples, order, params, (vectors, items[at]))
+    assert counts is not None
+    assert counts.sum() == 2 * len(data.user_ids)  # each listener's top 2
+    assert counts.tolist() == expected[at].tolist()
 
 
 def test_reindexed_keeps_each_rows_entries_in_order() -> None:

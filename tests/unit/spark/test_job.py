@@ -155,6 +155,8 @@ def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, Listeners, A
     assert sorted(artifact.item_ids) == sorted(listeners)
     assert dict(zip(artifact.item_ids, artifact.listeners.tolist(), strict=True)) == listeners
     assert artifact.users == 40  # the expired listener has no interactions, the erased one is not learned
+    assert artifact.exposure is not None  # every listener's top `exposure_k`, as the numpy trainer counts
+    assert float(artifact.exposure.sum()) == 40 * PARAMS.exposure_k
     assert artifact.interactions == sum(len(plays) for plays in histories.values())
 
 
