@@ -30,7 +30,7 @@ DRAIN_TIMEOUT ?= 600
 DURATION ?= 60
 CLIENTS ?= 8
 
-.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark spark-package import-lastfm load eval tune experiment-report bench cost measure test unit integration e2e fuzz e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
+.PHONY: help venv sam-cli checkov-cli run token invoke train train-spark spark-package import-lastfm load eval eval-trainers tune experiment-report bench cost measure test unit integration e2e fuzz e2e-browser screenshot lint fmt build validate deploy openapi client client-check clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -99,6 +99,9 @@ load: venv ## mixed load on the running stack for DURATION s (CLIENTS at once), 
 
 eval: venv ## offline evaluation on Last.fm: Mixtape served end to end (numpy and Spark trainers) vs baselines, tuning seeds 0-2 and held-out 3-4, heavy/light slices (reports/; EVAL_ARGS='--seeds 0 --no-spark ...')
 	PYTHONPATH=layers/common $(PY) -m evaluation $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(EVAL_ARGS)
+
+eval-trainers: venv ## the numpy and the Spark trainer served side by side on Last.fm seeds 0-2, with what each produced and the Spark job's time (reports/eval-trainers.md; TRAINERS_ARGS='--seeds 0')
+	PYTHONPATH=layers/common $(PY) -m evaluation.spark_trainer $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(TRAINERS_ARGS)
 
 tune: venv ## the quality levers, each measured on the served path on tuning and held-out seeds (reports/eval-levers.md; TUNE_ARGS='--seeds ...')
 	PYTHONPATH=layers/common $(PY) -m evaluation.tune $(if $(LASTFM_DIR),--data $(LASTFM_DIR)) $(TUNE_ARGS)

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.after_drain is not None:
         require_drained(args.aws_port, template, args.after_drain, "the Spark trainer")
     from mixtape.config import train_settings  # the layer is on sys.path from here on
+    from mixtape.storage.dynamo.events import DynamoEventStore
     from mixtape.storage.s3.models import S3ModelStore
     from spark.job import SparkOptions, train_from_export
 
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
             fold=settings,
             min_interactions=settings.min_interactions,
             options=SparkOptions(blocks=LOCAL_PARTITIONS),
+            live=DynamoEventStore(settings.events_table),  # listeners erased since the export
         )
     finally:
         spark.stop()

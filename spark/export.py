@@ -11,6 +11,7 @@ from typing import Any
 from mixtape.config import EventFoldSettings
 from mixtape.learning import history
 from mixtape.storage.dynamo.events import item_to_logged
+from mixtape.storage.ports import LoggedEvent
 
 DATA_DIR = "data"
 MANIFEST_SUMMARY = "manifest-summary.json"
@@ -50,14 +51,44 @@ def items_of(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     return (item for line in lines if (item := item_from_line(line)) is not None)
 
 
-def listener_of(item: dict[str, Any]) -> str:
-    """The listener an exported log item belongs to (the job groups a listener's items in one partition)."""
-    return str(item["user_id"]["S"])
+Probe = tuple[int, str]  # (expires_at_s, event_id) of a listener's latest-expiring exported entry
+Folded = tuple[dict[str, float], Probe]  # a listener's weights per item (partial sums) and their probe
+
+
+def folded(
+    items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int
+) -> Iterator[tuple[str, Folded]]:
+    """The map side of one partition of export lines: per listener, the decayed weights summed per item
+    over the partition's events (the history fold's own sums, so the shuffle carries one record per
+    listener and partition, not one per event) and the probe the erasure check reads (spark.erasure).
+    Partial sums keep their sign: an event in another file can still outweigh them."""
+    probes: dict[str, Probe] = {}
+
+    def noted(lines: Iterable[dict[str, Any]]) -> Iterator[LoggedEvent]:
+        for item in lines:
+            entry = item_to_logged(item)
+            user_id, probe = entry.event.user_id, (entry.expires_at_s, entry.event.event_id)
+            probes[user_id] = max(probes.get(user_id, probe), probe)
+            yield entry
+
+    totals = history.add_events({}, noted(items), fold, now_ms)
+    by_listener: dict[str, Folded] = {}
+    for (user_id, item_id), value in totals.items():
+        by_listener.setdefault(user_id, ({}, probes[user_id]))[0][item_id] = value
+    return iter(by_listener.items())
+
+
+def merged(left: Folded, right: Folded) -> Folded:
+    """Two partial folds of one listener as one: weights added per item, the later-expiring probe."""
+    weights, other = (left[0], right[0]) if len(left[0]) >= len(right[0]) else (right[0], left[0])
+    for item_id, value in other.items():
+        weights[item_id] = weights.get(item_id, 0.0) + value
+    return weights, max(left[1], right[1])
 
 
 def interactions(
     items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int
 ) -> Iterator[history.Interaction]:
-    """Every (user_id, item_id, decayed weight > 0) of the exported log items, which must hold each of
-    their listeners' items whole (a listener's weights are sums over all their events)."""
+    """Every (user_id, item_id, decayed weight > 0) of exported log items, folded at once (one partition
+    holding its listeners whole; the job folds per file and merges per listener, to the same rows)."""
     return history.interactions((item_to_logged(item) for item in items), fold, now_ms)

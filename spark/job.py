@@ -1,12 +1,13 @@
 """The Spark training job: a DynamoDB export of the applied-events log in, the model artifact out.
 
-Same input, matrix and output as the numpy trainer (mixtape.learning.training): the exported events are
-grouped by listener (one partition holds each listener's events whole) and each partition is folded into
-(listener, item, decayed weight) by the trainer's own history fold (mixtape.learning.history) after the
-storage adapter's own decoding, confidence is the
-layer's `confidence(weight, alpha, epsilon)`, implicit ALS (`pyspark.ml.recommendation.ALS`) learns the
-item factors, co-occurrence cosine gives the item neighbours (spark.neighbours), and the artifact (with
-its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model store, pointer last.
+Same input, matrix and output as the numpy trainer (mixtape.learning.training): each export file's events
+are decoded by the storage adapter and folded by the trainer's own history fold (mixtape.learning.history)
+into sums per (listener, item) before the shuffle, merged per listener, and listeners erased since the
+export are dropped (spark.erasure); confidence is the layer's `confidence(weight, alpha, epsilon)`,
+implicit ALS (`pyspark.ml.recommendation.ALS`) learns the item factors, the numpy trainer's EASE gives the
+item rows while the listeners fit its bound (spark.ease; co-occurrence cosine above it, spark.neighbours),
+and the artifact (with its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model
+store, pointer last.
 
     spark-submit --py-files mixtape.zip,spark.zip spark/main.py --export s3://<bucket>/exports/...
 """
@@ -16,20 +17,24 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from pyspark import RDD
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812  # pyspark's documented alias
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from mixtape.config import EventFoldSettings, TrainSettings
+from mixtape.learning import history
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
+from mixtape.storage.dynamo.events import DynamoEventStore
 from mixtape.storage.s3.models import S3ModelStore
-from spark.export import data_path, interactions, items_of, listener_of
+from spark.ease import ease_rows, fits_driver
+from spark.erasure import LiveLog, learned
+from spark.export import data_path, folded, items_of, merged
 from spark.neighbours import cooccurrence_neighbours
 
 RATED = StructType(
@@ -45,22 +50,21 @@ RATED = StructType(
 @dataclass(frozen=True)
 class SparkOptions:
     """What only the Spark job has. Spark's ALS multiplies its regularisation by each row's number of
-    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval` so that the
-    served quality matches (README, "The learned model")."""
+    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval-trainers` so that
+    the served quality matches (README, "The learned model")."""
 
-    reg_param: float = 0.1
-    max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence
+    reg_param: float = 0.05
+    max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence (cosine)
     blocks: int = 10  # ALS user and item blocks (Spark's default): about the executors' cores
     version_suffix: str = "-spark"
 
 
 def rated_rows(
-    items: Iterable[dict[str, Any]], fold: EventFoldSettings, now_ms: int, alpha: float, epsilon: float
+    rows: Iterable[tuple[str, str, float]], alpha: float, epsilon: float
 ) -> Iterator[tuple[str, str, float, float]]:
-    """(user_id, item_id, weight, rating) of one partition of exported log items, holding its listeners'
-    items whole. Spark's implicit ALS gives a rating r the confidence 1 + alpha * r: r = (confidence - 1) /
-    alpha reproduces the layer's confidence."""
-    batch = list(interactions(items, fold, now_ms))
+    """(user_id, item_id, weight, rating) of (listener, item, weight > 0) rows. Spark's implicit ALS gives
+    a rating r the confidence 1 + alpha * r: r = (confidence - 1) / alpha reproduces the layer's."""
+    batch = list(rows)
     if not batch:
         return
     weights = np.fromiter((w for _, _, w in batch), np.float64, len(batch))
@@ -80,6 +84,18 @@ def _indexed(frame: DataFrame, column: str, name: str) -> DataFrame:
     return values.toDF([column, name]).withColumn(name, F.col(name).cast("int"))
 
 
+def read_rows(
+    spark: SparkSession, export: str, fold: EventFoldSettings, now_ms: int, live: LiveLog | None
+) -> RDD[history.Interaction]:
+    """The (listener, item, weight > 0) rows of the export: each file's partition summed per (listener,
+    item) before the shuffle (spark.export.folded), merged per listener, erased listeners dropped."""
+    now_s = now_ms // 1000
+    lines = spark.sparkContext.textFile(data_path(export))
+    partial = lines.mapPartitions(lambda part: folded(items_of(part), fold, now_ms))
+    by_listener = partial.reduceByKey(merged, lines.getNumPartitions(), _listener_partition)
+    return by_listener.mapPartitions(lambda part: learned(part, live, now_s))
+
+
 def train_from_export(
     spark: SparkSession,
     export: str,
@@ -90,10 +106,12 @@ def train_from_export(
     min_interactions: int,
     options: SparkOptions | None = None,
     timings: dict[str, float] | None = None,
+    live: LiveLog | None = None,
 ) -> ModelArtifact | None:
     """The model learned from the export at `export` (its directory or manifest-summary.json), None when it
-    holds fewer than `min_interactions` positive interactions. `timings` (optional) receives the wall
-    seconds of each phase: read, als, neighbours, artifact."""
+    holds fewer than `min_interactions` positive interactions. `live` is the live applied-events log,
+    asked which listeners were erased since the export (spark.erasure; None: the export is the live log).
+    `timings` (optional) receives the wall seconds of each phase: read, als, neighbours, artifact."""
     options = options or SparkOptions()
     timings = timings if timings is not None else {}
     clock = time.perf_counter()
@@ -105,13 +123,10 @@ def train_from_export(
         clock = now
 
     alpha, epsilon = params.alpha, params.epsilon
-    lines = spark.sparkContext.textFile(data_path(export))
-    logged = lines.mapPartitions(items_of)
-    by_listener = logged.keyBy(listener_of).partitionBy(lines.getNumPartitions(), _listener_partition)
-    rows = by_listener.mapPartitions(
-        lambda part: rated_rows((item for _, item in part), fold, now_ms, alpha, epsilon)
-    )
-    triples = spark.createDataFrame(rows, RATED).cache()
+    rows = read_rows(spark, export, fold, now_ms, live)
+    triples = spark.createDataFrame(
+        rows.mapPartitions(lambda part: rated_rows(part, alpha, epsilon)), RATED
+    ).cache()
     count = triples.count()
     lap("read")
     if count < min_interactions:
@@ -141,14 +156,28 @@ def train_from_export(
     collected = sorted(item_rows.collect(), key=lambda row: row["item"])
     lap("als")
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
-    indptr, indices, values = cooccurrence_neighbours(
-        rated,
-        len(collected),
-        neighbours=params.neighbors,
-        min_item_users=params.min_item_users,
-        max_items_per_user=options.max_items_per_user,
-    )
     n_users = users.count()
+    kept = sum(n >= params.min_item_users for n in listeners.values())
+    shown = None  # exposure counts: only where the rows are on the driver
+    if fits_driver(n_users, kept, params):  # EASE and exposure as the numpy trainer computes them
+        triples_rows = triples.select("user_id", "item_id", "weight").collect()
+        vectors = users.join(model.userFactors, users["user"] == model.userFactors["id"])
+        user_vectors = {row["user_id"]: row["features"] for row in vectors.collect()}
+        item_factors = np.asarray([row["features"] for row in collected], dtype=np.float32)
+        (indptr, indices, values), shown = ease_rows(
+            (tuple(row) for row in triples_rows),
+            [row["item_id"] for row in collected],
+            params,
+            (user_vectors, item_factors.reshape(-1, params.factors)),
+        )
+    else:
+        indptr, indices, values = cooccurrence_neighbours(
+            rated,
+            len(collected),
+            neighbours=params.neighbors,
+            min_item_users=params.min_item_users,
+            max_items_per_user=options.max_items_per_user,
+        )
     lap("neighbours")
     rated.unpersist()
     items.unpersist()
@@ -171,6 +200,7 @@ def train_from_export(
         users=n_users,
         interactions=count,
         ivf_lists=partition(factors),
+        exposure=shown,
     )
     lap("artifact")
     return artifact
@@ -216,6 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         fold=settings,
         min_interactions=settings.min_interactions,
         options=SparkOptions(reg_param=args.reg_param),
+        live=DynamoEventStore(settings.events_table),  # its client is built on each executor
     )
     if artifact is None:
         print(f"training skipped: fewer than {settings.min_interactions} interactions")

@@ -46,6 +46,7 @@ JOB_ROLE_GRANTS = {
     ("s3:GetObject", _key(_sub("${ModelBucket.Arn}/spark/*")), "null"),
     ("s3:ListBucket", _key(BUCKET), _key({"StringLike": {"s3:prefix": ["exports/*", "spark/*"]}})),
     ("s3:PutObject", _key(_sub("${ModelBucket.Arn}/models/*")), "null"),
+    ("dynamodb:BatchGetItem", _key({"Fn::GetAtt": ["EventsTable", "Arn"]}), "null"),
 }
 APPLICATION = {"Fn::GetAtt": ["SparkApplication", "Arn"]}
 EVENTS_RULE = (

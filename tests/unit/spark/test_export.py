@@ -11,14 +11,18 @@ import numpy as np
 import pytest
 
 from local.export import write_export
-from mixtape.config import TrainSettings
+from mixtape.config import ProfileSettings, TrainSettings
+from mixtape.learning.history import interactions as interactions_of_log
 from mixtape.models.artifact import confidence
 from mixtape.models.event_type import EventType
 from mixtape.models.events import EventContext, StoredEvent
 from mixtape.models.profile import Profile
-from mixtape.storage.dynamo.events import event_to_item
+from mixtape.profiles.erasure import erase_user
+from mixtape.storage.dynamo.events import event_to_item, item_to_logged
 from mixtape.storage.dynamo.profiles import profile_to_item
-from spark.export import data_path, interactions, item_from_line, items_of, listener_of
+from mixtape.storage.memory import MemoryEventStore, MemoryProfileStore, MemoryQueue
+from spark.erasure import LogKeys, learned
+from spark.export import data_path, folded, interactions, item_from_line, items_of, merged
 from spark.job import rated_rows
 
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/events"
@@ -88,7 +92,6 @@ def test_reader_gives_back_the_stored_items(tmp_path: Path) -> None:
     assert [item_from_line(line) for line in _lines(directory)] == items
     assert item_from_line("  \n") is None
     assert list(items_of(["", *_lines(directory), " "])) == items
-    assert [listener_of(item) for item in items[:6]] == ["alice"] * 4 + ["bob", "carol"]
 
 
 def test_interactions_are_the_logs_weights(tmp_path: Path) -> None:
@@ -104,11 +107,71 @@ def test_interactions_are_the_logs_weights(tmp_path: Path) -> None:
 def test_ratings_give_the_layers_confidence(tmp_path: Path, epsilon: float) -> None:
     """Spark's implicit ALS uses confidence 1 + alpha * rating: the ratings must reproduce the layer's."""
     directory = write_export(_log_items(), tmp_path, TABLE_ARN)
-    rows = list(rated_rows(items_of(_lines(directory)), FOLD, NOW_MS, 5.0, epsilon))
+    rows = list(rated_rows(interactions(items_of(_lines(directory)), FOLD, NOW_MS), 5.0, epsilon))
     assert len(rows) == 3
     weights = np.array([w for _, _, w, _ in rows])
     ratings = np.array([r for _, _, _, r in rows])
     np.testing.assert_allclose(1.0 + 5.0 * ratings, confidence(weights, 5.0, epsilon))
+
+
+def _merged_folds(parts: list[list[dict[str, Any]]], live: LogKeys | None) -> dict[tuple[str, str], float]:
+    """The job's read on partitions of log items: folded per partition, merged per listener, learned."""
+    merged_by_user: dict[str, Any] = {}
+    for part in parts:
+        for user_id, fold in folded(part, FOLD, NOW_MS):
+            found = merged_by_user.get(user_id)
+            merged_by_user[user_id] = fold if found is None else merged(found, fold)
+    rows = learned(merged_by_user.items(), live, NOW_MS // 1000)
+    return {(user, item): w for user, item, w in rows}
+
+
+def test_map_side_sums_merge_to_the_whole_fold() -> None:
+    """Sums per (listener, item) within each partition, then per listener, give the rows of one fold over
+    all events, whichever partitions the events lie in: b's dislike, in another partition than its play,
+    still cancels it (partial sums keep their sign)."""
+    items = _log_items()
+    whole = {(u, i): w for u, i, w in interactions(items, FOLD, NOW_MS)}
+    for parts in ([items], [items[:3], items[3:]], [[item] for item in items], [items[::2], items[1::2]]):
+        assert _merged_folds(parts, None) == pytest.approx(whole)
+    assert ("alice", "b") not in whole
+
+
+def test_probe_is_the_latest_expiring_entry() -> None:
+    first, second = folded(_log_items()[:2], FOLD, NOW_MS), folded(_log_items()[2:5], FOLD, NOW_MS)
+    (_, (_, probe_a)), (_, (_, probe_b)) = next(first), next(second)
+    assert merged(({}, probe_a), ({}, probe_b))[1] == max(probe_a, probe_b)
+    assert [user for user, _ in folded(_log_items()[5:], FOLD, NOW_MS)] == []  # carol: all expired
+
+
+def test_listeners_erased_since_the_export_are_not_learned() -> None:
+    """An erasure after the export deleted all of alice's events from the live log (the export still
+    holds them): none of her rows count, as a trainer reading the live log would not see them. bob's
+    events are still there; carol's only entry expired, so TTL may have taken it: no erasure is read."""
+    items = _log_items()
+    all_keys = {(item["user_id"]["S"], item["event_id"]["S"]) for item in items}
+    after_erasure = LogKeys(frozenset(k for k in all_keys if k[0] not in ("alice", "carol")))
+    rows = _merged_folds([items[:3], items[3:]], after_erasure)
+    assert rows == pytest.approx({("bob", "a"): 0.25})
+    assert _merged_folds([items], LogKeys(frozenset(all_keys))) == _merged_folds([items], None)
+
+
+def test_erasure_since_the_export_agrees_with_the_numpy_trainers_input() -> None:
+    """The export is taken, then alice is erased (mixtape.profiles.erasure, on the in-memory stores): the
+    job's rows from the old export, asked against the live log, are the rows the numpy trainer reads from
+    that live log (mixtape.learning.history over `logged_events`)."""
+    events = MemoryEventStore()
+    for item in _log_items():
+        entry = item_to_logged(item)
+        events.put_applied([entry.event], entry.expires_at_s)
+    exported = [event_to_item(e.event, e.expires_at_s) for e in events.logged_events()]
+    settings = ProfileSettings(
+        events_table="-", profiles_table="-", catalog_table="-", profile_update_queue_url="-"
+    )
+    erase_user("alice", events, MemoryProfileStore(), MemoryQueue(), settings, NOW_MS + 1)
+    live = LogKeys(frozenset((e.event.user_id, e.event.event_id) for e in events.logged_events()))
+    numpy_rows = {(u, i): w for u, i, w in interactions_of_log(events.logged_events(), FOLD, NOW_MS)}
+    assert _merged_folds([exported[:2], exported[2:]], live) == pytest.approx(numpy_rows)
+    assert {user for user, _ in numpy_rows} == {"bob"}
 
 
 def test_data_path_from_directory_or_manifest() -> None:

@@ -1,11 +1,11 @@
 """The Spark job on a small export of the events log (local[2]): the artifact the functions load, the
-matrix the numpy trainer builds, neighbours checked against a plain-Python co-occurrence count, factors
-that separate two tastes."""
+matrix the numpy trainer builds (without a listener erased since the export), the numpy trainer's EASE
+rows, the catalog-scale neighbours checked against a plain-Python co-occurrence count, factors that
+separate two tastes."""
 
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,12 +18,15 @@ from local.train_spark import local_spark
 from mixtape import clock
 from mixtape.config import TrainSettings
 from mixtape.learning.foldin import fold_in
+from mixtape.learning.training import Interactions, train_ease
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.event_type import EventType
 from mixtape.models.events import StoredEvent
 from mixtape.models.training_params import TrainingParams
 from mixtape.storage.dynamo.events import event_to_item
+from spark.erasure import LogKeys
 from spark.job import SparkOptions, train_from_export
+from spark.neighbours import cooccurrence_neighbours
 
 NOW_MS = 1_795_000_000_000
 PARAMS = TrainingParams(factors=4, iterations=10, neighbors=4, min_item_users=3)
@@ -74,15 +77,36 @@ def _log_items(listeners: Listeners) -> list[dict[str, Any]]:
         ingested_at=NOW_MS - 10**9,
     )
     items.append(event_to_item(expired, NOW_MS // 1000 - 1))
+    for n, item in enumerate(GROUPS["jazz"][:5]):  # erased after the export: gone from the live log
+        forgotten = StoredEvent(
+            event_id=f"f{n}",
+            user_id=FORGOTTEN,
+            item_id=item,
+            type=EventType.PLAY,
+            timestamp=NOW_MS - 1_000,
+            ms_played=200_000,
+            ingested_at=NOW_MS - 1_000,
+        )
+        items.append(event_to_item(forgotten, expires_s))
     return items
 
 
+FORGOTTEN = "erased-since-export"
+
+
+def _live_log(items: list[dict[str, Any]]) -> LogKeys:
+    """The live log when the job runs: the export's entries but the erased listener's."""
+    keys = {(i["user_id"]["S"], i["event_id"]["S"]) for i in items}
+    return LogKeys(frozenset(k for k in keys if k[0] != FORGOTTEN))
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArtifact, Listeners, Path]]:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArtifact, Listeners, Any]]:
     listeners = _listeners()
+    items = _log_items(listeners)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(local.export, "ITEMS_PER_FILE", 37)  # several data files, so several partitions
-        export = write_export(_log_items(listeners), tmp_path_factory.mktemp("export"), "arn:table/events")
+        export = write_export(items, tmp_path_factory.mktemp("export"), "arn:table/events")
     assert len(list((export / "data").glob("*.json.gz"))) > 2
     spark = local_spark()
     timings: dict[str, float] = {}
@@ -96,6 +120,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
             min_interactions=10,
             options=SparkOptions(blocks=2),
             timings=timings,
+            live=_live_log(items),
         )
         assert artifact is not None
         assert list(timings) == ["read", "als", "neighbours", "artifact"]
@@ -103,12 +128,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModelArt
             spark, str(export), PARAMS, now_ms=NOW_MS, fold=FOLD, min_interactions=10_000
         )
         assert skipped is None  # too few interactions: nothing to publish
-        yield artifact, listeners, export
+        cosine = _cosine_rows(spark, listeners)
+        yield artifact, listeners, cosine
     finally:
         spark.stop()
 
 
-def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
+def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
     artifact, _, _ = trained
     loaded = ModelArtifact.from_bytes(artifact.to_bytes())  # rejects IVF lists that do not match
     assert loaded.version == f"v{NOW_MS}-spark"
@@ -119,7 +145,7 @@ def test_artifact_loads_as_the_functions_load_it(trained: tuple[ModelArtifact, L
     assert (loaded.regularization, loaded.alpha, loaded.epsilon) == (1.0, 5.0, 0.0)
 
 
-def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
+def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
     """One row per (listener, item) although each pair's plays are two events in different files."""
     artifact, histories, _ = trained
     listeners: dict[str, int] = defaultdict(int)
@@ -128,7 +154,9 @@ def test_matrix_is_the_numpy_trainers(trained: tuple[ModelArtifact, Listeners, P
             listeners[item_id] += 1
     assert sorted(artifact.item_ids) == sorted(listeners)
     assert dict(zip(artifact.item_ids, artifact.listeners.tolist(), strict=True)) == listeners
-    assert artifact.users == 40  # the expired listener has no interactions
+    assert artifact.users == 40  # the expired listener has no interactions, the erased one is not learned
+    assert artifact.exposure is not None  # every listener's top `exposure_k`, as the numpy trainer counts
+    assert float(artifact.exposure.sum()) == 40 * PARAMS.exposure_k
     assert artifact.interactions == sum(len(plays) for plays in histories.values())
 
 
@@ -149,20 +177,61 @@ def _reference_neighbours(histories: Listeners) -> dict[str, dict[str, float]]:
     return rows
 
 
-def test_neighbours_are_the_top_cooccurrence_cosines(
-    trained: tuple[ModelArtifact, Listeners, Path],
-) -> None:
-    artifact, histories, _ = trained
-    reference = _reference_neighbours(histories)
-    ids = artifact.item_ids
-    for row, item_id in enumerate(ids):
-        start, stop = artifact.neighbor_indptr[row], artifact.neighbor_indptr[row + 1]
-        got = {
+def _csr_rows(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, ids: list[str]
+) -> dict[str, dict[str, float]]:
+    return {
+        item_id: {
             ids[c]: float(w)
             for c, w in zip(
-                artifact.neighbor_indices[start:stop], artifact.neighbor_weights[start:stop], strict=True
+                indices[indptr[r] : indptr[r + 1]], weights[indptr[r] : indptr[r + 1]], strict=True
             )
         }
+        for r, item_id in enumerate(ids)
+    }
+
+
+def test_neighbours_are_the_numpy_trainers_ease_rows(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
+    """Fewer listeners than `max_ease_items`: the numpy trainer's EASE on the same rows, entry for entry."""
+    artifact, histories, _ = trained
+    data = Interactions.from_triples(
+        (user, item, plays) for user, items in histories.items() for item, plays in items.items()
+    )
+    expected = _csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
+    got = _csr_rows(
+        artifact.neighbor_indptr,
+        artifact.neighbor_indices,
+        artifact.neighbor_weights,
+        list(artifact.item_ids),
+    )
+    assert any(expected.values())
+    assert got.keys() == expected.keys()
+    for item_id, row in expected.items():
+        assert got[item_id] == pytest.approx(row, rel=1e-5), item_id
+
+
+def _cosine_rows(spark: Any, histories: Listeners) -> dict[str, dict[str, float]]:
+    """The catalog-scale neighbours (more listeners than `max_ease_items`) of the listeners' matrix."""
+    ids = sorted({item for plays in histories.values() for item in plays})
+    users = sorted(histories)
+    rows = [(users.index(u), ids.index(i), w) for u, plays in histories.items() for i, w in plays.items()]
+    rated = spark.createDataFrame(rows, ["user", "item", "weight"])
+    csr = cooccurrence_neighbours(
+        rated,
+        len(ids),
+        neighbours=PARAMS.neighbors,
+        min_item_users=PARAMS.min_item_users,
+        max_items_per_user=500,
+    )
+    return _csr_rows(*csr, ids)
+
+
+def test_catalog_scale_neighbours_are_the_top_cooccurrence_cosines(
+    trained: tuple[ModelArtifact, Listeners, Any],
+) -> None:
+    _, histories, cosine = trained
+    reference = _reference_neighbours(histories)
+    for item_id, got in cosine.items():
         expected = reference.get(item_id, {})
         best = sorted(expected.values(), reverse=True)[: PARAMS.neighbors]
         assert sorted(got.values(), reverse=True) == pytest.approx(best, rel=1e-6)
@@ -171,7 +240,7 @@ def test_neighbours_are_the_top_cooccurrence_cosines(
             assert other.split("-")[0] == item_id.split("-")[0]  # no listener plays both groups
 
 
-def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
+def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
     """A listener folded into the Spark factors (as the functions fold in) gets their group's items first."""
     artifact, _, _ = trained
     position = artifact.position
@@ -190,7 +259,7 @@ def test_factors_separate_the_two_tastes(trained: tuple[ModelArtifact, Listeners
         assert ordered >= 0.8, ordered
 
 
-def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, Listeners, Path]) -> None:
+def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
     """Published like any model, the Spark artifact is what GET .../recommendations ranks with."""
     artifact, _, _ = trained
     stack = ServedStack()
