@@ -113,6 +113,8 @@ ABLATIONS: dict[str, dict[str, float]] = {
     "served, ALS fold-in only": {"neighbors": 0.0, "debias": 0.0, "genre": 0.0},
     "served, EASE rows only": {"factors": 0.0, "debias": 0.0, "genre": 0.0},
     "served, no popularity debias": {"debias": 0.0},
+    "served, no exposure debias": {"debias_exposure": 0.0},
+    "served, no debias": {"debias": 0.0, "debias_exposure": 0.0},
     "served, no genre affinity": {"genre": 0.0},
     # Exploration (README, "Context, exploration and experiments"): the deployment default RANKING__EXPLORE
     # swept; the first row (explore 0) is the served default.

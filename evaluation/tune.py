@@ -47,7 +47,17 @@ LEVERS = (
     Lever("EASE input BM25", {"ease_weighting": "bm25"}),
     *(Lever(f"factors weight {v:g}", ranking={"factors": v}) for v in (1.2, 2.2)),
     *(Lever(f"EASE weight {v:g}", ranking={"neighbors": v}) for v in (0.7, 1.4)),
-    *(Lever(f"debias {v:g}", ranking={"debias": v}) for v in (0.25, 0.55)),
+    *(Lever(f"debias {v:g}", ranking={"debias": v}) for v in (0.1, 0.3)),
+    Lever("no exposure debias, popularity debias 0.4", ranking={"debias": 0.4, "debias_exposure": 0.0}),
+    Lever("exposure debias 0.1, popularity debias 0.3", ranking={"debias": 0.3, "debias_exposure": 0.1}),
+    Lever("exposure debias 0.3, popularity debias 0.1", ranking={"debias": 0.1, "debias_exposure": 0.3}),
+    Lever("EASE sums over their 20th largest", ranking={"neighbor_scale_rank": 20}),
+    Lever("model terms times (liked / 50) ^ 0.3", ranking={"activity_exponent": 0.3}),
+    Lever(
+        "1,000 EASE weights per item, sums over their 20th largest, times activity ^ 0.3",
+        {"neighbors": 1000},
+        {"neighbor_scale_rank": 20, "activity_exponent": 0.3},
+    ),
 )
 SLICES = ("heavy", "light", "other")
 Lists = dict[int, list[int]]

@@ -117,7 +117,9 @@ def test_ivf_path_rescores_the_strongest_distinct_ease_items_however_often_rows_
     model = AlignedModel.build(artifact, index)
     profile = Profile(user_id="u", items={f"i{i}": 1.0 for i in range(liked)})
     # The factor term only breaks ties: the EASE sums decide the top 10, whatever lists are probed.
-    weights = RankingWeights(factors=0.01, genre=0.0, artist=0.0, debias=0.0, max_per_artist=10)
+    weights = RankingWeights(
+        factors=0.01, genre=0.0, artist=0.0, debias=0.0, debias_exposure=0.0, max_per_artist=10
+    )
     config = RankingIndex(kind="ivf", ivf_min_items=1, n_lists=45, n_probe=1, rescore=22, genre_items=0)
     exact = rank(profile, index, model, weights, limit=10).items
     approximate = rank(profile, index, model, weights, limit=10, config=config).items

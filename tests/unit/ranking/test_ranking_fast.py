@@ -5,6 +5,7 @@ scores, and reasons only from positive terms.
 """
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -43,11 +44,15 @@ def reference(
     taste = profile.taste_vector()
     vector = model.user_vector(profile, 30 * 86_400_000) if model is not None and weights.factors else None
     factor = [0.0] * n
+    liked_count = sum(1 for v in profile.items.values() if v > 0)
+    gain = 1.0  # the model terms' multiplier: (liked / reference) ** exponent within [1/4, 4]
+    if weights.activity_exponent and liked_count:
+        gain = min(4.0, max(0.25, (liked_count / weights.activity_reference) ** weights.activity_exponent))
     if model is not None and vector is not None:
         raw = [float(np.dot(model.factors[i].astype(np.float64), vector)) for i in range(n)]
         largest_row = max(float(np.linalg.norm(model.factors[i].astype(np.float64))) for i in range(n))
         bound = float(np.linalg.norm(vector.astype(np.float64))) * largest_row  # |f·v| <= |v|·max|f|
-        factor = [weights.factors * r / bound if bound > 0 else 0.0 for r in raw]
+        factor = [weights.factors * gain * r / bound if bound > 0 else 0.0 for r in raw]
     neighbors: dict[int, float] = defaultdict(float)
     if model is not None and weights.neighbors:
         artifact = model.model
@@ -60,10 +65,28 @@ def reference(
                     pos = index.position.get(artifact.item_ids[artifact.neighbor_indices[e]])
                     if pos is not None:
                         neighbors[pos] += float(artifact.neighbor_weights[e])
-        top = max((abs(v) for v in neighbors.values()), default=0.0)
+        # The scale: the neighbor_scale_rank-th largest nonzero |sum| (the smallest when there are fewer).
+        magnitudes = sorted((abs(v) for v in neighbors.values() if v != 0), reverse=True)
+        top = magnitudes[min(weights.neighbor_scale_rank, len(magnitudes)) - 1] if magnitudes else 0.0
         neighbors = defaultdict(
-            float, {p: weights.neighbors * v / top for p, v in neighbors.items()} if top else {}
+            float, {p: weights.neighbors * gain * v / top for p, v in neighbors.items()} if top else {}
         )
+    # Exposure debias: log1p(the item's exposure) over the largest of the catalog's; without exposure
+    # counts, its weight goes to the popularity debias.
+    exposure = [0.0] * n
+    popularity_debias = weights.debias
+    if model is not None and model.model.exposure is None:
+        popularity_debias += weights.debias_exposure
+    if model is not None and model.model.exposure is not None:
+        shown = model.model.exposure
+        exposure = [
+            float(np.log1p(shown[model.model.position[r.item_id]]))
+            if r.item_id in model.model.position
+            else 0.0
+            for r in records
+        ]
+        most = max(exposure)
+        exposure = [e / most if most > 0 else 0.0 for e in exposure]
     known = set(profile.items) | {r.item_id for r in profile.recent} | set(profile.disliked)
     scored = []
     for i, record in enumerate(records):
@@ -87,7 +110,10 @@ def reference(
             terms[ReasonCode.POPULAR] = weights.popularity * float(index.popularity[i])
         else:
             terms[ReasonCode.LISTENERS] = (
-                factor[i] + neighbors[i] - weights.debias * float(model.log_listeners[i])
+                factor[i]
+                + neighbors[i]
+                - popularity_debias * float(model.log_listeners[i])
+                - weights.debias_exposure * exposure[i]
             )
         scored.append((-sum(terms.values()), i, terms))
     scored.sort(key=lambda s: (s[0], s[1]))
@@ -138,11 +164,20 @@ def test_vectorised_ranker_matches_the_plain_reference(
     n = int(rng.integers(40, 400))
     index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
     artifact = random_model(rng, n) if with_model else None
+    if artifact is not None and seed % 3 == 0:  # with the trainer's exposure counts
+        artifact = replace(artifact, exposure=rng.integers(0, 40, len(artifact.item_ids)).astype(np.float32))
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
+    # Every third seed scales the EASE sums by a lower-ranked sum and scales the model by activity.
     weights = RankingWeights(
-        max_per_artist=int(rng.integers(1, 4)), max_neighbor_rows=rows, artist_spacing=seed % 3
+        max_per_artist=int(rng.integers(1, 4)),
+        max_neighbor_rows=rows,
+        artist_spacing=seed % 3,
+        neighbor_scale_rank=1 if seed % 3 else int(rng.integers(2, 40)),
+        activity_exponent=0.0 if seed % 3 else float(rng.uniform(0.1, 1.0)),
+        activity_reference=float(rng.uniform(1.0, 20.0)),
+        debias_exposure=0.0 if seed % 2 else float(rng.uniform(0.1, 1.0)),
     )
     for limit, explicit, genre in [
         (10, False, None),

@@ -36,7 +36,9 @@ class AlignedModel:
     neighbor_table: npt.NDArray[np.int32]  # (rows with entries + 1, widest row, 2); last row: padding
     log_listeners: FloatArray  # (n_catalog,) log1p(listeners) / max, for popularity debiasing
     factor_norm: float  # the largest factor row's norm: bounds a listener's factor scores (ranking)
-    _debias: dict[float, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+    # (n_catalog,) log1p(exposure) / max (mixtape.learning.exposure), zeros when the model has none
+    log_exposure: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    _debias: dict[tuple[float, float], FloatArray] = field(default_factory=dict, repr=False, compare=False)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _ivf: dict[tuple[int | None, int, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
 
@@ -68,6 +70,10 @@ class AlignedModel:
         listeners = np.zeros(n, dtype=np.float32)
         listeners[positions] = np.log1p(model.listeners[present_rows])
         top = float(listeners.max()) if n else 0.0
+        shown = np.zeros(n, dtype=np.float32)
+        if model.exposure is not None:
+            shown[positions] = np.log1p(model.exposure[present_rows])
+        shown_top = float(shown.max()) if n else 0.0
         # Re-point EASE columns at catalog positions, dropping items no longer in the catalog.
         entries = len(model.neighbor_indices)
         entry_type: npt.DTypeLike = np.int32 if entries < 2**31 else np.int64
@@ -96,6 +102,7 @@ class AlignedModel:
             neighbor_slot=slot,
             neighbor_table=table,
             log_listeners=listeners / top if top > 0 else listeners,
+            log_exposure=shown / shown_top if shown_top > 0 else shown,
             factor_norm=float(np.sqrt(np.einsum("ij,ij->i", factors, factors).max())) if n else 0.0,
         )
 
@@ -177,11 +184,17 @@ class AlignedModel:
             found = self._derived[name] = build()
         return found
 
-    def debias(self, weight: float) -> FloatArray:
-        """weight * log1p(listeners) / max, computed once per weight (a setting, so once per container)."""
-        cached = self._debias.get(weight)
+    def debias(self, weight: float, exposure: float = 0.0) -> FloatArray:
+        """weight * log1p(listeners) / max + exposure * log1p(exposure) / max, computed once per pair of
+        weights (settings, so once per container). A model without exposure counts (an older or Spark
+        artifact) gets the exposure weight on popularity instead: the debias it was served with before."""
+        cached = self._debias.get((weight, exposure))
         if cached is None:
-            cached = self._debias[weight] = (weight * self.log_listeners).astype(np.float32)
+            if self.model.exposure is None:
+                value = (weight + exposure) * self.log_listeners
+            else:
+                value = weight * self.log_listeners + exposure * self.log_exposure
+            cached = self._debias[weight, exposure] = value.astype(np.float32)
         return cached
 
 

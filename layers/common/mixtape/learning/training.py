@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from mixtape.learning.exposure import exposure
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
@@ -208,8 +209,11 @@ def _dual_top(
 
 def train(data: Interactions, params: TrainingParams, version: str, trained_at_ms: int) -> ModelArtifact:
     """Learn both parts and package them with what fold-in and the ranker need."""
-    _, item_factors = train_als(data, params)
+    user_factors, item_factors = train_als(data, params)
     indptr, indices, values = train_ease(data, params)
+    shown = exposure(
+        data.user_index, data.item_index, user_factors, item_factors, (indptr, indices, values), params
+    )
     listeners = np.bincount(data.item_index, minlength=len(data.item_ids)).astype(np.float32)
     factors = item_factors.astype(np.float32)
     return ModelArtifact(
@@ -227,5 +231,6 @@ def train(data: Interactions, params: TrainingParams, version: str, trained_at_m
         listeners=listeners,
         users=len(data.user_ids),
         interactions=len(data.weight),
-        ivf_lists=partition(factors),  # clustered once here, not in every container that uses IVF
+        ivf_lists=partition(factors),
+        exposure=shown,  # clustered once here, not in every container that uses IVF
     )

@@ -67,6 +67,9 @@ class ModelArtifact:
     # The factors' IVF lists (k-means, ~√n of them): built here once, not in every recommend container
     # that serves the model through an IVF index (RankingIndex). None in artifacts written without them.
     ivf_lists: IvfPartition | None = None
+    # (n,) how many sampled training listeners have the item in the model's top list
+    # (mixtape.learning.exposure); None in artifacts written without it (no exposure debias then).
+    exposure: npt.NDArray[np.float32] | None = None
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -102,6 +105,8 @@ class ModelArtifact:
         lists: dict[str, npt.NDArray[Any]] = {}
         if self.ivf_lists is not None:
             lists = {"ivf_centroids": self.ivf_lists.centroids, "ivf_labels": self.ivf_lists.labels}
+        if self.exposure is not None:
+            lists["exposure"] = self.exposure
         buffer = io.BytesIO()
         np.savez(
             buffer,
@@ -144,6 +149,9 @@ class ModelArtifact:
                     or (len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) < n_lists)
                 ):
                     raise ValueError("IVF lists do not match the factors")
+            shown = arrays["exposure"] if "exposure" in arrays.files else None
+            if shown is not None and shown.shape != (len(item_ids),):
+                raise ValueError("exposure does not match the items")
             return cls(
                 version=str(meta["version"]),
                 trained_at_ms=int(meta["trained_at_ms"]),
@@ -160,4 +168,5 @@ class ModelArtifact:
                 users=int(meta["users"]),
                 interactions=int(meta["interactions"]),
                 ivf_lists=lists,
+                exposure=shown,
             )

@@ -28,4 +28,10 @@ class TrainingParams(BaseModel):
     ease_weighting: Literal["binary", "log", "bm25"] = "binary"
     bm25_k1: float = Field(default=100.0, gt=0)
     bm25_b: float = Field(default=0.8, ge=0, le=1)
+    # Exposure (mixtape.learning.exposure): each item's count of appearances in the model's top
+    # `exposure_k` over up to `exposure_users` sampled listeners (0: none), lists debiased by
+    # `exposure_debias` (the ranker's default debias), published for the ranker's exposure debias.
+    exposure_users: int = Field(default=20_000, ge=0)
+    exposure_k: int = Field(default=10, ge=1, le=1000)
+    exposure_debias: float = Field(default=0.4, ge=0)
     seed: int = 0

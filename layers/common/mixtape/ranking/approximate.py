@@ -70,7 +70,7 @@ class Approximate:
         probed = np.zeros(lists, dtype=np.bool_)
         probed[best] = True
         extra, extra_slots = self._outside(probed)
-        table = ListOrder.of(ivf, model, terms.index, weights.debias).rows
+        table = ListOrder.of(ivf, model, terms.index, (weights.debias, weights.debias_exposure)).rows
         cells, cell_static = self._genre_cells(routing, probed, table, extra_slots)
         positions = np.concatenate((keys, extra, ivf.items_at(cells)))
         scores = np.concatenate((scored, ivf.list_vectors(np.concatenate((extra_slots, cells))) @ vector))
@@ -195,11 +195,13 @@ class ListOrder:
     DEBIAS, GENRE_SET, ARTIST, EXPLICIT = range(4)
 
     ivf: IvfIndex
-    debias: float
+    debias: tuple[float, float]  # the popularity and exposure debias weights
     rows: npt.NDArray[np.int32]
 
     @classmethod
-    def of(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "ListOrder":
+    def of(
+        cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: tuple[float, float]
+    ) -> "ListOrder":
         return model.derived(  # one per aligned model (and its rebased copies): rebuilt for a new weight
             "ivf-order",
             lambda: cls.build(ivf, model, index, debias),
@@ -207,9 +209,11 @@ class ListOrder:
         )
 
     @classmethod
-    def build(cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: float) -> "ListOrder":
+    def build(
+        cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: tuple[float, float]
+    ) -> "ListOrder":
         rows = np.empty((len(index), 4), dtype=np.int32)
-        negative = np.float32(0.0) - np.float32(debias) * model.log_listeners
+        negative = np.float32(0.0) - model.debias(*debias)
         rows[:, cls.DEBIAS] = ivf.in_list_order(negative).view(np.int32)
         rows[:, cls.GENRE_SET] = ivf.in_list_order(index.genre_set_of)
         rows[:, cls.ARTIST] = ivf.in_list_order(index.artist_of)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog.index import CatalogIndex, FloatArray
+from mixtape.config import RankingWeights
 from mixtape.learning.aligned import AlignedModel
 from mixtape.models.profile import Profile
 from mixtape.models.reason import ReasonCode
@@ -37,6 +38,28 @@ def normalised(values: Mapping[str, float]) -> dict[str, float]:
     if top <= 0:
         return {k: max(-1.0, v / abs(v)) for k, v in values.items() if v != 0}
     return {k: max(-1.0, v / top) for k, v in values.items()}
+
+
+def ranked_magnitude(values: FloatArray, rank: int) -> float:
+    """The `rank`-th largest nonzero |value| (the smallest nonzero one when there are fewer; 0 when none):
+    a scale that a few outsized sums cannot set alone."""
+    magnitudes = np.abs(values)
+    if rank == 1:
+        return float(magnitudes.max(initial=0.0))
+    magnitudes = magnitudes[magnitudes > 0]
+    if not len(magnitudes):
+        return 0.0
+    at = len(magnitudes) - min(rank, len(magnitudes))
+    return float(np.partition(magnitudes, at)[at])
+
+
+def activity_gain(liked: int, weights: RankingWeights) -> float:
+    """The learned model's multiplier for a listener with `liked` liked items: (liked / reference) **
+    exponent, clipped to [1/4, 4] (1 with exponent 0): the longer a history, the more the model knows
+    against the popularity debias and the affinity terms, which weigh the same for everyone."""
+    if not weights.activity_exponent or liked <= 0:
+        return 1.0
+    return float(np.clip((liked / weights.activity_reference) ** weights.activity_exponent, 0.25, 4.0))
 
 
 def csr_take(
@@ -78,6 +101,7 @@ class Terms:
         # genre term's table, so both paths and the reasons see them as genre affinity.
         self.daypart_affinity = normalised(daypart) if daypart and weights.daypart else {}
         self.genre_table = self._genre_table() if weights.genre or self.daypart_affinity else None
+        self.model_gain = activity_gain(len(listener.liked) + len(listener.liked_missing), weights)
         taste = profile.taste_vector()
         self.taste = taste if taste is not None and taste.shape[0] == index.embeddings.shape[1] else None
         self.vector = (
@@ -91,7 +115,7 @@ class Terms:
         self.scaled_vector: FloatArray | None = None
         if self.vector is not None and model is not None:
             bound = float(np.linalg.norm(self.vector)) * model.factor_norm
-            scale = weights.factors / bound if bound > 0 else 0.0
+            scale = weights.factors * self.model_gain / bound if bound > 0 else 0.0
             self.scaled_vector = (self.vector * np.float32(scale)).astype(np.float32)
         self.chosen_factors: FloatArray | None = None  # set by explain()
         # Set by explain(): the chosen items' terms, columns (artist, genre, taste, model or popularity).
@@ -116,13 +140,12 @@ class Terms:
         n = len(self.index)
         self.neighbor_dense = dense_ok and self.ws.is_dense(len(columns))
         if self.neighbor_dense:
-            sums = accumulated[:n]
-            top = max(float(sums.max()), -float(sums.min()))
+            top = ranked_magnitude(accumulated[:n], self.weights.neighbor_scale_rank)
         else:
             self.neighbor_sums = accumulated[columns]
-            top = float(np.abs(self.neighbor_sums).max())
+            top = ranked_magnitude(accumulated[np.unique(columns)], self.weights.neighbor_scale_rank)
         if top > 0:
-            self.neighbor_scale = np.float32(self.weights.neighbors / top)
+            self.neighbor_scale = np.float32(self.weights.neighbors * self.model_gain / top)
             if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
                 accumulated[:n] *= self.neighbor_scale
 
@@ -198,8 +221,8 @@ class Terms:
             np.matmul(model.factors, self.scaled_vector, out=scores)
         else:
             scores.fill(0.0)
-        if weights.debias:
-            scores -= model.debias(weights.debias)
+        if weights.debias or weights.debias_exposure:
+            scores -= model.debias(weights.debias, weights.debias_exposure)
         if self.neighbor_scale and self.neighbor_dense:  # scaled in place by __init__
             scores += ws.neighbors[: len(scores)]
         elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
@@ -231,8 +254,8 @@ class Terms:
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
-            if weights.debias:
-                terms[:, 3] -= model.debias(weights.debias)[chosen]
+            if weights.debias or weights.debias_exposure:
+                terms[:, 3] -= model.debias(weights.debias, weights.debias_exposure)[chosen]
             last = ReasonCode.LISTENERS
         self.explained = terms  # what mixtape.ranking.explain words the reasons from
         codes = (ReasonCode.ARTIST, ReasonCode.GENRE, ReasonCode.SIMILAR, last)
