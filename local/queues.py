@@ -56,7 +56,7 @@ def wait_drained(
     *,
     settle: int = 2,
     interval: float = 0.5,
-    busy_interval: float = 2.0,
+    busy_interval: float = 5.0,
     busy_above: int = 100,
     on_poll: Callable[[Backlog], None] = lambda _: None,
     clock: Callable[[], float] = time.monotonic,

@@ -56,7 +56,11 @@ def dependencies() -> Dependencies:
         settings=settings,
         events=DynamoEventStore(settings.events_table),
         profiles=DynamoProfileStore(settings.profiles_table),
-        catalog=DynamoCatalogStore(settings.catalog_table),
+        catalog=DynamoCatalogStore(
+            settings.catalog_table,
+            counter_shards=settings.counter_shards,
+            feature_cache_items=settings.feature_cache_items,
+        ),
         models=ModelCache(
             S3ModelStore(bucket),
             settings.model_check_seconds,

@@ -141,8 +141,10 @@ def failing(client: Any, event: str, code: str, table: str | None = None) -> Ite
     calls = {"n": 0}
 
     def answer(params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-        if table is not None and table not in json.loads(params["body"]).get("RequestItems", {}):
-            return None
+        if table is not None:
+            body = json.loads(params["body"])
+            if table not in body.get("RequestItems", {}) and body.get("TableName") != table:
+                return None
         calls["n"] += 1
         return SimpleNamespace(status_code=400, headers={}), {
             "Error": {"Code": code, "Message": "injected"},
@@ -255,8 +257,13 @@ def test_throttling_past_the_retries_fails_the_records_and_their_redelivery_appl
 ):
     events = [stored_event(i, "u-thx") for i in range(12)]
     batch = {"Records": records_for("u-thx", events) + records_for("u-ok", [stored_event(1, "u-ok")])}
-    events_table = aws.table("EventsTable") if "BatchGetItem" in event else None  # not the catalog read
-    with failing(clients.dynamodb(), event, "ProvisionedThroughputExceededException", events_table) as calls:
+    # The listener's own reads, not the catalog's (its features and the version they are cached for)
+    own = {
+        "before-call.dynamodb.BatchGetItem": "EventsTable",
+        "before-call.dynamodb.GetItem": "ProfilesTable",
+    }
+    table = aws.table(own[event]) if event in own else None
+    with failing(clients.dynamodb(), event, "ProvisionedThroughputExceededException", table) as calls:
         result = invoke(PROFILE, batch)
     assert calls["n"] >= 1
     # the other listener of the batch is hit by the same throttling: every record comes back

@@ -4,7 +4,8 @@ from itertools import pairwise
 from typing import Any
 
 from mixtape import clock
-from mixtape.models.trend import HOUR_MS
+from mixtape.catalog.popularity import epoch_of
+from mixtape.models.trend import DAY_MS, HOUR_MS, HOURS_KEPT
 from mixtape.storage import clients
 from tests.helpers import body, http_event
 from tests.integration.conftest import Aws
@@ -71,25 +72,35 @@ def play(event_id: str, user: str, item_id: str, ts: int) -> dict[str, Any]:
     }
 
 
-def test_trending_counts_listeners_once_and_drops_counters_no_window_reads(aws: Aws, invoke):
+def shard_rows(aws: Aws, counter: str) -> list[dict[str, Any]]:
+    return [r for r in aws.scan("CatalogTable") if r["item_id"]["S"].startswith(f"#counts#{counter}#")]
+
+
+def test_trending_counts_listeners_once_in_counter_shards_that_expire(aws: Aws, invoke):
     items = [track("t-hit", "art-a", "pop"), track("t-new", "art-b", "jazz"), track("t-old", "art-c", "pop")]
     assert invoke(INGEST, http_event("PUT", "/v1/items", {"items": items}))["statusCode"] == 200
     now = clock.now_ms()
-    # A counter from long ago, as a batch a month back would have left it: the next write removes it.
-    stale_hour = now // HOUR_MS - 24 * 30
+    hour, stale_hour = now // HOUR_MS, now // HOUR_MS - 24 * 30
+    # What the per-item layout left on a catalog item: this hour's counter (still read, added to the
+    # shards') and one from long ago (read too, but no window counts it).
     clients.dynamodb().update_item(
         TableName=aws.table("CatalogTable"),
         Key={"item_id": {"S": "t-hit"}},
-        UpdateExpression="SET #old = :n",
-        ExpressionAttributeNames={"#old": f"th{stale_hour}"},
-        ExpressionAttributeValues={":n": {"N": "40"}},
+        UpdateExpression="SET #now = :one, #old = :n",
+        ExpressionAttributeNames={"#now": f"th{hour}", "#old": f"th{stale_hour}"},
+        ExpressionAttributeValues={":one": {"N": "1"}, ":n": {"N": "40"}},
     )
-    events = [play(f"h{u}", f"u{u}", "t-hit", now) for u in range(3)]
+    events = [play(f"h{u}", f"u{u}", "t-hit", now) for u in range(2)]
     events += [play(f"r{n}", "u0", "t-new", now - n) for n in range(5)]  # one listener, five plays: once
+    events += [play("m0", "u0", "t-missing", now)]  # not in the catalog: no counter is stored for it
     post_events(aws, invoke, events)
-    hit = next(row for row in aws.scan("CatalogTable") if row["item_id"]["S"] == "t-hit")
-    assert f"th{stale_hour}" not in hit
-    assert float(hit[f"th{now // HOUR_MS}"]["N"]) == 3
+    shards = shard_rows(aws, f"th{hour}")
+    credited = {name: float(v["N"]) for row in shards for name, v in row.items() if name.startswith("i_")}
+    assert credited == {"i_t-hit": 2.0, "i_t-new": 1.0}
+    # Each shard expires (TTL) when no window reads its hour any more.
+    assert {int(row["expires_at"]["N"]) for row in shards} == {(hour + HOURS_KEPT) * HOUR_MS // 1000}
+    assert shard_rows(aws, f"pop_{epoch_of(now)}")
+    assert shard_rows(aws, f"td{now // DAY_MS}")
 
     reply = invoke(RECOMMEND, http_event("GET", "/v1/trending", query="window=1h&limit=5"))
     assert reply["statusCode"] == 200

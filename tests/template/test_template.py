@@ -187,7 +187,8 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "ProfilesTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         # log lookups and writes; export's and erasure's query, erasure's batched deletes
         "EventsTable": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"},
-        "CatalogTable": {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"},  # item features, popularity
+        # item features (and the version they are cached for), popularity
+        "CatalogTable": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"},
         "ModelBucket": {"s3:GetObject", "s3:ListBucket"},
         "ProfileUpdateQueue": {"sqs:SendMessage"},  # erasure follow-ups
     },
@@ -496,9 +497,11 @@ def table_violations(t: Template) -> list[str]:
             problems.append(f"{lid}: no point-in-time recovery")
         if table.get("DeletionPolicy") != "Retain":
             problems.append(f"{lid}: DeletionPolicy {table.get('DeletionPolicy')!r}")
-    ttl = tables.get("EventsTable", {}).get("Properties", {}).get("TimeToLiveSpecification")
-    if ttl != {"AttributeName": "expires_at", "Enabled": True}:
-        problems.append(f"EventsTable: TimeToLiveSpecification {ttl!r}")
+    # The events log expires entries, the catalog its popularity/trend counter shards.
+    for lid in ("EventsTable", "CatalogTable"):
+        ttl = tables.get(lid, {}).get("Properties", {}).get("TimeToLiveSpecification")
+        if ttl != {"AttributeName": "expires_at", "Enabled": True}:
+            problems.append(f"{lid}: TimeToLiveSpecification {ttl!r}")
     return problems
 
 
@@ -1006,6 +1009,12 @@ REGRESSIONS: list[tuple[str, Callable[[Template], None], str, str]] = [
         "point-in-time",
     ),
     ("no TTL", _set("EventsTable.Properties.TimeToLiveSpecification", None), "tables", "TimeToLive"),
+    (
+        "catalog without TTL",
+        _set("CatalogTable.Properties.TimeToLiveSpecification", None),
+        "tables",
+        "CatalogTable: TimeToLive",
+    ),
     ("named table", _set("EventsTable.Properties.TableName", "mixtape-events"), "names", "TableName"),
     ("named queue", _set("IngestQueue.Properties.QueueName", "ingest"), "names", "QueueName"),
     ("named function", _set(f"{FN}.FunctionName", "recommend"), "names", "FunctionName"),

@@ -307,6 +307,11 @@ class ProfileSettings(_ModelSettings, EventFoldSettings):
     # update that committed before the tombstone has logged its events by then (SQS delays up to 900 s).
     erasure_follow_up_seconds: int = Field(default=180, ge=0, le=900)
     profile_update_queue_url: str = Field(description="This function's own queue: erasure follow-ups")
+    # Shards per popularity/trend counter (mixtape.storage.dynamo.counters): more shards, smaller items
+    # (a write is billed on its item's size) but more writes per batch. Safe to change at any time.
+    counter_shards: int = Field(default=64, ge=1, le=100_000)
+    # Item features a warm container keeps between batches (dropped when the catalog version moves).
+    feature_cache_items: int = Field(default=100_000, ge=0)
 
 
 class RecommendSettings(_ModelSettings):

@@ -344,3 +344,25 @@ def test_model_cache_keeps_serving_when_the_store_fails():
     assert cache.get().version == "v1"  # type: ignore[union-attr]
     store.failing = True
     assert cache.get().version == "v1"  # type: ignore[union-attr]
+
+
+def test_the_same_rows_in_any_order_train_the_same_model():
+    """A scan returns rows in a different order each run; ALS's random start is drawn per index."""
+    data = two_communities()
+    triples = [
+        (data.user_ids[u], data.item_ids[i], float(w))
+        for u, i, w in zip(data.user_index, data.item_index, data.weight, strict=True)
+    ]
+    triples += [(u, i, w / 2) for u, i, w in triples[::3]]  # repeated pairs, summed
+    shuffled = list(triples)
+    np.random.default_rng(1).shuffle(shuffled)
+    a, b = Interactions.from_triples(triples), Interactions.from_triples(shuffled)
+    assert a.user_ids == sorted(a.user_ids)
+    assert a.item_ids == sorted(a.item_ids)
+    assert (a.user_ids, a.item_ids) == (b.user_ids, b.item_ids)
+    assert np.array_equal(a.user_index, b.user_index)
+    assert np.array_equal(a.item_index, b.item_index)
+    assert np.array_equal(a.weight, b.weight)
+    first, second = train(a, PARAMS, "v", 0), train(b, PARAMS, "v", 0)
+    assert np.array_equal(first.factors, second.factors)
+    assert np.array_equal(first.neighbor_weights, second.neighbor_weights)

@@ -21,11 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.models.event_type import EventType
+from mixtape.models.trend import POPULARITY_EPOCH_MS
 
 if TYPE_CHECKING:  # the recommend function reads popularity but never imports the event models
     from mixtape.models.events import StoredEvent
 
-EPOCH_MS = 28 * 86_400_000
+EPOCH_MS = POPULARITY_EPOCH_MS
 POPULAR_TYPES = frozenset({EventType.PLAY, EventType.LIKE, EventType.SAVE, EventType.PLAYLIST_ADD})
 
 

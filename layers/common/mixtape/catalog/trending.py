@@ -3,9 +3,9 @@
 Writing. The profile fold credits an item with a listener's first positive event for it in an hour (and,
 separately, in a day), judged from the listener's remembered items as "popular now" is (so once per
 listener, item and bucket, exactly once, with no extra read: mixtape.profiles.apply). A profile-update
-batch adds its credits to the catalog item as `th<hour>` and `td<day>` counters, in the same UpdateItem
-as its popularity (one ADD per item per batch: a hit track is not a hot key), and removes the counters
-that have left every window (storage.dynamo.catalog), so an item holds at most HOURS_KEPT + DAYS_KEPT.
+batch adds its credits to `th<hour>` and `td<day>` counters with its popularity, summed per item, in a
+few writes per counter (the catalog's counter shards: storage.dynamo.counters); a counter that has left
+every window is no longer stored (a shard expires then), so an item has at most HOURS_KEPT + DAYS_KEPT.
 
 Reading. The recommend container holds each window's counts in memory (`TrendingIndex`, built with the
 catalog index and again at each popularity reload), so a request scans nothing. A window is rolling: its

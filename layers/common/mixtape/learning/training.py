@@ -36,7 +36,12 @@ class Interactions:
 
     @classmethod
     def from_triples(cls, triples: Iterable[tuple[str, str, float]]) -> "Interactions":
-        """Build from (user_id, item_id, weight) rows; weights of repeated pairs add, non-positive drop."""
+        """Build from (user_id, item_id, weight) rows; weights of repeated pairs add, non-positive drop.
+
+        The result depends on the set of rows, never on their order: ids are indexed in sorted order and
+        repeated pairs summed in value order. A table scan (or a log applied on threads) returns rows in
+        an order that changes from run to run, and ALS's random start is drawn per index, so without
+        this the same data would train a different model each time."""
         users: dict[str, int] = {}
         items: dict[str, int] = {}
         rows: list[int] = []
@@ -48,19 +53,30 @@ class Interactions:
             rows.append(users.setdefault(user_id, len(users)))
             cols.append(items.setdefault(item_id, len(items)))
             vals.append(value)
-        user_index = np.asarray(rows, dtype=np.int64)
-        item_index = np.asarray(cols, dtype=np.int64)
+        user_ids, user_rank = _sorted_ids(users)
+        item_ids, item_rank = _sorted_ids(items)
         weight = np.asarray(vals, dtype=np.float64)
-        if len(weight):  # merge duplicate pairs
-            key = user_index * len(items) + item_index
-            unique, inverse = np.unique(key, return_inverse=True)
-            weight = np.bincount(inverse, weights=weight).astype(np.float64)
-            user_index, item_index = np.divmod(unique, len(items))
-        return cls(list(users), list(items), user_index, item_index, weight)
+        key = (
+            user_rank[np.asarray(rows, dtype=np.int64)] * len(items)
+            + item_rank[np.asarray(cols, dtype=np.int64)]
+        )
+        order = np.lexsort((weight, key))  # by pair, then value: the same sums whatever the input order
+        unique, starts = np.unique(key[order], return_index=True)
+        summed = np.add.reduceat(weight[order], starts) if len(weight) else weight
+        user_index, item_index = np.divmod(unique.astype(np.int64), max(len(items), 1))
+        return cls(user_ids, item_ids, user_index, item_index, summed.astype(np.float64))
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.user_ids), len(self.item_ids)
+
+
+def _sorted_ids(index: dict[str, int]) -> tuple[list[str], IntArray]:
+    """The ids in sorted order, and each first-seen index's position in it."""
+    ids = sorted(index)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[[index[i] for i in ids]] = np.arange(len(ids), dtype=np.int64)
+    return ids, rank
 
 
 def _cg_half(

@@ -1,6 +1,6 @@
 """A batch of profile-update messages: group by listener, fold each listener's events in one commit and
 log them, then credit item popularity and trend counters (once per listener, item and bucket:
-mixtape.profiles.apply.fold), one write per item.
+mixtape.profiles.apply.fold) in one `add_popularity` call for the whole batch.
 One listener's failure fails only the messages that carried its events.
 
 Listeners are applied side by side on a few threads: each one's reads and conditional writes touch only
@@ -8,13 +8,14 @@ its own profile and events, so they are independent, and a large batch (more lis
 each item's popularity write) stays well inside the function's timeout."""
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mixtape.catalog import popularity, trending
 from mixtape.config import ProfileSettings
 from mixtape.models.artifact import ModelArtifact
+from mixtape.models.catalog import ItemFeatures
 from mixtape.models.events import ProfileUpdateMessage, StoredEvent
 from mixtape.profiles.apply import ApplyResult, apply_user_events
 from mixtape.profiles.attribution import Attributions, attributions
@@ -33,6 +34,10 @@ class BatchOutcome:
     stored: int = 0
     non_finite: int = 0  # events a non-finite value was kept out of a profile for (mixtape.profiles.apply)
     attributed: Attributions = field(default_factory=Counter)  # applied events per experiment variant
+
+
+def known[V](per_item: dict[str, V], features: Mapping[str, ItemFeatures]) -> dict[str, V]:
+    return {item_id: value for item_id, value in per_item.items() if item_id in features}
 
 
 def process_messages(
@@ -87,8 +92,9 @@ def process_messages(
         outcome.non_finite += result.non_finite
         outcome.attributed.update(attributions(result.applied))
 
-    deltas = popularity.contributions(popular, now_ms, settings.popularity_half_life_ms)
-    counters = trending.counter_deltas(trend, now_ms)
+    # Catalog items only: counters of an unknown id would be stored for nothing (readers skip them).
+    deltas = known(popularity.contributions(popular, now_ms, settings.popularity_half_life_ms), features)
+    counters = known(trending.counter_deltas(trend, now_ms), features)
     if deltas or counters:
         try:
             catalog.add_popularity(

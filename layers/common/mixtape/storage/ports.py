@@ -110,8 +110,9 @@ class CatalogStore(CatalogReader, Protocol):
         now_ms: int = 0,
     ) -> None:
         """Add popularity bucket values and trend counters (`th<hour>`/`td<day>`: mixtape.models.trend)
-        per item, one write per item; drop popularity buckets before `drop_before_epoch` and counters no
-        window reads as of `now_ms`."""
+        per item, in as few writes as the layout allows; popularity buckets before `drop_before_epoch` and
+        counters no window reads as of `now_ms` need not be kept (an adapter removes them or lets them
+        expire; readers ignore them)."""
         ...
 
 

@@ -1,6 +1,7 @@
 """The catalog in DynamoDB: one item per track, a `#meta` item whose version changes on every upsert,
 and popularity buckets (`pop_<epoch>`) and trend counters (`th<hour>`, `td<day>`) that profile updates
-ADD to."""
+ADD to, kept in counter shards (storage.dynamo.counters). Items written before the shards hold their
+own counters as attributes; readers add both."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,12 +12,14 @@ from botocore.exceptions import ClientError
 
 from mixtape.errors import StorageUnavailableError
 from mixtape.models.catalog import CatalogItem, CatalogRecord, ItemFeatures, unit_embedding
-from mixtape.models.trend import is_kept, parse_counter
+from mixtape.models.trend import parse_counter
 from mixtape.storage import clients
+from mixtape.storage.dynamo import counters
 from mixtape.storage.dynamo.batch import batch_get, batch_write
+from mixtape.storage.dynamo.features import FeatureCache
 
 META_KEY = "#meta"  # not a valid ItemId, so it can never collide with a track
-POP_PREFIX = "pop_"
+POP_PREFIX = counters.POP_PREFIX  # what the per-item layout named popularity buckets on the item too
 SCAN_PAGE_ITEMS = 1000
 
 
@@ -47,10 +50,23 @@ def record_from_item(item: Mapping[str, Any]) -> CatalogRecord:
 
 
 class DynamoCatalogStore:
-    def __init__(self, table: str, concurrency: int = 16, client: Any = None) -> None:
+    """`counter_shards`: shards per counter (storage.dynamo.counters); `feature_cache_items`: item
+    features kept per container between calls of `features` (0: none), dropped when the version moves."""
+
+    def __init__(
+        self,
+        table: str,
+        concurrency: int = 16,
+        client: Any = None,
+        *,
+        counter_shards: int = 64,
+        feature_cache_items: int = 0,
+    ) -> None:
         self._table = table
         self._client = client
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="catalog")
+        self._counter_shards = counter_shards
+        self._feature_cache = FeatureCache(feature_cache_items) if feature_cache_items else None
 
     @property
     def client(self) -> Any:
@@ -74,7 +90,7 @@ class DynamoCatalogStore:
         }
 
     def _update_one(self, item: CatalogItem, now_ms: int) -> None:
-        # UpdateItem, not PutItem: a metadata upsert must keep the item's popularity buckets.
+        # UpdateItem, not PutItem: an upsert keeps the counters an item of the per-item layout still holds.
         attributes = self._attributes(item, now_ms)
         sets = [f"{name} = :{name}" for name, value in attributes.items() if value is not None]
         removes = [name for name, value in attributes.items() if value is None]
@@ -88,9 +104,8 @@ class DynamoCatalogStore:
 
     def _put_new(self, items: Sequence[CatalogItem], now_ms: int) -> None:
         """Items not stored yet, 25 per BatchWriteItem: a catalog load costs a request per 25 items, not
-        per item. A put replaces the whole item, which is only safe because a new item has nothing to keep
-        (popularity ADDs require the item to exist); a concurrent upsert creating the same item in the
-        same instant could lose the other's first popularity bucket, an accepted blur of a trend signal."""
+        per item. A put replaces the whole item, which is safe because a new item has nothing to keep: its
+        counters live in the counter shards (storage.dynamo.counters), never on the item."""
         puts = [
             {
                 "PutRequest": {
@@ -128,6 +143,13 @@ class DynamoCatalogStore:
         return int(response["Attributes"]["version"]["N"])
 
     def features(self, item_ids: Iterable[str]) -> dict[str, ItemFeatures]:
+        """Features of the known items among `item_ids`. With a cache: one GetItem of the version, then
+        reads of the items not cached yet only."""
+        if self._feature_cache is None:
+            return self._read_features(item_ids)
+        return self._feature_cache.get(set(item_ids), self.version(), self._read_features)
+
+    def _read_features(self, item_ids: Iterable[str]) -> dict[str, ItemFeatures]:
         keys = [{"item_id": {"S": item_id}} for item_id in sorted(set(item_ids))]
         found = batch_get(self.client, self._table, keys, projection="item_id, artist_id, genres, embedding")
         return {
@@ -141,49 +163,6 @@ class DynamoCatalogStore:
             if "artist_id" in row
         }
 
-    def _add_one(
-        self,
-        item_id: str,
-        buckets: Mapping[int, float],
-        counters: Mapping[str, float],
-        drop: set[str],
-    ) -> None:
-        added = [(f"{POP_PREFIX}{epoch}", v) for epoch, v in buckets.items()] + list(counters.items())
-        removed = sorted(drop - {name for name, _ in added})  # one path may not be both added and removed
-        names = {f"#a{i}": name for i, (name, _) in enumerate(added)}
-        names |= {f"#r{i}": name for i, name in enumerate(removed)}
-        values = {f":a{i}": {"N": repr(float(v))} for i, (_, v) in enumerate(added)}
-        clauses = []
-        if added:
-            clauses.append("ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(added))))
-        if removed:
-            clauses.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))))
-        expression = " ".join(clauses)
-        try:
-            self.client.update_item(
-                TableName=self._table,
-                Key={"item_id": {"S": item_id}},
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(item_id)",  # no stub records for unknown items
-                ExpressionAttributeNames=names,
-                **({"ExpressionAttributeValues": values} if values else {}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-
-    def _stale_counters(self, item_ids: Iterable[str], now_ms: int) -> dict[str, set[str]]:
-        """Per item, its trend counters that no window reads any more: read with the items (one batched,
-        eventually consistent read), so each write removes them and an item never holds more than the
-        windows need. A counter written after this read is current, never stale."""
-        keys = [{"item_id": {"S": item_id}} for item_id in sorted(set(item_ids))]
-        return {
-            row["item_id"]["S"]: {
-                name for name in row if parse_counter(name) is not None and not is_kept(name, now_ms)
-            }
-            for row in batch_get(self.client, self._table, keys)
-        }
-
     def add_popularity(
         self,
         deltas: Mapping[str, Mapping[int, float]],
@@ -191,23 +170,13 @@ class DynamoCatalogStore:
         trend: Mapping[str, Mapping[str, float]] | None = None,
         now_ms: int = 0,
     ) -> None:
-        """One write per item per batch (aggregated by the caller), so a hit track is not a hot key: its
-        popularity and trend counters added, the popularity bucket before `drop_before_epoch` and the
-        counters no window reads removed."""
-        trend = trend or {}
-        stale = self._stale_counters(trend, now_ms) if trend else {}
-        old = f"{POP_PREFIX}{drop_before_epoch - 1}"
-        list(
-            self._pool.map(
-                lambda item_id: self._add_one(
-                    item_id,
-                    deltas.get(item_id, {}),
-                    trend.get(item_id, {}),
-                    stale.get(item_id, set()) | ({old} if item_id in deltas else set()),
-                ),
-                deltas.keys() | trend.keys(),
-            )
-        )
+        """ADD the batch's counters to their shards (storage.dynamo.counters), a few items per write and
+        the writes side by side. Nothing is read or removed: a shard expires (TTL) when its counter stops
+        counting, so `drop_before_epoch` and `now_ms` need no write here."""
+        del drop_before_epoch, now_ms  # kept by the shards' expiry (see the docstring)
+        shards = counters.shard_updates(deltas, trend or {}, self._counter_shards)
+        requests = [r for key, added in shards.items() for r in counters.update_requests(key, added)]
+        list(self._pool.map(lambda r: self.client.update_item(TableName=self._table, **r), requests))
 
     def version(self) -> int:
         response = self.client.get_item(
@@ -222,6 +191,11 @@ class DynamoCatalogStore:
         # Pages of SCAN_PAGE_ITEMS rather than DynamoDB's 1 MB: each request stays short (the client's read
         # timeout is per request) at the price of a few more round trips; billed read units are the same.
         pages = self.client.get_paginator("scan").paginate(TableName=self._table, Limit=SCAN_PAGE_ITEMS)
+        shards = counters.ShardCounters()
         for page in pages:
-            records.extend(record_from_item(row) for row in page["Items"] if row["item_id"]["S"] != META_KEY)
-        return version, records
+            records.extend(
+                record_from_item(row)
+                for row in page["Items"]
+                if row["item_id"]["S"] != META_KEY and not shards.add_row(row)
+            )
+        return version, shards.merge_into(records)
