@@ -1,13 +1,10 @@
 """The Spark training job: a DynamoDB export of the applied-events log in, the model artifact out.
 
-Same input, matrix and output as the numpy trainer (mixtape.learning.training): each export file's events
-are decoded by the storage adapter and folded by the trainer's own history fold (mixtape.learning.history)
-into sums per (listener, item) before the shuffle, merged per listener, and listeners erased since the
-export are dropped (spark.erasure); confidence is the layer's `confidence(weight, alpha, epsilon)`,
-implicit ALS (`pyspark.ml.recommendation.ALS`) learns the item factors, the numpy trainer's EASE gives the
-item rows while the listeners fit its bound (spark.ease; co-occurrence cosine above it, spark.neighbours),
-and the artifact (with its Gram matrix and IVF lists, mixtape.search.ivf) is published through the model
-store, pointer last.
+Same input, matrix and output as the numpy trainer: each export file's events are folded by the history
+fold (mixtape.learning.history) into sums per (listener, item) before the shuffle, merged per listener,
+erased listeners dropped (spark.erasure); implicit ALS on the layer's confidence learns the factors; the
+numpy trainer's EASE and exposure give the item rows and counts (spark.ease; co-occurrence cosine past
+its bound, spark.neighbours); the artifact is published through the model store, pointer last.
 
     spark-submit --py-files mixtape.zip,spark.zip spark/main.py --export s3://<bucket>/exports/...
 """
@@ -154,6 +151,8 @@ def train_from_export(
         "item", "item_id", "features"
     )
     collected = sorted(item_rows.collect(), key=lambda row: row["item"])
+    factors = np.asarray([row["features"] for row in collected], dtype=np.float32).reshape(-1, params.factors)
+    item_ids = [row["item_id"] for row in collected]
     lap("als")
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     n_users = users.count()
@@ -163,17 +162,13 @@ def train_from_export(
         triples_rows = triples.select("user_id", "item_id", "weight").collect()
         vectors = users.join(model.userFactors, users["user"] == model.userFactors["id"])
         user_vectors = {row["user_id"]: row["features"] for row in vectors.collect()}
-        item_factors = np.asarray([row["features"] for row in collected], dtype=np.float32)
         (indptr, indices, values), shown = ease_rows(
-            (tuple(row) for row in triples_rows),
-            [row["item_id"] for row in collected],
-            params,
-            (user_vectors, item_factors.reshape(-1, params.factors)),
+            (tuple(row) for row in triples_rows), item_ids, params, (user_vectors, factors)
         )
     else:
         indptr, indices, values = cooccurrence_neighbours(
             rated,
-            len(collected),
+            len(item_ids),
             neighbours=params.neighbors,
             min_item_users=params.min_item_users,
             max_items_per_user=options.max_items_per_user,
@@ -182,12 +177,11 @@ def train_from_export(
     rated.unpersist()
     items.unpersist()
     triples.unpersist()
-    factors = np.asarray([row["features"] for row in collected], dtype=np.float32).reshape(-1, params.factors)
     wide = factors.astype(np.float64)
     artifact = ModelArtifact(
         version=f"v{now_ms}{options.version_suffix}",
         trained_at_ms=now_ms,
-        item_ids=[row["item_id"] for row in collected],
+        item_ids=item_ids,
         factors=factors,
         gram=wide.T @ wide,
         regularization=params.regularization,  # fold-in's own (unscaled) regularisation
