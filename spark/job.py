@@ -44,16 +44,27 @@ RATED = StructType(
 )
 
 
+CONSTANT_MATCH = 0.05  # Spark's regParam serving like the numpy solver's constant ridge of 1.0
+
+
 @dataclass(frozen=True)
 class SparkOptions:
     """What only the Spark job has. Spark's ALS multiplies its regularisation by each row's number of
-    ratings (ALS-WR), the numpy solver does not: `reg_param` is chosen with `make eval-trainers` so that
-    the served quality matches (README, "The learned model")."""
+    ratings (weighted-λ): with `TrainingParams.regularization_scaling` "per_interaction" the numpy solver
+    does the same and `reg_param` None takes its `regularization`; with "constant", Spark cannot, and
+    CONSTANT_MATCH (chosen with `make eval-trainers`) is the value whose served quality matches."""
 
-    reg_param: float = 0.05
+    reg_param: float | None = None
     max_items_per_user: int = 500  # a listener's strongest items that count for co-occurrence (cosine)
     blocks: int = 10  # ALS user and item blocks (Spark's default): about the executors' cores
     version_suffix: str = "-spark"
+
+
+def reg_param(options: SparkOptions, params: TrainingParams) -> float:
+    """The regParam Spark's ALS trains with (see SparkOptions)."""
+    if options.reg_param is not None:
+        return options.reg_param
+    return params.regularization if params.regularization_scaling == "per_interaction" else CONSTANT_MATCH
 
 
 def rated_rows(
@@ -136,7 +147,7 @@ def train_from_export(
     als = ALS(
         rank=params.factors,
         maxIter=params.iterations,
-        regParam=options.reg_param,
+        regParam=reg_param(options, params),
         alpha=alpha,
         implicitPrefs=True,
         userCol="user",
@@ -184,7 +195,7 @@ def train_from_export(
         item_ids=item_ids,
         factors=factors,
         gram=wide.T @ wide,
-        regularization=params.regularization,  # fold-in's own (unscaled) regularisation
+        regularization=params.foldin_regularization or params.regularization,  # fold-in's own ridge
         alpha=alpha,
         epsilon=epsilon,
         neighbor_indptr=indptr,
@@ -227,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export", required=True, help="the export's directory or manifest-summary.json")
     parser.add_argument("--now-ms", type=int, default=None, help="decay weights to this time (default now)")
     parser.add_argument("--master", default=None, help="e.g. local[2]; default: spark-submit's")
-    parser.add_argument("--reg-param", type=float, default=SparkOptions.reg_param)
+    parser.add_argument("--reg-param", type=float, default=None, help="default: see SparkOptions")
     args = parser.parse_args(argv)
     settings = TrainSettings.from_environ()
     now_ms = args.now_ms if args.now_ms is not None else int(time.time() * 1000)

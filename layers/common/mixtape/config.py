@@ -76,7 +76,7 @@ class RankingWeights(BaseModel):
     # learned model: minus log(exposure) (mixtape.learning.exposure: how many training listeners the model
     # alone would show the item), pushes down what crowds most lists; a model without exposure counts gets
     # this weight on the popularity debias instead.
-    debias_exposure: float = Field(default=0.2, ge=0)
+    debias_exposure: float = Field(default=0.25, ge=0)
     taste: float = 1.0
     artist: float = 0.6
     genre: float = 0.35

@@ -12,7 +12,7 @@ from mixtape.errors import StorageUnavailableError
 from mixtape.learning.aligned import AlignedModel, AlignedModelCache
 from mixtape.learning.cache import ModelCache
 from mixtape.learning.foldin import fold_in, positive_positions
-from mixtape.learning.training import Interactions, _cg_half, train, train_als, train_ease
+from mixtape.learning.training import Interactions, _cg_half, _ridges, train, train_als, train_ease
 from mixtape.models.artifact import IvfPartition, ModelArtifact, confidence
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.training_params import TrainingParams
@@ -62,6 +62,37 @@ def test_cg_half_step_converges_to_the_exact_als_solution():
         system = items.T @ items + (items[mine].T * c) @ items[mine] + 0.1 * np.eye(4)
         exact = np.linalg.solve(system, items[mine].T @ (1.0 + c))
         assert solved[u] == pytest.approx(exact, rel=1e-6, abs=1e-9)
+
+
+def test_weighted_lambda_gives_each_row_its_own_ridge_in_proportion_to_its_interactions():
+    data = two_communities()
+    rng = np.random.default_rng(0)
+    items = rng.normal(size=(len(data.item_ids), 4))
+    extra = confidence(data.weight, 3.0, 0.0) - 1.0
+    params = PARAMS.model_copy(update={"regularization": 0.3, "regularization_scaling": "per_interaction"})
+    user_ridge, item_ridge = _ridges(data, params)
+    assert isinstance(user_ridge, np.ndarray)
+    assert isinstance(item_ridge, np.ndarray)
+    assert user_ridge.tolist() == [0.3 * np.sum(data.user_index == u) for u in range(len(data.user_ids))]
+    assert item_ridge.sum() == pytest.approx(0.3 * len(data.weight))
+    constant = PARAMS.model_copy(update={"regularization_scaling": "constant"})
+    assert _ridges(data, constant) == (PARAMS.regularization, PARAMS.regularization)
+    order = np.argsort(data.user_index, kind="stable")
+    rows, cols, ext = data.user_index[order], data.item_index[order], extra[order]
+    solved = _cg_half(rows, cols, ext, items, np.zeros((len(data.user_ids), 4)), user_ridge, steps=20)
+    for u in range(len(data.user_ids)):
+        mine = cols[rows == u]
+        c = ext[rows == u]
+        system = items.T @ items + (items[mine].T * c) @ items[mine] + user_ridge[u] * np.eye(4)
+        exact = np.linalg.solve(system, items[mine].T @ (1.0 + c))
+        assert solved[u] == pytest.approx(exact, rel=1e-6, abs=1e-9)
+
+
+def test_the_artifact_keeps_fold_ins_own_ridge():
+    params = PARAMS.model_copy(update={"regularization": 0.2, "foldin_regularization": 1.5})
+    assert train(two_communities(), params, "v", 0).regularization == 1.5
+    unset = PARAMS.model_copy(update={"foldin_regularization": None})
+    assert train(two_communities(), unset, "v", 0).regularization == PARAMS.regularization
 
 
 def test_als_ranks_unplayed_items_of_the_listeners_own_community_first():

@@ -25,7 +25,7 @@ from mixtape.models.events import StoredEvent
 from mixtape.models.training_params import TrainingParams
 from mixtape.storage.dynamo.events import event_to_item
 from spark.erasure import LogKeys
-from spark.job import SparkOptions, train_from_export
+from spark.job import CONSTANT_MATCH, SparkOptions, reg_param, train_from_export
 from spark.neighbours import cooccurrence_neighbours
 
 NOW_MS = 1_795_000_000_000
@@ -287,3 +287,13 @@ def test_the_served_path_serves_the_spark_model(trained: tuple[ModelArtifact, Li
     answer = stack.recommend("listener", limit=5)
     assert answer["model_version"] == artifact.version
     assert [i["item_id"].split("-")[0] for i in answer["items"]] == ["jazz"] * 5
+
+
+def test_spark_trains_with_the_numpy_solvers_weighted_lambda_or_the_constant_match():
+    """Spark's ALS always scales its ridge by a row's ratings: it takes the numpy trainer's λ when that
+    scales too, the matched constant when it does not, and an explicit option over either."""
+    weighted = TrainingParams(regularization=0.2, regularization_scaling="per_interaction")
+    constant = TrainingParams(regularization=1.0, regularization_scaling="constant")
+    assert reg_param(SparkOptions(), weighted) == 0.2
+    assert reg_param(SparkOptions(), constant) == CONSTANT_MATCH
+    assert reg_param(SparkOptions(reg_param=0.3), weighted) == 0.3

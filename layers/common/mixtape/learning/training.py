@@ -85,7 +85,7 @@ def _cg_half(
     extra: Float64Array,
     fixed: Float64Array,
     solve: Float64Array,
-    reg: float,
+    reg: float | Float64Array,
     steps: int,
 ) -> Float64Array:
     """One ALS half-step by conjugate gradient, for every row at once (rows sorted ascending).
@@ -96,7 +96,10 @@ def _cg_half(
     """
     n_rows, dim = solve.shape
     unique, starts = np.unique(rows, return_index=True)
-    gram = fixed.T @ fixed + reg * np.eye(dim)
+    gram = fixed.T @ fixed
+    ridge = np.broadcast_to(np.asarray(reg, dtype=np.float64), (n_rows,))[
+        :, None
+    ]  # one per row, or one for all
     fixed_t = np.ascontiguousarray(fixed[cols].T)  # d x nnz: segment sums run along contiguous rows
 
     def segment_sum(values_t: Float64Array) -> Float64Array:
@@ -106,7 +109,7 @@ def _cg_half(
 
     def product(x: Float64Array) -> Float64Array:
         along = extra * np.einsum("dn,nd->n", fixed_t, x[rows])
-        return x @ gram + segment_sum(fixed_t * along)
+        return x @ gram + ridge * x + segment_sum(fixed_t * along)
 
     residual = segment_sum(fixed_t * (1.0 + extra)) - product(solve)
     direction = residual.copy()
@@ -133,10 +136,23 @@ def train_als(data: Interactions, params: TrainingParams) -> tuple[Float64Array,
     by_item = np.argsort(data.item_index, kind="stable")
     user_side = (data.user_index[by_user], data.item_index[by_user], extra[by_user])
     item_side = (data.item_index[by_item], data.user_index[by_item], extra[by_item])
+    user_reg, item_reg = _ridges(data, params)
     for _ in range(params.iterations):
-        users = _cg_half(*user_side, items, users, params.regularization, params.cg_steps)
-        items = _cg_half(*item_side, users, items, params.regularization, params.cg_steps)
+        users = _cg_half(*user_side, items, users, user_reg, params.cg_steps)
+        items = _cg_half(*item_side, users, items, item_reg, params.cg_steps)
     return users, items
+
+
+def _ridges(data: Interactions, params: TrainingParams) -> tuple[float | Float64Array, float | Float64Array]:
+    """Each side's regularisation: one λ for every row, or λ times the row's interactions (weighted-λ, as
+    Spark's ALS regularises), which holds a heavy listener's or a hit item's vector back as much as its
+    evidence pulls it."""
+    if params.regularization_scaling == "constant":
+        return params.regularization, params.regularization
+    n_users, n_items = data.shape
+    per_user = np.bincount(data.user_index, minlength=n_users).astype(np.float64)
+    per_item = np.bincount(data.item_index, minlength=n_items).astype(np.float64)
+    return params.regularization * per_user, params.regularization * per_item
 
 
 def ease_input(data: Interactions, params: TrainingParams) -> Float64Array:
@@ -238,7 +254,7 @@ def train(data: Interactions, params: TrainingParams, version: str, trained_at_m
         item_ids=list(data.item_ids),
         factors=factors,
         gram=item_factors.T @ item_factors,
-        regularization=params.regularization,
+        regularization=params.foldin_regularization or params.regularization,
         alpha=params.alpha,
         epsilon=params.epsilon,
         neighbor_indptr=indptr,
