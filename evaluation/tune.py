@@ -54,6 +54,12 @@ LEVERS = (
     Lever("EASE sums over their 20th largest", ranking={"neighbor_scale_rank": 20}),
     Lever("model terms times (liked / 50) ^ 0.3", ranking={"activity_exponent": 0.3}),
     Lever(
+        "ALS constant ridge λ 1, exposure debias 0.2 (the previous defaults)",
+        {"regularization": 1.0, "regularization_scaling": "constant", "foldin_regularization": None},
+        {"debias_exposure": 0.2},
+    ),
+    *(Lever(f"ALS weighted-λ {lam:g}", {"regularization": lam}) for lam in (0.1, 0.4)),
+    Lever(
         "1,000 EASE weights per item, sums over their 20th largest, times activity ^ 0.3",
         {"neighbors": 1000},
         {"neighbor_scale_rank": 20, "activity_exponent": 0.3},
