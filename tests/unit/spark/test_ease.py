@@ -7,22 +7,9 @@ from mixtape.learning.exposure import exposure
 from mixtape.learning.training import Interactions, train_ease
 from mixtape.models.training_params import TrainingParams
 from spark.ease import ease_rows, fits_driver, reindexed
+from tests.unit.spark.csr import csr_rows
 
 PARAMS = TrainingParams(neighbors=3, min_item_users=2, ease_lambda=1.0)
-
-
-def _rows(
-    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, ids: list[str]
-) -> dict[str, dict[str, float]]:
-    return {
-        item: {
-            ids[c]: float(w)
-            for c, w in zip(
-                indices[indptr[r] : indptr[r + 1]], weights[indptr[r] : indptr[r + 1]], strict=True
-            )
-        }
-        for r, item in enumerate(ids)
-    }
 
 
 def _triples() -> list[tuple[str, str, float]]:
@@ -38,10 +25,10 @@ def _triples() -> list[tuple[str, str, float]]:
 def test_rows_are_train_eases_in_the_jobs_item_order() -> None:
     triples = _triples()
     data = Interactions.from_triples(triples)
-    expected = _rows(*train_ease(data, PARAMS), list(data.item_ids))
+    expected = csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
     order = sorted(data.item_ids, reverse=True)  # another order than the numpy trainer's
     rows, counts = ease_rows(triples, order, PARAMS)
-    got = _rows(*rows, order)
+    got = csr_rows(*rows, order)
     assert counts is None  # no factors given
     assert any(expected.values())
     assert got == expected

@@ -27,6 +27,7 @@ from mixtape.storage.dynamo.events import event_to_item
 from spark.erasure import LogKeys
 from spark.job import CONSTANT_MATCH, SparkOptions, reg_param, train_from_export
 from spark.neighbours import cooccurrence_neighbours
+from tests.unit.spark.csr import csr_rows
 
 NOW_MS = 1_795_000_000_000
 PARAMS = TrainingParams(factors=4, iterations=10, neighbors=4, min_item_users=3)
@@ -177,28 +178,14 @@ def _reference_neighbours(histories: Listeners) -> dict[str, dict[str, float]]:
     return rows
 
 
-def _csr_rows(
-    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, ids: list[str]
-) -> dict[str, dict[str, float]]:
-    return {
-        item_id: {
-            ids[c]: float(w)
-            for c, w in zip(
-                indices[indptr[r] : indptr[r + 1]], weights[indptr[r] : indptr[r + 1]], strict=True
-            )
-        }
-        for r, item_id in enumerate(ids)
-    }
-
-
 def test_neighbours_are_the_numpy_trainers_ease_rows(trained: tuple[ModelArtifact, Listeners, Any]) -> None:
     """Fewer listeners than `max_ease_items`: the numpy trainer's EASE on the same rows, entry for entry."""
     artifact, histories, _ = trained
     data = Interactions.from_triples(
         (user, item, plays) for user, items in histories.items() for item, plays in items.items()
     )
-    expected = _csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
-    got = _csr_rows(
+    expected = csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
+    got = csr_rows(
         artifact.neighbor_indptr,
         artifact.neighbor_indices,
         artifact.neighbor_weights,
@@ -223,7 +210,7 @@ def _cosine_rows(spark: Any, histories: Listeners) -> dict[str, dict[str, float]
         min_item_users=PARAMS.min_item_users,
         max_items_per_user=500,
     )
-    return _csr_rows(*csr, ids)
+    return csr_rows(*csr, ids)
 
 
 def test_catalog_scale_neighbours_are_the_top_cooccurrence_cosines(
