@@ -143,7 +143,10 @@ class Terms:
             top = ranked_magnitude(accumulated[:n], self.weights.neighbor_scale_rank)
         else:
             self.neighbor_sums = accumulated[columns]
-            top = ranked_magnitude(accumulated[np.unique(columns)], self.weights.neighbor_scale_rank)
+            rank = self.weights.neighbor_scale_rank
+            # A repeated column cannot move the largest sum; a lower rank must count each column once.
+            distinct = self.neighbor_sums if rank == 1 else accumulated[np.unique(columns)]
+            top = ranked_magnitude(distinct, rank)
         if top > 0:
             self.neighbor_scale = np.float32(self.weights.neighbors * self.model_gain / top)
             if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
