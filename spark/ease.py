@@ -36,7 +36,7 @@ def ease_rows(
     listener's ALS vector, the item factors in `item_ids`' order) also the items' exposure counts as the
     numpy trainer computes them (mixtape.learning.exposure), in `item_ids`' order."""
     data = Interactions.from_triples(triples)
-    rows = train_ease(data, params)
+    rows = train_ease(data, params).rows
     moved = reindexed(rows, data.item_ids, item_ids)
     if factors is None:
         return moved, None

@@ -69,6 +69,8 @@ class RankingWeights(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     neighbors: float = 1.0  # learned model: EASE item->item rows of the listener's history
+    # learned model: the EASE remainder (mixtape.learning.remainder), on the rows' scale (0: rows only)
+    remainder: float = Field(default=1.0, ge=0)
     # learned model: ALS fold-in, divided by |v|·max|f| (mixtape.ranking.terms), so the term lies
     # within [-1, 1] whatever the listener's vector length.
     factors: float = 1.7

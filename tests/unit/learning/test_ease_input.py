@@ -38,7 +38,7 @@ def test_bm25_saturates_counts_and_weighs_an_item_everyone_has_less():
 def test_every_weighting_trains_an_ease_table_of_the_same_shape():
     shapes = set()
     for weighting in ("binary", "log", "bm25"):
-        indptr, indices, values = train_ease(DATA, TrainingParams(ease_weighting=weighting, min_item_users=1))
+        indptr, indices, values = train_ease(DATA, TrainingParams(ease_weighting=weighting, min_item_users=1)).rows
         assert np.isfinite(values).all()
         shapes.add((tuple(indptr.tolist()), len(indices)))
     assert len(shapes) == 1
@@ -50,7 +50,11 @@ def test_the_dual_form_block_by_block_equals_the_closed_form():
     precision = np.linalg.inv(x.T @ x + 2.0 * np.eye(11))
     expected = -precision / np.diag(precision)
     np.fill_diagonal(expected, 0.0)
-    top, values = _dual_top(x, 2.0, keep=10, block=4)  # 3 blocks, the last one short
+    top, values, (product, transposed) = _dual_top(x, 2.0, keep=10, block=4)  # 3 blocks, the last short
     got = np.zeros_like(expected)
     np.put_along_axis(got, top, values.astype(np.float64), axis=1)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    # The products the EASE remainder is found from are the same matrix's, never materialised.
+    m = rng.standard_normal((11, 3))
+    np.testing.assert_allclose(product(m), expected @ m, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(transposed(m), expected.T @ m, rtol=1e-9, atol=1e-9)

@@ -111,7 +111,7 @@ def test_als_ranks_unplayed_items_of_the_listeners_own_community_first():
 def test_ease_rows_match_the_closed_form(listeners: int):
     data = two_communities(listeners)
     params = PARAMS.model_copy(update={"neighbors": 9, "min_item_users": 1})
-    indptr, indices, values = train_ease(data, params)
+    indptr, indices, values = train_ease(data, params).rows
     x = np.zeros(data.shape)
     x[data.user_index, data.item_index] = 1.0
     precision = np.linalg.inv(x.T @ x + params.ease_lambda * np.eye(x.shape[1]))
@@ -131,11 +131,11 @@ def test_ease_rows_match_the_closed_form(listeners: int):
 
 
 def test_ease_keeps_the_largest_weights_and_skips_rare_items():
-    assert len(train_ease(Interactions.from_triples([]), PARAMS)[1]) == 0  # no data, no rows
+    assert len(train_ease(Interactions.from_triples([]), PARAMS).rows[1]) == 0  # no data, no rows
     data = two_communities()
-    indptr, _, _ = train_ease(data, PARAMS.model_copy(update={"neighbors": 3}))
+    indptr, _, _ = train_ease(data, PARAMS.model_copy(update={"neighbors": 3})).rows
     assert np.diff(indptr).tolist() == [3] * len(data.item_ids)
-    assert set(np.diff(train_ease(data, PARAMS.model_copy(update={"min_item_users": 1000}))[0])) == {0}
+    assert set(np.diff(train_ease(data, PARAMS.model_copy(update={"min_item_users": 1000})).rows[0])) == {0}
 
 
 def artifact(version: str = "v1") -> ModelArtifact:

@@ -25,7 +25,7 @@ def _triples() -> list[tuple[str, str, float]]:
 def test_rows_are_train_eases_in_the_jobs_item_order() -> None:
     triples = _triples()
     data = Interactions.from_triples(triples)
-    expected = csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
+    expected = csr_rows(*train_ease(data, PARAMS).rows, list(data.item_ids))
     order = sorted(data.item_ids, reverse=True)  # another order than the numpy trainer's
     rows, counts = ease_rows(triples, order, PARAMS)
     got = csr_rows(*rows, order)
@@ -44,7 +44,7 @@ def test_exposure_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
     items = rng.normal(size=(len(data.item_ids), 4)).astype(np.float32)
     params = PARAMS.model_copy(update={"exposure_k": 2})
     expected = exposure(
-        data.user_index, data.item_index, users, items.astype(np.float64), train_ease(data, params), params
+        data.user_index, data.item_index, users, items.astype(np.float64), train_ease(data, params).rows, params
     )
     order = sorted(data.item_ids, reverse=True)
     at = [data.item_ids.index(i) for i in order]

@@ -184,7 +184,7 @@ def test_neighbours_are_the_numpy_trainers_ease_rows(trained: tuple[ModelArtifac
     data = Interactions.from_triples(
         (user, item, plays) for user, items in histories.items() for item, plays in items.items()
     )
-    expected = csr_rows(*train_ease(data, PARAMS), list(data.item_ids))
+    expected = csr_rows(*train_ease(data, PARAMS).rows, list(data.item_ids))
     got = csr_rows(
         artifact.neighbor_indptr,
         artifact.neighbor_indices,

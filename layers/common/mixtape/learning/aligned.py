@@ -38,6 +38,10 @@ class AlignedModel:
     factor_norm: float  # the largest factor row's norm: bounds a listener's factor scores (ranking)
     # (n_catalog,) log1p(exposure) / max (mixtape.learning.exposure), zeros when the model has none
     log_exposure: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # The EASE remainder (mixtape.learning.remainder): its left factors by model row, its right factors by
+    # catalog position (zero rows for unseen items); None when the model has none.
+    remainder_left: FloatArray | None = None
+    remainder_right: FloatArray | None = None
     _debias: dict[tuple[float, float], FloatArray] = field(default_factory=dict, repr=False, compare=False)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _ivf: dict[tuple[int | None, int, int], IvfIndex] = field(default_factory=dict, repr=False, compare=False)
@@ -93,6 +97,11 @@ class AlignedModel:
         at = slot[row_of_entry]
         table[at, rank, 0] = columns[keep]
         table[at, rank, 1] = model.neighbor_weights[keep].astype(np.float32).view(np.int32)
+        left = right = None
+        if model.remainder is not None:
+            left = model.remainder[0]
+            right = np.zeros((n, left.shape[1]), dtype=np.float32)
+            right[positions] = model.remainder[1][present_rows]
         return cls(
             model=model,
             index=index,
@@ -104,6 +113,8 @@ class AlignedModel:
             log_listeners=listeners / top if top > 0 else listeners,
             log_exposure=shown / shown_top if shown_top > 0 else shown,
             factor_norm=float(np.sqrt(np.einsum("ij,ij->i", factors, factors).max())) if n else 0.0,
+            remainder_left=left,
+            remainder_right=right,
         )
 
     def user_vector(self, profile: Profile, half_life_ms: float) -> FloatArray | None:

@@ -7,8 +7,8 @@ graph) and some popular ones rarely make a list. A debias on exposure (`RankingW
 pushes down exactly the items that fill most lists, which widens the catalog's coverage at less cost
 in accuracy than a stronger popularity debias.
 
-The score per listener mirrors the served model terms: the ALS score and the EASE sums, each divided by
-its largest magnitude for the listener, minus `exposure_debias` times log1p(listeners) / max; the
+The score per listener mirrors the served model terms: the ALS score and the EASE sums (plus the EASE
+remainder's, on the sums' scale), each divided by its largest magnitude for the listener, minus `exposure_debias` times log1p(listeners) / max; the
 listener's own items are excluded.
 """
 
@@ -37,6 +37,7 @@ def exposure(
     item_factors: Float64Array,
     ease: tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]],
     params: TrainingParams,
+    remainder: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Per item, the number of sampled listeners whose top `exposure_k` (by the model) holds it."""
     n_users, n_items = len(user_factors), len(item_factors)
@@ -68,7 +69,12 @@ def exposure(
             key = np.repeat(owner, row_lengths) * n_items + indices[entry]
             summed = np.bincount(key, weights=values[entry], minlength=len(block) * n_items)
             sums = np.asarray(summed, dtype=np.float64).reshape(len(block), n_items)
-            scores += sums / _per_row_max(sums)
+            scale = _per_row_max(sums)
+            if remainder is not None:  # each listener's sum of left rows, times the right factors
+                left, right = remainder
+                first = np.cumsum(lengths) - lengths
+                sums += np.add.reduceat(left[own].astype(np.float64), first, axis=0) @ right.T
+            scores += sums / scale
         scores -= params.exposure_debias * popularity
         scores[owner, own] = -np.inf
         top = np.argpartition(-scores, params.exposure_k - 1, axis=1)[:, : params.exposure_k]

@@ -11,17 +11,21 @@ Data access is one `Interactions` value: coordinate arrays and the two id lists.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from mixtape.learning.exposure import exposure
+from mixtape.learning.remainder import Product, remainder_factors
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+CsrRows = tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]
+Remainder = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
@@ -171,9 +175,12 @@ def ease_input(data: Interactions, params: TrainingParams) -> Float64Array:
     return np.asarray(saturated * np.maximum(idf[data.item_index], 0.0), dtype=np.float64)
 
 
-def train_ease(
-    data: Interactions, params: TrainingParams
-) -> tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+class Ease(NamedTuple):
+    rows: CsrRows  # each item's `neighbors` largest-magnitude weights, CSR over item positions
+    remainder: Remainder | None  # (left, right): left @ right.T ≈ what the rows drop (rank > 0 only)
+
+
+def train_ease(data: Interactions, params: TrainingParams) -> Ease:
     """EASE (Steck 2019) item->item weights, kept sparse as CSR rows; the input is binary unless
     `ease_weighting` says otherwise (`ease_input`).
 
@@ -182,7 +189,7 @@ def train_ease(
     there are fewer listeners than items. Each row keeps its `neighbors` largest-magnitude weights.
     """
     n_users, n_items = data.shape
-    empty = (np.zeros(n_items + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    empty = Ease((np.zeros(n_items + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)), None)
     listeners = np.bincount(data.item_index, minlength=n_items)
     kept = np.flatnonzero(listeners >= params.min_item_users)
     if params.neighbors == 0 or len(kept) < 2 or len(kept) > params.max_ease_items:
@@ -194,8 +201,9 @@ def train_ease(
     x[data.user_index[use], column[data.item_index[use]]] = ease_input(data, params)[use]
     lam = params.ease_lambda
     keep = min(params.neighbors, len(kept) - 1)
+    products: tuple[Product, Product]
     if n_users < len(kept):
-        top, values = _dual_top(x, lam, keep)
+        top, values, products = _dual_top(x, lam, keep)
     else:
         gram = x.T @ x
         gram[np.diag_indices_from(gram)] += lam
@@ -204,15 +212,22 @@ def train_ease(
         np.fill_diagonal(weights, 0.0)
         top = np.argpartition(-np.abs(weights), keep - 1, axis=1)[:, :keep]
         values = np.take_along_axis(weights, top, axis=1).astype(np.float32)
+        products = (weights.__matmul__, weights.T.__matmul__)
     indptr = np.zeros(n_items + 1, dtype=np.int64)
     indptr[kept + 1] = keep
     indptr = np.cumsum(indptr)
-    return indptr, kept[top].astype(np.int32).ravel(), values.ravel()
+    rows = (indptr, kept[top].astype(np.int32).ravel(), values.ravel())
+    if not params.ease_remainder_rank:
+        return Ease(rows, None)
+    left, right = remainder_factors(*products, top, values, params.ease_remainder_rank, params.seed)
+    full = np.zeros((2, n_items, left.shape[1]), dtype=np.float32)
+    full[0, kept], full[1, kept] = left, right
+    return Ease(rows, (full[0], full[1]))
 
 
 def _dual_top(
     x: Float64Array, lam: float, keep: int, block: int = 1024
-) -> tuple[IntArray, npt.NDArray[np.float32]]:
+) -> tuple[IntArray, npt.NDArray[np.float32], tuple[Product, Product]]:
     """EASE weights by the dual (Woodbury) form, with fewer listeners than items, as each row's `keep`
     largest-magnitude (column, weight) pairs.
 
@@ -223,7 +238,9 @@ def _dual_top(
     """
     n_users, n_items = x.shape
     kx = np.linalg.solve(lam * np.eye(n_users) + x @ x.T, x)
-    scale = (1.0 / (1.0 - np.einsum("ui,ui->i", x, kx))).astype(np.float32)
+    inner = np.einsum("ui,ui->i", x, kx)  # x_j . (K x)_j
+    scale64 = 1.0 / (1.0 - inner)
+    scale = scale64.astype(np.float32)
     left = np.ascontiguousarray(x.T, dtype=np.float32)
     right = kx.astype(np.float32)
     top = np.empty((n_items, keep), dtype=np.int64)
@@ -236,15 +253,25 @@ def _dual_top(
         chosen = np.argpartition(-np.abs(weights), keep - 1, axis=1)[:, :keep]
         top[start : start + block] = chosen
         values[start : start + block] = np.take_along_axis(weights, chosen, axis=1)
-    return top, values
+    # B @ M and Bᵀ @ M from the same factors, B = xᵀ (K x) diag(scale) with its diagonal d zeroed.
+    diagonal = (inner * scale64)[:, None]
+
+    def product(m: Float64Array) -> Float64Array:
+        return x.T @ (kx @ (scale64[:, None] * m)) - diagonal * m
+
+    def transposed(m: Float64Array) -> Float64Array:
+        return scale64[:, None] * (kx.T @ (x @ m)) - diagonal * m
+
+    return top, values, (product, transposed)
 
 
 def train(data: Interactions, params: TrainingParams, version: str, trained_at_ms: int) -> ModelArtifact:
     """Learn both parts and package them with what fold-in and the ranker need."""
     user_factors, item_factors = train_als(data, params)
-    indptr, indices, values = train_ease(data, params)
+    ease = train_ease(data, params)
+    indptr, indices, values = ease.rows
     shown = exposure(
-        data.user_index, data.item_index, user_factors, item_factors, (indptr, indices, values), params
+        data.user_index, data.item_index, user_factors, item_factors, ease.rows, params, ease.remainder
     )
     listeners = np.bincount(data.item_index, minlength=len(data.item_ids)).astype(np.float32)
     factors = item_factors.astype(np.float32)
@@ -260,6 +287,7 @@ def train(data: Interactions, params: TrainingParams, version: str, trained_at_m
         neighbor_indptr=indptr,
         neighbor_indices=indices,
         neighbor_weights=values,
+        remainder=ease.remainder,
         listeners=listeners,
         users=len(data.user_ids),
         interactions=len(data.weight),

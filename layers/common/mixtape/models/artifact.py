@@ -70,6 +70,9 @@ class ModelArtifact:
     # (n,) how many sampled training listeners have the item in the model's top list
     # (mixtape.learning.exposure); None in artifacts written without it (no exposure debias then).
     exposure: npt.NDArray[np.float32] | None = None
+    # (n, r) twice: left @ right.T approximates the EASE weights the rows above drop
+    # (mixtape.learning.remainder); None when trained without it.
+    remainder: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -107,6 +110,8 @@ class ModelArtifact:
             lists = {"ivf_centroids": self.ivf_lists.centroids, "ivf_labels": self.ivf_lists.labels}
         if self.exposure is not None:
             lists["exposure"] = self.exposure
+        if self.remainder is not None:
+            lists["remainder_left"], lists["remainder_right"] = self.remainder
         buffer = io.BytesIO()
         np.savez(
             buffer,
@@ -152,6 +157,11 @@ class ModelArtifact:
             shown = arrays["exposure"] if "exposure" in arrays.files else None
             if shown is not None and shown.shape != (len(item_ids),):
                 raise ValueError("exposure does not match the items")
+            remainder = None
+            if "remainder_left" in arrays.files:
+                remainder = (arrays["remainder_left"], arrays["remainder_right"])
+                if remainder[0].shape != remainder[1].shape or remainder[0].shape[:1] != (len(item_ids),):
+                    raise ValueError("the EASE remainder does not match the items")
             return cls(
                 version=str(meta["version"]),
                 trained_at_ms=int(meta["trained_at_ms"]),
@@ -169,4 +179,5 @@ class ModelArtifact:
                 interactions=int(meta["interactions"]),
                 ivf_lists=lists,
                 exposure=shown,
+                remainder=remainder,
             )

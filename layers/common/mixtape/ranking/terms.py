@@ -127,12 +127,14 @@ class Terms:
         self.neighbor_sums = _NO_VALUES  # sparse mode: the sum at each column (duplicates share it)
         self.neighbor_dense = False
         self.neighbor_scale = np.float32(0.0)
+        self.remainder: FloatArray | None = None  # the listener's sum of remainder rows, times the scale
         if model is not None and weights.neighbors:
             self._accumulate_neighbors(model, listener, dense_ok)
 
     def _accumulate_neighbors(self, model: AlignedModel, listener: Listener, dense_ok: bool) -> None:
         sources = listener.strongest_liked(self.weights.max_neighbor_rows)
-        columns, values = model.neighbor_entries(model.liked_rows(*sources))
+        rows = model.liked_rows(*sources)
+        columns, values = model.neighbor_entries(rows)
         if not len(columns):
             return
         self.neighbor_columns = columns
@@ -151,6 +153,10 @@ class Terms:
             self.neighbor_scale = np.float32(self.weights.neighbors * self.model_gain / top)
             if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
                 accumulated[:n] *= self.neighbor_scale
+            if model.remainder_left is not None and self.weights.remainder:
+                summed = model.remainder_left[rows].sum(axis=0, dtype=np.float64)
+                scale = float(self.neighbor_scale) * self.weights.remainder
+                self.remainder = (summed * scale).astype(np.float32)
 
     def _genre_table(self) -> FloatArray | None:
         """weight · (sum of the listener's affinities over a genre set's genres) / set size, per set, plus
@@ -230,6 +236,9 @@ class Terms:
             scores += ws.neighbors[: len(scores)]
         elif self.neighbor_scale:  # duplicate columns all write the same value: a safe gather-assign
             ws.padded[self.neighbor_columns] += self.neighbor_sums * self.neighbor_scale
+        if self.remainder is not None and model.remainder_right is not None:
+            np.matmul(model.remainder_right, self.remainder, out=ws.spare)
+            scores += ws.spare
 
     def explain(self, chosen: Positions, ivf: IvfIndex | None = None) -> list[ReasonCode]:
         """The strongest term of each chosen item (first of equals, in the order of `codes` below).
@@ -257,6 +266,8 @@ class Terms:
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
+            if self.remainder is not None and model.remainder_right is not None:
+                terms[:, 3] += model.remainder_right[chosen] @ self.remainder
             if weights.debias or weights.debias_exposure:
                 terms[:, 3] -= model.debias(weights.debias, weights.debias_exposure)[chosen]
             last = ReasonCode.LISTENERS
