@@ -8,12 +8,13 @@ the catalog-scale path (spark.neighbours: co-occurrence cosine), which needs no 
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from mixtape.learning.exposure import exposure
-from mixtape.learning.training import Interactions, train_ease
+from mixtape.learning.training import Interactions, Remainder, train_ease
 from mixtape.models.training_params import TrainingParams
 from spark.neighbours import CsrRows
 
@@ -25,31 +26,56 @@ def fits_driver(users: int, kept_items: int, params: TrainingParams) -> bool:
     return params.neighbors > 0 and max(users, kept_items) <= params.max_ease_items
 
 
+class DriverEase(NamedTuple):
+    """The numpy trainer's EASE parts in the job's item order."""
+
+    rows: CsrRows
+    exposure: npt.NDArray[np.float32] | None  # with the ALS factors only
+    remainder: Remainder | None  # with `ease_remainder_rank` > 0 only
+
+
 def ease_rows(
     triples: Iterable[tuple[str, str, float]],
     item_ids: Sequence[str],
     params: TrainingParams,
     factors: tuple[Mapping[str, Sequence[float]], npt.NDArray[np.float32]] | None = None,
-) -> tuple[CsrRows, npt.NDArray[np.float32] | None]:
+) -> DriverEase:
     """EASE rows of `train_ease` over the (listener, item, weight > 0) rows, as CSR over `item_ids`'
-    positions (the job's item order), each row's entries in `train_ease`'s order; with `factors` (each
-    listener's ALS vector, the item factors in `item_ids`' order) also the items' exposure counts as the
-    numpy trainer computes them (mixtape.learning.exposure), in `item_ids`' order."""
+    positions (the job's item order), each row's entries in `train_ease`'s order, and its remainder's
+    factors in that order; with `factors` (each listener's ALS vector, the item factors in `item_ids`'
+    order) also the items' exposure counts as the numpy trainer computes them
+    (mixtape.learning.exposure), in `item_ids`' order."""
     data = Interactions.from_triples(triples)
-    rows = train_ease(data, params).rows
-    moved = reindexed(rows, data.item_ids, item_ids)
-    if factors is None:
-        return moved, None
-    user_vectors, item_factors = factors
+    ease = train_ease(data, params)
+    moved = reindexed(ease.rows, data.item_ids, item_ids)
     position = {item_id: n for n, item_id in enumerate(item_ids)}
     order = np.fromiter((position[i] for i in data.item_ids), np.int64, len(data.item_ids))
+    remainder = None
+    if ease.remainder is not None:
+        remainder = (_moved(ease.remainder[0], order), _moved(ease.remainder[1], order))
+    if factors is None:
+        return DriverEase(moved, None, remainder)
+    user_vectors, item_factors = factors
     users = np.asarray([user_vectors[u] for u in data.user_ids], dtype=np.float64)
     shown = exposure(
-        data.user_index, data.item_index, users, item_factors[order].astype(np.float64), rows, params
+        data.user_index,
+        data.item_index,
+        users,
+        item_factors[order].astype(np.float64),
+        ease.rows,
+        params,
+        ease.remainder,
     )
     counts = np.zeros(len(item_ids), dtype=np.float32)
     counts[order] = shown
-    return moved, counts
+    return DriverEase(moved, counts, remainder)
+
+
+def _moved(rows: npt.NDArray[np.float32], order: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """Rows in the trainer's item order put at the job's positions `order`."""
+    out = np.zeros_like(rows)
+    out[order] = rows
+    return out
 
 
 def reindexed(rows: CsrRows, source_ids: Sequence[str], target_ids: Sequence[str]) -> CsrRows:

@@ -168,12 +168,12 @@ def train_from_export(
     listeners: dict[int, int] = {row[0]: row[1] for row in rated.groupBy("item").count().collect()}
     n_users = users.count()
     kept = sum(n >= params.min_item_users for n in listeners.values())
-    shown = None  # exposure counts: only where the rows are on the driver
+    shown = remainder = None  # exposure counts and EASE remainder: only where the rows are on the driver
     if fits_driver(n_users, kept, params):  # EASE and exposure as the numpy trainer computes them
         triples_rows = triples.select("user_id", "item_id", "weight").collect()
         vectors = users.join(model.userFactors, users["user"] == model.userFactors["id"])
         user_vectors = {row["user_id"]: row["features"] for row in vectors.collect()}
-        (indptr, indices, values), shown = ease_rows(
+        (indptr, indices, values), shown, remainder = ease_rows(
             (tuple(row) for row in triples_rows), item_ids, params, (user_vectors, factors)
         )
     else:
@@ -206,6 +206,7 @@ def train_from_export(
         interactions=count,
         ivf_lists=partition(factors),
         exposure=shown,
+        remainder=remainder,
     )
     lap("artifact")
     return artifact

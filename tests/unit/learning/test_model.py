@@ -169,6 +169,32 @@ def test_an_artifact_without_ivf_lists_reads_as_none_and_damaged_lists_are_rejec
         ModelArtifact.from_bytes(dataclasses.replace(model, ivf_lists=beyond).to_bytes())
 
 
+def test_the_ease_remainder_round_trips_and_a_mismatched_one_is_rejected():
+    model = train(two_communities(), PARAMS.model_copy(update={"ease_remainder_rank": 3}), "v1", 1)
+    assert model.remainder is not None
+    again = ModelArtifact.from_bytes(model.to_bytes())
+    assert again.remainder is not None
+    for mine, theirs in zip(again.remainder, model.remainder, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert ModelArtifact.from_bytes(artifact().to_bytes()).remainder is None  # rank 0: none written
+    short = (model.remainder[0][:-1], model.remainder[1][:-1])
+    with pytest.raises(ValueError, match="remainder"):
+        ModelArtifact.from_bytes(dataclasses.replace(model, remainder=short).to_bytes())
+
+
+def test_the_aligned_remainder_keeps_left_rows_by_model_row_and_right_rows_by_catalog_position():
+    model = train(two_communities(), PARAMS.model_copy(update={"ease_remainder_rank": 3}), "v1", 1)
+    assert model.remainder is not None
+    ids = ["new", *[i for i in model.item_ids if i != "j4"]]
+    aligned = AlignedModel.build(model, CatalogIndex.build(1, [record(i) for i in ids], 4, 0, 1.0))
+    assert aligned.remainder_left is not None and aligned.remainder_right is not None
+    np.testing.assert_array_equal(aligned.remainder_left, model.remainder[0])
+    for item_id, pos in aligned.index.position.items():
+        row = model.position.get(item_id)
+        expected = np.zeros(3, np.float32) if row is None else model.remainder[1][row]
+        np.testing.assert_array_equal(aligned.remainder_right[pos], expected)
+
+
 def test_the_trainer_publishes_ivf_lists_of_its_factors():
     model = artifact()
     lists = model.ivf_lists

@@ -27,9 +27,10 @@ def test_rows_are_train_eases_in_the_jobs_item_order() -> None:
     data = Interactions.from_triples(triples)
     expected = csr_rows(*train_ease(data, PARAMS).rows, list(data.item_ids))
     order = sorted(data.item_ids, reverse=True)  # another order than the numpy trainer's
-    rows, counts = ease_rows(triples, order, PARAMS)
+    rows, counts, remainder = ease_rows(triples, order, PARAMS)
     got = csr_rows(*rows, order)
     assert counts is None  # no factors given
+    assert remainder is None  # rank 0
     assert any(expected.values())
     assert got == expected
 
@@ -49,7 +50,7 @@ def test_exposure_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
     order = sorted(data.item_ids, reverse=True)
     at = [data.item_ids.index(i) for i in order]
     vectors = {u: users[n].tolist() for n, u in enumerate(data.user_ids)}
-    _, counts = ease_rows(triples, order, params, (vectors, items[at]))
+    _, counts, _ = ease_rows(triples, order, params, (vectors, items[at]))
     assert counts is not None
     assert counts.sum() == 2 * len(data.user_ids)  # each listener's top 2
     assert counts.tolist() == expected[at].tolist()
@@ -73,3 +74,16 @@ def test_ease_on_the_driver_only_within_the_numpy_trainers_bound() -> None:
     assert not fits_driver(101, 10, bound)  # many listeners: the co-occurrence path
     assert not fits_driver(10, 101, bound)  # train_ease would skip: co-occurrence rather than none
     assert not fits_driver(10, 10, bound.model_copy(update={"neighbors": 0}))
+
+
+def test_the_remainder_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
+    triples = _triples()
+    data = Interactions.from_triples(triples)
+    params = PARAMS.model_copy(update={"ease_remainder_rank": 2})
+    expected = train_ease(data, params).remainder
+    order = sorted(data.item_ids, reverse=True)
+    got = ease_rows(triples, order, params).remainder
+    assert expected is not None and got is not None
+    at = [data.item_ids.index(i) for i in order]
+    for mine, theirs in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(mine, theirs[at])
