@@ -1,11 +1,18 @@
 """Activity levels: which level a listener's count of heard items picks (ranges `above` exclusive, `up_to`
-inclusive), and where the level's weights sit in the merge order of the context's overrides."""
+inclusive), where the level's weights sit in the merge order of the context's overrides, and a blend that
+ranks each member with their own level."""
 
+import numpy as np
 import pytest
 
+from mixtape.catalog.index import CatalogIndex
 from mixtape.config import RankingWeights, RecommendSettings
+from mixtape.learning.aligned import AlignedModel
 from mixtape.models.context import RankingContext
+from mixtape.ranking import RankingSettings
+from mixtape.ranking.blend import Member, blend
 from mixtape.ranking.context import ContextResolver
+from tests.unit.ranking.randomized import DIM, random_catalog, random_listener, random_model
 
 TABLES = {"profiles_table": "p", "catalog_table": "c"}
 
@@ -97,3 +104,32 @@ def test_merged_weights_are_cached_per_level() -> None:
     first = resolver.resolve("u-1", RankingContext(device="tv"), 150).settings.weights
     assert resolver.resolve("u-2", RankingContext(device="tv"), 9_000).settings.weights is first
     assert resolver.resolve("u-1", RankingContext(device="tv"), 99).settings.weights is not first
+
+
+def test_a_blend_ranks_each_member_with_their_own_settings_and_caps_with_the_groups() -> None:
+    rng = np.random.default_rng(5)
+    n = 240
+    index = CatalogIndex.build(1, random_catalog(rng, n), DIM, 0, 1.0)
+    artifact = random_model(rng, n)
+    model = AlignedModel.build(artifact, index)
+    members: list[Member] = [
+        ("a", random_listener(rng, n, artifact)),
+        ("b", random_listener(rng, n, artifact)),
+    ]
+    base = RankingSettings()
+    heavy = RankingSettings(weights=RankingWeights(debias=0.0, debias_exposure=0.0, artist=2.0))
+
+    def picks(settings: RankingSettings, own: list[RankingSettings] | None) -> list[tuple[int, float]]:
+        found = blend(members, index, model, 20, settings, own)
+        return [(p.position, round(p.score, 5)) for p, _ in found.items]
+
+    # Every member with the same settings is the blend with those settings for the group.
+    assert picks(base, [heavy, heavy]) == picks(heavy, None)
+    assert picks(base, [base, base]) == picks(base, None)
+    # One member's own weights move the group's list.
+    assert picks(base, [heavy, base]) != picks(base, None)
+    # The per-artist cap is the group's, whatever a member's own.
+    one_each = RankingSettings(weights=RankingWeights(max_per_artist=1))
+    capped = blend(members, index, model, 30, RankingSettings(), [one_each, one_each])
+    artists = [int(index.artist_of[p.position]) for p, _ in capped.items]
+    assert max(artists.count(a) for a in artists) == 2
