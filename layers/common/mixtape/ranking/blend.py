@@ -1,8 +1,9 @@
 """One list for a group: least misery over each listener's standardised scores.
 
-Each listener's catalog-wide scores are their recommend scores (`Terms.total`, exact path) or, without
-positive history, their cold-start scores (popularity, release date, seeds); their filters set an item to
--inf (what they know, disliked, muted, artists they turned against: a blend is discovery for the group).
+Each listener's catalog-wide scores are their recommend scores (`Terms.total`, exact path, with their own
+settings: their activity level's weights) or, without positive history, their cold-start scores
+(popularity, release date, seeds); their filters set an item to -inf (what they know, disliked, muted,
+artists they turned against: a blend is discovery for the group).
 Scores are standardised per listener (minus the mean, over the standard deviation, of their finite
 scores) so one listener's scale cannot dominate, and the group's score of an item is its lowest
 standardised score: a pick is as good as it is for the least happy listener. The per-artist cap holds.
