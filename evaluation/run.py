@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tqdm import tqdm
 
@@ -25,7 +25,7 @@ from evaluation.spark_trainer import train_with_spark
 from evaluation.trainers import NUMPY, SPARK
 from local import lastfm
 from local.train_spark import local_spark
-from mixtape.config import RankingIndex, RankingWeights
+from mixtape.config import ActivityLevel, RankingIndex, RankingWeights
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -35,10 +35,18 @@ REPORTS = Path(__file__).resolve().parent.parent / "reports"
 Step = Callable[[str], None]  # marks one phase of a seed done (the progress bar)
 
 
+class Ablation(NamedTuple):
+    """A served variant on the same trained stack: weight overrides over the defaults, and other activity
+    levels (RANKING_ACTIVITY) unless `activity` is None (`()`: one weight set for everyone)."""
+
+    weights: dict[str, float]
+    activity: tuple[ActivityLevel, ...] | None = None
+
+
 def served_runs(
     data: lastfm.LastFm,
     part: Split,
-    ablations: dict[str, dict[str, float]],
+    ablations: dict[str, Ablation],
     log: Callable[[str], None],
     step: Step,
     spark: "SparkSession | None" = None,
@@ -48,14 +56,14 @@ def served_runs(
     known = part.known()
     results = []
     base = RankingWeights()
-    variants: dict[str, tuple[dict[str, float], RankingIndex | None]] = {
-        NUMPY: ({}, None),
-        **{name: (overrides, None) for name, overrides in ablations.items()},
-        **{name: ({}, index) for name, index in (INDEX_VARIANTS if ablations else {}).items()},
+    variants: dict[str, tuple[Ablation, RankingIndex | None]] = {
+        NUMPY: (Ablation({}), None),
+        **{name: (ablation, None) for name, ablation in ablations.items()},
+        **{name: (Ablation({}), index) for name, index in (INDEX_VARIANTS if ablations else {}).items()},
     }
     exact: dict[int, list[int]] = {}
-    for name, (overrides, index) in variants.items():
-        stack.use_ranking(base.model_copy(update=overrides), index)
+    for name, (ablation, index) in variants.items():
+        stack.use_ranking(base.model_copy(update=ablation.weights), index, ablation.activity)
         ranked, seconds = _serve(stack, part)
         exact = exact or ranked  # the first variant is the exact ranker with the default weights
         agreement = metrics.overlap_at_10(ranked, exact) if index is not None else None
@@ -109,16 +117,18 @@ INDEX_VARIANTS: dict[str, RankingIndex] = {
 }
 
 # Quality levers, each switched off on the same trained stack (README, "Model quality").
-ABLATIONS: dict[str, dict[str, float]] = {
-    "served, ALS fold-in only": {"neighbors": 0.0, "debias": 0.0, "genre": 0.0},
-    "served, EASE rows only": {"factors": 0.0, "debias": 0.0, "genre": 0.0},
-    "served, no popularity debias": {"debias": 0.0},
-    "served, no exposure debias": {"debias_exposure": 0.0},
-    "served, no debias": {"debias": 0.0, "debias_exposure": 0.0},
-    "served, no genre affinity": {"genre": 0.0},
+ABLATIONS: dict[str, Ablation] = {
+    "served, ALS fold-in only": Ablation({"neighbors": 0.0, "debias": 0.0, "genre": 0.0}),
+    "served, EASE rows only": Ablation({"factors": 0.0, "debias": 0.0, "genre": 0.0}),
+    "served, no popularity debias": Ablation({"debias": 0.0}),
+    "served, no exposure debias": Ablation({"debias_exposure": 0.0}),
+    "served, no debias": Ablation({"debias": 0.0, "debias_exposure": 0.0}),
+    "served, no genre affinity": Ablation({"genre": 0.0}),
+    # Weights per activity level (RANKING_ACTIVITY) switched off: the deployment's for every listener.
+    "served, one weight set for everyone": Ablation({}, activity=()),
     # Exploration (README, "Context, exploration and experiments"): the deployment default RANKING__EXPLORE
     # swept; the first row (explore 0) is the served default.
-    **{f"served, explore {share}": {"explore": share} for share in (0.1, 0.2, 0.4)},
+    **{f"served, explore {share}": Ablation({"explore": share}) for share in (0.1, 0.2, 0.4)},
 }
 
 

@@ -25,6 +25,8 @@ from mixtape import clock
 from mixtape.api.dependencies import Overridable, resolve
 from mixtape.catalog.cache import CatalogCache
 from mixtape.config import (
+    DEFAULT_ACTIVITY_LEVELS,
+    ActivityLevel,
     Experiment,
     IngestSettings,
     ProfileSettings,
@@ -156,12 +158,25 @@ class ServedStack:
         tuned = replace(deps, settings=deps.settings.model_copy(update={"training": training}))
         _wire(module, lambda: tuned)
 
-    def use_ranking(self, ranking: RankingWeights, index: RankingIndex | None = None) -> None:
-        """Serve with other ranking weights and index (same stores, catalog and model): for ablations and
-        the approximate index's quality (`index`: RANKING_INDEX__*; default the exact scan)."""
+    def use_ranking(
+        self,
+        ranking: RankingWeights,
+        index: RankingIndex | None = None,
+        activity: tuple[ActivityLevel, ...] | None = None,
+    ) -> None:
+        """Serve with other ranking weights, index and activity levels (same stores, catalog and model):
+        for ablations and the approximate index's quality (`index`: RANKING_INDEX__*, default the exact
+        scan; `activity`: RANKING_ACTIVITY, default the deployment's levels, `()` none)."""
         deps = self._recommend_deps
-        update = {"ranking": ranking, "ranking_index": index or RankingIndex()}
-        self._recommend_deps = replace(deps, settings=deps.settings.model_copy(update=update))
+        settings = RecommendSettings.model_validate(
+            {
+                **dict(deps.settings),
+                "ranking": ranking,
+                "ranking_index": index or RankingIndex(),
+                "ranking_activity": DEFAULT_ACTIVITY_LEVELS if activity is None else activity,
+            }
+        )  # validated: the levels' weights are checked against `ranking`, as at a cold start
+        self._recommend_deps = replace(deps, settings=settings)
 
     def _invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Invoke a handler; its stdout (EMF metrics lines, in Lambda CloudWatch's) goes to `self.stdout`

@@ -39,7 +39,13 @@ def test_context_parameters_shape_the_reply_and_the_variant_comes_back_twice(
     response = recommendations(invoke, "u-ctx", "limit=4&surface=radio&device=tv&local_time=08:30")
     assert response["statusCode"] == 200
     reply = body(response)
-    assert reply["context"] == {"surface": "radio", "device": "tv", "daypart": "morning", "explore": 0.5}
+    assert reply["context"] == {
+        "surface": "radio",
+        "device": "tv",
+        "daypart": "morning",
+        "explore": 0.5,
+        "activity": None,  # no profile yet: no activity level
+    }
     (assigned,) = reply["experiments"]
     assert assigned["experiment"] == "ranker"
     assert response["headers"]["X-Mixtape-Variant"] == f"ranker={assigned['variant']}"

@@ -13,6 +13,7 @@ from evaluation.run import ABLATIONS, INDEX_VARIANTS, run
 from evaluation.served import ServedStack
 from local import lastfm
 from local.lastfm_import.plan import catalog_item, play_events
+from mixtape.config import ActivityLevel, RankingWeights
 from mixtape.models.artifact import ModelArtifact
 
 ROCK, JAZZ = range(1, 9), range(11, 19)
@@ -140,3 +141,20 @@ def test_ablations_run_on_the_extras_seeds_only_and_the_report_groups_the_seeds(
     assert "## Tuning seeds 0" in table
     assert "## Held out seeds 3" in table
     assert "| already-heard violations = 0 | 0 | yes |" in table
+
+
+def test_use_ranking_serves_the_default_activity_levels_or_the_ones_given(dataset: Path):
+    stack, part = _stack_with_training_plays(dataset)
+    stack.train()
+    user = lastfm.user_id_for(part.users[0])  # a few artists: the default `light` level
+    assert stack.recommend(user)["context"]["activity"] == "light"
+    stack.use_ranking(RankingWeights(), activity=())  # one weight set for everyone
+    assert stack.recommend(user)["context"]["activity"] is None
+    few = (ActivityLevel(name="few", up_to=50, ranking={"genre": 0.0}),)
+    stack.use_ranking(RankingWeights(), activity=few)
+    assert stack.recommend(user)["context"]["activity"] == "few"
+    stack.use_ranking(RankingWeights())
+    assert stack.recommend(user)["context"]["activity"] == "light"
+    # A level whose weights do not hold over the deployment's fails as at a cold start.
+    with pytest.raises(ValueError, match="RANKING_ACTIVITY level bad"):
+        stack.use_ranking(RankingWeights(), activity=(ActivityLevel(name="bad", ranking={"explore": 2.0}),))

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import pairwise
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -151,6 +152,50 @@ class Experiment(BaseModel):
         if len({v.name for v in self.variants}) != len(self.variants):
             raise ValueError(f"experiment {self.name}: variant names must be unique")
         return self
+
+
+MAX_ACTIVITY_LEVELS = 8  # bounds the merged-weights cache (mixtape.ranking.context)
+
+
+class ActivityLevel(BaseModel):
+    """Listeners who heard more than `above` and at most `up_to` distinct items (`Profile.items_heard`)
+    rank with `ranking` merged over the deployment's weights (mixtape.ranking.context)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: ContextName = Field(description="Reported as the reply's `context.activity`")
+    above: int = Field(default=0, ge=0, description="heard more than this many items")
+    up_to: int | None = Field(default=None, ge=1, description="and at most this many; None: no bound")
+    ranking: RankingOverride = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _a_range(self) -> Self:
+        if self.up_to is not None and self.above >= self.up_to:
+            raise ValueError(f"activity level {self.name}: above must be less than up_to")
+        return self
+
+    def holds(self, heard: int) -> bool:
+        return heard > self.above and (self.up_to is None or heard <= self.up_to)
+
+
+def _disjoint(levels: tuple[ActivityLevel, ...]) -> tuple[ActivityLevel, ...]:
+    """Levels whose ranges do not overlap and whose names differ: a listener is in at most one."""
+    if len({level.name for level in levels}) != len(levels):
+        raise ValueError("RANKING_ACTIVITY: level names must be unique")
+    ordered = sorted(levels, key=lambda level: level.above)
+    for low, high in pairwise(ordered):
+        if low.up_to is None or low.up_to > high.above:
+            raise ValueError(f"RANKING_ACTIVITY: levels {low.name} and {high.name} overlap")
+    return levels
+
+
+# The weights per activity level (RANKING_ACTIVITY): the popularity and exposure debias lift the long tail
+# for the typical listener but cost the lightest and the heaviest histories (README, "Model quality").
+# Plain data, validated with the settings: importing this module builds no validator.
+DEFAULT_ACTIVITY_LEVELS: tuple[dict[str, Any], ...] = (
+    {"name": "light", "up_to": 20, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
+    {"name": "heavy", "above": 100, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
+)
 
 
 class RankingIndex(BaseModel):
@@ -326,8 +371,12 @@ class RecommendSettings(_ModelSettings):
     catalog_max_age_seconds: float = Field(default=300.0, ge=0, description="Reload for fresh popularity")
     # A catalog snapshot (models bucket, `catalog/`) older than this is not used: the table is scanned.
     catalog_snapshot_max_age_seconds: float = Field(default=600.0, ge=0)
-    # Ranking overrides, merged over `ranking` in this order: device preset < surface preset < experiment
-    # variants < the request's own parameters (mixtape.ranking.context). JSON objects in the environment.
+    # Ranking overrides, merged over `ranking` in this order: activity level < device preset < surface
+    # preset < experiment variants < the request's own parameters (mixtape.ranking.context). JSON in the
+    # environment; RANKING_ACTIVITY='[]': one set of weights for every listener.
+    ranking_activity: Annotated[
+        tuple[ActivityLevel, ...], BeforeValidator(_json_text), AfterValidator(_disjoint)
+    ] = Field(default=DEFAULT_ACTIVITY_LEVELS, validate_default=True, max_length=MAX_ACTIVITY_LEVELS)
     ranking_devices: Annotated[dict[ContextName, RankingOverride], BeforeValidator(_json_text)] = Field(
         default_factory=dict
     )
@@ -343,6 +392,7 @@ class RecommendSettings(_ModelSettings):
         """Every override makes valid weights on its own over `ranking` (so any combination does too: each
         field is checked alone)."""
         overrides = [
+            *(("RANKING_ACTIVITY level", level.name, level.ranking) for level in self.ranking_activity),
             *(("device", name, o) for name, o in self.ranking_devices.items()),
             *(("surface", name, o) for name, o in self.ranking_surfaces.items()),
             *((f"experiment {e.name}", v.name, v.ranking) for e in self.experiments for v in e.variants),

@@ -20,6 +20,7 @@ from mixtape.models.api import HealthResponse, ProfileResponse, ServedContext
 from mixtape.models.blend import BlendResponse
 from mixtape.models.context import RankingContext
 from mixtape.models.experiment import recommendation_id, variant_header
+from mixtape.models.profile import Profile
 from mixtape.models.rerank import RerankRequest, RerankResponse
 from mixtape.models.trending import TrendingItem, TrendingResponse, TrendWindowName
 from mixtape.ranking import RankingRequest, RankingSettings, explore, recommend, similar_items
@@ -34,6 +35,11 @@ class RecommendationsReply:
     body: str  # a RecommendationsResponse, as JSON
     cold_start: bool
     variant: str | None = None  # the X-Mixtape-Variant header: the listener's experiment variants
+
+
+def _heard(profile: Profile | None) -> int | None:
+    """What picks the listener's activity level: None without a profile (cold start: no level)."""
+    return None if profile is None else profile.items_heard()
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,10 @@ class Recommender:
         context: RankingContext | None = None,
     ) -> RecommendationsReply:
         context = context or RankingContext()
-        resolved = self.contexts.resolve(user_id, context)
         index = self.catalog.get()
         model = self.model.get(index)
         profile = self.profiles.get(user_id)  # the request's one DynamoDB read
+        resolved = self.contexts.resolve(user_id, context, _heard(profile))
         request = RankingRequest(
             limit=limit,
             exclude_explicit=exclude_explicit,
@@ -84,6 +90,7 @@ class Recommender:
                 device=context.device,
                 daypart=resolved.daypart,
                 explore=resolved.settings.weights.explore,
+                activity=resolved.activity,
             ),
             "experiments": resolved.assignments,
         }
@@ -92,10 +99,10 @@ class Recommender:
 
     def rerank(self, user_id: str, ask: RerankRequest) -> RerankResponse:
         """The caller's candidates ranked for the listener, in the request's context (as recommendations)."""
-        resolved = self.contexts.resolve(user_id, ask.context or RankingContext())
         index = self.catalog.get()
         model = self.model.get(index)
         profile = self.profiles.get(user_id)  # one DynamoDB read, as for recommendations
+        resolved = self.contexts.resolve(user_id, ask.context or RankingContext(), _heard(profile))
         apply_filters = ask.filters == "apply"
         found = rerank(
             profile,
@@ -109,11 +116,13 @@ class Recommender:
         return rerank_response(index, user_id, found)
 
     def blend(self, user_ids: list[str], *, limit: int) -> BlendResponse:
-        """One list for 2..10 listeners: one profile read each."""
+        """One list for 2..10 listeners: one profile read each; each member ranked with their own activity
+        level's weights, the group's list capped per artist by the deployment's."""
         index = self.catalog.get()
         model = self.model.get(index)
         members = [(u, self.profiles.get(u)) for u in user_ids]
-        return blend_response(index, user_ids, blend(members, index, model, limit, self.ranking))
+        own = [self.contexts.of_activity(_heard(profile)) for _, profile in members]
+        return blend_response(index, user_ids, blend(members, index, model, limit, self.ranking, own))
 
     def similar_items(self, item_id: str, *, limit: int) -> str:
         """A SimilarItemsResponse, as JSON."""

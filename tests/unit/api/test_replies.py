@@ -76,7 +76,9 @@ def scored_item(index: CatalogIndex, entry: Ranked) -> ScoredItem:
 # What the recommender adds to a reply: its id, context and experiments (as models, like the reply's own).
 SERVED = {
     "recommendation_id": "0123456789abcdef~ranker:bold",
-    "context": ServedContext(surface="radio", device=None, daypart=Daypart.MORNING, explore=0.2),
+    "context": ServedContext(
+        surface="radio", device=None, daypart=Daypart.MORNING, explore=0.2, activity="heavy"
+    ),
     "experiments": [Assignment(experiment="ranker", variant="bold")],
 }
 

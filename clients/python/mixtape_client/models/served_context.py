@@ -20,12 +20,15 @@ class ServedContext:
         device (None | str):
         daypart (Daypart | None): From `local_time`: whose genres were boosted
         explore (float): The share of the list given to exploration (after presets)
+        activity (None | str): The listener's activity level (RANKING_ACTIVITY: by how many distinct items they heard),
+            whose weights the list was ranked with; null when none applied (no profile yet, or no level holds their count)
     """
 
     surface: None | str
     device: None | str
     daypart: Daypart | None
     explore: float
+    activity: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +46,9 @@ class ServedContext:
 
         explore = self.explore
 
+        activity: None | str
+        activity = self.activity
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -51,6 +57,7 @@ class ServedContext:
                 "device": device,
                 "daypart": daypart,
                 "explore": explore,
+                "activity": activity,
             }
         )
 
@@ -91,11 +98,19 @@ class ServedContext:
 
         explore = d.pop("explore")
 
+        def _parse_activity(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        activity = _parse_activity(d.pop("activity"))
+
         served_context = cls(
             surface=surface,
             device=device,
             daypart=daypart,
             explore=explore,
+            activity=activity,
         )
 
         served_context.additional_properties = d

@@ -59,6 +59,11 @@ class ServedContext(_Out):
     device: str | None
     daypart: Daypart | None = Field(description="From `local_time`: whose genres were boosted")
     explore: float = Field(description="The share of the list given to exploration (after presets)")
+    activity: str | None = Field(
+        description="The listener's activity level (RANKING_ACTIVITY: by how many distinct items they "
+        "heard), whose weights the list was ranked with; null when none applied (no profile yet, or no "
+        "level holds their count)",
+    )
 
 
 class RecommendationsResponse(_Out):

@@ -113,6 +113,12 @@ class Profile(BaseModel):
         `known_complete`); `heard` holds the rest (mixtape.ranking.listener.heard_check)."""
         return set(self.items) | {r.item_id for r in self.recent} | set(self.disliked)
 
+    def items_heard(self) -> int:
+        """How many distinct items the listener has interacted with (what picks their activity level,
+        mixtape.ranking.context): the heard filter's count, uncapped (fewer once it dropped its oldest
+        layers at its size cap), else the items the capped tables still name. Reads nothing."""
+        return len(self.heard) if self.heard is not None else len(self.known_items())
+
     def weights_as_of_latest(self, half_life_ms: float) -> dict[str, float]:
         """Item weights decayed to the listener's latest event (what fold-in sees)."""
         factor = self.decay_factor(self.last_event_at, half_life_ms) if self.last_event_at else 1.0

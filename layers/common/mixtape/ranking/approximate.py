@@ -204,10 +204,13 @@ class ListOrder:
     def of(
         cls, ivf: IvfIndex, model: AlignedModel, index: CatalogIndex, debias: tuple[float, float]
     ) -> "ListOrder":
-        return model.derived(  # one per aligned model (and its rebased copies): rebuilt for a new weight
-            "ivf-order",
+        # One per aligned model (and its rebased copies) and debias pair: requests whose activity levels,
+        # presets or variants differ in debias alternate between kept orders instead of rebuilding one.
+        # Bounded: the pairs are the configured weights'.
+        return model.derived(
+            f"ivf-order {debias}",
             lambda: cls.build(ivf, model, index, debias),
-            lambda found: found.ivf is ivf and found.debias == debias,
+            lambda found: found.ivf is ivf,
         )
 
     @classmethod

@@ -1,8 +1,9 @@
 """One list for a group: least misery over each listener's standardised scores.
 
-Each listener's catalog-wide scores are their recommend scores (`Terms.total`, exact path) or, without
-positive history, their cold-start scores (popularity, release date, seeds); their filters set an item to
--inf (what they know, disliked, muted, artists they turned against: a blend is discovery for the group).
+Each listener's catalog-wide scores are their recommend scores (`Terms.total`, exact path, with their own
+settings: their activity level's weights) or, without positive history, their cold-start scores
+(popularity, release date, seeds); their filters set an item to -inf (what they know, disliked, muted,
+artists they turned against: a blend is discovery for the group).
 Scores are standardised per listener (minus the mean, over the standard deviation, of their finite
 scores) so one listener's scale cannot dominate, and the group's score of an item is its lowest
 standardised score: a pick is as good as it is for the least happy listener. The per-artist cap holds.
@@ -13,6 +14,7 @@ the pick `serves` those with a personal reason, and its reason names them.
 Cost: one catalog-wide ranking per listener (at most 10) and one float32 group buffer of the catalog.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,28 +61,32 @@ def blend(
     model: AlignedModel | None,
     limit: int,
     settings: RankingSettings,
+    own: Sequence[RankingSettings] | None = None,
 ) -> Blended:
+    """`settings`: the group's (its per-artist cap); `own`: each member's, in `members`' order (their
+    activity level's weights, mixtape.ranking.context), `settings` for every member when None."""
     weights = settings.weights
-    request = RankingRequest(limit=limit, settings=settings)
+    mine = list(own) if own is not None else [settings] * len(members)
     group = np.full(len(index), np.inf, dtype=np.float32)
     heard = HeardCheck.of_any([heard_check(profile, index) for _, profile in members])  # any member's
-    for _, profile in members:
+    for (_, profile), theirs in zip(members, mine, strict=True):
+        request = RankingRequest(limit=limit, settings=theirs)
         with workspace(index) as ws:
             if profile is not None and _personal(profile):
                 listener = Listener.resolve(profile, index)
-                terms = Terms(profile, listener, index, model, settings, ws)
+                terms = Terms(profile, listener, index, model, theirs, ws)
                 scores, known = terms.total(), listener.known
             else:
                 scores = ws.scores
-                np.multiply(index.popularity, weights.popularity, out=scores)
+                np.multiply(index.popularity, theirs.weights.popularity, out=scores)
                 scores += index.freshness * np.float32(FRESHNESS_TIE_BREAK)
                 if (seeds := Seeds.of(profile, index)) is not None:
-                    seeds.add_to(scores, index, weights)
+                    seeds.add_to(scores, index, theirs.weights)
                 known = known_positions(profile, index)
             _standardise(filter_scores(scores, ws.spare, index, known, request), group)
     capped = top_k_capped(group, limit, index.artist_of, weights.max_per_artist, heard=heard)
     chosen = np.asarray(capped, dtype=np.int64)
-    served = _served(members, index, model, settings, chosen)
+    served = _served(members, index, model, mine, chosen)
     items = []
     for j, position in enumerate(chosen.tolist()):
         whose = served[j]
@@ -98,12 +104,12 @@ def _served(
     members: list[Member],
     index: CatalogIndex,
     model: AlignedModel | None,
-    settings: RankingSettings,
+    own: list[RankingSettings],
     chosen: Positions,
 ) -> list[list[tuple[str, Reason]]]:
     """For each pick, the listeners with a personal reason for it (a seed counts: their own choice)."""
     served: list[list[tuple[str, Reason]]] = [[] for _ in range(len(chosen))]
-    for user_id, profile in members:
+    for (user_id, profile), settings in zip(members, own, strict=True):
         if profile is not None and _personal(profile):
             listener = Listener.resolve(profile, index)
             anchors = listener.strongest(model.known) if model is not None else None
