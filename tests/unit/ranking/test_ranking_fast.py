@@ -71,6 +71,14 @@ def reference(
         neighbors = defaultdict(
             float, {p: weights.neighbors * gain * v / top for p, v in neighbors.items()} if top else {}
         )
+        if artifact.remainder is not None and top and weights.remainder:  # the EASE remainder, same scale
+            left, right = artifact.remainder
+            rows = [artifact.position[i] for _, _, i in strongest if i in artifact.position]
+            summed = left[rows].astype(np.float64).sum(axis=0)
+            for item_id, pos in index.position.items():
+                if item_id in artifact.position:
+                    value = float(right[artifact.position[item_id]].astype(np.float64) @ summed)
+                    neighbors[pos] += weights.neighbors * gain * weights.remainder * value / top
     # Exposure debias: log1p(the item's exposure) over the largest of the catalog's; without exposure
     # counts, its weight goes to the popularity debias.
     exposure = [0.0] * n
@@ -166,6 +174,10 @@ def test_vectorised_ranker_matches_the_plain_reference(
     artifact = random_model(rng, n) if with_model else None
     if artifact is not None and seed % 3 == 0:  # with the trainer's exposure counts
         artifact = replace(artifact, exposure=rng.integers(0, 40, len(artifact.item_ids)).astype(np.float32))
+    if artifact is not None and seed % 4 == 1:  # with an EASE remainder
+        shape = (len(artifact.item_ids), 5)
+        remainder = (rng.normal(0, 0.05, shape).astype(np.float32), rng.normal(0, 0.05, shape).astype(np.float32))
+        artifact = replace(artifact, remainder=remainder)
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
@@ -178,6 +190,7 @@ def test_vectorised_ranker_matches_the_plain_reference(
         activity_exponent=0.0 if seed % 3 else float(rng.uniform(0.1, 1.0)),
         activity_reference=float(rng.uniform(1.0, 20.0)),
         debias_exposure=0.0 if seed % 2 else float(rng.uniform(0.1, 1.0)),
+        remainder=float(rng.uniform(0.2, 2.0)),
     )
     for limit, explicit, genre in [
         (10, False, None),
