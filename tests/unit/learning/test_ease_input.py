@@ -38,7 +38,9 @@ def test_bm25_saturates_counts_and_weighs_an_item_everyone_has_less():
 def test_every_weighting_trains_an_ease_table_of_the_same_shape():
     shapes = set()
     for weighting in ("binary", "log", "bm25"):
-        indptr, indices, values = train_ease(DATA, TrainingParams(ease_weighting=weighting, min_item_users=1)).rows
+        indptr, indices, values = train_ease(
+            DATA, TrainingParams(ease_weighting=weighting, min_item_users=1)
+        ).rows
         assert np.isfinite(values).all()
         shapes.add((tuple(indptr.tolist()), len(indices)))
     assert len(shapes) == 1

@@ -187,7 +187,8 @@ def test_the_aligned_remainder_keeps_left_rows_by_model_row_and_right_rows_by_ca
     assert model.remainder is not None
     ids = ["new", *[i for i in model.item_ids if i != "j4"]]
     aligned = AlignedModel.build(model, CatalogIndex.build(1, [record(i) for i in ids], 4, 0, 1.0))
-    assert aligned.remainder_left is not None and aligned.remainder_right is not None
+    assert aligned.remainder_left is not None
+    assert aligned.remainder_right is not None
     np.testing.assert_array_equal(aligned.remainder_left, model.remainder[0])
     for item_id, pos in aligned.index.position.items():
         row = model.position.get(item_id)

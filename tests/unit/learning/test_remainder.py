@@ -83,8 +83,10 @@ def test_rank_zero_trains_no_remainder_and_items_without_a_row_get_zero_factors(
     ease = train_ease(interactions(x), TrainingParams(min_item_users=2, neighbors=4, ease_remainder_rank=5))
     assert ease.remainder is not None
     left, right = ease.remainder
-    assert not left[7].any() and not right[7].any()
-    assert left.any() and right.any()
+    assert not left[7].any()
+    assert not right[7].any()
+    assert left.any()
+    assert right.any()
 
 
 def test_the_factors_do_not_depend_on_anything_but_the_data_and_seed():
@@ -92,7 +94,8 @@ def test_the_factors_do_not_depend_on_anything_but_the_data_and_seed():
     x = (rng.random((50, 30)) < 0.2).astype(np.float64)
     params = TrainingParams(neighbors=5, min_item_users=1, ease_remainder_rank=8)
     first, second = train_ease(interactions(x), params), train_ease(interactions(x), params)
-    assert first.remainder is not None and second.remainder is not None
+    assert first.remainder is not None
+    assert second.remainder is not None
     np.testing.assert_array_equal(first.remainder[0], second.remainder[0])
 
 

@@ -176,7 +176,10 @@ def test_vectorised_ranker_matches_the_plain_reference(
         artifact = replace(artifact, exposure=rng.integers(0, 40, len(artifact.item_ids)).astype(np.float32))
     if artifact is not None and seed % 4 == 1:  # with an EASE remainder
         shape = (len(artifact.item_ids), 5)
-        remainder = (rng.normal(0, 0.05, shape).astype(np.float32), rng.normal(0, 0.05, shape).astype(np.float32))
+        remainder = (
+            rng.normal(0, 0.05, shape).astype(np.float32),
+            rng.normal(0, 0.05, shape).astype(np.float32),
+        )
         artifact = replace(artifact, remainder=remainder)
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.

@@ -45,7 +45,12 @@ def test_exposure_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
     items = rng.normal(size=(len(data.item_ids), 4)).astype(np.float32)
     params = PARAMS.model_copy(update={"exposure_k": 2})
     expected = exposure(
-        data.user_index, data.item_index, users, items.astype(np.float64), train_ease(data, params).rows, params
+        data.user_index,
+        data.item_index,
+        users,
+        items.astype(np.float64),
+        train_ease(data, params).rows,
+        params,
     )
     order = sorted(data.item_ids, reverse=True)
     at = [data.item_ids.index(i) for i in order]
@@ -83,7 +88,8 @@ def test_the_remainder_is_the_numpy_trainers_in_the_jobs_item_order() -> None:
     expected = train_ease(data, params).remainder
     order = sorted(data.item_ids, reverse=True)
     got = ease_rows(triples, order, params).remainder
-    assert expected is not None and got is not None
+    assert expected is not None
+    assert got is not None
     at = [data.item_ids.index(i) for i in order]
     for mine, theirs in zip(got, expected, strict=True):
         np.testing.assert_array_equal(mine, theirs[at])

@@ -8,8 +8,8 @@ pushes down exactly the items that fill most lists, which widens the catalog's c
 in accuracy than a stronger popularity debias.
 
 The score per listener mirrors the served model terms: the ALS score and the EASE sums (plus the EASE
-remainder's, on the sums' scale), each divided by its largest magnitude for the listener, minus `exposure_debias` times log1p(listeners) / max; the
-listener's own items are excluded.
+remainder's, at its trained scale, on the sums' scale), each divided by its largest magnitude for the
+listener, minus `exposure_debias` times log1p(listeners) / max; the listener's own items are excluded.
 """
 
 import numpy as np
@@ -72,8 +72,8 @@ def exposure(
             scale = _per_row_max(sums)
             if remainder is not None:  # each listener's sum of left rows, times the right factors
                 left, right = remainder
-                first = np.cumsum(lengths) - lengths
-                sums += np.add.reduceat(left[own].astype(np.float64), first, axis=0) @ right.T
+                own_start = np.cumsum(lengths) - lengths
+                sums += np.add.reduceat(left[own].astype(np.float64), own_start, axis=0) @ right.T
             scores += sums / scale
         scores -= params.exposure_debias * popularity
         scores[owner, own] = -np.inf

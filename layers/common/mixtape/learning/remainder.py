@@ -24,7 +24,9 @@ POWER_STEPS = 2  # power iterations: sharpen the spectrum (R's singular values d
 ENTRY_BLOCK = 4_000_000  # sparse-product entries (rows x kept x columns of M) held at once
 
 
-def sparse_product(top: npt.NDArray[np.int64], values: npt.NDArray[np.float32], m: Float64Array) -> Float64Array:
+def sparse_product(
+    top: npt.NDArray[np.int64], values: npt.NDArray[np.float32], m: Float64Array
+) -> Float64Array:
     """S @ M for S given as each row's (columns, weights)."""
     n, keep = top.shape
     out = np.empty((n, m.shape[1]))

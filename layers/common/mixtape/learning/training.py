@@ -257,10 +257,10 @@ def _dual_top(
     diagonal = (inner * scale64)[:, None]
 
     def product(m: Float64Array) -> Float64Array:
-        return x.T @ (kx @ (scale64[:, None] * m)) - diagonal * m
+        return np.asarray(x.T @ (kx @ (scale64[:, None] * m)) - diagonal * m, dtype=np.float64)
 
     def transposed(m: Float64Array) -> Float64Array:
-        return scale64[:, None] * (kx.T @ (x @ m)) - diagonal * m
+        return np.asarray(scale64[:, None] * (kx.T @ (x @ m)) - diagonal * m, dtype=np.float64)
 
     return top, values, (product, transposed)
 
