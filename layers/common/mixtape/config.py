@@ -94,13 +94,6 @@ class RankingWeights(BaseModel):
     # EASE rows read per request: the listener's strongest liked items. Bounds a request's work whatever
     # the profile holds (profiles keep max_items = 300 weighted items by default, so none is cut then).
     max_neighbor_rows: int = Field(default=300, ge=0)
-    # The EASE sums are divided by their `neighbor_scale_rank`-th largest magnitude (1: the largest), so a
-    # few outsized sums of a long history do not squash every other candidate's.
-    neighbor_scale_rank: int = Field(default=1, ge=1, le=1000)
-    # Both model terms times (liked items / activity_reference) ** activity_exponent, clipped to [1/4, 4]
-    # (mixtape.ranking.terms.activity_gain; 0: the same weights for every listener).
-    activity_exponent: float = Field(default=0.0, ge=0, le=2)
-    activity_reference: float = Field(default=50.0, gt=0)
     # Context (README, "Context, exploration and experiments"): the genres the listener plays at the
     # request's time of day (only with a `local_time`), and the share of the list given to exploration.
     daypart: float = 0.5

@@ -44,15 +44,11 @@ def reference(
     taste = profile.taste_vector()
     vector = model.user_vector(profile, 30 * 86_400_000) if model is not None and weights.factors else None
     factor = [0.0] * n
-    liked_count = sum(1 for v in profile.items.values() if v > 0)
-    gain = 1.0  # the model terms' multiplier: (liked / reference) ** exponent within [1/4, 4]
-    if weights.activity_exponent and liked_count:
-        gain = min(4.0, max(0.25, (liked_count / weights.activity_reference) ** weights.activity_exponent))
     if model is not None and vector is not None:
         raw = [float(np.dot(model.factors[i].astype(np.float64), vector)) for i in range(n)]
         largest_row = max(float(np.linalg.norm(model.factors[i].astype(np.float64))) for i in range(n))
         bound = float(np.linalg.norm(vector.astype(np.float64))) * largest_row  # |f·v| <= |v|·max|f|
-        factor = [weights.factors * gain * r / bound if bound > 0 else 0.0 for r in raw]
+        factor = [weights.factors * r / bound if bound > 0 else 0.0 for r in raw]
     neighbors: dict[int, float] = defaultdict(float)
     if model is not None and weights.neighbors:
         artifact = model.model
@@ -65,11 +61,9 @@ def reference(
                     pos = index.position.get(artifact.item_ids[artifact.neighbor_indices[e]])
                     if pos is not None:
                         neighbors[pos] += float(artifact.neighbor_weights[e])
-        # The scale: the neighbor_scale_rank-th largest nonzero |sum| (the smallest when there are fewer).
-        magnitudes = sorted((abs(v) for v in neighbors.values() if v != 0), reverse=True)
-        top = magnitudes[min(weights.neighbor_scale_rank, len(magnitudes)) - 1] if magnitudes else 0.0
+        top = max((abs(v) for v in neighbors.values()), default=0.0)  # the scale: the largest |sum|
         neighbors = defaultdict(
-            float, {p: weights.neighbors * gain * v / top for p, v in neighbors.items()} if top else {}
+            float, {p: weights.neighbors * v / top for p, v in neighbors.items()} if top else {}
         )
         if artifact.remainder is not None and top and weights.remainder:  # the EASE remainder, same scale
             left, right = artifact.remainder
@@ -78,7 +72,7 @@ def reference(
             for item_id, pos in index.position.items():
                 if item_id in artifact.position:
                     value = float(right[artifact.position[item_id]].astype(np.float64) @ summed)
-                    neighbors[pos] += weights.neighbors * gain * weights.remainder * value / top
+                    neighbors[pos] += weights.neighbors * weights.remainder * value / top
     # Exposure debias: log1p(the item's exposure) over the largest of the catalog's; without exposure
     # counts, its weight goes to the popularity debias.
     exposure = [0.0] * n
@@ -184,14 +178,10 @@ def test_vectorised_ranker_matches_the_plain_reference(
     model = AlignedModel.build(artifact, index) if artifact is not None else None
     # Every other seed reads the EASE rows of only a few of the listener's liked items.
     rows = int(rng.integers(0, 12)) if seed % 2 else RankingWeights().max_neighbor_rows
-    # Every third seed scales the EASE sums by a lower-ranked sum and scales the model by activity.
     weights = RankingWeights(
         max_per_artist=int(rng.integers(1, 4)),
         max_neighbor_rows=rows,
         artist_spacing=seed % 3,
-        neighbor_scale_rank=1 if seed % 3 else int(rng.integers(2, 40)),
-        activity_exponent=0.0 if seed % 3 else float(rng.uniform(0.1, 1.0)),
-        activity_reference=float(rng.uniform(1.0, 20.0)),
         debias_exposure=0.0 if seed % 2 else float(rng.uniform(0.1, 1.0)),
         remainder=float(rng.uniform(0.2, 2.0)),
     )

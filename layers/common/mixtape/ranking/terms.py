@@ -40,28 +40,6 @@ def normalised(values: Mapping[str, float]) -> dict[str, float]:
     return {k: max(-1.0, v / top) for k, v in values.items()}
 
 
-def ranked_magnitude(values: FloatArray, rank: int) -> float:
-    """The `rank`-th largest nonzero |value| (the smallest nonzero one when there are fewer; 0 when none):
-    a scale that a few outsized sums cannot set alone."""
-    magnitudes = np.abs(values)
-    if rank == 1:
-        return float(magnitudes.max(initial=0.0))
-    magnitudes = magnitudes[magnitudes > 0]
-    if not len(magnitudes):
-        return 0.0
-    at = len(magnitudes) - min(rank, len(magnitudes))
-    return float(np.partition(magnitudes, at)[at])
-
-
-def activity_gain(liked: int, weights: RankingWeights) -> float:
-    """The learned model's multiplier for a listener with `liked` liked items: (liked / reference) **
-    exponent, clipped to [1/4, 4] (1 with exponent 0): the longer a history, the more the model knows
-    against the popularity debias and the affinity terms, which weigh the same for everyone."""
-    if not weights.activity_exponent or liked <= 0:
-        return 1.0
-    return float(np.clip((liked / weights.activity_reference) ** weights.activity_exponent, 0.25, 4.0))
-
-
 def csr_take(
     start: npt.NDArray[np.int64], data: npt.NDArray[np.int32], rows: Positions
 ) -> tuple[npt.NDArray[np.int32], Positions]:
@@ -101,7 +79,6 @@ class Terms:
         # genre term's table, so both paths and the reasons see them as genre affinity.
         self.daypart_affinity = normalised(daypart) if daypart and weights.daypart else {}
         self.genre_table = self._genre_table() if weights.genre or self.daypart_affinity else None
-        self.model_gain = activity_gain(len(listener.liked) + len(listener.liked_missing), weights)
         taste = profile.taste_vector()
         self.taste = taste if taste is not None and taste.shape[0] == index.embeddings.shape[1] else None
         self.vector = (
@@ -115,7 +92,7 @@ class Terms:
         self.scaled_vector: FloatArray | None = None
         if self.vector is not None and model is not None:
             bound = float(np.linalg.norm(self.vector)) * model.factor_norm
-            scale = weights.factors * self.model_gain / bound if bound > 0 else 0.0
+            scale = weights.factors / bound if bound > 0 else 0.0
             self.scaled_vector = (self.vector * np.float32(scale)).astype(np.float32)
         self.chosen_factors: FloatArray | None = None  # set by explain()
         # Set by explain(): the chosen items' terms, columns (artist, genre, taste, model or popularity).
@@ -142,15 +119,12 @@ class Terms:
         n = len(self.index)
         self.neighbor_dense = dense_ok and self.ws.is_dense(len(columns))
         if self.neighbor_dense:
-            top = ranked_magnitude(accumulated[:n], self.weights.neighbor_scale_rank)
+            top = float(np.abs(accumulated[:n]).max(initial=0.0))
         else:
             self.neighbor_sums = accumulated[columns]
-            rank = self.weights.neighbor_scale_rank
-            # A repeated column cannot move the largest sum; a lower rank must count each column once.
-            distinct = self.neighbor_sums if rank == 1 else accumulated[np.unique(columns)]
-            top = ranked_magnitude(distinct, rank)
+            top = float(np.abs(self.neighbor_sums).max(initial=0.0))
         if top > 0:
-            self.neighbor_scale = np.float32(self.weights.neighbors * self.model_gain / top)
+            self.neighbor_scale = np.float32(self.weights.neighbors / top)
             if self.neighbor_dense:  # scaled now, while in cache (the factor pass evicts it)
                 accumulated[:n] *= self.neighbor_scale
             if model.remainder_left is not None and self.weights.remainder:
