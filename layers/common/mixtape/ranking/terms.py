@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.catalog.index import CatalogIndex, FloatArray
-from mixtape.config import RankingWeights
 from mixtape.learning.aligned import AlignedModel
 from mixtape.models.profile import Profile
 from mixtape.models.reason import ReasonCode
