@@ -57,7 +57,7 @@ def test_a_bad_override_fails_when_the_settings_load(variable: str, value: str, 
 def test_activity_levels_load_from_json_and_an_empty_list_switches_them_off() -> None:
     assert [(a.name, a.above, a.up_to) for a in RecommendSettings.from_environ(TABLES).ranking_activity] == [
         ("light", 0, 20),
-        ("heavy", 100, None),
+        ("heavy", 150, None),
     ]
     levels = [{"name": "new", "up_to": 5, "ranking": {"popularity": 1.0}}, {"name": "fan", "above": 5}]
     loaded = RecommendSettings.from_environ({**TABLES, "RANKING_ACTIVITY": json.dumps(levels)})

@@ -187,7 +187,7 @@ def _disjoint(levels: tuple[ActivityLevel, ...]) -> tuple[ActivityLevel, ...]:
 # Plain data, validated with the settings: importing this module builds no validator.
 DEFAULT_ACTIVITY_LEVELS: tuple[dict[str, Any], ...] = (
     {"name": "light", "up_to": 20, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
-    {"name": "heavy", "above": 100, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
+    {"name": "heavy", "above": 150, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
 )
 
 

@@ -85,6 +85,28 @@ def test_ease_rows_of_a_listeners_items_lift_their_neighbours():
     assert counts[8] == 3
 
 
+def test_the_ease_remainder_moves_lists_on_the_rows_scale():
+    n_users, n_items = 6, 10
+    users, items = coordinates([[0, 2], [0, 3], [0], [1], [1, 2], [1]])
+    # Rows as above; the remainder adds 3 x item 4's right factor for every listener of item 0, and
+    # left rows are summed over a listener's items (item 2's and 3's are zero), all over the rows' scale.
+    ease = (
+        np.array([0, 1, 2] + [2] * 8, np.int64),
+        np.array([7, 8], np.int32),
+        np.array([1.0, 1.0], np.float32),
+    )
+    left = np.zeros((n_items, 2), np.float32)
+    right = np.zeros((n_items, 2), np.float32)
+    left[0, 0], right[4, 0] = 1.0, 3.0  # item 0's listeners: item 4 at 3 times item 7's sum
+    args = (users, items, np.zeros((n_users, 2)), np.zeros((n_items, 2)), ease)
+    params = TrainingParams(exposure_k=1, exposure_debias=0)
+    counts = exposure(*args, params, (left, right))
+    assert counts[4] == 3  # item 0's three listeners
+    assert counts[7] == 0
+    assert counts[8] == 3  # item 1's, untouched
+    assert counts.tolist() == exposure(*args, params, (left * 0.5, right * 2.0)).tolist()  # L Rᵀ alone counts
+
+
 def test_the_sample_bounds_the_work_and_zero_turns_it_off():
     rng = np.random.default_rng(5)
     users, items = coordinates([[int(i)] for i in rng.integers(0, 50, 100)])

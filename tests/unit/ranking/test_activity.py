@@ -25,8 +25,8 @@ TABLES = {"profiles_table": "p", "catalog_table": "c"}
         (1, "light"),
         (20, "light"),  # up_to is inclusive
         (21, None),
-        (100, None),  # above is exclusive
-        (101, "heavy"),
+        (150, None),  # above is exclusive
+        (151, "heavy"),
         (50_000, "heavy"),  # no upper bound
     ],
 )

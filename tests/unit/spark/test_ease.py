@@ -9,7 +9,7 @@ from mixtape.models.training_params import TrainingParams
 from spark.ease import ease_rows, fits_driver, reindexed
 from tests.unit.spark.csr import csr_rows
 
-PARAMS = TrainingParams(neighbors=3, min_item_users=2, ease_lambda=1.0)
+PARAMS = TrainingParams(neighbors=3, min_item_users=2, ease_lambda=1.0, ease_remainder_rank=0)
 
 
 def _triples() -> list[tuple[str, str, float]]:

@@ -30,7 +30,7 @@ class TrainingParams(BaseModel):
     max_ease_items: int = Field(default=15_000, ge=0, description="EASE is skipped above this (O(n^3))")
     # The rank of the EASE remainder (mixtape.learning.remainder): what each item's kept weights drop,
     # approximated so long histories are scored nearer the dense EASE (0: none).
-    ease_remainder_rank: int = Field(default=0, ge=0, le=512)
+    ease_remainder_rank: int = Field(default=128, ge=0, le=512)
     # EASE's input: 1 per listener-item pair, or the interaction weight damped (log1p), or BM25-weighted
     # (saturated by bm25_k1, length-normalised by bm25_b, times the item's idf).
     ease_weighting: Literal["binary", "log", "bm25"] = "binary"
