@@ -79,7 +79,8 @@ def test_rank_zero_trains_no_remainder_and_items_without_a_row_get_zero_factors(
     x = (rng.random((30, 20)) < 0.3).astype(np.float64)
     x[:, 7] = 0.0
     x[0, 7] = 1.0  # one listener: below min_item_users, no EASE row
-    assert train_ease(interactions(x), TrainingParams(min_item_users=2, ease_remainder_rank=0)).remainder is None
+    none = TrainingParams(min_item_users=2, ease_remainder_rank=0)
+    assert train_ease(interactions(x), none).remainder is None
     ease = train_ease(interactions(x), TrainingParams(min_item_users=2, neighbors=4, ease_remainder_rank=5))
     assert ease.remainder is not None
     left, right = ease.remainder
