@@ -15,9 +15,9 @@ from tests.helpers import body, http_event
 from tests.integration.conftest import Aws
 
 INGEST, PROFILE, RECOMMEND = "IngestFunction", "ProfileUpdateFunction", "RecommendFunction"
-ARTISTS, PER_ARTIST = 40, 4  # 160 items
+ARTISTS, PER_ARTIST = 50, 4  # 200 items
 GENRES = ["rock", "jazz", "pop", "folk", "metal"]
-LISTENERS = {"u-heavy": 120, "u-mid": 50, "u-light": 12}  # distinct items each plays
+LISTENERS = {"u-heavy": 170, "u-mid": 50, "u-light": 12}  # distinct items each plays
 HEAVY = {"artist": 2.0, "genre": 0.0, "taste": 0.3}  # weights that move this catalog's lists without a model
 LEVELS = [
     {"name": "light", "up_to": 20, "ranking": {"genre": 1.5}},

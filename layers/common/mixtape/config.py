@@ -183,10 +183,11 @@ def _disjoint(levels: tuple[ActivityLevel, ...]) -> tuple[ActivityLevel, ...]:
 
 
 # The weights per activity level (RANKING_ACTIVITY): the popularity and exposure debias lift the long tail
-# for the typical listener but cost the lightest and the heaviest histories (README, "Model quality").
+# for the typical listener but cost the lightest and the heaviest histories, and a short history's few EASE
+# rows say less than its ALS vector (README, "Model quality").
 # Plain data, validated with the settings: importing this module builds no validator.
 DEFAULT_ACTIVITY_LEVELS: tuple[dict[str, Any], ...] = (
-    {"name": "light", "up_to": 20, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
+    {"name": "light", "up_to": 20, "ranking": {"debias": 0.0, "debias_exposure": 0.0, "factors": 3.0}},
     {"name": "heavy", "above": 150, "ranking": {"debias": 0.0, "debias_exposure": 0.0}},
 )
 
