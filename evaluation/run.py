@@ -118,8 +118,12 @@ INDEX_VARIANTS: dict[str, RankingIndex] = {
 
 # Quality levers, each switched off on the same trained stack (README, "Model quality").
 ABLATIONS: dict[str, Ablation] = {
-    "served, ALS fold-in only": Ablation({"neighbors": 0.0, "debias": 0.0, "genre": 0.0}),
-    "served, EASE rows only": Ablation({"factors": 0.0, "debias": 0.0, "genre": 0.0}),
+    # One model part alone, for every listener (no level may put another term back).
+    "served, ALS fold-in only": Ablation({"neighbors": 0.0, "debias": 0.0, "genre": 0.0}, activity=()),
+    "served, EASE rows and remainder only": Ablation(
+        {"factors": 0.0, "debias": 0.0, "genre": 0.0}, activity=()
+    ),
+    "served, no EASE remainder": Ablation({"remainder": 0.0}),
     "served, no popularity debias": Ablation({"debias": 0.0}),
     "served, no exposure debias": Ablation({"debias_exposure": 0.0}),
     "served, no debias": Ablation({"debias": 0.0, "debias_exposure": 0.0}),

@@ -2,7 +2,8 @@
 
 Both learn from one interaction matrix (listener x item, positive decayed weights). ALS gives dense
 factors that a listener is folded into in real time (mixtape.learning.foldin); EASE gives a sparse
-item->item table whose rows a new play simply adds. Served together (blended per request) they rank
+item->item table whose rows a new play simply adds, plus low-rank factors of what the sparse rows drop
+(mixtape.learning.remainder). Served together (blended per request) they rank
 better than either alone; `make eval` measures each part and the blend.
 
 Data access is one `Interactions` value: coordinate arrays and the two id lists. A distributed trainer

@@ -92,6 +92,7 @@ class ModelArtifact:
             "factors": self.dim,
             "neighbors": len(self.neighbor_weights),
             "ivf_lists": self.ivf_lists.n_lists if self.ivf_lists is not None else None,
+            "remainder_rank": self.remainder[0].shape[1] if self.remainder is not None else 0,
         }
 
     def to_bytes(self) -> bytes:
