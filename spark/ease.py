@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.learning.exposure import exposure
-from mixtape.learning.training import Interactions, Remainder, train_ease
+from mixtape.learning.remainder import Remainder
+from mixtape.learning.training import Interactions, train_ease
 from mixtape.models.training_params import TrainingParams
 from spark.neighbours import CsrRows
 

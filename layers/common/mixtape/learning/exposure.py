@@ -15,6 +15,7 @@ listener, minus `exposure_debias` times log1p(listeners) / max; the listener's o
 import numpy as np
 import numpy.typing as npt
 
+from mixtape.learning.remainder import Remainder
 from mixtape.models.training_params import TrainingParams
 
 Float64Array = npt.NDArray[np.float64]
@@ -37,7 +38,7 @@ def exposure(
     item_factors: Float64Array,
     ease: tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]],
     params: TrainingParams,
-    remainder: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None,
+    remainder: Remainder | None = None,
 ) -> npt.NDArray[np.float32]:
     """Per item, the number of sampled listeners whose top `exposure_k` (by the model) holds it."""
     n_users, n_items = len(user_factors), len(item_factors)

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 Float64Array = npt.NDArray[np.float64]
 Product = Callable[[Float64Array], Float64Array]  # M -> B @ M (or Bᵀ @ M), M of shape (items, k)
+Remainder = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]  # (left, right), each (items, rank)
 OVERSAMPLING = 10  # extra random directions: the rank-r subspace is found far more accurately
 POWER_STEPS = 2  # power iterations: sharpen the spectrum (R's singular values decay slowly)
 ENTRY_BLOCK = 4_000_000  # sparse-product entries (rows x kept x columns of M) held at once
@@ -57,7 +58,7 @@ def remainder_factors(
     values: npt.NDArray[np.float32],
     rank: int,
     seed: int,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+) -> Remainder:
     """(left, right), each (items, rank): left @ right.T approximates B - S."""
     n = top.shape[0]
     width = min(n, rank + OVERSAMPLING)

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.learning.exposure import exposure
-from mixtape.learning.remainder import Product, remainder_factors
+from mixtape.learning.remainder import Product, Remainder, remainder_factors
 from mixtape.models.artifact import ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
@@ -26,7 +26,6 @@ from mixtape.search.ivf import partition
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 CsrRows = tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]
-Remainder = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
