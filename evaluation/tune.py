@@ -53,7 +53,7 @@ LEVERS = (
     Lever("heavy level above 100", activity=levels(heavy={"above": 100})),
     Lever("heavy level above 300", activity=levels(heavy={"above": 300})),
     Lever("light level up to 40", activity=levels(light={"up_to": 40})),
-    Lever("light level: factors weight 3", activity=levels(light={"ranking": {**NO_DEBIAS, "factors": 3.0}})),
+    Lever("light level without its factors weight 3", activity=levels(light={"ranking": NO_DEBIAS})),
     Lever("no EASE remainder", {"ease_remainder_rank": 0}),
     *(Lever(f"EASE remainder rank {r}", {"ease_remainder_rank": r}) for r in (64, 256)),
     Lever("EASE remainder weight 0.5", ranking={"remainder": 0.5}),
