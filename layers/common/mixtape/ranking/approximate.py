@@ -153,12 +153,8 @@ class Approximate:
         genre_set, artist = static[:, ListOrder.GENRE_SET], static[:, ListOrder.ARTIST]
         if terms.neighbor_scale:
             rest += ws.neighbors[positions] * terms.neighbor_scale
-        if (
-            terms.remainder is not None
-            and terms.model is not None
-            and terms.model.remainder_right is not None
-        ):
-            rest += terms.model.remainder_right[positions] @ terms.remainder
+        if (remainder := terms.remainder_at(positions)) is not None:
+            rest += remainder
         if terms.taste is not None and weights.taste:
             rest += np.float32(weights.taste) * (index.embeddings[positions] @ terms.taste)
         if terms.genre_table is not None:

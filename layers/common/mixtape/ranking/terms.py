@@ -213,6 +213,14 @@ class Terms:
             np.matmul(model.remainder_right, self.remainder, out=ws.spare)
             scores += ws.spare
 
+    def remainder_at(self, positions: Positions) -> FloatArray | None:
+        """The scaled EASE remainder at `positions` only (None when the listener has none): what the
+        explanation and the approximate path's candidates add."""
+        right = self.model.remainder_right if self.model is not None else None
+        if self.remainder is None or right is None:
+            return None
+        return np.asarray(right[positions] @ self.remainder, dtype=np.float32)
+
     def explain(self, chosen: Positions, ivf: IvfIndex | None = None) -> list[ReasonCode]:
         """The strongest term of each chosen item (first of equals, in the order of `codes` below).
         `ivf`: the IVF index in use, whose row-major copy of the factors serves the chosen rows."""
@@ -239,8 +247,8 @@ class Terms:
             if self.neighbor_scale:  # dense mode scaled the accumulator in place
                 scale = np.float32(1.0) if self.neighbor_dense else self.neighbor_scale
                 terms[:, 3] += self.ws.neighbors[chosen] * scale
-            if self.remainder is not None and model.remainder_right is not None:
-                terms[:, 3] += model.remainder_right[chosen] @ self.remainder
+            if (remainder := self.remainder_at(chosen)) is not None:
+                terms[:, 3] += remainder
             if weights.debias or weights.debias_exposure:
                 terms[:, 3] -= model.debias(weights.debias, weights.debias_exposure)[chosen]
             last = ReasonCode.LISTENERS
