@@ -1,4 +1,5 @@
-"""Top-k metrics over ranked lists: HR@10, NDCG@10 (binary gains), Recall@20 and coverage@10."""
+"""Top-k metrics over ranked lists: HR@10, NDCG@10 (binary gains), Recall@20 and coverage@10; each
+listener's hit@10 and NDCG@10 for paired intervals."""
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,16 +25,46 @@ def ndcg(ranked: Sequence[int], relevant: frozenset[int], k: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
+@dataclass(frozen=True)
+class PerListener:
+    """Each evaluated listener's hit@10 (0 or 1) and NDCG@10, by listener id: what a paired interval
+    resamples (`evaluation.intervals`). Named after the `Scores` fields they average to."""
+
+    hr_at_10: Mapping[int, float]
+    ndcg_at_10: Mapping[int, float]
+
+    def only(self, users: Iterable[int]) -> "PerListener":
+        """The values of `users` (a slice), in their order."""
+        keep = list(users)
+        return PerListener({u: self.hr_at_10[u] for u in keep}, {u: self.ndcg_at_10[u] for u in keep})
+
+
+def per_listener(ranked: Mapping[int, Sequence[int]], test: Mapping[int, frozenset[int]]) -> PerListener:
+    """Hit@10 and NDCG@10 of every listener in `test`, in its order; a missing list counts as empty."""
+    hits: dict[int, float] = {}
+    gains: dict[int, float] = {}
+    for user, relevant in test.items():
+        top = list(ranked.get(user, ()))[:10]
+        hits[user] = float(any(item in relevant for item in top))
+        gains[user] = ndcg(top, relevant, 10)
+    return PerListener(hits, gains)
+
+
 def score(
-    ranked: Mapping[int, Sequence[int]], test: Mapping[int, frozenset[int]], catalog_size: int
+    ranked: Mapping[int, Sequence[int]],
+    test: Mapping[int, frozenset[int]],
+    catalog_size: int,
+    listeners: PerListener | None = None,
 ) -> Scores:
-    """Means over the listeners in `test`; a listener missing from `ranked` counts as an empty list."""
-    hits = ndcg_sum = recall_sum = 0.0
+    """Means over the listeners in `test`; a listener missing from `ranked` counts as an empty list.
+    `listeners`: their `per_listener` values when the caller already has them."""
+    each = per_listener(ranked, test) if listeners is None else listeners
+    hits = ndcg_sum = recall_sum = 0.0  # plain running sums (sum() compensates): the same means as before
     shown: set[int] = set()
     for user, relevant in test.items():
         top = list(ranked.get(user, ()))
-        hits += any(item in relevant for item in top[:10])
-        ndcg_sum += ndcg(top, relevant, 10)
+        hits += each.hr_at_10[user]
+        ndcg_sum += each.ndcg_at_10[user]
         recall_sum += len(relevant.intersection(top[:20])) / len(relevant)
         shown.update(top[:10])
     n = len(test)

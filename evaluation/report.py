@@ -1,6 +1,6 @@
 """The `make eval` report: per group of seeds (tuning, held out) the mean of each metric with its spread
-(min to max), the heavy and light listener slices, already-heard violations and the targets; JSON rows;
-a chart."""
+(min to max), the heavy and light listener slices, already-heard violations, the served path's paired
+lead over each baseline with its interval, and the targets; JSON rows; a chart."""
 
 import json
 import platform
@@ -13,8 +13,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from evaluation import metrics
-from evaluation.protocol import HEAVY_ABOVE, LIGHT_UP_TO, Split
+from evaluation import intervals, metrics
+from evaluation.protocol import HEAVY_ABOVE, LIGHT_UP_TO, SLICES, Split
 from evaluation.targets import target_lines
 from evaluation.trainers import side_by_side
 
@@ -31,6 +31,7 @@ class Row:
     vs_exact: float | None = None  # approximate index: share of the exact ranker's top 10 it returns
     slices: Mapping[str, metrics.Scores] = field(default_factory=dict)  # "heavy", "light"
     violations: int = 0  # already-heard items over every top-20 list
+    listeners: Mapping[str, metrics.PerListener] = field(default_factory=dict)  # "all", "heavy", "light"
 
 
 def scored(
@@ -41,16 +42,20 @@ def scored(
     known: Mapping[int, frozenset[int]],
     vs_exact: float | None = None,
 ) -> Row:
-    """A model's lists scored over every listener and each slice, with the already-heard count."""
+    """A model's lists scored over every listener and each slice, with the already-heard count and each
+    listener's values (for the paired intervals)."""
     size = len(part.catalog)
+    every = metrics.per_listener(ranked, part.test)
+    listeners = {name: every.only(part.slice(name)) for name in SLICES}
     return Row(
         model,
         part.seed,
-        metrics.score(ranked, part.test, size),
+        metrics.score(ranked, part.test, size, every),
         seconds,
         vs_exact,
-        {name: metrics.score(ranked, part.slice(name), size) for name in ("heavy", "light")},
+        {name: metrics.score(ranked, part.slice(name), size, listeners[name]) for name in ("heavy", "light")},
         metrics.already_heard(ranked, known),
+        listeners,
     )
 
 
@@ -151,6 +156,7 @@ def markdown(rows: Sequence[Row], elapsed: float, args: Mapping[str, Any]) -> st
     ]
     for name, seeds in groups.items():
         lines += group_table(rows, name, seeds)
+        lines += intervals.table_lines(rows, seeds)
     if "held out" in groups:
         lines += target_lines([r for r in rows if r.seed in groups["held out"]], "held-out seeds")
     lines += side_by_side(rows)

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from evaluation.baselines import SCORERS
+from evaluation.intervals import MINUS, PERCENT, served_minus
 from evaluation.trainers import NUMPY
 
 if TYPE_CHECKING:
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
 # metric field -> minimum mean on the held-out seeds
 TARGETS = {"hr_at_10": 0.85, "ndcg_at_10": 0.27, "coverage_at_10": 0.12}
 LABELS = {"hr_at_10": "HR@10", "ndcg_at_10": "NDCG@10", "coverage_at_10": "coverage@10"}
-COMPARED = ("hr_at_10", "ndcg_at_10")  # "beaten": the served mean is higher on both, per slice
+COMPARED = ("hr_at_10", "ndcg_at_10")
+DELTA = "\N{GREEK CAPITAL LETTER DELTA}"  # "beaten": the served mean is higher on both, per slice
 
 
 def _mean(rows: Sequence["Row"], model: str, slice_name: str, metric: str) -> float:
@@ -22,6 +24,14 @@ def _mean(rows: Sequence["Row"], model: str, slice_name: str, metric: str) -> fl
         for r in rows
         if r.model == model
     )
+
+
+def _noise(rows: Sequence["Row"], baseline: str, slice_name: str, metric: str) -> str:
+    """A miss's paired difference and whether its interval includes 0; empty without per-listener values."""
+    found = served_minus(rows, baseline, slice_name, metric)
+    if found is None:
+        return ""
+    return f", {DELTA} {found}: {'within' if found.within_noise else 'beyond'} noise"
 
 
 def target_lines(rows: Sequence["Row"], label: str) -> list[str]:
@@ -46,7 +56,7 @@ def target_lines(rows: Sequence["Row"], label: str) -> list[str]:
             continue
         unbeaten = [
             f"{name} ({LABELS[m]} {_mean(rows, name, slice_name, m):.3f} vs "
-            f"{_mean(rows, NUMPY, slice_name, m):.3f})"
+            f"{_mean(rows, NUMPY, slice_name, m):.3f}{_noise(rows, name, slice_name, m)})"
             for name in present
             for m in COMPARED
             if _mean(rows, name, slice_name, m) >= _mean(rows, NUMPY, slice_name, m)
@@ -55,4 +65,10 @@ def target_lines(rows: Sequence["Row"], label: str) -> list[str]:
         lines.append(
             f"| every baseline beaten on HR@10 and NDCG@10, {slice_name} listeners | — | {verdict} |"
         )
+    if any(r.model == NUMPY and r.listeners for r in rows):
+        lines += [
+            "",
+            f"A miss is a baseline mean at least the served one; its {DELTA} is served {MINUS} baseline "
+            f"with its paired {PERCENT} interval, within noise when that includes 0.",
+        ]
     return lines
