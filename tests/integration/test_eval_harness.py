@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.baselines import SCORERS
 from evaluation.protocol import Split, split
 from evaluation.replay import replayed_stack
 from evaluation.report import write_reports
@@ -64,8 +65,15 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     # Nobody here has more than 8 artists: every listener is light, none heavy; nothing already heard.
     assert {(r.slices["light"].users, r.slices["heavy"].users) for r in rows} == {(24, 0)}
     assert {r.violations for r in rows} == {0}
+    assert {tuple(r.listeners["all"].hr_at_10) for r in rows} == {tuple(range(1, 25))}
     table = write_reports(rows, tmp_path / "reports", 1.0, {"limit_users": None})
     assert "| Mixtape (served) |" in table
+    # The served path's paired lead over each baseline, on the same listeners; nobody heavy, no interval.
+    assert "### Mixtape (served) \N{MINUS SIGN} baseline (95 % interval), per slice" in table
+    assert "Listeners: 24 all, 0 heavy, 24 light." in table
+    paired = table.split("Listeners: 24 all, 0 heavy, 24 light.")[1].split("\n\n")[1].splitlines()
+    assert [line.split(" | ")[0] for line in paired[2:]] == [f"| {name}" for name in SCORERS]
+    assert all(line.split(" | ")[3:5] == ["—", "—"] for line in paired[2:])  # heavy HR@10, NDCG@10
     assert f"| {agreement[next(iter(INDEX_VARIANTS))]:.3f} |" in table  # the agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
 
