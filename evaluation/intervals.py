@@ -74,7 +74,7 @@ def _draws(n: int, resamples: int) -> np.ndarray:
     """resamples x n: how often each listener is drawn in each resample of n draws with replacement (a
     listener drawn brings all their seeds)."""
     drawn = np.random.default_rng(SEED).integers(0, n, size=(resamples, n))
-    drawn += n * np.arange(resamples)[:, None]  # one bincount for every resample: row r counts in r * n...
+    drawn += n * np.arange(resamples)[:, None]  # resample r counts in [r * n, r * n + n): one bincount
     return np.bincount(drawn.ravel(), minlength=resamples * n).reshape(resamples, n).astype(float)
 
 
