@@ -8,7 +8,7 @@ listener's correlated seeds as independent evidence and narrow the interval. Per
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -104,14 +104,30 @@ COLUMNS = tuple((s, m) for s in SLICES for m in ("hr_at_10", "ndcg_at_10"))
 LABELS = {"hr_at_10": "HR@10", "ndcg_at_10": "NDCG@10"}
 
 
+def group_intervals(rows: Sequence["Row"]) -> dict[tuple[str, tuple[str, str]], Interval | None]:
+    """(baseline, (slice, metric)) -> the served path's lead, for every baseline in `rows` (one group)."""
+    present = [name for name in SCORERS if any(r.model == name for r in rows)]
+    return {(name, column): served_minus(rows, name, *column) for name in present for column in COLUMNS}
+
+
+def as_json(rows: Sequence["Row"], groups: Mapping[str, Sequence[int]]) -> list[dict[str, object]]:
+    """The intervals of every seed group, one record per baseline, slice and metric (eval.json)."""
+    return [
+        {"group": group, "baseline": name, "slice": column[0], "metric": column[1], **asdict(found)}
+        for group, seeds in groups.items()
+        for (name, column), found in group_intervals([r for r in rows if r.seed in seeds]).items()
+        if found is not None
+    ]
+
+
 def table_lines(rows: Sequence["Row"], seeds: Sequence[int]) -> list[str]:
     """Markdown: per baseline, the served path's lead with its interval on each slice and metric, over
     `seeds`; none without a served row carrying per-listener values."""
     mine = [r for r in rows if r.seed in seeds]
     if not any(r.model == NUMPY and r.listeners for r in mine):
         return []
-    present = [name for name in SCORERS if any(r.model == name for r in mine)]
-    found = {(name, column): served_minus(mine, name, *column) for name in present for column in COLUMNS}
+    found = group_intervals(mine)
+    present = list(dict.fromkeys(name for name, _ in found))
     sizes = [
         next((i.listeners for (_, c), i in found.items() if c == (s, "hr_at_10") and i), 0) for s in SLICES
     ]

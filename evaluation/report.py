@@ -192,6 +192,9 @@ def write_reports(rows: Sequence[Row], out: Path, elapsed: float, args: Mapping[
     out.mkdir(parents=True, exist_ok=True)
     table = markdown(rows, elapsed, args)
     (out / "eval.md").write_text(table)
-    (out / "eval.json").write_text(json.dumps({"rows": rows_as_json(rows), "seconds": elapsed}, indent=1))
+    paired = intervals.as_json(rows, seed_groups(rows))
+    (out / "eval.json").write_text(
+        json.dumps({"rows": rows_as_json(rows), "intervals": paired, "seconds": elapsed}, indent=1)
+    )
     chart(rows, out / "eval.png")
     return table

@@ -1,6 +1,7 @@
 """`make eval` on a small Last.fm-shaped slice: the served replay through the four handlers and the
 baselines run, score the same listeners, and the service keeps its guarantees on what it returns."""
 
+import json
 import time
 from pathlib import Path
 
@@ -76,6 +77,10 @@ def test_harness_scores_served_and_baselines_on_the_same_listeners(dataset: Path
     assert all(line.split(" | ")[3:5] == ["—", "—"] for line in paired[2:])  # heavy HR@10, NDCG@10
     assert f"| {agreement[next(iter(INDEX_VARIANTS))]:.3f} |" in table  # the agreement column
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {"eval.md", "eval.json", "eval.png"}
+    paired = json.loads((tmp_path / "reports" / "eval.json").read_text())["intervals"]
+    assert {(r["baseline"], r["slice"]) for r in paired} == {
+        (b, s) for b in SCORERS for s in ("all", "light")
+    }
 
 
 def test_the_replay_sends_each_listeners_tags_as_likes_and_never_a_test_artist(dataset: Path):

@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from evaluation.intervals import Interval, paired_bootstrap
+from evaluation.intervals import Interval, as_json, paired_bootstrap
 from evaluation.metrics import PerListener, Scores
 from evaluation.protocol import SLICES, split
 from evaluation.report import Row, markdown, scored, seed_groups, spread
@@ -138,3 +138,15 @@ def test_the_report_has_the_paired_intervals_per_group_and_tags_each_miss_with_i
     ndcg = lead(held_out, EASE, "light", "ndcg_at_10")
     assert f"{EASE} (NDCG@10 0.200 vs 0.100, Δ {ndcg}: within noise) |" in text
     assert "all listeners | — | NO: " in text
+    records = as_json(rows, seed_groups(rows))
+    assert len(records) == 2 * 2 * len(SLICES) * 2  # groups x baselines x slices x metrics
+    assert {
+        "group": "held out",
+        "baseline": EASE,
+        "slice": "light",
+        "metric": "hr_at_10",
+        "mean": close.mean,
+        "low": close.low,
+        "high": close.high,
+        "listeners": 5,
+    } in records
