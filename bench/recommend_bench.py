@@ -1,6 +1,7 @@
 """Warm recommend compute through the real handler, in process: catalogs of 10k, 100k and 1M items with a
-d=64 model, a listener with 1,000 known (excluded) items, k = 20, 50, 100. All 1,000 are liked, more than
-a profile keeps (300): the ranker reads the EASE rows of the 300 strongest (RANKING__MAX_NEIGHBOR_ROWS).
+d=64 model (and the EASE remainder where the trainer would publish one: up to its EASE bound), a listener
+with 1,000 known (excluded) items, k = 20, 50, 100. All 1,000 are liked, more than a profile keeps (300):
+the ranker reads the EASE rows of the 300 strongest (RANKING__MAX_NEIGHBOR_ROWS).
 
     .venv/bin/python -m bench.recommend_bench [--sizes 10000,100000] [--json]
 
@@ -64,6 +65,7 @@ from mixtape.learning.foldin import fold_in
 from mixtape.models.artifact import ModelArtifact
 from mixtape.models.catalog import CatalogRecord
 from mixtape.models.profile import Profile, RecentItem
+from mixtape.models.training_params import TrainingParams
 from mixtape.ranking import RankingRequest, RankingSettings, recommend
 from mixtape.search.ivf import partition
 from mixtape.storage.dynamo.profiles import profile_from_item, profile_to_item
@@ -121,7 +123,15 @@ def catalog(n: int, rng: np.random.Generator) -> list[CatalogRecord]:
 
 
 def model(n: int, rng: np.random.Generator) -> ModelArtifact:
+    """As the trainer publishes one: EASE rows and, up to `max_ease_items`, the EASE remainder."""
     factors = clustered_catalog(n, rng)
+    training = TrainingParams()
+    rank = training.ease_remainder_rank if n <= training.max_ease_items else 0
+    remainder = (
+        (rng.normal(0, 0.05, (n, rank)).astype(np.float32), rng.normal(0, 0.05, (n, rank)).astype(np.float32))
+        if rank
+        else None
+    )
     indptr = np.arange(0, (n + 1) * NEIGHBORS, NEIGHBORS, dtype=np.int64)
     return ModelArtifact(
         version="bench",
@@ -139,6 +149,7 @@ def model(n: int, rng: np.random.Generator) -> ModelArtifact:
         users=0,
         interactions=0,
         ivf_lists=partition(factors),  # as the trainer publishes them
+        remainder=remainder,
     )
 
 
