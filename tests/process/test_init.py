@@ -64,11 +64,11 @@ print(json.dumps(sorted(f"{{c.__module__}}.{{c.__qualname__}}" for c in seen
 # Models whose validator exists right after import: a settings default is an instance (built when the
 # class is created), and mixtape.models.profile does not defer.
 BUILT_AT_IMPORT = {
-    "mixtape.config.EventWeights",
-    "mixtape.config.ProfileLimits",
-    "mixtape.config.RankingWeights",
-    "mixtape.config.RankingIndex",
-    "mixtape.config.TrendingSettings",
+    "mixtape.config.events.EventWeights",
+    "mixtape.config.events.ProfileLimits",
+    "mixtape.config.ranking.RankingWeights",
+    "mixtape.config.ranking.RankingIndex",
+    "mixtape.config.ranking.TrendingSettings",
     "mixtape.models.training_params.TrainingParams",
     "mixtape.models.heard.HeardShape",
     "mixtape.models.profile.Profile",

@@ -43,7 +43,7 @@ Genre = Annotated[
         strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=GENRE_PATTERN
     ),
 ]
-# What a deployment may configure as EMBEDDING_DIM (config.py, template.yaml's EmbeddingDim).
+# What a deployment may configure as EMBEDDING_DIM (mixtape.config.settings, template.yaml's EmbeddingDim).
 MIN_EMBEDDING_DIM, MAX_EMBEDDING_DIM = 2, 1024
 # Marks the arrays whose length is the deployment's EMBEDDING_DIM: the OpenAPI document states that length
 # (mixtape.api.resolver.with_embedding_dim); the model allows any configurable one, ingestion checks it.
