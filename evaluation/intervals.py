@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from evaluation.baselines import SCORERS
+from evaluation.metrics import LABELS
 from evaluation.protocol import SLICES
 from evaluation.trainers import NUMPY
 
@@ -101,7 +102,6 @@ def served_minus(rows: Sequence["Row"], baseline: str, slice_name: str, metric: 
 
 
 COLUMNS = tuple((s, m) for s in SLICES for m in ("hr_at_10", "ndcg_at_10"))
-LABELS = {"hr_at_10": "HR@10", "ndcg_at_10": "NDCG@10"}
 
 
 def group_intervals(rows: Sequence["Row"]) -> dict[tuple[str, tuple[str, str]], Interval | None]:

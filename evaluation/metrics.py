@@ -5,6 +5,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+# Each metric's field on `Scores` and its label in the reports.
+LABELS = {
+    "hr_at_10": "HR@10",
+    "ndcg_at_10": "NDCG@10",
+    "recall_at_20": "Recall@20",
+    "coverage_at_10": "coverage@10",
+}
+
 
 @dataclass(frozen=True)
 class Scores:

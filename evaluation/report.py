@@ -74,12 +74,7 @@ def rows_as_json(rows: Sequence[Row]) -> list[dict[str, Any]]:
     ]
 
 
-METRICS = (
-    ("HR@10", "hr_at_10"),
-    ("NDCG@10", "ndcg_at_10"),
-    ("Recall@20", "recall_at_20"),
-    ("coverage@10", "coverage_at_10"),
-)
+METRICS = tuple((label, field) for field, label in metrics.LABELS.items())
 
 
 def spread(values: Iterable[float]) -> str:

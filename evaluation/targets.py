@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from evaluation.baselines import SCORERS
 from evaluation.intervals import MINUS, PERCENT, served_minus
+from evaluation.metrics import LABELS
 from evaluation.trainers import NUMPY
 
 if TYPE_CHECKING:
@@ -13,9 +14,8 @@ if TYPE_CHECKING:
 
 # metric field -> minimum mean on the held-out seeds
 TARGETS = {"hr_at_10": 0.85, "ndcg_at_10": 0.27, "coverage_at_10": 0.12}
-LABELS = {"hr_at_10": "HR@10", "ndcg_at_10": "NDCG@10", "coverage_at_10": "coverage@10"}
-COMPARED = ("hr_at_10", "ndcg_at_10")
-DELTA = "\N{GREEK CAPITAL LETTER DELTA}"  # "beaten": the served mean is higher on both, per slice
+COMPARED = ("hr_at_10", "ndcg_at_10")  # "beaten": the served mean is higher on both, per slice
+DELTA = "\N{GREEK CAPITAL LETTER DELTA}"
 
 
 def _mean(rows: Sequence["Row"], model: str, slice_name: str, metric: str) -> float:
