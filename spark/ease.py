@@ -16,8 +16,8 @@ import numpy.typing as npt
 from mixtape.learning.exposure import exposure
 from mixtape.learning.remainder import Remainder
 from mixtape.learning.training import Interactions, train_ease
+from mixtape.models.artifact import CsrRows
 from mixtape.models.training_params import TrainingParams
-from spark.neighbours import CsrRows
 
 
 def fits_driver(users: int, kept_items: int, params: TrainingParams) -> bool:

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812  # pyspark's documented alias
 
-CsrRows = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]
+from mixtape.models.artifact import CsrRows
 
 
 def cooccurrence_neighbours(

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mixtape.learning.remainder import Remainder
+from mixtape.models.artifact import CsrRows
 from mixtape.models.training_params import TrainingParams
 
 Float64Array = npt.NDArray[np.float64]
@@ -36,7 +37,7 @@ def exposure(
     item_index: IntArray,
     user_factors: Float64Array,
     item_factors: Float64Array,
-    ease: tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]],
+    ease: CsrRows,
     params: TrainingParams,
     remainder: Remainder | None = None,
 ) -> npt.NDArray[np.float32]:

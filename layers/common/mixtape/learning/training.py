@@ -19,13 +19,12 @@ import numpy.typing as npt
 
 from mixtape.learning.exposure import exposure
 from mixtape.learning.remainder import Product, Remainder, remainder_factors
-from mixtape.models.artifact import ModelArtifact, confidence
+from mixtape.models.artifact import CsrRows, ModelArtifact, confidence
 from mixtape.models.training_params import TrainingParams
 from mixtape.search.ivf import partition
 
 Float64Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-CsrRows = tuple[IntArray, npt.NDArray[np.int32], npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True)

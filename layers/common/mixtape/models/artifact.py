@@ -19,6 +19,8 @@ import numpy.typing as npt
 
 FORMAT = 1
 FloatArray = npt.NDArray[np.float32]
+# Item->item rows as the artifact stores them: (indptr, column indices, weights), CSR over item positions.
+CsrRows = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]
 
 
 @dataclass(frozen=True, slots=True)
